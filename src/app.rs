@@ -1,0 +1,166 @@
+//! `Application`: builds the state, binds the listener and assembles the
+//! routers once. Tests, `serve` and `demo` all start Tessera through here.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::routing::get;
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+
+use crate::config::Config;
+use crate::db::Database;
+use crate::state::AppState;
+use crate::tenancy::provision::Provisioner;
+use crate::tenancy::site::{self, Sites};
+use crate::tenancy::{Resolver, listen, warm_pool};
+use crate::themes::Themes;
+use crate::{portal, web};
+
+/// A bound, ready-to-run instance.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("themes: {0}")]
+    Themes(#[from] crate::themes::RenderError),
+    #[error("server: {0}")]
+    Serve(std::io::Error),
+}
+
+impl Application {
+    /// Builds the state over `db`, starts the background tasks (tenant change
+    /// listener, warm-pool refiller) and binds `config.http` (port 0 picks a
+    /// free port).
+    pub async fn build(config: Config, db: Database) -> Result<Self, StartError> {
+        let addr = SocketAddr::new(config.http.host, config.http.port);
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| StartError::Bind { addr, source })?;
+        let state = build_state(config, db)?;
+        let mut tasks = Vec::new();
+        let resolver = state.resolver.clone();
+        let subscriber: listen::Subscriber = Arc::new(move |change| match change {
+            listen::Change::Tenant(id) => resolver.invalidate_tenant(id),
+            listen::Change::Everything => resolver.invalidate_all(),
+        });
+        let (listener_task, listening) =
+            listen::spawn(state.db.platform().clone(), vec![subscriber]);
+        tasks.push(listener_task);
+        // Serve only once changes made elsewhere can reach our caches.
+        if tokio::time::timeout(Duration::from_secs(10), listening)
+            .await
+            .is_err()
+        {
+            tracing::warn!("tenant change listener not ready after 10 s; serving anyway");
+        }
+        if state.config.warm_pool.size > 0 {
+            tasks.push(warm_pool::spawn_refiller(
+                state.db.platform().clone(),
+                state.provisioner.migrations().clone(),
+                state.config.warm_pool.size,
+                Duration::from_secs(state.config.warm_pool.refill_interval_secs),
+                state.warm_pool_wake.clone(),
+            ));
+        }
+        let router = router(&state);
+        Ok(Self {
+            listener,
+            router,
+            state,
+            tasks,
+        })
+    }
+
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        self.listener.local_addr().ok()
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves, then drains in-flight requests and
+    /// stops the background tasks.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), StartError> {
+        let served = axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await;
+        for task in self.tasks {
+            task.abort();
+        }
+        served.map_err(StartError::Serve)
+    }
+}
+
+fn build_state(config: Config, db: Database) -> Result<AppState, StartError> {
+    let warm_pool_wake = Arc::new(Notify::new());
+    let provisioner = Provisioner::new(
+        db.platform().clone(),
+        config.base_domain.clone(),
+        config.platform_host.clone(),
+    )
+    .notify_spare_taken(warm_pool_wake.clone());
+    Ok(AppState {
+        resolver: Resolver::new(db.platform().clone(), config.platform_host.clone()),
+        themes: Themes::builtin()?,
+        metrics: web::metrics::recorder(),
+        warm_pool_wake,
+        provisioner,
+        config: Arc::new(config),
+        db,
+    })
+}
+
+/// The whole HTTP surface: `/healthz` on every host, then the platform or
+/// tenant routes depending on the host.
+pub fn router(state: &AppState) -> Router {
+    let tenant = Router::new()
+        .merge(portal::router())
+        .fallback(not_found)
+        .route_layer(from_fn(web::metrics::track))
+        .layer(from_fn_with_state(state.clone(), web::errors::render))
+        .with_state(state.clone());
+    let platform = Router::new()
+        .route("/metrics", get(web::metrics::render))
+        .fallback(not_found)
+        .route_layer(from_fn(web::metrics::track))
+        .layer(from_fn_with_state(state.clone(), web::errors::render))
+        .with_state(state.clone());
+    let sites = Sites {
+        resolver: state.resolver.clone(),
+        platform,
+        tenant,
+    };
+    let routes = Router::new()
+        .route("/healthz", get(web::healthz))
+        .with_state(state.clone())
+        .fallback_service(Router::new().fallback(site::dispatch).with_state(sites));
+    web::middleware::stack(
+        routes,
+        Duration::from_secs(state.config.http.request_timeout_secs),
+        state.config.http.body_limit_bytes,
+    )
+}
+
+async fn not_found() -> crate::error::AppError {
+    crate::error::AppError::NotFound
+}

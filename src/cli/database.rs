@@ -1,0 +1,79 @@
+//! Opens the database for a command: `DATABASE_URL` when set, otherwise the
+//! private cluster under the data directory (started, or joined if another
+//! `tessera` already runs it).
+
+use std::str::FromStr;
+
+use anyhow::Context as _;
+use secrecy::ExposeSecret;
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{Connection, PgConnection};
+
+use crate::config::Config;
+use crate::db::Database;
+use crate::db::embedded::EmbeddedPostgres;
+
+/// The application database in the embedded cluster.
+const EMBEDDED_DATABASE: &str = "tessera";
+
+pub struct DatabaseHandle {
+    pub db: Database,
+    cluster: Option<EmbeddedPostgres>,
+}
+
+impl DatabaseHandle {
+    pub async fn open(config: &Config) -> anyhow::Result<Self> {
+        let (options, cluster) = match &config.database_url {
+            Some(url) => {
+                let options = PgConnectOptions::from_str(url.expose_secret())
+                    .context("DATABASE_URL is not a valid PostgreSQL URL")?;
+                (options, None)
+            }
+            None => {
+                let data_dir = config.data_dir.clone();
+                let cluster = tokio::task::spawn_blocking(move || {
+                    EmbeddedPostgres::start(&data_dir, &Vec::new())
+                })
+                .await??;
+                if cluster.started_here() {
+                    tracing::info!(port = cluster.port(), dir = %config.data_dir.display(), "embedded PostgreSQL started");
+                }
+                ensure_database(&cluster).await?;
+                (
+                    cluster.connect_options_for(EMBEDDED_DATABASE),
+                    Some(cluster),
+                )
+            }
+        };
+        let db = Database::connect(options, &config.db);
+        db.ping().await.context("cannot reach PostgreSQL")?;
+        Ok(Self { db, cluster })
+    }
+
+    /// Closes the pools, then stops the embedded cluster if we started it.
+    pub async fn close(self) -> anyhow::Result<()> {
+        self.db.close().await;
+        if let Some(cluster) = self.cluster {
+            tokio::task::spawn_blocking(move || cluster.stop()).await??;
+        }
+        Ok(())
+    }
+}
+
+async fn ensure_database(cluster: &EmbeddedPostgres) -> anyhow::Result<()> {
+    let mut conn = PgConnection::connect_with(&cluster.connect_options()).await?;
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(EMBEDDED_DATABASE)
+            .fetch_one(&mut conn)
+            .await?;
+    if !exists {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "CREATE DATABASE {EMBEDDED_DATABASE}"
+        )))
+        .execute(&mut conn)
+        .await?;
+    }
+    conn.close().await?;
+    Ok(())
+}

@@ -1,0 +1,49 @@
+//! `tessera demo`: the product on a laptop. Embedded PostgreSQL, migrations,
+//! the tenants of `tenants/`, a little sample content, and HTTP on
+//! 127.0.0.1:8080 with each tenant's URL printed.
+
+use std::process::ExitCode;
+
+use super::serve::migrate_at_start;
+use super::{DatabaseHandle, shutdown_signal};
+use crate::app::Application;
+use crate::config::Config;
+use crate::seed;
+use crate::tenancy::manifest;
+
+pub async fn run(config: Config) -> anyhow::Result<ExitCode> {
+    let handle = DatabaseHandle::open(&config).await?;
+    let served = demo(&handle, config).await;
+    handle.close().await?;
+    served.map(|()| ExitCode::SUCCESS)
+}
+
+async fn demo(handle: &DatabaseHandle, config: Config) -> anyhow::Result<()> {
+    migrate_at_start(handle, &config).await?;
+    let app = Application::build(config, handle.db.clone()).await?;
+    let state = app.state().clone();
+    let manifests = seed::demo::manifests(&state.config.tenants_dir)?;
+    let report = manifest::apply(&state.provisioner, &manifests, false, "demo").await?;
+    for slug in &report.created {
+        println!("created tenant {slug}");
+    }
+    seed::demo::seed_all(&state, &manifests).await?;
+    let port = app
+        .local_addr()
+        .map_or(state.config.http.port, |a| a.port());
+    println!("\nTessera demo is running. Open:");
+    for (slug, manifest) in &manifests {
+        println!(
+            "  http://{slug}.{}:{port}/   {}",
+            state.config.base_domain, manifest.name
+        );
+    }
+    println!(
+        "  http://{}:{port}/metrics   (platform)",
+        state.config.platform_host
+    );
+    println!("\nPress Ctrl-C to stop (PostgreSQL stops with it).");
+    app.run_until(shutdown_signal()).await?;
+    println!("stopping…");
+    Ok(())
+}

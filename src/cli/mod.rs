@@ -1,0 +1,128 @@
+//! The `tessera` command line: argument definitions and dispatch. Each
+//! subcommand lives in its own file and uses the same library functions the
+//! server and the tests use.
+
+mod database;
+mod demo;
+mod migrate;
+mod serve;
+mod tenant;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+pub use database::DatabaseHandle;
+
+use crate::config::{Config, HttpOverrides, Overrides};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tessera",
+    version,
+    about = "Branded contribution portals for many associations, from one server."
+)]
+pub struct Cli {
+    /// Configuration file (optional; defaults < file < TESSERA_* env < flags).
+    #[arg(
+        long,
+        global = true,
+        default_value = "tessera.toml",
+        env = "TESSERA_CONFIG"
+    )]
+    pub config: PathBuf,
+    /// Where the embedded PostgreSQL cluster and local state live.
+    #[arg(long, global = true)]
+    pub data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP server (applies pending migrations first).
+    Serve(ServeArgs),
+    /// Run a demo: embedded PostgreSQL, the tenants of ./tenants, sample content.
+    Demo(DemoArgs),
+    /// Apply pending migrations to the platform schema and every tenant schema.
+    Migrate(migrate::MigrateArgs),
+    /// Create, inspect and change tenants.
+    #[command(subcommand)]
+    Tenant(tenant::TenantCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Port to listen on (overrides http.port).
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// Address to listen on (overrides http.host).
+    #[arg(long)]
+    pub host: Option<std::net::IpAddr>,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// Re-read templates from disk on every request.
+    #[arg(long)]
+    pub dev: bool,
+}
+
+/// Runs the parsed command; the exit code tells scripts how it went.
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let overrides = overrides(&cli);
+    let config = Config::load(&cli.config, &overrides)?;
+    crate::telemetry::init(&config.log.filter, config.log.format);
+    match cli.command {
+        Command::Serve(_) => serve::run(config).await,
+        Command::Demo(_) => demo::run(config).await,
+        Command::Migrate(args) => migrate::run(config, args).await,
+        Command::Tenant(command) => tenant::run(config, command).await,
+    }
+}
+
+fn overrides(cli: &Cli) -> Overrides {
+    let mut overrides = Overrides {
+        data_dir: cli.data_dir.clone(),
+        ..Overrides::default()
+    };
+    match &cli.command {
+        Command::Serve(args) => {
+            overrides.http = Some(HttpOverrides {
+                port: args.port,
+                host: args.host,
+            });
+        }
+        Command::Demo(args) => {
+            overrides.http = Some(HttpOverrides {
+                port: Some(args.port),
+                host: None,
+            });
+            overrides.dev_mode = Some(args.dev);
+        }
+        _ => {}
+    }
+    overrides
+}
+
+/// Resolves when the process is asked to stop (Ctrl-C or SIGTERM).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}

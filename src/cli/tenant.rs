@@ -1,0 +1,258 @@
+//! `tessera tenant create|list|show|apply|suspend|resume|delete`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, bail};
+use clap::Subcommand;
+
+use super::DatabaseHandle;
+use crate::accounts::Email;
+use crate::config::Config;
+use crate::tenancy::provision::{NewTenant, Provisioner};
+use crate::tenancy::{Hostname, Slug, TenantStatus, manifest, registry, warm_pool};
+
+const ACTOR: &str = "cli";
+
+#[derive(Debug, Subcommand)]
+pub enum TenantCommand {
+    /// Create a tenant (its schema, default host and admin invitation).
+    Create {
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        name: String,
+        /// A custom domain (repeatable).
+        #[arg(long = "domain")]
+        domains: Vec<String>,
+        /// The first administrator, who will receive an invitation.
+        #[arg(long)]
+        admin_email: Option<String>,
+        #[arg(long, default_value = "fr")]
+        locale: String,
+        #[arg(long, default_value = "default")]
+        theme: String,
+        /// Migrate a fresh schema instead of claiming a warm spare.
+        #[arg(long)]
+        no_warm_pool: bool,
+    },
+    /// List tenants.
+    List {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one tenant in detail.
+    Show { slug: String },
+    /// Create or update tenants from manifests (tenants/<slug>/tenant.toml).
+    Apply {
+        /// Folder of manifests (default: tenants_dir from the configuration).
+        dir: Option<PathBuf>,
+        /// Delete tenants that have no manifest (with all their data).
+        #[arg(long)]
+        prune: bool,
+    },
+    /// Suspend a tenant: its portal answers 503 until resumed.
+    Suspend { slug: String },
+    /// Resume a suspended tenant.
+    Resume { slug: String },
+    /// Delete a tenant and all its data.
+    Delete {
+        slug: String,
+        /// Required: confirms the deletion.
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+pub async fn run(config: Config, command: TenantCommand) -> anyhow::Result<ExitCode> {
+    let handle = DatabaseHandle::open(&config).await?;
+    super::serve::migrate_at_start(&handle, &config).await?;
+    let provisioner = Provisioner::new(
+        handle.db.platform().clone(),
+        config.base_domain.clone(),
+        config.platform_host.clone(),
+    );
+    let result = execute(&config, &provisioner, command).await;
+    handle.close().await?;
+    result.map(|()| ExitCode::SUCCESS)
+}
+
+async fn execute(
+    config: &Config,
+    provisioner: &Provisioner,
+    command: TenantCommand,
+) -> anyhow::Result<()> {
+    let pool = provisioner.pool();
+    match command {
+        TenantCommand::Create {
+            slug,
+            name,
+            domains,
+            admin_email,
+            locale,
+            theme,
+            no_warm_pool,
+        } => {
+            let new = NewTenant {
+                slug: Slug::parse(&slug)?,
+                name,
+                locale,
+                theme,
+                brand: Default::default(),
+                domains: domains
+                    .iter()
+                    .map(|d| Hostname::parse(d))
+                    .collect::<Result<_, _>>()?,
+                admin_email: admin_email.as_deref().map(Email::parse).transpose()?,
+            };
+            create(config, provisioner, &new, no_warm_pool).await?;
+        }
+        TenantCommand::List { json } => list(pool, json).await?,
+        TenantCommand::Show { slug } => show(pool, &Slug::parse(&slug)?).await?,
+        TenantCommand::Apply { dir, prune } => {
+            let dir = dir.unwrap_or_else(|| config.tenants_dir.clone());
+            let manifests = manifest::load_dir(&dir)?;
+            let report = manifest::apply(provisioner, &manifests, prune, ACTOR).await?;
+            for (label, slugs) in [
+                ("created", &report.created),
+                ("updated", &report.updated),
+                ("unchanged", &report.unchanged),
+                ("deleted", &report.deleted),
+                (
+                    "not in manifests (kept; --prune deletes)",
+                    &report.unmanaged,
+                ),
+            ] {
+                if !slugs.is_empty() {
+                    println!("{label}: {}", slugs.join(", "));
+                }
+            }
+        }
+        TenantCommand::Suspend { slug } => {
+            set_status(provisioner, &slug, TenantStatus::Suspended).await?
+        }
+        TenantCommand::Resume { slug } => {
+            set_status(provisioner, &slug, TenantStatus::Active).await?
+        }
+        TenantCommand::Delete { slug, yes } => {
+            if !yes {
+                bail!("deleting {slug} removes all its data; add --yes to confirm");
+            }
+            provisioner.delete(&Slug::parse(&slug)?, ACTOR).await?;
+            println!("deleted {slug}");
+        }
+    }
+    Ok(())
+}
+
+async fn create(
+    config: &Config,
+    provisioner: &Provisioner,
+    new: &NewTenant,
+    no_warm_pool: bool,
+) -> anyhow::Result<()> {
+    let provisioner = if no_warm_pool {
+        provisioner.clone().without_warm_pool()
+    } else {
+        provisioner.clone()
+    };
+    let created = provisioner.create(new, ACTOR).await?;
+    println!(
+        "created {} (id {}, schema {}) in {:.1?}{}\n  http://{}/",
+        new.slug,
+        created.tenant_id,
+        created.schema,
+        created.elapsed,
+        if created.from_warm_pool {
+            " from the warm pool"
+        } else {
+            ""
+        },
+        created.default_host
+    );
+    if config.warm_pool.size > 0 {
+        // Top the pool up for the next creation; the tenant already exists.
+        warm_pool::refill(
+            provisioner.pool(),
+            provisioner.migrations(),
+            config.warm_pool.size,
+        )
+        .await
+        .context("tenant created, but refilling the warm pool failed")?;
+    }
+    Ok(())
+}
+
+async fn list(pool: &sqlx::PgPool, json: bool) -> anyhow::Result<()> {
+    let tenants = registry::list(pool).await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&tenants)?);
+        return Ok(());
+    }
+    println!(
+        "{:<6} {:<28} {:<10} {:<8} HOSTS",
+        "ID", "SLUG", "STATUS", "SCHEMA"
+    );
+    for t in &tenants {
+        let schema = match (&t.schema_status, t.schema_version) {
+            (Some(status), Some(version)) if status == "ready" => format!("v{version}"),
+            (Some(status), _) => status.clone(),
+            _ => "-".into(),
+        };
+        println!(
+            "{:<6} {:<28} {:<10} {:<8} {}",
+            t.id,
+            t.slug,
+            t.status,
+            schema,
+            t.hosts.join(" ")
+        );
+    }
+    println!("{} tenant(s)", tenants.len());
+    Ok(())
+}
+
+async fn show(pool: &sqlx::PgPool, slug: &Slug) -> anyhow::Result<()> {
+    let Some(tenant) = registry::find_by_slug(pool, slug).await? else {
+        bail!("no tenant has the slug {slug}");
+    };
+    let domains = registry::custom_domains(pool, tenant.id).await?;
+    let schema = registry::schema_info(pool, tenant.id).await?;
+    println!("{} ({})", tenant.name, tenant.slug);
+    println!("  id:       {}", tenant.id);
+    println!("  status:   {}", tenant.status);
+    println!("  locale:   {}", tenant.locale);
+    println!("  theme:    {}", tenant.theme);
+    println!("  host:     {}", tenant.default_host);
+    for domain in domains {
+        println!("  domain:   {domain}");
+    }
+    if let Some(schema) = schema {
+        println!(
+            "  schema:   {} v{} ({})",
+            schema.schema_name, schema.version, schema.status
+        );
+        if let Some(error) = schema.last_error {
+            println!("  error:    {error}");
+        }
+    }
+    println!("  brand:    {}", serde_json::to_string(&tenant.brand)?);
+    Ok(())
+}
+
+async fn set_status(
+    provisioner: &Provisioner,
+    slug: &str,
+    status: TenantStatus,
+) -> anyhow::Result<()> {
+    let changed = provisioner
+        .set_status(&Slug::parse(slug)?, status, ACTOR)
+        .await?;
+    if changed {
+        println!("{slug} is now {status}");
+    } else {
+        println!("{slug} was already {status}");
+    }
+    Ok(())
+}

@@ -1,0 +1,180 @@
+//! Layered configuration: built-in defaults < `tessera.toml` (optional) <
+//! `TESSERA_*` environment variables (`__` separates sections, e.g.
+//! `TESSERA_HTTP__PORT=8080`) < command-line flags. `DATABASE_URL` is honoured
+//! as well. Validated once at start-up; secrets never print.
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+
+use crate::tenancy::Hostname;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Config {
+    /// PostgreSQL URL; when absent, a private cluster runs under `data_dir`.
+    pub database_url: Option<SecretString>,
+    /// Where the private cluster and other local state live.
+    pub data_dir: PathBuf,
+    /// Host of the operator side; never resolves to a tenant.
+    pub platform_host: Hostname,
+    /// Every tenant gets `<slug>.<base_domain>` as its default host.
+    pub base_domain: Hostname,
+    /// Folder of `tenant.toml` manifests applied by `tessera tenant apply`.
+    pub tenants_dir: PathBuf,
+    /// Folder of themes on disk (the default theme is also built in).
+    pub themes_dir: PathBuf,
+    /// Re-read templates from disk on every render (development only).
+    pub dev_mode: bool,
+    pub http: HttpConfig,
+    pub db: DbConfig,
+    pub warm_pool: WarmPoolConfig,
+    pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HttpConfig {
+    pub host: IpAddr,
+    pub port: u16,
+    /// Seconds a request may take before it is answered with 408/503.
+    pub request_timeout_secs: u64,
+    /// Largest accepted request body, in bytes.
+    pub body_limit_bytes: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DbConfig {
+    /// Connections across all tenant shards.
+    pub max_connections: u32,
+    /// Tenant-affine pools: a tenant always uses shard `id % shards`, so each
+    /// backend only caches the catalog of a bounded set of schemas.
+    pub shards: u32,
+    /// Connections of the platform pool (tenant lookup, provisioning, jobs).
+    pub platform_connections: u32,
+    pub acquire_timeout_secs: u64,
+    /// Backstop against per-backend catalog caches growing forever.
+    pub max_connection_lifetime_secs: u64,
+    /// Tenants migrated at the same time by `tessera migrate`.
+    pub migrate_parallelism: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WarmPoolConfig {
+    /// Pre-migrated spare schemas kept ready for instant provisioning (0 disables).
+    pub size: u32,
+    /// Seconds between background checks of the pool.
+    pub refill_interval_secs: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LogConfig {
+    /// `tracing` filter directives, e.g. `info,tessera=debug`.
+    pub filter: String,
+    /// `pretty` for terminals, `json` for log collectors.
+    pub format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// Values given on the command line; they beat every other layer.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dev_mode: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http: Option<HttpOverrides>,
+}
+
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct HttpOverrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<IpAddr>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: {0}")]
+    Load(#[from] Box<figment::Error>),
+    #[error("configuration: {0}")]
+    Invalid(&'static str),
+}
+
+const DEFAULTS: &str = r#"
+data_dir = ".tessera"
+platform_host = "admin.localhost"
+base_domain = "localhost"
+tenants_dir = "tenants"
+themes_dir = "themes"
+dev_mode = false
+
+[http]
+host = "127.0.0.1"
+port = 8080
+request_timeout_secs = 30
+body_limit_bytes = 2097152
+
+[db]
+max_connections = 16
+shards = 1
+platform_connections = 4
+acquire_timeout_secs = 10
+max_connection_lifetime_secs = 1800
+migrate_parallelism = 4
+
+[warm_pool]
+size = 3
+refill_interval_secs = 30
+
+[log]
+filter = "info"
+format = "pretty"
+"#;
+
+impl Config {
+    /// Loads defaults, then `file` (if it exists), then the environment, then
+    /// `overrides`.
+    pub fn load(file: &Path, overrides: &Overrides) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Toml::string(DEFAULTS));
+        if file.exists() {
+            figment = figment.merge(Toml::file(file));
+        }
+        let config: Config = figment
+            .merge(
+                Env::raw()
+                    .only(&["DATABASE_URL"])
+                    .map(|_| "database_url".into()),
+            )
+            .merge(Env::prefixed("TESSERA_").split("__"))
+            .merge(Serialized::defaults(overrides))
+            .extract()
+            .map_err(Box::new)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.db.shards == 0 || self.db.max_connections < self.db.shards {
+            return Err(ConfigError::Invalid(
+                "db.shards must be at least 1 and at most db.max_connections",
+            ));
+        }
+        if self.db.platform_connections == 0 || self.db.migrate_parallelism == 0 {
+            return Err(ConfigError::Invalid(
+                "db.platform_connections and db.migrate_parallelism must be at least 1",
+            ));
+        }
+        Ok(())
+    }
+}

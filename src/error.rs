@@ -1,0 +1,117 @@
+//! `AppError`: the one error type of the web layer, mapped once to HTTP.
+//!
+//! A handler returns `Err(AppError)`; [`AppError::into_response`] only sets
+//! the status and stores a [`Problem`] in the response extensions. The
+//! [`web::errors`](crate::web::errors) middleware then writes the body the
+//! client wants: RFC 9457 `application/problem+json` for the API, a themed
+//! HTML page for people. Server-side causes are logged there, never sent.
+
+use std::borrow::Cow;
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    BadRequest(Cow<'static, str>),
+    #[error("{0}")]
+    Conflict(Cow<'static, str>),
+    #[error("this site is temporarily unavailable")]
+    Suspended,
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("template error: {0}")]
+    Render(#[from] crate::themes::RenderError),
+    #[error("internal error: {0}")]
+    Internal(Cow<'static, str>),
+}
+
+/// What the client is told, independent of the body format.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    pub status: StatusCode,
+    /// Stable machine-readable code; the `type` URI ends with it.
+    pub code: &'static str,
+    pub title: &'static str,
+    /// Safe to show: never set for server-side failures.
+    pub detail: Option<String>,
+    /// The cause, for the log only.
+    pub cause: Option<String>,
+}
+
+impl AppError {
+    pub fn problem(&self) -> Problem {
+        let (status, code, title) = match self {
+            Self::NotFound => (StatusCode::NOT_FOUND, "not-found", "Not found"),
+            Self::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad-request", "Bad request"),
+            Self::Conflict(_) => (StatusCode::CONFLICT, "conflict", "Conflict"),
+            Self::Suspended => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "site-suspended",
+                "Site temporarily unavailable",
+            ),
+            Self::Database(sqlx::Error::PoolTimedOut) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "overloaded",
+                "Server busy, try again shortly",
+            ),
+            Self::Database(_) | Self::Render(_) | Self::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Internal server error",
+            ),
+        };
+        let client_error = status.is_client_error();
+        Problem {
+            status,
+            code,
+            title,
+            detail: client_error.then(|| self.to_string()),
+            cause: (!client_error).then(|| self.to_string()),
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        self.problem().into_response()
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let mut response = self.status.into_response();
+        response.extensions_mut().insert(self);
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_mistakes_are_4xx_with_detail() {
+        let problem = AppError::BadRequest("the slug is too short".into()).problem();
+        assert_eq!(problem.status, StatusCode::BAD_REQUEST);
+        assert_eq!(problem.detail.as_deref(), Some("the slug is too short"));
+        assert!(problem.cause.is_none());
+    }
+
+    #[test]
+    fn server_failures_hide_their_cause() {
+        let problem = AppError::Database(sqlx::Error::RowNotFound).problem();
+        assert_eq!(problem.status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(problem.detail.is_none());
+        assert!(problem.cause.is_some_and(|c| c.contains("no rows")));
+    }
+
+    #[test]
+    fn pool_exhaustion_is_503() {
+        let problem = AppError::Database(sqlx::Error::PoolTimedOut).problem();
+        assert_eq!(problem.status, StatusCode::SERVICE_UNAVAILABLE);
+    }
+}

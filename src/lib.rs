@@ -1,0 +1,31 @@
+//! Tessera: one server hosting many associations' branded contribution portals.
+//!
+//! Start reading at [`app`] (how a request is served) and [`tenancy`] (how a
+//! request finds its association). Each capability is one module:
+//!
+//! - [`config`], [`telemetry`], [`error`], [`state`], [`app`]: the frame.
+//! - [`db`]: pools, the embedded PostgreSQL, `TenantTx`, migrations.
+//! - [`tenancy`]: hosts, tenants, provisioning, manifests, the warm pool.
+//! - [`themes`]: templates, branding, translations.
+//! - [`web`]: health, metrics, error bodies, middleware.
+//! - [`portal`], [`announcements`], [`accounts`]: what members see.
+//! - [`seed`]: demo content.
+//! - [`cli`]: the `tessera` command.
+
+#![forbid(unsafe_code)]
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+pub mod accounts;
+pub mod announcements;
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod portal;
+pub mod seed;
+pub mod state;
+pub mod telemetry;
+pub mod tenancy;
+pub mod themes;
+pub mod web;

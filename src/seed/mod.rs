@@ -1,0 +1,3 @@
+//! Sample data: the demo's content (and later the benchmark data set).
+
+pub mod demo;

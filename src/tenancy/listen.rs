@@ -1,0 +1,87 @@
+//! Keeps in-memory tenant caches coherent across instances: a trigger on the
+//! tenant tables sends `NOTIFY tessera_tenants, '<id>'`; this task listens and
+//! tells every subscriber. If the listening connection drops, notifications
+//! may have been missed, so subscribers are told to forget everything.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::PgPool;
+use sqlx::postgres::PgListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub const CHANNEL: &str = "tessera_tenants";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    Tenant(i64),
+    Everything,
+}
+
+pub type Subscriber = Arc<dyn Fn(Change) + Send + Sync>;
+
+/// Starts the listener. The returned receiver fires once `LISTEN` is active,
+/// so a caller can wait before serving.
+pub fn spawn(
+    pool: PgPool,
+    subscribers: Vec<Subscriber>,
+) -> (JoinHandle<()>, oneshot::Receiver<()>) {
+    let (ready_tx, ready_rx) = oneshot::channel();
+    let task = tokio::spawn(run(pool, subscribers, ready_tx));
+    (task, ready_rx)
+}
+
+async fn run(pool: PgPool, subscribers: Vec<Subscriber>, ready: oneshot::Sender<()>) {
+    let notify = |change| subscribers.iter().for_each(|subscriber| subscriber(change));
+    let mut ready = Some(ready);
+    let mut backoff = Duration::from_millis(250);
+    loop {
+        match listen(&pool).await {
+            Ok(mut listener) => {
+                backoff = Duration::from_millis(250);
+                // Anything may have changed while we were not listening.
+                notify(Change::Everything);
+                if let Some(ready) = ready.take() {
+                    let _ = ready.send(());
+                }
+                receive(&mut listener, &notify).await;
+                notify(Change::Everything);
+            }
+            Err(error) => {
+                tracing::warn!(%error, "tenant change listener cannot connect; retrying");
+            }
+        }
+        if pool.is_closed() {
+            return;
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(Duration::from_secs(5));
+    }
+}
+
+async fn listen(pool: &PgPool) -> Result<PgListener, sqlx::Error> {
+    let mut listener = PgListener::connect_with(pool).await?;
+    listener.listen(CHANNEL).await?;
+    Ok(listener)
+}
+
+/// Forwards notifications until the connection is lost or fails.
+async fn receive(listener: &mut PgListener, notify: &impl Fn(Change)) {
+    loop {
+        match listener.try_recv().await {
+            Ok(Some(notification)) => match notification.payload().parse() {
+                Ok(id) => notify(Change::Tenant(id)),
+                Err(_) => notify(Change::Everything),
+            },
+            Ok(None) => {
+                tracing::warn!("tenant change listener lost its connection");
+                return;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "tenant change listener failed");
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,174 @@
+//! Tenant manifests: `tenants/<slug>/tenant.toml`, applied idempotently by
+//! `tessera tenant apply [dir]`. Missing tenants are created, changed ones
+//! updated; tenants without a manifest are deleted only with `--prune`.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use super::provision::{NewTenant, ProvisionError, Provisioner};
+use super::{Hostname, Slug, registry};
+use crate::accounts::Email;
+use crate::themes::Branding;
+
+/// The contents of one `tenant.toml`; the slug is its folder's name.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    pub name: String,
+    #[serde(default = "default_locale")]
+    pub locale: String,
+    #[serde(default = "default_theme")]
+    pub theme: String,
+    #[serde(default)]
+    pub domains: Vec<Hostname>,
+    pub admin_email: Option<Email>,
+    #[serde(default)]
+    pub brand: Branding,
+}
+
+fn default_locale() -> String {
+    "fr".into()
+}
+
+fn default_theme() -> String {
+    "default".into()
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+    #[error("tenant {slug}: {source}")]
+    Apply {
+        slug: String,
+        source: ProvisionError,
+    },
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+/// Reads every `<dir>/<slug>/tenant.toml`, sorted by slug.
+pub fn load_dir(dir: &Path) -> Result<Vec<(Slug, Manifest)>, ManifestError> {
+    let read_error = |source| ManifestError::Read {
+        path: dir.to_owned(),
+        source,
+    };
+    let mut manifests = Vec::new();
+    for entry in fs::read_dir(dir).map_err(read_error)? {
+        let folder = entry.map_err(read_error)?.path();
+        let file = folder.join("tenant.toml");
+        if !file.is_file() {
+            continue;
+        }
+        let name = folder
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        let text = fs::read_to_string(&file).map_err(|source| ManifestError::Read {
+            path: file.clone(),
+            source,
+        })?;
+        let (slug, manifest) = parse(name, &text, &file)?;
+        manifests.push((slug, manifest));
+    }
+    manifests.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(manifests)
+}
+
+/// Parses one manifest; `folder` (its folder's name) is the slug.
+pub fn parse(folder: &str, text: &str, path: &Path) -> Result<(Slug, Manifest), ManifestError> {
+    let invalid = |message: String| ManifestError::Invalid {
+        path: path.to_owned(),
+        message,
+    };
+    let slug = Slug::parse(folder).map_err(|e| invalid(format!("folder name: {e}")))?;
+    let manifest = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
+    Ok((slug, manifest))
+}
+
+/// What `apply` did, by slug.
+#[derive(Debug, Default, Clone)]
+pub struct ApplyReport {
+    pub created: Vec<String>,
+    pub updated: Vec<String>,
+    pub unchanged: Vec<String>,
+    pub deleted: Vec<String>,
+    /// Tenants without a manifest, left alone because `prune` was off.
+    pub unmanaged: Vec<String>,
+}
+
+/// Makes the platform match `manifests`. Each tenant is its own transaction;
+/// the first failure stops the run and is reported with its slug.
+pub async fn apply(
+    provisioner: &Provisioner,
+    manifests: &[(Slug, Manifest)],
+    prune: bool,
+    actor: &str,
+) -> Result<ApplyReport, ManifestError> {
+    let mut report = ApplyReport::default();
+    let failed = |slug: &Slug| {
+        let slug = slug.to_string();
+        move |source| ManifestError::Apply { slug, source }
+    };
+    for (slug, manifest) in manifests {
+        let wanted = to_new_tenant(slug, manifest);
+        let exists = registry::find_by_slug(provisioner.pool(), slug)
+            .await?
+            .is_some();
+        if !exists {
+            provisioner
+                .create(&wanted, actor)
+                .await
+                .map_err(failed(slug))?;
+            report.created.push(slug.to_string());
+        } else if provisioner
+            .update(&wanted, actor)
+            .await
+            .map_err(failed(slug))?
+        {
+            report.updated.push(slug.to_string());
+        } else {
+            report.unchanged.push(slug.to_string());
+        }
+    }
+    let listed: BTreeSet<&str> = manifests.iter().map(|(slug, _)| slug.as_str()).collect();
+    for tenant in registry::list(provisioner.pool()).await? {
+        if listed.contains(tenant.slug.as_str()) {
+            continue;
+        }
+        if !prune {
+            report.unmanaged.push(tenant.slug);
+            continue;
+        }
+        let slug = Slug::parse(&tenant.slug).map_err(|e| ManifestError::Invalid {
+            path: PathBuf::from(&tenant.slug),
+            message: e.to_string(),
+        })?;
+        provisioner
+            .delete(&slug, actor)
+            .await
+            .map_err(failed(&slug))?;
+        report.deleted.push(tenant.slug);
+    }
+    Ok(report)
+}
+
+fn to_new_tenant(slug: &Slug, manifest: &Manifest) -> NewTenant {
+    NewTenant {
+        slug: slug.clone(),
+        name: manifest.name.clone(),
+        locale: manifest.locale.clone(),
+        theme: manifest.theme.clone(),
+        brand: manifest.brand.clone(),
+        domains: manifest.domains.clone(),
+        admin_email: manifest.admin_email.clone(),
+    }
+}

@@ -1,0 +1,404 @@
+//! Creating, changing, suspending and deleting tenants. Every change runs in
+//! one transaction with its audit row: on any error nothing is left behind.
+//! Caches elsewhere learn of changes through the table triggers' `NOTIFY`.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use sqlx::types::Json;
+use sqlx::{PgConnection, PgPool};
+use tokio::sync::Notify;
+
+use super::{Hostname, SchemaName, Slug, TenantStatus, warm_pool};
+use crate::accounts::Email;
+use crate::db::migrate::{MigrateError, MigrationSet, tenants as schemas};
+use crate::themes::Branding;
+
+/// What the operator asks for.
+#[derive(Debug, Clone)]
+pub struct NewTenant {
+    pub slug: Slug,
+    pub name: String,
+    pub locale: String,
+    pub theme: String,
+    pub brand: Branding,
+    /// Custom domains, in addition to the default `<slug>.<base domain>`.
+    pub domains: Vec<Hostname>,
+    pub admin_email: Option<Email>,
+}
+
+impl NewTenant {
+    pub fn new(slug: Slug, name: impl Into<String>) -> Self {
+        Self {
+            slug,
+            name: name.into(),
+            locale: "fr".into(),
+            theme: "default".into(),
+            brand: Branding::default(),
+            domains: Vec::new(),
+            admin_email: None,
+        }
+    }
+}
+
+/// The result of a successful creation.
+#[derive(Debug, Clone)]
+pub struct Provisioned {
+    pub tenant_id: i64,
+    pub schema: SchemaName,
+    pub default_host: Hostname,
+    pub from_warm_pool: bool,
+    pub elapsed: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProvisionError {
+    #[error("a tenant with the slug \"{0}\" already exists")]
+    SlugTaken(String),
+    #[error("the domain {0} already belongs to a tenant")]
+    DomainTaken(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("no tenant has the slug \"{0}\"")]
+    NotFound(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Migration(#[from] MigrateError),
+}
+
+/// Creates and changes tenants. Shared by the CLI, manifests, the operator
+/// console and the benchmarks, so they all measure and do the same thing.
+#[derive(Debug, Clone)]
+pub struct Provisioner {
+    pool: PgPool,
+    base_domain: Hostname,
+    platform_host: Hostname,
+    migrations: MigrationSet,
+    use_warm_pool: bool,
+    /// Told when a spare was taken, so the refiller tops the pool up.
+    spare_taken: Option<Arc<Notify>>,
+}
+
+impl Provisioner {
+    pub fn new(pool: PgPool, base_domain: Hostname, platform_host: Hostname) -> Self {
+        Self {
+            pool,
+            base_domain,
+            platform_host,
+            migrations: MigrationSet::tenant(),
+            use_warm_pool: true,
+            spare_taken: None,
+        }
+    }
+
+    /// Wakes `refiller` whenever a creation takes a spare.
+    pub fn notify_spare_taken(mut self, refiller: Arc<Notify>) -> Self {
+        self.spare_taken = Some(refiller);
+        self
+    }
+
+    /// Turns the warm pool off (to measure the fallback path).
+    pub fn without_warm_pool(mut self) -> Self {
+        self.use_warm_pool = false;
+        self
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    pub fn migrations(&self) -> &MigrationSet {
+        &self.migrations
+    }
+
+    pub fn default_host(&self, slug: &Slug) -> Result<Hostname, ProvisionError> {
+        Hostname::parse(&format!("{slug}.{}", self.base_domain))
+            .map_err(|e| ProvisionError::Invalid(format!("default host for {slug}: {e}")))
+    }
+
+    /// Creates a tenant: its row, its hosts, its schema (a warm spare when one
+    /// is ready, else a fresh, fully migrated schema) and the pending admin
+    /// invitation.
+    pub async fn create(
+        &self,
+        new: &NewTenant,
+        actor: &str,
+    ) -> Result<Provisioned, ProvisionError> {
+        let started = Instant::now();
+        validate_fields(&new.name, &new.locale, &new.theme)?;
+        let default_host = self.default_host(&new.slug)?;
+        self.check_custom_domains(&new.domains)?;
+        let mut tx = self.pool.begin().await?;
+        let tenant_id = insert_tenant(&mut tx, new).await?;
+        insert_domain(&mut tx, tenant_id, &default_host, "default").await?;
+        for domain in &new.domains {
+            insert_domain(&mut tx, tenant_id, domain, "custom").await?;
+        }
+        let schema = SchemaName::for_tenant(tenant_id);
+        let from_warm_pool = self.use_warm_pool
+            && warm_pool::claim(&mut tx, tenant_id, &schema, self.migrations.latest()).await?;
+        if !from_warm_pool {
+            schemas::install(&mut tx, &schema, Some(tenant_id), &self.migrations).await?;
+        }
+        if let Some(email) = &new.admin_email {
+            sqlx::query!(
+                "INSERT INTO platform.admin_invitations (tenant_id, email) VALUES ($1, $2)",
+                tenant_id,
+                email.as_str()
+            )
+            .execute(&mut *tx)
+            .await?;
+        }
+        let details = serde_json::json!({ "slug": new.slug, "warm_pool": from_warm_pool });
+        audit(&mut tx, actor, "tenant.create", tenant_id, details).await?;
+        tx.commit().await?;
+        if let (true, Some(refiller)) = (from_warm_pool, &self.spare_taken) {
+            refiller.notify_one();
+        }
+        Ok(Provisioned {
+            tenant_id,
+            schema,
+            default_host,
+            from_warm_pool,
+            elapsed: started.elapsed(),
+        })
+    }
+
+    /// Updates name, locale, theme, branding and the set of custom domains.
+    /// Returns false when nothing differed.
+    pub async fn update(&self, change: &NewTenant, actor: &str) -> Result<bool, ProvisionError> {
+        validate_fields(&change.name, &change.locale, &change.theme)?;
+        self.check_custom_domains(&change.domains)?;
+        let mut tx = self.pool.begin().await?;
+        let tenant_id = lock_tenant(&mut tx, &change.slug).await?;
+        let updated = sqlx::query!(
+            "UPDATE platform.tenants
+             SET name = $2, locale = $3, theme = $4, brand = $5, updated_at = now()
+             WHERE id = $1 AND (name, locale, theme, brand) IS DISTINCT FROM ($2, $3, $4, $5)",
+            tenant_id,
+            change.name,
+            change.locale,
+            change.theme,
+            Json(&change.brand) as _
+        )
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            > 0;
+        let domains_changed = replace_custom_domains(&mut tx, tenant_id, &change.domains).await?;
+        if !(updated || domains_changed) {
+            return Ok(false);
+        }
+        let details = serde_json::json!({ "slug": change.slug, "domains": change.domains });
+        audit(&mut tx, actor, "tenant.update", tenant_id, details).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Suspends or resumes a tenant. Returns false if it already had that status.
+    pub async fn set_status(
+        &self,
+        slug: &Slug,
+        status: TenantStatus,
+        actor: &str,
+    ) -> Result<bool, ProvisionError> {
+        let mut tx = self.pool.begin().await?;
+        let tenant_id = lock_tenant(&mut tx, slug).await?;
+        let changed = sqlx::query!(
+            "UPDATE platform.tenants SET status = $2, updated_at = now()
+             WHERE id = $1 AND status <> $2",
+            tenant_id,
+            status.as_str()
+        )
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            > 0;
+        let action = format!("tenant.{}", status.as_str());
+        audit(
+            &mut tx,
+            actor,
+            &action,
+            tenant_id,
+            serde_json::json!({ "slug": slug }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(changed)
+    }
+
+    /// Deletes a tenant with its schema and all its data.
+    pub async fn delete(&self, slug: &Slug, actor: &str) -> Result<(), ProvisionError> {
+        let mut tx = self.pool.begin().await?;
+        let tenant_id = lock_tenant(&mut tx, slug).await?;
+        schemas::drop_schema(&mut tx, &SchemaName::for_tenant(tenant_id)).await?;
+        sqlx::query!("DELETE FROM platform.tenants WHERE id = $1", tenant_id)
+            .execute(&mut *tx)
+            .await?;
+        audit(
+            &mut tx,
+            actor,
+            "tenant.delete",
+            tenant_id,
+            serde_json::json!({ "slug": slug }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Custom domains may not be the platform host nor sit under the base
+    /// domain, where they would shadow another tenant's default host.
+    fn check_custom_domains(&self, domains: &[Hostname]) -> Result<(), ProvisionError> {
+        for domain in domains {
+            if *domain == self.platform_host {
+                return Err(ProvisionError::Invalid(format!(
+                    "{domain} is the platform's own host"
+                )));
+            }
+            if domain.is_within(&self.base_domain) {
+                return Err(ProvisionError::Invalid(format!(
+                    "{domain} is under {}: every tenant already has <slug>.{} as its default host",
+                    self.base_domain, self.base_domain
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn validate_fields(name: &str, locale: &str, theme: &str) -> Result<(), ProvisionError> {
+    let name_len = name.trim().chars().count();
+    if name_len == 0 || name_len > 200 || name.trim() != name {
+        return Err(ProvisionError::Invalid(
+            "the name must be 1 to 200 characters, without surrounding spaces".into(),
+        ));
+    }
+    if !crate::themes::is_supported_locale(locale) {
+        return Err(ProvisionError::Invalid(format!(
+            "unsupported locale \"{locale}\" (supported: {})",
+            crate::themes::SUPPORTED_LOCALES.join(", ")
+        )));
+    }
+    let theme_ok = !theme.is_empty()
+        && theme.len() <= 40
+        && theme
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+    if !theme_ok {
+        return Err(ProvisionError::Invalid(format!(
+            "\"{theme}\" is not a theme name"
+        )));
+    }
+    Ok(())
+}
+
+async fn insert_tenant(conn: &mut PgConnection, new: &NewTenant) -> Result<i64, ProvisionError> {
+    sqlx::query_scalar!(
+        "INSERT INTO platform.tenants (slug, name, locale, theme, brand)
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        new.slug.as_str(),
+        new.name,
+        new.locale,
+        new.theme,
+        Json(&new.brand) as _
+    )
+    .fetch_one(conn)
+    .await
+    .map_err(|e| match unique_violation(&e) {
+        Some("tenants_slug_key") => ProvisionError::SlugTaken(new.slug.to_string()),
+        _ => e.into(),
+    })
+}
+
+async fn insert_domain(
+    conn: &mut PgConnection,
+    tenant_id: i64,
+    host: &Hostname,
+    kind: &str,
+) -> Result<(), ProvisionError> {
+    sqlx::query!(
+        "INSERT INTO platform.domains (hostname, tenant_id, kind) VALUES ($1, $2, $3)",
+        host.as_str(),
+        tenant_id,
+        kind
+    )
+    .execute(conn)
+    .await
+    .map_err(|e| match unique_violation(&e) {
+        Some("domains_pkey") => ProvisionError::DomainTaken(host.to_string()),
+        _ => e.into(),
+    })?;
+    Ok(())
+}
+
+/// Makes the tenant's custom domains exactly `wanted`; true if any changed.
+async fn replace_custom_domains(
+    conn: &mut PgConnection,
+    tenant_id: i64,
+    wanted: &[Hostname],
+) -> Result<bool, ProvisionError> {
+    let wanted_names: Vec<String> = wanted.iter().map(|h| h.to_string()).collect();
+    let removed = sqlx::query!(
+        "DELETE FROM platform.domains
+         WHERE tenant_id = $1 AND kind = 'custom' AND hostname <> ALL($2)",
+        tenant_id,
+        &wanted_names
+    )
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    let existing = sqlx::query_scalar!(
+        "SELECT hostname FROM platform.domains WHERE tenant_id = $1 AND kind = 'custom'",
+        tenant_id
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut added = 0;
+    for host in wanted
+        .iter()
+        .filter(|h| !existing.iter().any(|e| e == h.as_str()))
+    {
+        insert_domain(conn, tenant_id, host, "custom").await?;
+        added += 1;
+    }
+    Ok(removed > 0 || added > 0)
+}
+
+async fn lock_tenant(conn: &mut PgConnection, slug: &Slug) -> Result<i64, ProvisionError> {
+    sqlx::query_scalar!(
+        "SELECT id FROM platform.tenants WHERE slug = $1 FOR UPDATE",
+        slug.as_str()
+    )
+    .fetch_optional(conn)
+    .await?
+    .ok_or_else(|| ProvisionError::NotFound(slug.to_string()))
+}
+
+pub(crate) async fn audit(
+    conn: &mut PgConnection,
+    actor: &str,
+    action: &str,
+    tenant_id: i64,
+    details: serde_json::Value,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "INSERT INTO platform.audit_log (actor, action, tenant_id, details) VALUES ($1, $2, $3, $4)",
+        actor,
+        action,
+        tenant_id,
+        details
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The constraint a unique violation names, if `error` is one.
+fn unique_violation(error: &sqlx::Error) -> Option<&str> {
+    match error {
+        sqlx::Error::Database(db) if db.is_unique_violation() => db.constraint(),
+        _ => None,
+    }
+}

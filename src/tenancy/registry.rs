@@ -1,0 +1,130 @@
+//! Reads of the platform's tenant tables (`platform.tenants`, `platform.domains`,
+//! `platform.tenant_schemas`). Writes live in [`super::provision`].
+
+use serde::Serialize;
+use sqlx::PgPool;
+use sqlx::types::Json;
+
+use super::{Hostname, Slug, Tenant, TenantStatus};
+use crate::themes::Branding;
+
+struct TenantRow {
+    id: i64,
+    slug: String,
+    name: String,
+    status: String,
+    locale: String,
+    theme: String,
+    brand: Json<Branding>,
+    default_host: String,
+}
+
+impl TryFrom<TenantRow> for Tenant {
+    type Error = sqlx::Error;
+
+    fn try_from(row: TenantRow) -> Result<Self, Self::Error> {
+        let corrupt =
+            |what: &str| sqlx::Error::Decode(format!("tenant {}: bad {what}", row.id).into());
+        Ok(Tenant {
+            id: row.id,
+            slug: Slug::parse(&row.slug).map_err(|_| corrupt("slug"))?,
+            name: row.name,
+            status: TenantStatus::from_column(&row.status),
+            locale: row.locale,
+            theme: row.theme,
+            brand: row.brand.0,
+            default_host: Hostname::parse(&row.default_host).map_err(|_| corrupt("host"))?,
+        })
+    }
+}
+
+/// The tenant `host` belongs to, if any.
+pub async fn find_by_host(pool: &PgPool, host: &Hostname) -> Result<Option<Tenant>, sqlx::Error> {
+    let row = sqlx::query_as!(
+        TenantRow,
+        r#"SELECT t.id, t.slug, t.name, t.status, t.locale, t.theme,
+                  t.brand AS "brand: Json<Branding>", d.hostname AS default_host
+           FROM platform.domains AS h
+           JOIN platform.tenants AS t ON t.id = h.tenant_id
+           JOIN platform.domains AS d ON d.tenant_id = t.id AND d.kind = 'default'
+           WHERE h.hostname = $1"#,
+        host.as_str()
+    )
+    .fetch_optional(pool)
+    .await?;
+    row.map(Tenant::try_from).transpose()
+}
+
+pub async fn find_by_slug(pool: &PgPool, slug: &Slug) -> Result<Option<Tenant>, sqlx::Error> {
+    let row = sqlx::query_as!(
+        TenantRow,
+        r#"SELECT t.id, t.slug, t.name, t.status, t.locale, t.theme,
+                  t.brand AS "brand: Json<Branding>", d.hostname AS default_host
+           FROM platform.tenants AS t
+           JOIN platform.domains AS d ON d.tenant_id = t.id AND d.kind = 'default'
+           WHERE t.slug = $1"#,
+        slug.as_str()
+    )
+    .fetch_optional(pool)
+    .await?;
+    row.map(Tenant::try_from).transpose()
+}
+
+/// A line of `tessera tenant list`.
+#[derive(Debug, Clone, Serialize)]
+pub struct TenantSummary {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub status: String,
+    pub schema_status: Option<String>,
+    pub schema_version: Option<i64>,
+    pub hosts: Vec<String>,
+}
+
+pub async fn list(pool: &PgPool) -> Result<Vec<TenantSummary>, sqlx::Error> {
+    sqlx::query_as!(
+        TenantSummary,
+        r#"SELECT t.id, t.slug, t.name, t.status,
+                  s.status AS "schema_status?", s.version AS "schema_version?",
+                  array(SELECT hostname FROM platform.domains d WHERE d.tenant_id = t.id
+                        ORDER BY d.kind = 'default' DESC, d.hostname) AS "hosts!"
+           FROM platform.tenants AS t
+           LEFT JOIN platform.tenant_schemas AS s ON s.tenant_id = t.id
+           ORDER BY t.slug"#
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// The custom (non-default) hostnames of a tenant.
+pub async fn custom_domains(pool: &PgPool, tenant_id: i64) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "SELECT hostname FROM platform.domains WHERE tenant_id = $1 AND kind = 'custom'
+         ORDER BY hostname",
+        tenant_id
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// Schema registry details for `tessera tenant show`.
+#[derive(Debug, Clone, Serialize)]
+pub struct SchemaInfo {
+    pub schema_name: String,
+    pub version: i64,
+    pub status: String,
+    pub node: String,
+    pub last_error: Option<String>,
+}
+
+pub async fn schema_info(pool: &PgPool, tenant_id: i64) -> Result<Option<SchemaInfo>, sqlx::Error> {
+    sqlx::query_as!(
+        SchemaInfo,
+        "SELECT schema_name, version, status, node, last_error
+         FROM platform.tenant_schemas WHERE tenant_id = $1",
+        tenant_id
+    )
+    .fetch_optional(pool)
+    .await
+}

@@ -1,0 +1,103 @@
+//! Routes each request by its host: the platform host to the operator side,
+//! a tenant's host to the tenant routes (with [`CurrentTenant`] set), anything
+//! else to a neutral 404 (400 for a malformed host, 503 for a suspended site).
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use tower::ServiceExt;
+
+use super::resolve::ResolveError;
+use super::{CurrentTenant, Resolver, Site, TenantStatus};
+use crate::error::Problem;
+use crate::web::{errors, neutral};
+
+/// The two route trees a host can lead to.
+#[derive(Clone)]
+pub struct Sites {
+    pub resolver: Resolver,
+    pub platform: Router,
+    pub tenant: Router,
+}
+
+pub async fn dispatch(State(sites): State<Sites>, mut request: Request) -> Response {
+    let host = request_host(&request).unwrap_or_default().to_owned();
+    let json = errors::wants_json(request.uri().path(), request.headers());
+    let site = match sites.resolver.resolve(&host).await {
+        Ok(site) => site,
+        Err(error) => return refuse(&error, json),
+    };
+    let router = match site {
+        Site::Platform => sites.platform,
+        Site::Tenant(tenant) => {
+            tracing::Span::current().record("tenant", tenant.slug.as_str());
+            if tenant.status == TenantStatus::Suspended {
+                return unavailable(json);
+            }
+            request.extensions_mut().insert(CurrentTenant(tenant));
+            sites.tenant
+        }
+    };
+    match router.oneshot(request).await {
+        Ok(response) => response,
+        Err(never) => match never {},
+    }
+}
+
+/// The host a request names: the URI authority (HTTP/2, absolute-form) or
+/// the `Host` header (raw UTF-8 is accepted: IDNA maps it). Forwarding
+/// headers are not trusted.
+fn request_host(request: &Request) -> Option<&str> {
+    request
+        .uri()
+        .authority()
+        .map(|authority| authority.as_str())
+        .or_else(|| std::str::from_utf8(request.headers().get(header::HOST)?.as_bytes()).ok())
+}
+
+fn refuse(error: &ResolveError, json: bool) -> Response {
+    let (status, code, title, page): (_, _, _, fn() -> Response) = match error {
+        ResolveError::BadHost(_) => (
+            StatusCode::BAD_REQUEST,
+            "bad-host",
+            "Invalid host",
+            neutral::bad_host,
+        ),
+        ResolveError::Unknown => (
+            StatusCode::NOT_FOUND,
+            "unknown-host",
+            "No site at this host",
+            neutral::unknown_host,
+        ),
+        ResolveError::Database(cause) => {
+            tracing::error!(%cause, "tenant lookup failed");
+            return neutral::error(StatusCode::SERVICE_UNAVAILABLE, "Service unavailable");
+        }
+    };
+    if json {
+        let problem = Problem {
+            status,
+            code,
+            title,
+            detail: Some(error.to_string()),
+            cause: None,
+        };
+        return errors::problem_json(&problem, None);
+    }
+    page()
+}
+
+fn unavailable(json: bool) -> Response {
+    let mut response = if json {
+        let problem = crate::error::AppError::Suspended.problem();
+        errors::problem_json(&problem, None)
+    } else {
+        neutral::suspended()
+    };
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        header::HeaderValue::from_static("3600"),
+    );
+    response.into_response()
+}

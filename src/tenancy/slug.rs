@@ -1,0 +1,129 @@
+//! `Slug`: a tenant's short, URL-safe, immutable identifier.
+
+use std::fmt;
+
+/// Lowercase `[a-z0-9-]`, 3–40 characters, no leading, trailing or doubled
+/// hyphen, and not one of the names the platform keeps for itself.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(transparent)]
+pub struct Slug(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SlugError {
+    #[error("the slug must be 3 to 40 characters long")]
+    Length,
+    #[error("the slug may only hold lowercase letters, digits and single inner hyphens")]
+    Characters,
+    #[error("the slug \"{0}\" is reserved")]
+    Reserved(String),
+}
+
+/// Names that would collide with platform hosts, protocols or common mail
+/// and infrastructure labels under the base domain.
+const RESERVED: &[&str] = &[
+    "admin",
+    "administrator",
+    "api",
+    "app",
+    "assets",
+    "auth",
+    "autoconfig",
+    "autodiscover",
+    "billing",
+    "blog",
+    "cdn",
+    "console",
+    "dashboard",
+    "demo",
+    "dev",
+    "docs",
+    "ftp",
+    "help",
+    "imap",
+    "localhost",
+    "login",
+    "mail",
+    "manage",
+    "mx",
+    "ns1",
+    "ns2",
+    "operator",
+    "platform",
+    "pop",
+    "portal",
+    "root",
+    "smtp",
+    "staging",
+    "static",
+    "status",
+    "support",
+    "system",
+    "tessera",
+    "test",
+    "webmail",
+    "www",
+];
+
+impl Slug {
+    pub fn parse(raw: &str) -> Result<Self, SlugError> {
+        if !(3..=40).contains(&raw.len()) {
+            return Err(SlugError::Length);
+        }
+        let well_formed = raw
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !raw.starts_with('-')
+            && !raw.ends_with('-')
+            && !raw.contains("--");
+        if !well_formed {
+            return Err(SlugError::Characters);
+        }
+        if RESERVED.contains(&raw) {
+            return Err(SlugError::Reserved(raw.to_owned()));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Slug {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_plain_slugs() {
+        for good in ["abc", "velo-club-lyon", "a1b2", &"x".repeat(40)] {
+            assert!(Slug::parse(good).is_ok(), "{good}");
+        }
+    }
+
+    #[test]
+    fn refuses_bad_slugs() {
+        use SlugError::*;
+        let cases: &[(&str, SlugError)] = &[
+            ("ab", Length),
+            (&"x".repeat(41), Length),
+            ("Velo", Characters),
+            ("velo_club", Characters),
+            ("-velo", Characters),
+            ("velo-", Characters),
+            ("velo--club", Characters),
+            ("vélo", Characters),
+            ("admin", Reserved("admin".into())),
+            ("www", Reserved("www".into())),
+            ("api", Reserved("api".into())),
+        ];
+        for (raw, expected) in cases {
+            assert_eq!(Slug::parse(raw).as_ref(), Err(expected), "{raw:?}");
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! The warm pool: a few pre-migrated spare schemas (`spare_<n>`), so that
+//! creating a tenant is a rename instead of running every migration.
+//!
+//! Spares are registered in `platform.tenant_schemas` with status `spare`, so
+//! `tessera migrate` keeps them current like any tenant schema; only spares at
+//! the latest version are claimed.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::{AssertSqlSafe, PgConnection, PgPool};
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+
+use super::SchemaName;
+use crate::db::migrate::{MigrateError, MigrationSet, tenants as schemas};
+
+/// Advisory lock so that concurrent refills (several instances, or the CLI)
+/// do not overshoot the pool size ("tswp").
+const REFILL_LOCK: i64 = 0x7473_7770;
+
+/// Takes a spare at `version`, renames it to `schema` and registers it for
+/// `tenant_id`, inside the caller's transaction. False when none is ready.
+pub async fn claim(
+    conn: &mut PgConnection,
+    tenant_id: i64,
+    schema: &SchemaName,
+    version: i64,
+) -> Result<bool, sqlx::Error> {
+    let spare = sqlx::query_scalar!(
+        "SELECT schema_name FROM platform.tenant_schemas
+         WHERE status = 'spare' AND version = $1
+         ORDER BY schema_name
+         FOR UPDATE SKIP LOCKED LIMIT 1",
+        version
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(spare) = spare.as_deref().and_then(SchemaName::parse) else {
+        return Ok(false);
+    };
+    sqlx::raw_sql(AssertSqlSafe(format!(
+        "ALTER SCHEMA {spare} RENAME TO {schema}"
+    )))
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        "UPDATE platform.tenant_schemas
+         SET schema_name = $2, tenant_id = $3, status = 'ready', updated_at = now()
+         WHERE schema_name = $1",
+        spare.as_str(),
+        schema.as_str(),
+        tenant_id
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(true)
+}
+
+/// Spares ready to be claimed.
+pub async fn ready_count(pool: &PgPool, version: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT count(*) AS "count!" FROM platform.tenant_schemas
+           WHERE status = 'spare' AND version = $1"#,
+        version
+    )
+    .fetch_one(pool)
+    .await
+}
+
+/// Creates spares until `size` are ready; returns how many it made. Does
+/// nothing if another process is already refilling.
+pub async fn refill(pool: &PgPool, set: &MigrationSet, size: u32) -> Result<u32, MigrateError> {
+    let mut conn = pool.acquire().await?;
+    let locked: bool = sqlx::query_scalar!(
+        r#"SELECT pg_try_advisory_lock($1) AS "locked!""#,
+        REFILL_LOCK
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    if !locked {
+        return Ok(0);
+    }
+    let result = fill(&mut conn, pool, set, size).await;
+    sqlx::query_scalar!("SELECT pg_advisory_unlock($1)", REFILL_LOCK)
+        .fetch_one(&mut *conn)
+        .await?;
+    result
+}
+
+async fn fill(
+    conn: &mut PgConnection,
+    pool: &PgPool,
+    set: &MigrationSet,
+    size: u32,
+) -> Result<u32, MigrateError> {
+    let mut created = 0;
+    while ready_count(pool, set.latest()).await? < i64::from(size) {
+        let n: i64 = sqlx::query_scalar!(r#"SELECT nextval('platform.spare_schema_seq') AS "n!""#)
+            .fetch_one(&mut *conn)
+            .await?;
+        let mut tx = sqlx::Acquire::begin(&mut *conn).await?;
+        schemas::install(&mut tx, &SchemaName::for_spare(n), None, set).await?;
+        tx.commit().await?;
+        created += 1;
+    }
+    Ok(created)
+}
+
+/// Keeps the pool full in the background: after every `wake` (a claim in
+/// this process) and every `interval` (claims by other processes).
+pub fn spawn_refiller(
+    pool: PgPool,
+    set: MigrationSet,
+    size: u32,
+    interval: Duration,
+    wake: Arc<Notify>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            match refill(&pool, &set, size).await {
+                Ok(0) => {}
+                Ok(created) => tracing::debug!(created, "warm pool refilled"),
+                Err(error) => tracing::warn!(%error, "warm pool refill failed"),
+            }
+            if pool.is_closed() {
+                return;
+            }
+            tokio::select! {
+                _ = wake.notified() => {}
+                _ = tokio::time::sleep(interval) => {}
+            }
+        }
+    })
+}

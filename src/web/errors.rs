@@ -1,0 +1,90 @@
+//! Writes the body of every error response, once: RFC 9457 problem+json for
+//! API clients, an HTML page for people (themed when the tenant is known).
+//! Also the single place where server-side error causes are logged.
+
+use axum::Json;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use super::neutral;
+use crate::error::Problem;
+use crate::state::AppState;
+use crate::tenancy::CurrentTenant;
+
+/// Base of the `type` URIs; each problem code is documented under it.
+pub const PROBLEM_TYPE_BASE: &str = "https://tessera.dev/problems/";
+
+#[derive(Serialize)]
+struct ProblemBody<'a> {
+    #[serde(rename = "type")]
+    kind: String,
+    title: &'a str,
+    status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    detail: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    instance: Option<String>,
+}
+
+pub async fn render(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let wants_json = wants_json(request.uri().path(), request.headers());
+    let tenant = request.extensions().get::<CurrentTenant>().cloned();
+    let request_id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let response = next.run(request).await;
+    let Some(problem) = response.extensions().get::<Problem>().cloned() else {
+        return response;
+    };
+    if let Some(cause) = &problem.cause {
+        tracing::error!(status = problem.status.as_u16(), code = problem.code, %cause, "request failed");
+    }
+    let mut rendered = if wants_json {
+        problem_json(&problem, request_id)
+    } else {
+        match tenant {
+            Some(CurrentTenant(tenant)) => state.themes.error_page(&tenant, &problem),
+            None => neutral::error(problem.status, problem.title),
+        }
+    };
+    // Keep headers the handler set (e.g. Retry-After, WWW-Authenticate).
+    for (name, value) in response.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            rendered.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    rendered
+}
+
+pub fn problem_json(problem: &Problem, request_id: Option<String>) -> Response {
+    let body = ProblemBody {
+        kind: format!("{PROBLEM_TYPE_BASE}{}", problem.code),
+        title: problem.title,
+        status: problem.status.as_u16(),
+        detail: problem.detail.as_deref(),
+        instance: request_id.map(|id| format!("urn:request:{id}")),
+    };
+    let mut response = (problem.status, Json(body)).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
+    response
+}
+
+/// API paths, and clients that ask for JSON rather than HTML, get JSON.
+pub fn wants_json(path: &str, headers: &HeaderMap) -> bool {
+    if path.starts_with("/api/") {
+        return true;
+    }
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    accept.contains("json") && !accept.contains("text/html")
+}

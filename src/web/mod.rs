@@ -1,0 +1,10 @@
+//! Cross-cutting HTTP pieces: health and metrics endpoints, error bodies,
+//! request ids and the middleware stack.
+
+pub mod errors;
+mod health;
+pub mod metrics;
+pub mod middleware;
+pub mod neutral;
+
+pub use health::healthz;

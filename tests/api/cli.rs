@@ -1,0 +1,298 @@
+//! The `tessera` binary as users run it: `demo` end to end, and the tenant
+//! commands against a database given by `DATABASE_URL`.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use crate::helpers::cluster::database_url;
+use crate::helpers::{fresh_database, raw_http};
+
+fn tessera() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tessera"));
+    command.env("RUST_LOG", "warn").env_remove("DATABASE_URL");
+    command
+}
+
+/// A running `tessera demo`; stopped with SIGINT (as Ctrl-C does) even when
+/// the test fails.
+struct Demo {
+    child: Option<Child>,
+    output: Vec<String>,
+}
+
+impl Demo {
+    fn start(data_dir: &Path) -> Self {
+        let mut child = tessera()
+            .args(["demo", "--port", "0", "--data-dir"])
+            .arg(data_dir)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (lines_tx, lines) = mpsc::channel();
+        // Keeps draining stdout so the demo never blocks on a full pipe.
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = lines_tx.send(line);
+            }
+        });
+        let mut demo = Self {
+            child: Some(child),
+            output: Vec::new(),
+        };
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while !demo.output.iter().any(|l| l.contains("Press Ctrl-C")) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match lines.recv_timeout(left) {
+                Ok(line) => demo.output.push(line),
+                Err(_) => panic!("demo did not start in time: {:?}", demo.output),
+            }
+        }
+        demo
+    }
+
+    /// `(host, name, port)` of each tenant URL the demo printed.
+    fn tenants(&self) -> Vec<(String, String, u16)> {
+        self.output
+            .iter()
+            .filter_map(|line| {
+                let rest = line.trim().strip_prefix("http://")?;
+                let (authority, name) = rest.split_once('/')?;
+                let (host, port) = authority.split_once(':')?;
+                if host.starts_with("admin.") {
+                    return None;
+                }
+                Some((host.to_owned(), name.trim().to_owned(), port.parse().ok()?))
+            })
+            .collect()
+    }
+
+    fn interrupt_and_wait(&mut self) -> std::process::ExitStatus {
+        let mut child = self.child.take().unwrap();
+        let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
+        let started = Instant::now();
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                return status;
+            }
+            if started.elapsed() > Duration::from_secs(60) {
+                let _ = child.kill();
+                panic!("demo did not stop on Ctrl-C");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        if self.child.is_some() {
+            let _ = self.interrupt_and_wait();
+        }
+    }
+}
+
+fn demo_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("demo-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[tokio::test]
+async fn demo_serves_the_three_tenants_and_stops_cleanly() {
+    let dir = demo_dir();
+    let mut demo = Demo::start(&dir);
+    let tenants = demo.tenants();
+    assert_eq!(tenants.len(), 3, "{:?}", demo.output);
+    let expected = [
+        ("velo-club-lyon", "#0b6e4f", "lang=\"fr\""),
+        ("ape-ecole-jaures", "#1d4ed8", "lang=\"fr\""),
+        ("harbour-choir", "#6d28d9", "lang=\"en\""),
+    ];
+    for (slug, colour, lang) in expected {
+        let (host, name, port) = tenants.iter().find(|(h, ..)| h.starts_with(slug)).unwrap();
+        let addr = SocketAddr::from(([127, 0, 0, 1], *port));
+        let (status, page) = raw_http::get_with_host(addr, host.as_bytes(), "/").await;
+        assert_eq!(status, 200, "{host}");
+        let escaped_name = name.replace('\'', "&#x27;");
+        assert!(page.contains(&escaped_name), "{host}: name {name} missing");
+        assert!(page.contains(colour), "{host}: colour {colour} missing");
+        assert!(page.contains(lang), "{host}: {lang} missing");
+        assert_eq!(
+            page.matches("class=\"card\"").count(),
+            5,
+            "{host}: five latest announcements"
+        );
+    }
+    assert!(demo.interrupt_and_wait().success());
+    assert!(
+        !dir.join("pg/postmaster.pid").exists(),
+        "PostgreSQL still running after Ctrl-C"
+    );
+
+    // A second demo on the same data dir reuses the cluster and the data.
+    let mut again = Demo::start(&dir);
+    assert!(
+        !again
+            .output
+            .iter()
+            .any(|l| l.contains("created tenant") || l.contains("seeded")),
+        "{:?}",
+        again.output
+    );
+    let (host, _, port) = again.tenants().into_iter().next().unwrap();
+    let (_, page) = raw_http::get_with_host(
+        SocketAddr::from(([127, 0, 0, 1], port)),
+        host.as_bytes(),
+        "/",
+    )
+    .await;
+    assert_eq!(page.matches("class=\"card\"").count(), 5);
+    assert!(again.interrupt_and_wait().success());
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+fn run(url: &str, args: &[&str]) -> Output {
+    tessera()
+        .env("DATABASE_URL", url)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[tokio::test]
+async fn tenant_commands_manage_a_tenant() {
+    let url = database_url(&fresh_database().await);
+    let created = run(
+        &url,
+        &[
+            "tenant",
+            "create",
+            "--slug",
+            "cli-club",
+            "--name",
+            "CLI Club",
+            "--domain",
+            "cli-club.example",
+            "--admin-email",
+            "boss@cli-club.example",
+            "--locale",
+            "en",
+        ],
+    );
+    assert!(created.status.success(), "{created:?}");
+    assert!(stdout(&created).contains("http://cli-club.localhost/"));
+
+    let listed = run(&url, &["tenant", "list", "--json"]);
+    let list: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let row = &list.as_array().unwrap()[0];
+    assert_eq!(row["slug"], "cli-club");
+    assert_eq!(
+        row["hosts"],
+        serde_json::json!(["cli-club.localhost", "cli-club.example"])
+    );
+
+    let shown = stdout(&run(&url, &["tenant", "show", "cli-club"]));
+    assert!(
+        shown.contains("CLI Club") && shown.contains("locale:   en"),
+        "{shown}"
+    );
+
+    assert!(stdout(&run(&url, &["tenant", "suspend", "cli-club"])).contains("now suspended"));
+    assert!(stdout(&run(&url, &["tenant", "suspend", "cli-club"])).contains("already suspended"));
+    assert!(stdout(&run(&url, &["tenant", "resume", "cli-club"])).contains("now active"));
+
+    let refused = run(&url, &["tenant", "delete", "cli-club"]);
+    assert!(!refused.status.success());
+    assert!(
+        run(&url, &["tenant", "delete", "cli-club", "--yes"])
+            .status
+            .success()
+    );
+    assert!(stdout(&run(&url, &["tenant", "list"])).contains("0 tenant(s)"));
+}
+
+#[tokio::test]
+async fn tenant_create_refuses_bad_input_with_a_clear_message() {
+    let url = database_url(&fresh_database().await);
+    let cases: [(&[&str], &str); 4] = [
+        (&["--slug", "admin", "--name", "X"], "reserved"),
+        (&["--slug", "Bad_Slug", "--name", "X"], "lowercase"),
+        (
+            &["--slug", "fine-slug", "--name", "X", "--domain", "a..b"],
+            "domain",
+        ),
+        (
+            &[
+                "--slug",
+                "fine-slug",
+                "--name",
+                "X",
+                "--admin-email",
+                "nope",
+            ],
+            "e-mail",
+        ),
+    ];
+    for (args, message) in cases {
+        let output = run(&url, &[&["tenant", "create"][..], args].concat());
+        assert!(!output.status.success(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(message), "{args:?}: {stderr}");
+    }
+    let created = run(
+        &url,
+        &["tenant", "create", "--slug", "twice", "--name", "Twice"],
+    );
+    assert!(created.status.success());
+    let again = run(
+        &url,
+        &["tenant", "create", "--slug", "twice", "--name", "Twice"],
+    );
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+}
+
+#[tokio::test]
+async fn tenant_apply_is_idempotent_and_prunes_only_when_asked() {
+    let url = database_url(&fresh_database().await);
+    let dir = demo_dir();
+    let write = |slug: &str, body: &str| {
+        std::fs::create_dir_all(dir.join(slug)).unwrap();
+        std::fs::write(dir.join(slug).join("tenant.toml"), body).unwrap();
+    };
+    write(
+        "first-club",
+        "name = \"First\"\n[brand]\nprimary = \"#aa3300\"\n",
+    );
+    write("second-club", "name = \"Second\"\nlocale = \"en\"\n");
+    let apply = |extra: &[&str]| {
+        let mut args = vec!["tenant", "apply", dir.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        stdout(&run(&url, &args))
+    };
+    assert!(apply(&[]).contains("created: first-club, second-club"));
+    assert!(apply(&[]).contains("unchanged: first-club, second-club"));
+    write(
+        "first-club",
+        "name = \"First Renamed\"\n[brand]\nprimary = \"#aa3300\"\n",
+    );
+    assert!(apply(&[]).contains("updated: first-club"));
+    std::fs::remove_dir_all(dir.join("second-club")).unwrap();
+    assert!(apply(&[]).contains("not in manifests (kept; --prune deletes): second-club"));
+    assert!(apply(&["--prune"]).contains("deleted: second-club"));
+    write("bad-club", "name = \"Bad\"\nunknown_key = 1\n");
+    let output = run(&url, &["tenant", "apply", dir.to_str().unwrap()]);
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("unknown field"));
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -1,0 +1,152 @@
+//! The test harness: one private PostgreSQL cluster per test run (started
+//! from the installed binaries unless `DATABASE_URL` is set), a shared
+//! migrated database, fresh databases for tests that need one, and the real
+//! application on a random port, spoken to over HTTP with real `Host` headers.
+
+pub mod cluster;
+pub mod raw_http;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use reqwest::header::HOST;
+use sqlx::PgPool;
+use sqlx::postgres::PgConnectOptions;
+use tessera::app::Application;
+use tessera::config::{Config, Overrides};
+use tessera::db::{Database, TenantTx};
+use tessera::state::AppState;
+use tessera::tenancy::provision::{NewTenant, Provisioned};
+use tessera::tenancy::{Slug, Tenant, registry};
+use tokio::sync::oneshot;
+
+pub use cluster::{fresh_database, shared_database};
+
+/// A running application.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    pub http: reqwest::Client,
+    _stop: oneshot::Sender<()>,
+}
+
+/// Settings for tests: port 0, small pools, no warm pool unless asked.
+pub fn test_config() -> Config {
+    let mut config = Config::load(
+        Path::new("/nonexistent/tessera.toml"),
+        &Overrides::default(),
+    )
+    .expect("default configuration loads");
+    config.database_url = None;
+    config.http.port = 0;
+    config.db.max_connections = 4;
+    config.db.platform_connections = 3;
+    config.warm_pool.size = 0;
+    config
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(shared_database().await, test_config()).await
+}
+
+/// An application on a database of its own, for tests that count rows.
+pub async fn spawn_isolated_app() -> TestApp {
+    let options = fresh_database().await;
+    let pool = PgPool::connect_with(options.clone()).await.expect("pool");
+    tessera::db::migrate::run(&pool, &Default::default())
+        .await
+        .expect("migrations");
+    pool.close().await;
+    spawn_app_with(options, test_config()).await
+}
+
+pub async fn spawn_app_with(options: PgConnectOptions, config: Config) -> TestApp {
+    let db = Database::connect(options, &config.db);
+    let app = Application::build(config, db)
+        .await
+        .expect("application starts");
+    let addr = app.local_addr().expect("bound address");
+    let state = app.state().clone();
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(app.run_until(async {
+        let _ = stopped.await;
+    }));
+    TestApp {
+        addr,
+        state,
+        http: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("http client"),
+        _stop: stop,
+    }
+}
+
+static SLUG_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// A slug no other test uses: `<prefix>-<pid>-<n>`.
+pub fn unique_slug(prefix: &str) -> Slug {
+    let n = SLUG_COUNTER.fetch_add(1, Ordering::Relaxed);
+    Slug::parse(&format!("{prefix}-{}-{n}", std::process::id())).expect("valid slug")
+}
+
+impl TestApp {
+    pub fn pool(&self) -> &PgPool {
+        self.state.db.platform()
+    }
+
+    /// Provisions a tenant with a unique slug through the real provisioner.
+    pub async fn create_tenant(&self, prefix: &str, name: &str) -> (Arc<Tenant>, Provisioned) {
+        let new = NewTenant::new(unique_slug(prefix), name);
+        self.create(&new).await
+    }
+
+    pub async fn create(&self, new: &NewTenant) -> (Arc<Tenant>, Provisioned) {
+        let provisioned = self
+            .state
+            .provisioner
+            .create(new, "test")
+            .await
+            .expect("tenant created");
+        let tenant = registry::find_by_slug(self.pool(), &new.slug)
+            .await
+            .expect("lookup")
+            .expect("tenant exists");
+        (Arc::new(tenant), provisioned)
+    }
+
+    /// Opens a transaction on a tenant's schema, as handlers get it.
+    pub async fn tenant_tx(&self, tenant: &Arc<Tenant>) -> TenantTx {
+        TenantTx::begin(&self.state.db, tenant.clone())
+            .await
+            .expect("tenant transaction")
+    }
+
+    /// GET `path` with `Host: host`.
+    pub async fn get(&self, host: &str, path: &str) -> reqwest::Response {
+        self.http
+            .get(format!("http://{}{path}", self.addr))
+            .header(HOST, host)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn get_text(&self, host: &str, path: &str) -> (u16, String) {
+        let response = self.get(host, path).await;
+        let status = response.status().as_u16();
+        (status, response.text().await.expect("body"))
+    }
+}
+
+/// Adds a published announcement to a tenant, directly through `TenantTx`.
+pub async fn publish(app: &TestApp, tenant: &Arc<Tenant>, title: &str) -> i64 {
+    let mut tx = app.tenant_tx(tenant).await;
+    let id = tessera::announcements::create(&mut tx, title, "", Some(chrono::Utc::now()))
+        .await
+        .expect("announcement created");
+    tx.commit().await.expect("commit");
+    id
+}

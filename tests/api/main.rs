@@ -1,0 +1,11 @@
+//! Integration tests: the real application over real HTTP, a real
+//! PostgreSQL. One binary (see helpers for the harness).
+
+mod cli;
+mod coherence;
+mod health;
+mod helpers;
+mod hosts;
+mod isolation;
+mod migrations;
+mod provisioning;

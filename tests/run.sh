@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Runs the whole test suite on a fresh machine: installs what the tests need
+# when it is missing, then formatting, lints, unit and integration tests.
+#
+# Integration tests start a private PostgreSQL cluster from the installed
+# server binaries, unless DATABASE_URL names a database whose role may
+# CREATE DATABASE.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+have_postgres() {
+  command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1
+}
+
+if [ -z "${DATABASE_URL:-}" ] && ! have_postgres; then
+  echo "tests/run.sh: installing PostgreSQL server binaries (apt-get install postgresql)"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq postgresql >/dev/null
+fi
+
+for component in rustfmt clippy; do
+  if ! cargo "${component/rustfmt/fmt}" --version >/dev/null 2>&1; then
+    rustup component add "$component"
+  fi
+done
+
+# Queries are checked against .sqlx/ (see .ci/sqlx-prepare), not a live database.
+export SQLX_OFFLINE=true
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy"
+cargo clippy --all-targets --quiet -- -D warnings
+echo "== cargo test"
+cargo test --all-targets

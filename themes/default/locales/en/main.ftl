@@ -1,0 +1,11 @@
+sign-in = Sign in
+latest-announcements = Latest announcements
+no-announcements = No announcements yet.
+back-home = Back to the home page
+error-title = Error { $status }
+error-not-found = This page does not exist.
+error-bad-request = The request could not be processed.
+error-conflict = This action conflicts with the current state.
+error-site-suspended = This site is temporarily unavailable.
+error-overloaded = The server is busy, please try again in a moment.
+error-internal = Something went wrong on our side. We have been notified.

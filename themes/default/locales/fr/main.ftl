@@ -1,0 +1,11 @@
+sign-in = Se connecter
+latest-announcements = Dernières annonces
+no-announcements = Aucune annonce pour le moment.
+back-home = Retour à l’accueil
+error-title = Erreur { $status }
+error-not-found = Cette page n’existe pas.
+error-bad-request = La requête n’a pas pu être traitée.
+error-conflict = Cette action entre en conflit avec l’état actuel.
+error-site-suspended = Ce site est momentanément indisponible.
+error-overloaded = Le serveur est très sollicité, réessayez dans un instant.
+error-internal = Une erreur est survenue de notre côté. Nous en sommes informés.
