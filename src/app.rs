@@ -150,8 +150,11 @@ pub fn router(state: &AppState) -> Router {
         platform,
         tenant,
     };
-    let routes = Router::new()
-        .route("/healthz", get(web::healthz))
+    let mut routes = Router::new().route("/healthz", get(web::healthz));
+    if state.config.bench_routes {
+        routes = routes.route(crate::bench::floor::PATH, get(crate::bench::floor::page));
+    }
+    let routes = routes
         .with_state(state.clone())
         .fallback_service(Router::new().fallback(site::dispatch).with_state(sites));
     web::middleware::stack(

@@ -29,6 +29,8 @@ pub struct Config {
     pub themes_dir: PathBuf,
     /// Re-read templates from disk on every render (development only).
     pub dev_mode: bool,
+    /// Serve `/__bench/floor`, the fixed page of the `floor-http` benchmark.
+    pub bench_routes: bool,
     pub http: HttpConfig,
     pub db: DbConfig,
     pub warm_pool: WarmPoolConfig,
@@ -118,6 +120,7 @@ base_domain = "localhost"
 tenants_dir = "tenants"
 themes_dir = "themes"
 dev_mode = false
+bench_routes = false
 
 [http]
 host = "127.0.0.1"

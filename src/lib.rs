@@ -9,7 +9,7 @@
 //! - [`themes`]: templates, branding, translations.
 //! - [`web`]: health, metrics, error bodies, middleware.
 //! - [`portal`], [`announcements`], [`accounts`]: what members see.
-//! - [`seed`]: demo content.
+//! - [`seed`]: demo content; [`bench`]: the benchmark data set and workloads.
 //! - [`cli`]: the `tessera` command.
 
 #![forbid(unsafe_code)]
@@ -18,6 +18,7 @@
 pub mod accounts;
 pub mod announcements;
 pub mod app;
+pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -2,6 +2,7 @@
 //! subcommand lives in its own file and uses the same library functions the
 //! server and the tests use.
 
+mod bench;
 mod database;
 mod demo;
 mod migrate;
@@ -50,6 +51,9 @@ pub enum Command {
     /// Create, inspect and change tenants.
     #[command(subcommand)]
     Tenant(tenant::TenantCommand),
+    /// Benchmark data and workloads (see benches/run.sh).
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
 }
 
 #[derive(Debug, Args)]
@@ -81,6 +85,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo(_) => demo::run(config).await,
         Command::Migrate(args) => migrate::run(config, args).await,
         Command::Tenant(command) => tenant::run(config, command).await,
+        Command::Bench(command) => bench::run(config, command).await,
     }
 }
 

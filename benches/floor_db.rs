@@ -1,0 +1,114 @@
+//! `floor-db`: W1's SQL without HTTP. The same function pair a portal request
+//! runs (`Database::begin_tenant` + `announcements::latest_published` +
+//! commit), on a random bench tenant each time, from 64 concurrent tasks over
+//! a pool sized like the server's. Prints one JSON line.
+//!
+//! Run by benches/run.sh; by hand:
+//! `cargo bench --bench floor_db -- --data-dir target/bench/data --seconds 20`
+
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use rand::Rng;
+use sqlx::postgres::PgConnectOptions;
+use tessera::announcements;
+use tessera::config::{Config, Overrides};
+use tessera::db::Database;
+use tessera::db::embedded::EmbeddedPostgres;
+use tessera::tenancy::SchemaName;
+
+#[derive(Parser)]
+struct Args {
+    /// Data directory of the embedded cluster (ignored with DATABASE_URL).
+    #[arg(long, default_value = "target/bench/data")]
+    data_dir: PathBuf,
+    #[arg(long, default_value_t = 64)]
+    tasks: usize,
+    #[arg(long, default_value_t = 20)]
+    seconds: u64,
+    #[arg(long, default_value_t = 5)]
+    warmup: u64,
+    /// cargo bench passes --bench; accept and ignore it.
+    #[arg(long, hide = true)]
+    bench: bool,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let config = Config::load(std::path::Path::new("tessera.toml"), &Overrides::default())?;
+    let options = match std::env::var("DATABASE_URL") {
+        Ok(url) => PgConnectOptions::from_str(&url)?,
+        Err(_) => {
+            EmbeddedPostgres::start(&args.data_dir, &Vec::new())?.connect_options_for("tessera")
+        }
+    };
+    let db = Database::connect(options, &config.db);
+    let tenants: Vec<(i64, SchemaName)> = sqlx::query_scalar::<_, i64>(
+        "SELECT id FROM platform.tenants WHERE slug LIKE 'bench-%' ORDER BY id",
+    )
+    .fetch_all(db.platform())
+    .await?
+    .into_iter()
+    .map(|id| (id, SchemaName::for_tenant(id)))
+    .collect();
+    anyhow::ensure!(
+        !tenants.is_empty(),
+        "no bench tenants: run `tessera bench seed` first"
+    );
+    let tenants = Arc::new(tenants);
+
+    run_for(&db, &tenants, args.tasks, Duration::from_secs(args.warmup)).await?;
+    let (count, elapsed) =
+        run_for(&db, &tenants, args.tasks, Duration::from_secs(args.seconds)).await?;
+    let tps = count as f64 / elapsed.as_secs_f64();
+    println!(
+        "{}",
+        serde_json::json!({ "transactions": count, "seconds": elapsed.as_secs_f64(), "tps": tps,
+                            "tasks": args.tasks, "pool": config.db.max_connections, "tenants": tenants.len() })
+    );
+    Ok(())
+}
+
+async fn run_for(
+    db: &Database,
+    tenants: &Arc<Vec<(i64, SchemaName)>>,
+    tasks: usize,
+    duration: Duration,
+) -> anyhow::Result<(u64, Duration)> {
+    let done = Arc::new(AtomicU64::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let started = Instant::now();
+    let workers: Vec<_> = (0..tasks)
+        .map(|_| {
+            let (db, tenants, done, stop) =
+                (db.clone(), tenants.clone(), done.clone(), stop.clone());
+            tokio::spawn(async move {
+                while !stop.load(Ordering::Relaxed) {
+                    let (id, schema) = &tenants[rand::rng().random_range(0..tenants.len())];
+                    let mut tx = db.begin_tenant(*id, schema).await?;
+                    let rows = announcements::latest_published(&mut tx, 5).await?;
+                    tx.commit().await?;
+                    anyhow::ensure!(
+                        rows.len() == 5,
+                        "tenant {id} has {} published announcements",
+                        rows.len()
+                    );
+                    done.fetch_add(1, Ordering::Relaxed);
+                }
+                Ok::<_, anyhow::Error>(())
+            })
+        })
+        .collect();
+    tokio::time::sleep(duration).await;
+    stop.store(true, Ordering::Relaxed);
+    let elapsed = started.elapsed();
+    for worker in workers {
+        worker.await??;
+    }
+    Ok((done.load(Ordering::Relaxed), elapsed))
+}

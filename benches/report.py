@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+"""Turns the raw outputs of benches/run.sh into a table, prints it and
+appends it (with machine, date, commit and command) to BENCHMARKS.md.
+
+usage: report.py OUT_DIR COMMAND [--no-record]
+"""
+import datetime
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+
+TARGETS = {
+    "w1_rps": 8000,
+    "w1_p99_ms": 20,
+    "w1_rss_mib": 100,
+    "w1_floor_ratio": 0.60,
+    "w4_warm_median_ms": 20,
+    "w5_large_s": 10,
+    "w5_noop_ms": 100,
+}
+
+
+def read(path):
+    try:
+        with open(path) as f:
+            return f.read()
+    except FileNotFoundError:
+        return None
+
+
+def to_ms(value, unit):
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def parse_wrk(text):
+    if text is None:
+        return None
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", text)
+    pct = {m.group(1): to_ms(m.group(2), m.group(3))
+           for m in re.finditer(r"^\s+(50|75|90|99)%\s+([\d.]+)(us|ms|s)\s*$", text, re.M)}
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    socket = re.search(r"Socket errors: (.*)", text)
+    checks = re.search(r"W1-CHECKS checked=(\d+) bad_status=(\d+) bad_body=(\d+)", text)
+    return {
+        "rps": float(rps.group(1)) if rps else 0.0,
+        "p50_ms": pct.get("50"),
+        "p99_ms": pct.get("99"),
+        "non_2xx": int(errors.group(1)) if errors else 0,
+        "socket_errors": socket.group(1).strip() if socket else "none",
+        "checked": int(checks.group(1)) if checks else None,
+        "bad": (int(checks.group(2)) + int(checks.group(3))) if checks else None,
+    }
+
+
+def load_json(out, name):
+    text = read(os.path.join(out, name))
+    if not text:
+        return None
+    return json.loads(text.strip().splitlines()[-1])
+
+
+def machine():
+    cpu = "unknown CPU"
+    info = read("/proc/cpuinfo") or ""
+    m = re.search(r"model name\s*:\s*(.*)", info)
+    if m:
+        cpu = m.group(1).strip()
+    mem = re.search(r"MemTotal:\s+(\d+) kB", read("/proc/meminfo") or "")
+    gib = int(mem.group(1)) / 1024 / 1024 if mem else 0
+    return f"{cpu}, {os.cpu_count()} cores, {gib:.0f} GiB RAM, Linux {platform.release()}"
+
+
+def commit():
+    try:
+        rev = subprocess.check_output(["git", "rev-parse", "--short", "HEAD"], text=True).strip()
+        dirty = subprocess.call(["git", "diff", "--quiet", "HEAD"]) != 0
+        return rev + (" (with uncommitted changes)" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def verdict(ok):
+    return "met" if ok else "**missed**"
+
+
+def build_rows(out):
+    rows = []
+    http = parse_wrk(read(os.path.join(out, "floor-http.wrk")))
+    db = load_json(out, "floor-db.json")
+    w1 = parse_wrk(read(os.path.join(out, "w1.wrk")))
+    floors = [f for f in [http and http["rps"], db and db["tps"]] if f]
+    lower = min(floors) if floors else None
+    ratio = lambda v: f"{v / lower:.2f}" if lower and v else "–"
+    if http:
+        rows.append(("floor-http", f"{http['rps']:,.0f} req/s, p50 {http['p50_ms']:.2f} ms, p99 {http['p99_ms']:.2f} ms",
+                     ratio(http["rps"]), "ceiling of HTTP on this machine"))
+    if db:
+        rows.append(("floor-db", f"{db['tps']:,.0f} tx/s ({db['tasks']} tasks, pool {db['pool']})",
+                     ratio(db["tps"]), "ceiling of W1's SQL through the pool"))
+    if w1:
+        rss = read(os.path.join(out, "server-rss-kib"))
+        rss_mib = int(rss) / 1024 if rss and rss.strip() else 0
+        checks = f"{w1['checked']:,} responses checked, {w1['bad']} wrong" if w1["checked"] is not None else "unchecked"
+        ok = (w1["rps"] >= TARGETS["w1_rps"] and (w1["p99_ms"] or 1e9) < TARGETS["w1_p99_ms"]
+              and rss_mib < TARGETS["w1_rss_mib"] and lower and w1["rps"] / lower >= TARGETS["w1_floor_ratio"]
+              and w1["bad"] == 0 and w1["non_2xx"] == 0)
+        rows.append(("W1 portal page",
+                     f"{w1['rps']:,.0f} req/s, p50 {w1['p50_ms']:.2f} ms, p99 {w1['p99_ms']:.2f} ms, "
+                     f"server peak RSS {rss_mib:.1f} MiB; {checks}",
+                     ratio(w1["rps"]),
+                     f"≥ 8,000 req/s, p99 < 20 ms, RSS < 100 MiB, ≥ 0.60 of floor: {verdict(ok)}"))
+    for name, label in [("w4-warm.json", "W4 provisioning, warm pool"), ("w4-cold.json", "W4 provisioning, no warm pool")]:
+        w4 = load_json(out, name)
+        if w4:
+            t = w4["timings"]
+            target = (f"median < 20 ms: {verdict(t['median_ms'] < TARGETS['w4_warm_median_ms'])}"
+                      if w4["warm_pool"] else "reported")
+            rows.append((label, f"median {t['median_ms']:.1f} ms, p99 {t['p99_ms']:.1f} ms over {t['count']} "
+                         f"({w4['from_pool']} from the pool)", "–", target))
+    for name in ["w5-small.json", "w5-large.json"]:
+        w5 = load_json(out, name)
+        if w5:
+            wall, noop = w5["wall_s"], w5["noop_ms"]
+            target = f"no-op < 100 ms: {verdict(noop < TARGETS['w5_noop_ms'])}"
+            if w5["tenants"] >= 2000:
+                target = f"< 10 s: {verdict(wall < TARGETS['w5_large_s'])}; " + target
+            rows.append((f"W5 migration, {w5['tenants']:,} tenants",
+                         f"{wall:.2f} s wall ({w5['migrated']} migrated, {w5['failed']} failed); no-op run {noop:.1f} ms",
+                         "–", target))
+    return rows, lower
+
+
+def main():
+    out, command = sys.argv[1], sys.argv[2]
+    record = "--no-record" not in sys.argv[3:]
+    rows, lower = build_rows(out)
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        f"## {now} — commit {commit()}",
+        "",
+        f"- machine: {machine()}",
+        f"- command: `{command.strip()}`",
+        f"- load: wrk, 2 threads, {os.environ.get('BENCH_CONNECTIONS', '64')} connections, "
+        f"{os.environ.get('BENCH_SECONDS', '20')} s after a {os.environ.get('BENCH_WARMUP', '5')} s warm-up, "
+        "on the same cores as the server and PostgreSQL (default settings)",
+        "",
+        "| workload | result | ratio to lower floor | target |",
+        "| --- | --- | --- | --- |",
+    ]
+    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+    lines.append("")
+    table = "\n".join(lines)
+    print("\n" + table)
+    if record:
+        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "BENCHMARKS.md")
+        with open(path, "a") as f:
+            f.write("\n" + table)
+        print(f"appended to {os.path.normpath(path)}")
+
+
+if __name__ == "__main__":
+    main()

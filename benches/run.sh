@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Benchmark harness: one command, from a clean clone.
+#
+#   benches/run.sh [workload…]      workloads: floor-http floor-db w1 w4 w5
+#                                   (default: all of them, in that order)
+#
+# Builds release, seeds the `bench` data set (tessera bench seed), starts
+# Tessera on it (embedded PostgreSQL with default settings in
+# target/bench/data, or DATABASE_URL), installs wrk if missing, runs the
+# workloads, prints a table and appends it to BENCHMARKS.md with the machine,
+# date, commit and command. Figures are ratios to the lower floor measured in
+# the same run (see ../shared/BENCHMARK.md).
+#
+# Knobs (environment): BENCH_TENANTS=200  BENCH_LARGE_TENANTS=2000
+# BENCH_SECONDS=20  BENCH_WARMUP=5  BENCH_CONNECTIONS=64  BENCH_PORT=18090
+# BENCH_W4_COUNT=100  BENCH_NO_RECORD=1 (print only, do not touch BENCHMARKS.md)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+workloads=("$@")
+[ ${#workloads[@]} -gt 0 ] || workloads=(floor-http floor-db w1 w4 w5)
+tenants=${BENCH_TENANTS:-200}
+large=${BENCH_LARGE_TENANTS:-2000}
+seconds=${BENCH_SECONDS:-20}
+warmup=${BENCH_WARMUP:-5}
+connections=${BENCH_CONNECTIONS:-64}
+port=${BENCH_PORT:-18090}
+w4_count=${BENCH_W4_COUNT:-100}
+data=$root/target/bench/data
+out=$root/target/bench/out
+bin=$root/target/release/tessera
+rm -rf "$out"; mkdir -p "$out" "$data"
+wants() { local w; for w in "${workloads[@]}"; do [ "$w" = "$1" ] && return 0; done; return 1; }
+log() { printf '\n== %s\n' "$*" >&2; }
+
+if ! command -v wrk >/dev/null 2>&1; then
+  log "installing wrk"
+  if [ "$(id -u)" = 0 ]; then apt-get install -y -qq wrk >/dev/null; else sudo apt-get install -y -qq wrk >/dev/null; fi
+fi
+
+log "building release"
+cargo build --release --quiet
+cargo bench --bench floor_db --no-run --quiet 2>/dev/null
+
+tessera() { "$bin" --data-dir "$data" "$@"; }
+export TESSERA_LOG__FILTER=${TESSERA_LOG__FILTER:-warn}
+
+log "seeding the data set: $tenants tenants"
+tessera bench seed --tenants "$tenants" --hosts-file "$out/hosts.tsv" > "$out/seed.json"
+
+log "starting tessera serve on 127.0.0.1:$port"
+TESSERA_BENCH_ROUTES=true TESSERA_HTTP__PORT=$port TESSERA_WARM_POOL__SIZE=0 \
+  "$bin" --data-dir "$data" serve > "$out/server.log" 2>&1 &
+server=$!
+stop_server() { kill -INT "$server" 2>/dev/null && wait "$server" 2>/dev/null || true; }
+trap stop_server EXIT
+for _ in $(seq 1 300); do
+  curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+curl -fs "http://127.0.0.1:$port/healthz" >/dev/null || { cat "$out/server.log"; exit 1; }
+
+run_wrk() { # name url [lua]
+  local name=$1 url=$2 script=${3:-}
+  local extra=(); [ -n "$script" ] && extra=(-s "$script")
+  W1_HOSTS=$out/hosts.tsv wrk -t2 -c"$connections" -d"${warmup}s" "${extra[@]}" "$url" > /dev/null
+  W1_HOSTS=$out/hosts.tsv wrk -t2 -c"$connections" -d"${seconds}s" --latency "${extra[@]}" "$url" > "$out/$name.wrk"
+  cat "$out/$name.wrk" >&2
+}
+
+if wants floor-http; then
+  log "floor-http: fixed 2 KiB page, no database"
+  run_wrk floor-http "http://127.0.0.1:$port/__bench/floor"
+fi
+if wants floor-db; then
+  log "floor-db: W1's SQL through the pool, no HTTP"
+  cargo bench --quiet --bench floor_db -- --data-dir "$data" --seconds "$seconds" --warmup "$warmup" \
+    --tasks "$connections" > "$out/floor-db.json"
+  cat "$out/floor-db.json" >&2
+fi
+if wants w1; then
+  log "W1: GET / on a random tenant per request"
+  run_wrk w1 "http://127.0.0.1:$port/" "$root/benches/w1.lua"
+fi
+grep VmHWM "/proc/$server/status" | awk '{print $2}' > "$out/server-rss-kib"
+if wants w4; then
+  log "W4: $w4_count tenants, one after another"
+  tessera bench provision --count "$w4_count" > "$out/w4-warm.json"
+  tessera bench provision --count "$w4_count" --no-warm-pool > "$out/w4-cold.json"
+fi
+if wants w5; then
+  log "W5: one migration across $tenants and $large tenants"
+  tessera bench migrate --tenants "$tenants" > "$out/w5-small.json"
+  tessera bench migrate --tenants "$large" > "$out/w5-large.json"
+fi
+stop_server
+trap - EXIT
+
+command="benches/run.sh ${*:-}"
+python3 "$root/benches/report.py" "$out" "$command" "${BENCH_NO_RECORD:+--no-record}"

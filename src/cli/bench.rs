@@ -1,0 +1,114 @@
+//! `tessera bench seed|provision|migrate`: the in-process parts of the
+//! benchmark harness (`benches/run.sh` runs them and the HTTP load). Each
+//! prints a JSON report on stdout.
+
+use std::process::ExitCode;
+
+use clap::Subcommand;
+
+use super::DatabaseHandle;
+use crate::bench::{self, seed};
+use crate::config::Config;
+use crate::tenancy::provision::Provisioner;
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Create the `bench` data set (idempotent).
+    Seed {
+        #[arg(long, default_value_t = 200)]
+        tenants: usize,
+        /// Tenants seeded at the same time.
+        #[arg(long, default_value_t = 4)]
+        parallel: usize,
+        /// Also write `host<TAB>name<TAB>colour` per tenant here (for W1's checks).
+        #[arg(long)]
+        hosts_file: Option<std::path::PathBuf>,
+    },
+    /// W4: create tenants one after another and time each creation.
+    Provision {
+        #[arg(long, default_value_t = 100)]
+        count: usize,
+        /// Measure the fallback path (fresh schema, all migrations).
+        #[arg(long)]
+        no_warm_pool: bool,
+    },
+    /// W5: apply one new migration to every tenant of a scratch database.
+    Migrate {
+        #[arg(long, default_value_t = 200)]
+        tenants: usize,
+        /// The scratch database (dropped and recreated).
+        #[arg(long, default_value = "tessera_bench_w5")]
+        database: String,
+    },
+}
+
+pub async fn run(config: Config, command: BenchCommand) -> anyhow::Result<ExitCode> {
+    let handle = DatabaseHandle::open(&config).await?;
+    super::serve::migrate_at_start(&handle, &config).await?;
+    let result = execute(&handle, &config, command).await;
+    handle.close().await?;
+    println!("{}", result?);
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn execute(
+    handle: &DatabaseHandle,
+    config: &Config,
+    command: BenchCommand,
+) -> anyhow::Result<String> {
+    let db = &handle.db;
+    let json = match command {
+        BenchCommand::Seed {
+            tenants,
+            parallel,
+            hosts_file,
+        } => {
+            let provisioner = seed::provisioner(db, config.platform_host.clone())?;
+            let report = seed::seed(db, &provisioner, tenants, parallel).await?;
+            if let Some(path) = hosts_file {
+                std::fs::write(&path, seed::hosts_table(tenants))?;
+            }
+            eprintln!(
+                "bench data set: {} tenants ({} created, {} filled) in {:.1} s",
+                report.tenants, report.created, report.filled, report.elapsed_s
+            );
+            serde_json::to_string(&report)?
+        }
+        BenchCommand::Provision {
+            count,
+            no_warm_pool,
+        } => {
+            let provisioner = Provisioner::new(
+                db.platform().clone(),
+                config.base_domain.clone(),
+                config.platform_host.clone(),
+            );
+            let report = bench::provision::run(&provisioner, count, !no_warm_pool).await?;
+            eprintln!(
+                "W4 ({}): median {:.2} ms, p99 {:.2} ms over {} tenants ({} from the pool)",
+                if report.warm_pool {
+                    "warm pool"
+                } else {
+                    "no warm pool"
+                },
+                report.timings.median_ms,
+                report.timings.p99_ms,
+                report.timings.count,
+                report.from_pool
+            );
+            serde_json::to_string(&report)?
+        }
+        BenchCommand::Migrate { tenants, database } => {
+            let options = db.connect_options().clone();
+            let report =
+                bench::migrate::run(&options, &database, tenants, config.db.migrate_parallelism)
+                    .await?;
+            eprintln!(
+                "W5: {} tenants migrated in {:.2} s (no-op run {:.1} ms; setup {:.1} s)",
+                report.migrated, report.wall_s, report.noop_ms, report.setup_s
+            );
+            serde_json::to_string(&report)?
+        }
+    };
+    Ok(json)
+}
