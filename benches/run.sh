@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Benchmark harness: one command, from a clean clone.
 #
-#   benches/run.sh [workload…]      workloads: floor-http floor-db w1 w4 w5
+#   benches/run.sh [workload…]      workloads: floor-http floor-db w1 w1-nocache w4 w5
 #                                   (default: all of them, in that order)
+#
+# w1 runs the server as shipped (page cache on); w1-nocache runs a second
+# server with the page cache off, so every request reads the database.
 #
 # Builds release, seeds the `bench` data set (tessera bench seed), starts
 # Tessera on it (embedded PostgreSQL with default settings in
@@ -19,7 +22,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 
 workloads=("$@")
-[ ${#workloads[@]} -gt 0 ] || workloads=(floor-http floor-db w1 w4 w5)
+[ ${#workloads[@]} -gt 0 ] || workloads=(floor-http floor-db w1 w1-nocache w4 w5)
 tenants=${BENCH_TENANTS:-200}
 large=${BENCH_LARGE_TENANTS:-2000}
 seconds=${BENCH_SECONDS:-20}
@@ -49,17 +52,30 @@ export TESSERA_LOG__FILTER=${TESSERA_LOG__FILTER:-warn}
 log "seeding the data set: $tenants tenants"
 tessera bench seed --tenants "$tenants" --hosts-file "$out/hosts.tsv" > "$out/seed.json"
 
-log "starting tessera serve on 127.0.0.1:$port"
-TESSERA_BENCH_ROUTES=true TESSERA_HTTP__PORT=$port TESSERA_WARM_POOL__SIZE=0 \
-  "$bin" --data-dir "$data" serve > "$out/server.log" 2>&1 &
-server=$!
-stop_server() { kill -INT "$server" 2>/dev/null && wait "$server" 2>/dev/null || true; }
-trap stop_server EXIT
-for _ in $(seq 1 300); do
-  curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
-  sleep 0.1
-done
-curl -fs "http://127.0.0.1:$port/healthz" >/dev/null || { cat "$out/server.log"; exit 1; }
+started=""
+start_server() { # port page-cache(true|false) log; sets $started to the pid
+  TESSERA_BENCH_ROUTES=true TESSERA_HTTP__PORT=$1 TESSERA_WARM_POOL__SIZE=0 TESSERA_CACHE__PAGES=$2 \
+    "$bin" --data-dir "$data" serve > "$3" 2>&1 &
+  started=$!
+  for _ in $(seq 1 300); do
+    curl -fs "http://127.0.0.1:$1/healthz" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  cat "$3" >&2
+  exit 1
+}
+stop_servers() {
+  # The first server started the embedded cluster and stops it: stop it last.
+  local pid
+  for pid in ${nocache:-} ${server:-}; do
+    kill -INT "$pid" 2>/dev/null || continue
+    wait "$pid" 2>/dev/null || true
+  done
+}
+trap stop_servers EXIT
+log "starting tessera serve on 127.0.0.1:$port (page cache on) and :$((port + 1)) (off)"
+start_server "$port" true "$out/server.log"; server=$started
+start_server "$((port + 1))" false "$out/server-nocache.log"; nocache=$started
 
 run_wrk() { # name url [lua]
   local name=$1 url=$2 script=${3:-}
@@ -80,10 +96,15 @@ if wants floor-db; then
   cat "$out/floor-db.json" >&2
 fi
 if wants w1; then
-  log "W1: GET / on a random tenant per request"
+  log "W1: GET / on a random tenant per request (page cache on)"
   run_wrk w1 "http://127.0.0.1:$port/" "$root/benches/w1.lua"
+  grep VmHWM "/proc/$server/status" | awk '{print $2}' > "$out/w1.rss-kib"
 fi
-grep VmHWM "/proc/$server/status" | awk '{print $2}' > "$out/server-rss-kib"
+if wants w1-nocache; then
+  log "W1 without the page cache: every request reads the database"
+  run_wrk w1-nocache "http://127.0.0.1:$((port + 1))/" "$root/benches/w1.lua"
+  grep VmHWM "/proc/$nocache/status" | awk '{print $2}' > "$out/w1-nocache.rss-kib"
+fi
 if wants w4; then
   log "W4: $w4_count tenants, one after another"
   tessera bench provision --count "$w4_count" > "$out/w4-warm.json"
@@ -94,7 +115,7 @@ if wants w5; then
   tessera bench migrate --tenants "$tenants" > "$out/w5-small.json"
   tessera bench migrate --tenants "$large" > "$out/w5-large.json"
 fi
-stop_server
+stop_servers
 trap - EXIT
 
 command="benches/run.sh ${*:-}"

@@ -15,11 +15,12 @@ use tokio::task::JoinHandle;
 
 use crate::config::Config;
 use crate::db::Database;
-use crate::state::AppState;
+use crate::state::{AppState, Services};
 use crate::tenancy::provision::Provisioner;
 use crate::tenancy::site::{self, Sites};
 use crate::tenancy::{Resolver, listen, warm_pool};
 use crate::themes::Themes;
+use crate::web::page_cache::PageCache;
 use crate::{portal, web};
 
 /// A bound, ready-to-run instance.
@@ -54,10 +55,17 @@ impl Application {
             .map_err(|source| StartError::Bind { addr, source })?;
         let state = build_state(config, db)?;
         let mut tasks = Vec::new();
-        let resolver = state.resolver.clone();
+        let (resolver, pages) = (state.resolver.clone(), state.pages.clone());
         let subscriber: listen::Subscriber = Arc::new(move |change| match change {
-            listen::Change::Tenant(id) => resolver.invalidate_tenant(id),
-            listen::Change::Everything => resolver.invalidate_all(),
+            listen::Change::Tenant(id) => {
+                resolver.invalidate_tenant(id);
+                pages.invalidate_tenant(id);
+            }
+            listen::Change::Content(id) => pages.invalidate_tenant(id),
+            listen::Change::Everything => {
+                resolver.invalidate_all();
+                pages.invalidate_all();
+            }
         });
         let (listener_task, listening) =
             listen::spawn(state.db.platform().clone(), vec![subscriber]);
@@ -119,7 +127,12 @@ fn build_state(config: Config, db: Database) -> Result<AppState, StartError> {
         config.platform_host.clone(),
     )
     .notify_spare_taken(warm_pool_wake.clone());
-    Ok(AppState {
+    let pages = PageCache::new(
+        config.cache.pages && !config.dev_mode,
+        Duration::from_secs(config.cache.page_ttl_secs),
+    );
+    Ok(AppState::new(Services {
+        pages,
         resolver: Resolver::new(db.platform().clone(), config.platform_host.clone()),
         themes: Themes::builtin()?,
         metrics: web::metrics::recorder(),
@@ -127,7 +140,7 @@ fn build_state(config: Config, db: Database) -> Result<AppState, StartError> {
         provisioner,
         config: Arc::new(config),
         db,
-    })
+    }))
 }
 
 /// The whole HTTP surface: `/healthz` on every host, then the platform or

@@ -34,7 +34,17 @@ pub struct Config {
     pub http: HttpConfig,
     pub db: DbConfig,
     pub warm_pool: WarmPoolConfig,
+    pub cache: CacheConfig,
     pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CacheConfig {
+    /// Keep rendered public pages (e.g. a portal's home page for anonymous
+    /// visitors) in memory until the tenant or its content changes.
+    pub pages: bool,
+    /// Upper bound on how long a cached page is served.
+    pub page_ttl_secs: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -139,6 +149,10 @@ migrate_parallelism = 4
 [warm_pool]
 size = 3
 refill_interval_secs = 30
+
+[cache]
+pages = true
+page_ttl_secs = 60
 
 [log]
 filter = "info"

@@ -11,9 +11,27 @@ use crate::db::Database;
 use crate::tenancy::Resolver;
 use crate::tenancy::provision::Provisioner;
 use crate::themes::Themes;
+use crate::web::page_cache::PageCache;
 
+/// Shared by every request; cloning only bumps a reference count.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Services>);
+
+impl AppState {
+    pub fn new(services: Services) -> Self {
+        Self(Arc::new(services))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.0
+    }
+}
+
+pub struct Services {
     pub config: Arc<Config>,
     pub db: Database,
     pub resolver: Resolver,
@@ -22,6 +40,8 @@ pub struct AppState {
     pub metrics: PrometheusHandle,
     /// Wakes the warm-pool refiller after a tenant took a spare.
     pub warm_pool_wake: Arc<Notify>,
+    /// Rendered pages that are the same for every anonymous visitor.
+    pub pages: PageCache,
 }
 
 impl FromRef<AppState> for Database {

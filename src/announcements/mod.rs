@@ -32,6 +32,14 @@ pub async fn latest_published(
     .await
 }
 
+/// When the next scheduled announcement becomes visible, if any: a cached
+/// page listing announcements is only valid until then.
+pub async fn next_scheduled(conn: &mut PgConnection) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+    sqlx::query_scalar!("SELECT min(published_at) FROM announcements WHERE published_at > now()")
+        .fetch_one(conn)
+        .await
+}
+
 /// Inserts an announcement; `published_at = None` keeps it a draft.
 pub async fn create(
     conn: &mut PgConnection,

@@ -25,7 +25,7 @@ use crate::tenancy::SchemaName;
 pub struct Database {
     platform: PgPool,
     shards: Arc<[PgPool]>,
-    options: PgConnectOptions,
+    options: Arc<PgConnectOptions>,
 }
 
 impl Database {
@@ -51,7 +51,7 @@ impl Database {
         Self {
             platform: pool(config.platform_connections),
             shards,
-            options,
+            options: Arc::new(options),
         }
     }
 

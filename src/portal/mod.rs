@@ -1,15 +1,23 @@
 //! The public portal of a tenant: its home page.
 
+use std::time::Duration;
+
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::State;
-use axum::response::Html;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use chrono::Utc;
 use serde::Serialize;
 
 use crate::announcements::{self, Announcement};
 use crate::db::TenantTx;
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::tenancy::CurrentTenant;
+use crate::themes::supported_or_default;
+use crate::web::page_cache::PageKey;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/", get(home))
@@ -21,11 +29,38 @@ struct HomePage {
 }
 
 /// `GET /`: the tenant's name and colours (from the cached tenant row), its
-/// five latest published announcements and a sign-in link.
-async fn home(State(state): State<AppState>, mut tx: TenantTx) -> Result<Html<String>, AppError> {
+/// five latest published announcements and a sign-in link. The same for
+/// every anonymous visitor, so it is served from the page cache when it can.
+async fn home(
+    State(state): State<AppState>,
+    CurrentTenant(tenant): CurrentTenant,
+) -> Result<Response, AppError> {
+    let key = PageKey {
+        tenant_id: tenant.id,
+        page: "home",
+        locale: supported_or_default(&tenant.locale),
+    };
+    if let Some(html) = state.pages.get(&key) {
+        return Ok(html_response(html));
+    }
+    let ticket = state.pages.ticket();
+    let mut tx = TenantTx::begin(&state.db, tenant.clone()).await?;
     let announcements = announcements::latest_published(&mut tx, 5).await?;
-    let tenant = tx.tenant().clone();
+    let next_due = match state.pages.is_enabled() {
+        true => announcements::next_scheduled(&mut tx).await?,
+        false => None,
+    };
     tx.commit().await?;
-    let page = HomePage { announcements };
-    Ok(Html(state.themes.render(&tenant, "home.html", &page)?))
+    let html = Bytes::from(state.themes.render(
+        &tenant,
+        "home.html",
+        &HomePage { announcements },
+    )?);
+    let valid_for = next_due.map(|due| (due - Utc::now()).to_std().unwrap_or(Duration::ZERO));
+    state.pages.put(key, html.clone(), ticket, valid_for);
+    Ok(html_response(html))
+}
+
+fn html_response(html: Bytes) -> Response {
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
 }

@@ -11,11 +11,18 @@ use sqlx::postgres::PgListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub const CHANNEL: &str = "tessera_tenants";
+/// A tenant row or its domains changed; the payload is the tenant id.
+pub const TENANTS_CHANNEL: &str = "tessera_tenants";
+/// Data shown on a tenant's public pages changed; the payload is the
+/// tenant's schema name (`t_<id>`), sent by triggers in the tenant schema.
+pub const CONTENT_CHANNEL: &str = "tessera_content";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Change {
+    /// The tenant itself (name, status, brand, domains…).
     Tenant(i64),
+    /// Content of the tenant's pages.
+    Content(i64),
     Everything,
 }
 
@@ -62,18 +69,30 @@ async fn run(pool: PgPool, subscribers: Vec<Subscriber>, ready: oneshot::Sender<
 
 async fn listen(pool: &PgPool) -> Result<PgListener, sqlx::Error> {
     let mut listener = PgListener::connect_with(pool).await?;
-    listener.listen(CHANNEL).await?;
+    listener
+        .listen_all([TENANTS_CHANNEL, CONTENT_CHANNEL])
+        .await?;
     Ok(listener)
+}
+
+fn decode(channel: &str, payload: &str) -> Change {
+    let id = match channel {
+        CONTENT_CHANNEL => payload
+            .strip_prefix("t_")
+            .and_then(|id| id.parse().ok())
+            .map(Change::Content),
+        _ => payload.parse().ok().map(Change::Tenant),
+    };
+    id.unwrap_or(Change::Everything)
 }
 
 /// Forwards notifications until the connection is lost or fails.
 async fn receive(listener: &mut PgListener, notify: &impl Fn(Change)) {
     loop {
         match listener.try_recv().await {
-            Ok(Some(notification)) => match notification.payload().parse() {
-                Ok(id) => notify(Change::Tenant(id)),
-                Err(_) => notify(Change::Everything),
-            },
+            Ok(Some(notification)) => {
+                notify(decode(notification.channel(), notification.payload()))
+            }
             Ok(None) => {
                 tracing::warn!("tenant change listener lost its connection");
                 return;
@@ -83,5 +102,18 @@ async fn receive(listener: &mut PgListener, notify: &impl Fn(Change)) {
                 return;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payloads_decode_to_changes() {
+        assert_eq!(decode(TENANTS_CHANNEL, "42"), Change::Tenant(42));
+        assert_eq!(decode(CONTENT_CHANNEL, "t_42"), Change::Content(42));
+        assert_eq!(decode(CONTENT_CHANNEL, "spare_3"), Change::Everything);
+        assert_eq!(decode(TENANTS_CHANNEL, "x"), Change::Everything);
     }
 }

@@ -16,6 +16,8 @@ pub struct Tenant {
     pub locale: String,
     pub theme: String,
     pub brand: Branding,
+    /// `brand` as CSS custom properties, computed once when the tenant is loaded.
+    pub brand_css: String,
     /// `<slug>.<base domain>`, always present.
     pub default_host: Hostname,
 }

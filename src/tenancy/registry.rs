@@ -32,6 +32,7 @@ impl TryFrom<TenantRow> for Tenant {
             status: TenantStatus::from_column(&row.status),
             locale: row.locale,
             theme: row.theme,
+            brand_css: row.brand.0.css_variables(),
             brand: row.brand.0,
             default_host: Hostname::parse(&row.default_host).map_err(|_| corrupt("host"))?,
         })

@@ -11,7 +11,7 @@ mod i18n;
 
 use std::sync::Arc;
 
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use include_dir::{Dir, include_dir};
 use serde::Serialize;
@@ -58,7 +58,7 @@ struct SiteView<'a> {
     name: &'a str,
     slug: &'a str,
     brand: &'a Branding,
-    brand_css: String,
+    brand_css: &'a str,
 }
 
 impl Themes {
@@ -90,7 +90,7 @@ impl Themes {
                 name: &tenant.name,
                 slug: tenant.slug.as_str(),
                 brand: &tenant.brand,
-                brand_css: tenant.brand.css_variables(),
+                brand_css: &tenant.brand_css,
             },
             locale: supported_or_default(&tenant.locale),
             page,
@@ -176,6 +176,3 @@ fn collect_files(
     }
     Ok(())
 }
-
-/// Status for a render failure seen by members: they get a plain 500 page.
-pub const RENDER_FAILURE: StatusCode = StatusCode::INTERNAL_SERVER_ERROR;

@@ -6,5 +6,6 @@ mod health;
 pub mod metrics;
 pub mod middleware;
 pub mod neutral;
+pub mod page_cache;
 
 pub use health::healthz;

@@ -1,6 +1,7 @@
 //! Integration tests: the real application over real HTTP, a real
 //! PostgreSQL. One binary (see helpers for the harness).
 
+mod bench;
 mod cli;
 mod coherence;
 mod health;
@@ -8,4 +9,5 @@ mod helpers;
 mod hosts;
 mod isolation;
 mod migrations;
+mod page_cache;
 mod provisioning;
