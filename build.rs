@@ -3,7 +3,7 @@
 //! time, and new files there are otherwise not noticed.
 
 fn main() {
-    for dir in ["migrations", "themes/default", "tenants"] {
+    for dir in ["migrations", "themes", "tenants"] {
         println!("cargo:rerun-if-changed={dir}");
     }
 }

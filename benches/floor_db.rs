@@ -32,7 +32,7 @@ struct Args {
     seconds: u64,
     #[arg(long, default_value_t = 5)]
     warmup: u64,
-    /// cargo bench passes --bench; accept and ignore it.
+    /// Passed by `cargo bench`; without it (`cargo test`) nothing runs.
     #[arg(long, hide = true)]
     bench: bool,
 }
@@ -40,6 +40,13 @@ struct Args {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    if !args.bench {
+        // `cargo test --all-targets` runs bench targets too: not a load test.
+        println!(
+            "floor_db: a load generator; run it with `cargo bench --bench floor_db` or benches/run.sh"
+        );
+        return Ok(());
+    }
     let config = Config::load(std::path::Path::new("tessera.toml"), &Overrides::default())?;
     let options = match std::env::var("DATABASE_URL") {
         Ok(url) => PgConnectOptions::from_str(&url)?,

@@ -19,7 +19,8 @@ use crate::state::{AppState, Services};
 use crate::tenancy::provision::Provisioner;
 use crate::tenancy::site::{self, Sites};
 use crate::tenancy::{Resolver, listen, warm_pool};
-use crate::themes::Themes;
+use crate::themes::sandbox::SandboxConfig;
+use crate::themes::{RenderError, Themes};
 use crate::web::page_cache::PageCache;
 use crate::{portal, web};
 
@@ -55,15 +56,24 @@ impl Application {
             .map_err(|source| StartError::Bind { addr, source })?;
         let state = build_state(config, db)?;
         let mut tasks = Vec::new();
-        let (resolver, pages) = (state.resolver.clone(), state.pages.clone());
+        let (resolver, pages, themes) = (
+            state.resolver.clone(),
+            state.pages.clone(),
+            state.themes.clone(),
+        );
         let subscriber: listen::Subscriber = Arc::new(move |change| match change {
             listen::Change::Tenant(id) => {
                 resolver.invalidate_tenant(id);
+                themes.invalidate_tenant(id);
                 pages.invalidate_tenant(id);
             }
-            listen::Change::Content(id) => pages.invalidate_tenant(id),
+            listen::Change::Content(id) => {
+                themes.invalidate_tenant(id);
+                pages.invalidate_tenant(id);
+            }
             listen::Change::Everything => {
                 resolver.invalidate_all();
+                themes.invalidate_all();
                 pages.invalidate_all();
             }
         });
@@ -134,7 +144,7 @@ fn build_state(config: Config, db: Database) -> Result<AppState, StartError> {
     Ok(AppState::new(Services {
         pages,
         resolver: Resolver::new(db.platform().clone(), config.platform_host.clone()),
-        themes: Themes::builtin()?,
+        themes: load_themes(&config)?,
         metrics: web::metrics::recorder(),
         warm_pool_wake,
         provisioner,
@@ -143,13 +153,36 @@ fn build_state(config: Config, db: Database) -> Result<AppState, StartError> {
     }))
 }
 
+/// The themes of `config.themes_dir`, with tenants' own templates rendered
+/// by workers started from `render.worker_exe` (or this executable).
+pub fn load_themes(config: &Config) -> Result<Themes, StartError> {
+    let themes = Themes::load(&config.themes_dir, config.dev_mode)?;
+    let worker_exe = match &config.render.worker_exe {
+        Some(exe) => exe.clone(),
+        None => std::env::current_exe()
+            .map_err(|e| StartError::Themes(RenderError::Theme(e.to_string())))?,
+    };
+    let themes_dir =
+        std::path::absolute(&config.themes_dir).unwrap_or_else(|_| config.themes_dir.clone());
+    Ok(themes.with_sandbox(SandboxConfig {
+        worker_exe,
+        themes_dir,
+        workers: config.render.workers,
+        timeout: Duration::from_millis(config.render.timeout_ms),
+    }))
+}
+
 /// The whole HTTP surface: `/healthz` on every host, then the platform or
 /// tenant routes depending on the host.
 pub fn router(state: &AppState) -> Router {
+    // Inside out: errors are rendered (themed) for everything below them.
     let tenant = Router::new()
         .merge(portal::router())
+        .route("/static/{hash}/{*path}", get(crate::themes::assets::serve))
         .fallback(not_found)
         .route_layer(from_fn(web::metrics::track))
+        .layer(from_fn(web::flash::consume))
+        .layer(from_fn(crate::themes::locale::switch))
         .layer(from_fn_with_state(state.clone(), web::errors::render))
         .with_state(state.clone());
     let platform = Router::new()

@@ -35,7 +35,19 @@ pub struct Config {
     pub db: DbConfig,
     pub warm_pool: WarmPoolConfig,
     pub cache: CacheConfig,
+    pub render: RenderConfig,
     pub log: LogConfig,
+}
+
+/// Tenants' own templates render in worker processes (see `themes::sandbox`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RenderConfig {
+    /// Worker processes at most.
+    pub workers: usize,
+    /// A render taking longer is stopped (the worker is killed).
+    pub timeout_ms: u64,
+    /// The `tessera` binary to start workers from (default: this one).
+    pub worker_exe: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -153,6 +165,10 @@ refill_interval_secs = 30
 [cache]
 pages = true
 page_ttl_secs = 60
+
+[render]
+workers = 2
+timeout_ms = 2000
 
 [log]
 filter = "info"

@@ -14,10 +14,15 @@ have_postgres() {
   command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1
 }
 
-if [ -z "${DATABASE_URL:-}" ] && ! have_postgres; then
-  echo "tests/run.sh: installing PostgreSQL server binaries (apt-get install postgresql)"
+packages=()
+if [ -z "${DATABASE_URL:-}" ] && ! have_postgres; then packages+=(postgresql); fi
+# Browser tests drive Debian's Chromium through chromedriver.
+command -v chromium >/dev/null 2>&1 || packages+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || packages+=(chromium-driver)
+if [ ${#packages[@]} -gt 0 ]; then
+  echo "tests/run.sh: installing ${packages[*]}"
   as_root apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq postgresql >/dev/null
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${packages[@]}" >/dev/null
 fi
 
 for component in rustfmt clippy; do
@@ -34,4 +39,5 @@ cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --all-targets --quiet -- -D warnings
 echo "== cargo test"
-cargo test --all-targets
+cargo test
+echo "screenshots of the demo tenants: target/screenshots/"

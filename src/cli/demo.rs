@@ -23,9 +23,13 @@ async fn demo(handle: &DatabaseHandle, config: Config) -> anyhow::Result<()> {
     let app = Application::build(config, handle.db.clone()).await?;
     let state = app.state().clone();
     let manifests = seed::demo::manifests(&state.config.tenants_dir)?;
+    manifest::check(&manifests, &state.themes)?;
     let report = manifest::apply(&state.provisioner, &manifests, false, "demo").await?;
     for slug in &report.created {
         println!("created tenant {slug}");
+    }
+    for slug in manifest::sync_files(&state.db, &manifests).await? {
+        println!("updated the templates and static files of {slug}");
     }
     seed::demo::seed_all(&state, &manifests).await?;
     let port = app

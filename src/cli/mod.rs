@@ -8,6 +8,7 @@ mod demo;
 mod migrate;
 mod serve;
 mod tenant;
+mod theme;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -51,9 +52,18 @@ pub enum Command {
     /// Create, inspect and change tenants.
     #[command(subcommand)]
     Tenant(tenant::TenantCommand),
+    /// Themes: list them, check or preview a tenant's pages.
+    #[command(subcommand)]
+    Theme(theme::ThemeCommand),
     /// Benchmark data and workloads (see benches/run.sh).
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// Internal: render tenants' templates for a server (started by it).
+    #[command(hide = true)]
+    RenderWorker {
+        #[arg(long)]
+        themes_dir: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -77,6 +87,13 @@ pub struct DemoArgs {
 
 /// Runs the parsed command; the exit code tells scripts how it went.
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    if let Command::RenderWorker { themes_dir } = &cli.command {
+        // Blocking stdin/stdout loop; it needs no configuration.
+        let themes_dir = themes_dir.clone();
+        tokio::task::spawn_blocking(move || crate::themes::sandbox::worker::run(&themes_dir))
+            .await??;
+        return Ok(ExitCode::SUCCESS);
+    }
     let overrides = overrides(&cli);
     let config = Config::load(&cli.config, &overrides)?;
     crate::telemetry::init(&config.log.filter, config.log.format);
@@ -85,7 +102,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo(_) => demo::run(config).await,
         Command::Migrate(args) => migrate::run(config, args).await,
         Command::Tenant(command) => tenant::run(config, command).await,
+        Command::Theme(command) => theme::run(config, command).await,
         Command::Bench(command) => bench::run(config, command).await,
+        Command::RenderWorker { .. } => Ok(ExitCode::SUCCESS),
     }
 }
 

@@ -8,6 +8,7 @@ use clap::Subcommand;
 
 use super::DatabaseHandle;
 use crate::accounts::Email;
+use crate::app::load_themes;
 use crate::config::Config;
 use crate::tenancy::provision::{NewTenant, Provisioner};
 use crate::tenancy::{Hostname, Slug, TenantStatus, manifest, registry, warm_pool};
@@ -73,13 +74,14 @@ pub async fn run(config: Config, command: TenantCommand) -> anyhow::Result<ExitC
         config.base_domain.clone(),
         config.platform_host.clone(),
     );
-    let result = execute(&config, &provisioner, command).await;
+    let result = execute(&config, &handle.db, &provisioner, command).await;
     handle.close().await?;
     result.map(|()| ExitCode::SUCCESS)
 }
 
 async fn execute(
     config: &Config,
+    db: &crate::db::Database,
     provisioner: &Provisioner,
     command: TenantCommand,
 ) -> anyhow::Result<()> {
@@ -94,6 +96,13 @@ async fn execute(
             theme,
             no_warm_pool,
         } => {
+            let themes = load_themes(config)?;
+            if !themes.has(&theme) {
+                bail!(
+                    "unknown theme \"{theme}\" (installed: {})",
+                    themes.names().join(", ")
+                );
+            }
             let new = NewTenant {
                 slug: Slug::parse(&slug)?,
                 name,
@@ -113,7 +122,9 @@ async fn execute(
         TenantCommand::Apply { dir, prune } => {
             let dir = dir.unwrap_or_else(|| config.tenants_dir.clone());
             let manifests = manifest::load_dir(&dir)?;
+            manifest::check(&manifests, &load_themes(config)?)?;
             let report = manifest::apply(provisioner, &manifests, prune, ACTOR).await?;
+            let files = manifest::sync_files(db, &manifests).await?;
             for (label, slugs) in [
                 ("created", &report.created),
                 ("updated", &report.updated),
@@ -123,6 +134,7 @@ async fn execute(
                     "not in manifests (kept; --prune deletes)",
                     &report.unmanaged,
                 ),
+                ("templates or static files updated", &files),
             ] {
                 if !slugs.is_empty() {
                     println!("{label}: {}", slugs.join(", "));

@@ -2,16 +2,18 @@
 //! `tessera tenant apply [dir]`. Missing tenants are created, changed ones
 //! updated; tenants without a manifest are deleted only with `--prune`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::Deserialize;
 
 use super::provision::{NewTenant, ProvisionError, Provisioner};
 use super::{Hostname, Slug, registry};
 use crate::accounts::Email;
-use crate::themes::Branding;
+use crate::db::{Database, TenantTx};
+use crate::themes::{Branding, Themes, tenant_files};
 
 /// The contents of one `tenant.toml`; the slug is its folder's name.
 #[derive(Debug, Clone, Deserialize)]
@@ -27,6 +29,9 @@ pub struct Manifest {
     pub admin_email: Option<Email>,
     #[serde(default)]
     pub brand: Branding,
+    /// The manifest's folder, which may hold `templates/` and `static/`.
+    #[serde(skip)]
+    pub folder: Option<PathBuf>,
 }
 
 fn default_locale() -> String {
@@ -76,7 +81,8 @@ pub fn load_dir(dir: &Path) -> Result<Vec<(Slug, Manifest)>, ManifestError> {
             path: file.clone(),
             source,
         })?;
-        let (slug, manifest) = parse(name, &text, &file)?;
+        let (slug, mut manifest) = parse(name, &text, &file)?;
+        manifest.folder = Some(folder.clone());
         manifests.push((slug, manifest));
     }
     manifests.sort_by(|a, b| a.0.cmp(&b.0));
@@ -92,6 +98,81 @@ pub fn parse(folder: &str, text: &str, path: &Path) -> Result<(Slug, Manifest), 
     let slug = Slug::parse(folder).map_err(|e| invalid(format!("folder name: {e}")))?;
     let manifest = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
     Ok((slug, manifest))
+}
+
+/// Checks what the database cannot: each theme exists, each brand is
+/// readable, and the tenants' own templates compile (syntax, unknown
+/// functions, missing includes), reported with file, line and column.
+pub fn check(manifests: &[(Slug, Manifest)], themes: &Themes) -> Result<(), ManifestError> {
+    for (slug, manifest) in manifests {
+        let invalid = |message: String| ManifestError::Invalid {
+            path: manifest
+                .folder
+                .clone()
+                .unwrap_or_else(|| PathBuf::from(slug.as_str())),
+            message,
+        };
+        if !themes.has(&manifest.theme) {
+            return Err(invalid(format!(
+                "unknown theme \"{}\" (installed: {})",
+                manifest.theme,
+                themes.names().join(", ")
+            )));
+        }
+        manifest
+            .brand
+            .validate()
+            .map_err(|e| invalid(e.to_string()))?;
+        let templates = own_templates(manifest).map_err(|e| invalid(e.to_string()))?;
+        themes
+            .check_templates(&manifest.theme, &templates)
+            .map_err(invalid)?;
+    }
+    Ok(())
+}
+
+fn own_templates(
+    manifest: &Manifest,
+) -> Result<BTreeMap<String, String>, crate::themes::RenderError> {
+    let Some(folder) = &manifest.folder else {
+        return Ok(BTreeMap::new());
+    };
+    Ok(tenant_files::read_folder(folder)?
+        .into_iter()
+        .filter_map(|(path, content)| {
+            let name = path.strip_prefix("templates/")?.to_owned();
+            Some((name, String::from_utf8_lossy(&content).into_owned()))
+        })
+        .collect())
+}
+
+/// Uploads each manifest folder's `templates/` and `static/` into its tenant
+/// (removing files that are gone); returns the slugs whose files changed.
+pub async fn sync_files(
+    db: &Database,
+    manifests: &[(Slug, Manifest)],
+) -> Result<Vec<String>, ManifestError> {
+    let mut changed = Vec::new();
+    for (slug, manifest) in manifests {
+        let files = match &manifest.folder {
+            Some(folder) => {
+                tenant_files::read_folder(folder).map_err(|e| ManifestError::Invalid {
+                    path: folder.clone(),
+                    message: e.to_string(),
+                })?
+            }
+            None => BTreeMap::new(),
+        };
+        let Some(tenant) = registry::find_by_slug(db.platform(), slug).await? else {
+            continue;
+        };
+        let mut tx = TenantTx::begin(db, Arc::new(tenant)).await?;
+        if tenant_files::replace_all(&mut tx, &files).await? > 0 {
+            changed.push(slug.to_string());
+        }
+        tx.commit().await?;
+    }
+    Ok(changed)
 }
 
 /// What `apply` did, by slug.

@@ -127,6 +127,9 @@ impl Provisioner {
     ) -> Result<Provisioned, ProvisionError> {
         let started = Instant::now();
         validate_fields(&new.name, &new.locale, &new.theme)?;
+        new.brand
+            .validate()
+            .map_err(|e| ProvisionError::Invalid(e.to_string()))?;
         let default_host = self.default_host(&new.slug)?;
         self.check_custom_domains(&new.domains)?;
         let mut tx = self.pool.begin().await?;
@@ -169,6 +172,10 @@ impl Provisioner {
     /// Returns false when nothing differed.
     pub async fn update(&self, change: &NewTenant, actor: &str) -> Result<bool, ProvisionError> {
         validate_fields(&change.name, &change.locale, &change.theme)?;
+        change
+            .brand
+            .validate()
+            .map_err(|e| ProvisionError::Invalid(e.to_string()))?;
         self.check_custom_domains(&change.domains)?;
         let mut tx = self.pool.begin().await?;
         let tenant_id = lock_tenant(&mut tx, &change.slug).await?;

@@ -1,4 +1,5 @@
-//! `Branding`: how a tenant's portal looks, stored as JSON in its tenant row.
+//! `Branding`: how a tenant's portal looks, stored as JSON in its tenant row,
+//! rendered as CSS custom properties, and checked against WCAG AA contrast.
 
 use serde::{Deserialize, Serialize};
 
@@ -9,14 +10,18 @@ use super::Colour;
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Branding {
+    /// Header background and link colour (on white).
     pub primary: Option<Colour>,
+    /// Footer and secondary surfaces.
     pub secondary: Option<Colour>,
+    /// Buttons and highlights.
     pub accent: Option<Colour>,
     /// Short line shown under the name in the header.
     pub tagline: Option<String>,
-    /// URL or tenant-relative path of the logo image.
+    /// An https URL, or the path of one of the tenant's static files.
     pub logo: Option<String>,
     pub favicon: Option<String>,
+    pub font: Option<Font>,
     pub footer_text: Option<String>,
     pub footer_links: Vec<Link>,
     pub social_links: Vec<Link>,
@@ -29,15 +34,75 @@ pub struct Link {
     pub url: String,
 }
 
+/// Type families built from fonts people already have: nothing to download.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Font {
+    #[default]
+    System,
+    Humanist,
+    Geometric,
+    Serif,
+    Rounded,
+}
+
+impl Font {
+    pub fn stack(self) -> &'static str {
+        match self {
+            Self::System => "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', sans-serif",
+            Self::Humanist => {
+                "Seravek, 'Gill Sans Nova', Ubuntu, Calibri, 'DejaVu Sans', source-sans-pro, sans-serif"
+            }
+            Self::Geometric => {
+                "Avenir, Montserrat, Corbel, 'URW Gothic', source-sans-pro, sans-serif"
+            }
+            Self::Serif => "Charter, 'Bitstream Charter', 'Sitka Text', Cambria, Georgia, serif",
+            Self::Rounded => {
+                "ui-rounded, 'Hiragino Maru Gothic ProN', Quicksand, Comfortaa, Manjari, \
+                              'Arial Rounded MT', Calibri, source-sans-pro, sans-serif"
+            }
+        }
+    }
+}
+
 /// The colour a tenant gets when it names none.
 pub const DEFAULT_PRIMARY: Colour = Colour::rgb(0x1f, 0x5f, 0x8b);
-
 const DEFAULT_SECONDARY: Colour = Colour::rgb(0x2d, 0x34, 0x3f);
 const DEFAULT_ACCENT: Colour = Colour::rgb(0xe0, 0x8a, 0x1e);
+const WHITE: Colour = Colour::rgb(0xff, 0xff, 0xff);
+/// WCAG 2.x level AA for normal text.
+pub const AA_CONTRAST: f64 = 4.5;
+
+/// A branding that would leave text unreadable, or is otherwise unusable.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum BrandError {
+    #[error(
+        "{role} colour {colour} has a contrast of {ratio:.2}:1 with {against}, below the 4.5:1 WCAG AA \
+         minimum; try the {direction} shade {suggestion}"
+    )]
+    Contrast {
+        role: &'static str,
+        colour: Colour,
+        against: &'static str,
+        ratio: f64,
+        direction: &'static str,
+        suggestion: Colour,
+    },
+    #[error("{0}")]
+    Invalid(String),
+}
 
 impl Branding {
     pub fn primary_or_default(&self) -> Colour {
         self.primary.unwrap_or(DEFAULT_PRIMARY)
+    }
+
+    fn colours(&self) -> [(&'static str, Colour); 3] {
+        [
+            ("primary", self.primary_or_default()),
+            ("secondary", self.secondary.unwrap_or(DEFAULT_SECONDARY)),
+            ("accent", self.accent.unwrap_or(DEFAULT_ACCENT)),
+        ]
     }
 
     /// The brand as CSS custom properties, each colour with a readable text
@@ -45,18 +110,145 @@ impl Branding {
     /// result is safe to place in a `<style>` element.
     pub fn css_variables(&self) -> String {
         let mut css = String::from(":root{");
-        let colours = [
-            ("primary", self.primary_or_default()),
-            ("secondary", self.secondary.unwrap_or(DEFAULT_SECONDARY)),
-            ("accent", self.accent.unwrap_or(DEFAULT_ACCENT)),
-        ];
-        for (name, colour) in colours {
+        for (name, colour) in self.colours() {
             css.push_str(&format!(
                 "--brand-{name}:{colour};--brand-{name}-text:{};",
                 colour.readable_text()
             ));
         }
+        // Only a chosen font is set, so each theme keeps its own default.
+        if let Some(font) = self.font {
+            css.push_str(&format!("--brand-font:{};", font.stack()));
+        }
         css.push('}');
         css
+    }
+
+    /// Refuses colours that fail WCAG AA where the themes use them (primary
+    /// as link text on white; every colour as a background under its own text
+    /// colour), suggesting the nearest shade that passes. Also checks links.
+    pub fn validate(&self) -> Result<(), BrandError> {
+        let primary = self.primary_or_default();
+        check(primary.contrast(WHITE), "primary", primary, "a white page")?;
+        for (role, colour) in self.colours() {
+            let text = colour.readable_text();
+            let against = if text == WHITE {
+                "white text"
+            } else {
+                "dark text"
+            };
+            check(colour.contrast(text), role, colour, against)?;
+        }
+        for link in self.footer_links.iter().chain(&self.social_links) {
+            let label_ok = !link.label.trim().is_empty() && link.label.chars().count() <= 60;
+            let url_ok = link.url.starts_with("https://")
+                || link.url.starts_with("mailto:")
+                || link.url.starts_with('/');
+            if !label_ok || !url_ok || link.url.len() > 500 {
+                return Err(BrandError::Invalid(format!(
+                    "link \"{}\": labels are 1-60 characters, URLs start with https://, mailto: or /",
+                    link.label
+                )));
+            }
+        }
+        for (field, value) in [("logo", &self.logo), ("favicon", &self.favicon)] {
+            if let Some(value) = value
+                && (value.starts_with("http:") || value.contains("..") || value.len() > 500)
+            {
+                return Err(BrandError::Invalid(format!(
+                    "{field}: use an https:// URL or the path of one of the tenant's static files"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn check(
+    ratio: f64,
+    role: &'static str,
+    colour: Colour,
+    against: &'static str,
+) -> Result<(), BrandError> {
+    if ratio >= AA_CONTRAST {
+        return Ok(());
+    }
+    let (direction, suggestion) =
+        colour.nearest_readable_shade(AA_CONTRAST, against == "dark text");
+    Err(BrandError::Contrast {
+        role,
+        colour,
+        against,
+        ratio,
+        direction,
+        suggestion,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn colour(hex: &str) -> Option<Colour> {
+        Colour::parse(hex).ok()
+    }
+
+    #[test]
+    fn readable_brands_pass() {
+        let brand = Branding {
+            primary: colour("#0b6e4f"),
+            accent: colour("#f2c14e"),
+            ..Branding::default()
+        };
+        assert_eq!(brand.validate(), Ok(()));
+        assert_eq!(Branding::default().validate(), Ok(()));
+    }
+
+    #[test]
+    fn a_pale_primary_is_refused_with_a_darker_suggestion() {
+        let brand = Branding {
+            primary: colour("#7fb3d5"),
+            ..Branding::default()
+        };
+        match brand.validate() {
+            Err(BrandError::Contrast {
+                direction,
+                suggestion,
+                role,
+                ..
+            }) => {
+                assert_eq!((role, direction), ("primary", "darker"));
+                assert!(suggestion.contrast(WHITE) >= AA_CONTRAST);
+                let fixed = Branding {
+                    primary: Some(suggestion),
+                    ..brand
+                };
+                assert_eq!(fixed.validate(), Ok(()));
+            }
+            other => assert!(other.is_err(), "a pale primary must be refused"),
+        }
+    }
+
+    #[test]
+    fn bad_links_are_refused() {
+        let brand = Branding {
+            footer_links: vec![Link {
+                label: "x".into(),
+                url: "javascript:alert(1)".into(),
+            }],
+            ..Branding::default()
+        };
+        assert!(matches!(brand.validate(), Err(BrandError::Invalid(_))));
+    }
+
+    #[test]
+    fn css_carries_colours_and_font() {
+        let css = Branding {
+            font: Some(Font::Serif),
+            ..Branding::default()
+        }
+        .css_variables();
+        assert!(css.contains("--brand-primary:#1f5f8b;--brand-primary-text:#ffffff;"));
+        assert!(css.contains("--brand-font:Charter"));
     }
 }

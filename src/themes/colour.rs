@@ -7,6 +7,9 @@ use std::fmt;
 #[serde(into = "String", try_from = "String")]
 pub struct Colour([u8; 3]);
 
+const WHITE: Colour = Colour::rgb(0xff, 0xff, 0xff);
+const INK: Colour = Colour::rgb(0x11, 0x14, 0x1a);
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("\"{0}\" is not a colour: write it as #rrggbb, e.g. #1f5f8b")]
 pub struct ColourError(pub String);
@@ -58,13 +61,35 @@ impl Colour {
 
     /// White or near-black, whichever reads better on this colour.
     pub fn readable_text(self) -> Colour {
-        const WHITE: Colour = Colour::rgb(0xff, 0xff, 0xff);
-        const INK: Colour = Colour::rgb(0x11, 0x14, 0x1a);
         if self.contrast(WHITE) >= self.contrast(INK) {
             WHITE
         } else {
             INK
         }
+    }
+
+    /// The closest shade (mixing in black, or white when `lighter`) that
+    /// reaches `min` contrast with white text (darker) or dark text (lighter).
+    pub fn nearest_readable_shade(self, min: f64, lighter: bool) -> (&'static str, Colour) {
+        let (direction, target, against) = if lighter {
+            ("lighter", WHITE, INK)
+        } else {
+            ("darker", INK, WHITE)
+        };
+        for step in 1..=50 {
+            let shade = self.mix(target, f64::from(step) / 50.0);
+            if shade.contrast(against) >= min {
+                return (direction, shade);
+            }
+        }
+        (direction, target)
+    }
+
+    fn mix(self, other: Colour, amount: f64) -> Colour {
+        let [a, b] = [self.0, other.0];
+        let channel =
+            |i: usize| (f64::from(a[i]) * (1.0 - amount) + f64::from(b[i]) * amount).round() as u8;
+        Colour([channel(0), channel(1), channel(2)])
     }
 }
 

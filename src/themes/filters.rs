@@ -1,19 +1,102 @@
-//! Functions and filters every template may use:
+//! Functions and filters every template may use, and the limits every render
+//! runs under.
+//!
 //! - `t(key="...", name=...)`: the message `key` in the render's locale;
-//! - `value | date`: a timestamp as a long date in the render's locale.
+//! - `value | date`, `value | datetime`: a timestamp, written for the locale;
+//! - `value | number(decimals=0)`, `value | money(currency="EUR", cents=false)`;
+//! - `static(path="css/base.css")`: the cache-busting URL of a static file
+//!   (the tenant's own file first, then the theme chain's).
+//! - `range(...)` is bounded: 1,000 items per call, 10,000 per render.
 
-use chrono::{DateTime, Datelike, Utc};
+use std::cell::Cell;
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::Arc;
+
+use chrono::{DateTime, Datelike, Timelike, Utc};
 use fluent_bundle::FluentValue;
-use tera::{Kwargs, State, Tera, TeraResult};
+use tera::{Context, Kwargs, State, Tera, TeraResult, Value};
 
 use super::i18n::{Catalog, fluent_args, supported_or_default};
 
-pub fn register(tera: &mut Tera, catalog: &Catalog) {
+/// Items `range()` may produce in one render, across calls.
+const RANGE_BUDGET: i64 = 10_000;
+const RANGE_MAX: i64 = 1_000;
+/// Largest page a render may produce.
+pub const OUTPUT_LIMIT: usize = 1024 * 1024;
+
+thread_local! {
+    static RANGE_LEFT: Cell<i64> = const { Cell::new(RANGE_BUDGET) };
+}
+
+pub fn register(tera: &mut Tera, catalog: &Catalog, theme_statics: Arc<HashMap<String, String>>) {
     let catalog = catalog.clone();
     tera.register_function("t", move |kwargs: Kwargs, state: &State| {
         translate(&catalog, &kwargs, state)
     });
+    tera.register_function("static", move |kwargs: Kwargs, state: &State| {
+        static_url(&theme_statics, &kwargs, state)
+    });
+    tera.register_function("range", bounded_range);
     tera.register_filter("date", long_date);
+    tera.register_filter("datetime", long_datetime);
+    tera.register_filter("number", number);
+    tera.register_filter("money", money);
+}
+
+/// Renders `name` with the per-render limits: bounded `range`, bounded output.
+pub fn render_bounded(tera: &Tera, name: &str, context: &Context) -> TeraResult<String> {
+    RANGE_LEFT.with(|left| left.set(RANGE_BUDGET));
+    let mut out = CappedWriter {
+        buffer: Vec::with_capacity(8 * 1024),
+        left: OUTPUT_LIMIT,
+    };
+    tera.render_to(name, context, &mut out)?;
+    String::from_utf8(out.buffer).map_err(|_| tera::Error::message("render produced invalid UTF-8"))
+}
+
+struct CappedWriter {
+    buffer: Vec<u8>,
+    left: usize,
+}
+
+impl Write for CappedWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if bytes.len() > self.left {
+            return Err(std::io::Error::other(
+                "the page is larger than the 1 MiB limit",
+            ));
+        }
+        self.left -= bytes.len();
+        self.buffer.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn bounded_range(kwargs: Kwargs, _: &State) -> TeraResult<Vec<i64>> {
+    let start: i64 = kwargs.get("start")?.unwrap_or(0);
+    let end: i64 = kwargs.must_get("end")?;
+    let step: i64 = kwargs.get("step_by")?.unwrap_or(1);
+    if step <= 0 {
+        return Err(tera::Error::message("range: step_by must be positive"));
+    }
+    let count = (end.saturating_sub(start) + step - 1)
+        .div_euclid(step)
+        .max(0);
+    let left = RANGE_LEFT.with(|left| {
+        left.set(left.get() - count);
+        left.get()
+    });
+    if count > RANGE_MAX || left < 0 {
+        return Err(tera::Error::message(
+            "range: too many items (1,000 per call, 10,000 per page)",
+        ));
+    }
+    Ok((0..count).map(|i| start + i * step).collect())
 }
 
 fn render_locale(state: &State) -> TeraResult<&'static str> {
@@ -29,20 +112,38 @@ fn translate(catalog: &Catalog, kwargs: &Kwargs, state: &State) -> TeraResult<St
         if name == "key" {
             return None;
         }
-        let value = if let Some(n) = value.as_f64() {
-            FluentValue::from(n)
-        } else {
-            FluentValue::from(
+        let value = match value.as_f64() {
+            Some(n) => FluentValue::from(n),
+            None => FluentValue::from(
                 value
                     .as_str()
                     .map(str::to_owned)
                     .unwrap_or_else(|| value.to_string()),
-            )
+            ),
         };
         Some((name, value))
     });
-    let args = fluent_args(pairs);
-    Ok(catalog.text(locale, key, Some(&args)))
+    Ok(catalog.text(locale, key, Some(&fluent_args(pairs))))
+}
+
+fn static_url(
+    theme: &HashMap<String, String>,
+    kwargs: &Kwargs,
+    state: &State,
+) -> TeraResult<String> {
+    let path: &str = kwargs.must_get("path")?;
+    let tenant: Option<Value> = state.get("assets")?;
+    if let Some(url) = tenant.as_ref().and_then(|m| m.as_map()).and_then(|m| {
+        m.iter()
+            .find(|(k, _)| k.as_str() == Some(path))
+            .and_then(|(_, v)| v.as_str().map(str::to_owned))
+    }) {
+        return Ok(url);
+    }
+    theme
+        .get(path)
+        .cloned()
+        .ok_or_else(|| tera::Error::message(format!("static: no file \"{path}\" in the theme")))
 }
 
 const MONTHS_FR: [&str; 12] = [
@@ -74,14 +175,131 @@ const MONTHS_EN: [&str; 12] = [
     "December",
 ];
 
-/// `2026-11-26T10:00:00Z | date` → `26 novembre 2026` / `26 November 2026`.
-fn long_date(value: &str, _: Kwargs, state: &State) -> TeraResult<String> {
-    let at: DateTime<Utc> = value
+fn timestamp(value: &str) -> TeraResult<DateTime<Utc>> {
+    value
         .parse()
-        .map_err(|_| tera::Error::message(format!("date: \"{value}\" is not a timestamp")))?;
+        .map_err(|_| tera::Error::message(format!("date: \"{value}\" is not a timestamp")))
+}
+
+/// `26 novembre 2026` / `26 November 2026`.
+fn long_date(value: &str, _: Kwargs, state: &State) -> TeraResult<String> {
+    let at = timestamp(value)?;
+    Ok(format_date(at, render_locale(state)?))
+}
+
+/// `26 novembre 2026 à 18:05` / `26 November 2026 at 18:05` (UTC).
+fn long_datetime(value: &str, _: Kwargs, state: &State) -> TeraResult<String> {
+    let at = timestamp(value)?;
+    let locale = render_locale(state)?;
+    let joiner = if locale == "en" { "at" } else { "à" };
+    Ok(format!(
+        "{} {joiner} {:02}:{:02}",
+        format_date(at, locale),
+        at.hour(),
+        at.minute()
+    ))
+}
+
+pub fn format_date(at: DateTime<Utc>, locale: &str) -> String {
     let month = at.month0() as usize;
-    Ok(match render_locale(state)? {
+    match locale {
         "en" => format!("{} {} {}", at.day(), MONTHS_EN[month], at.year()),
         _ => format!("{} {} {}", at.day(), MONTHS_FR[month], at.year()),
-    })
+    }
+}
+
+fn number(value: f64, kwargs: Kwargs, state: &State) -> TeraResult<String> {
+    let decimals: i64 = kwargs.get("decimals")?.unwrap_or(0);
+    Ok(format_number(
+        value,
+        decimals.clamp(0, 6) as usize,
+        render_locale(state)?,
+    ))
+}
+
+fn money(value: f64, kwargs: Kwargs, state: &State) -> TeraResult<String> {
+    let currency: &str = kwargs.get("currency")?.unwrap_or("EUR");
+    let cents: bool = kwargs.get("cents")?.unwrap_or(false);
+    let amount = if cents { value / 100.0 } else { value };
+    Ok(format_money(amount, currency, render_locale(state)?))
+}
+
+/// `1 234,5` (fr, narrow no-break spaces) / `1,234.5` (en).
+pub fn format_number(value: f64, decimals: usize, locale: &str) -> String {
+    let (group, point) = if locale == "en" {
+        (",", ".")
+    } else {
+        ("\u{202f}", ",")
+    };
+    let fixed = format!("{:.*}", decimals, value.abs());
+    let (whole, fraction) = fixed.split_once('.').unwrap_or((&fixed, ""));
+    let mut grouped = String::new();
+    for (i, digit) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            grouped.push_str(group);
+        }
+        grouped.push(digit);
+    }
+    let sign = if value < 0.0 && fixed.bytes().any(|b| b.is_ascii_digit() && b != b'0') {
+        "-"
+    } else {
+        ""
+    };
+    match fraction {
+        "" => format!("{sign}{grouped}"),
+        f => format!("{sign}{grouped}{point}{f}"),
+    }
+}
+
+/// `1 234,50 €` (fr) / `€1,234.50` (en).
+pub fn format_money(amount: f64, currency: &str, locale: &str) -> String {
+    let symbol = match currency {
+        "EUR" => "€",
+        "GBP" => "£",
+        "USD" => "$",
+        other => other,
+    };
+    let digits = format_number(amount.abs(), 2, locale);
+    let sign = if amount < 0.0 && digits.bytes().any(|b| b.is_ascii_digit() && b != b'0') {
+        "-"
+    } else {
+        ""
+    };
+    match (locale, symbol.chars().count()) {
+        ("en", 1) => format!("{sign}{symbol}{digits}"),
+        ("en", _) => format!("{sign}{symbol}\u{a0}{digits}"),
+        _ => format!("{sign}{digits}\u{a0}{symbol}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_follow_the_locale() {
+        assert_eq!(
+            format_number(1234567.891, 2, "fr"),
+            "1\u{202f}234\u{202f}567,89"
+        );
+        assert_eq!(format_number(1234567.891, 2, "en"), "1,234,567.89");
+        assert_eq!(format_number(999.0, 0, "en"), "999");
+        assert_eq!(format_number(-1000.0, 0, "en"), "-1,000");
+        assert_eq!(format_number(-0.001, 2, "en"), "0.00");
+    }
+
+    #[test]
+    fn amounts_follow_the_locale() {
+        assert_eq!(format_money(1234.5, "EUR", "fr"), "1\u{202f}234,50\u{a0}€");
+        assert_eq!(format_money(1234.5, "EUR", "en"), "€1,234.50");
+        assert_eq!(format_money(-12.0, "GBP", "en"), "-£12.00");
+        assert_eq!(format_money(10.0, "CHF", "en"), "CHF\u{a0}10.00");
+    }
+
+    #[test]
+    fn dates_follow_the_locale() {
+        let at: DateTime<Utc> = "2026-11-26T18:05:00Z".parse().unwrap_or_default();
+        assert_eq!(format_date(at, "fr"), "26 novembre 2026");
+        assert_eq!(format_date(at, "en"), "26 November 2026");
+    }
 }

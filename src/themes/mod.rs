@@ -1,106 +1,240 @@
-//! Themes: tera environments, branding rendered as CSS custom properties, and
-//! translations (fluent).
+//! Themes: tera environments per theme, tenants' own templates and static
+//! files, branding rendered as CSS custom properties, and translations.
 //!
-//! The built-in default theme (`themes/default/`) is embedded in the binary,
-//! so Tessera runs with no theme folder at all.
+//! Templates resolve tenant → theme → parent theme(s) → the built-in default
+//! theme (`themes/default/`, embedded in the binary so Tessera runs with no
+//! theme folder). Tenants' own templates are untrusted and render in worker
+//! processes ([`sandbox`]); if they fail, members get the theme's page and the
+//! error is kept for the tenant's administrators.
 
+pub mod assets;
 mod branding;
 mod colour;
-mod filters;
+mod context;
+pub mod env;
+pub mod filters;
 mod i18n;
+pub mod locale;
+pub mod preview;
+pub mod sandbox;
+pub mod source;
+pub mod tenant_files;
 
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
 
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use include_dir::{Dir, include_dir};
 use serde::Serialize;
-use tera::{Context, Tera};
 
-pub use branding::{Branding, DEFAULT_PRIMARY, Link};
+pub use branding::{BrandError, Branding, DEFAULT_PRIMARY, Font, Link};
 pub use colour::{Colour, ColourError};
+pub use context::PageView;
 pub use i18n::{Catalog, SUPPORTED_LOCALES, is_supported_locale, supported_or_default};
 
+use crate::db::{Database, TenantTx};
 use crate::error::Problem;
 use crate::tenancy::Tenant;
 use crate::web::neutral;
+use env::{ROOT_THEME, Sources, ThemeEnv};
+use sandbox::{Sandbox, SandboxConfig, protocol::Job};
+use source::ThemeSource;
+use tenant_files::TenantFiles;
 
-static BUILTIN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/themes/default");
+/// The themes shipped in `themes/`, built into the binary.
+static BUILTIN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/themes");
 
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
-    #[error("template: {0}")]
+    #[error("template: {}", sandbox::describe(.0))]
     Template(#[from] tera::Error),
     #[error("translations: {0}")]
     Catalog(#[from] i18n::CatalogError),
-    #[error("theme file {0} is not UTF-8")]
-    Encoding(String),
+    #[error("theme: {0}")]
+    Theme(String),
+    #[error("context: {0}")]
+    Context(#[from] serde_json::Error),
+    #[error("loading the tenant's files: {0}")]
+    Database(#[from] sqlx::Error),
 }
 
-/// The registry of themes. Cheap to clone.
+/// The registry of themes and tenants' overrides. Cheap to clone.
 #[derive(Clone)]
 pub struct Themes {
-    builtin: Arc<Tera>,
-    catalog: Catalog,
+    inner: Arc<Inner>,
 }
 
-/// Everything a template sees.
-#[derive(Serialize)]
-struct RenderContext<'a, T: Serialize> {
-    site: SiteView<'a>,
-    locale: &'static str,
-    page: &'a T,
-}
-
-/// The tenant as templates see it.
-#[derive(Serialize)]
-struct SiteView<'a> {
-    name: &'a str,
-    slug: &'a str,
-    brand: &'a Branding,
-    brand_css: &'a str,
+struct Inner {
+    themes_dir: PathBuf,
+    /// Rebuild environments from disk on every render (development).
+    dev: bool,
+    envs: RwLock<BTreeMap<String, Arc<ThemeEnv>>>,
+    tenant_files: moka::future::Cache<i64, Arc<TenantFiles>>,
+    sandbox: Option<Sandbox>,
+    /// The last failure of each tenant's own templates, for its administrators.
+    last_errors: moka::sync::Cache<i64, String>,
 }
 
 impl Themes {
-    /// Loads the built-in theme and its translations.
-    pub fn builtin() -> Result<Self, RenderError> {
-        let catalog = Catalog::from_sources(embedded_locales()?)?;
-        let mut tera = Tera::default();
-        filters::register(&mut tera, &catalog);
-        tera.add_raw_templates(embedded_templates()?)?;
+    /// The built-in themes plus every theme folder in `themes_dir` (a folder
+    /// named like a built-in theme replaces it, which is how development
+    /// edits show up).
+    pub fn load(themes_dir: &Path, dev: bool) -> Result<Self, RenderError> {
+        let envs = build_all(&load_sources(themes_dir)?)?;
         Ok(Self {
-            builtin: Arc::new(tera),
-            catalog,
+            inner: Arc::new(Inner {
+                themes_dir: themes_dir.to_owned(),
+                dev,
+                envs: RwLock::new(envs),
+                tenant_files: moka::future::Cache::builder().max_capacity(10_000).build(),
+                sandbox: None,
+                last_errors: moka::sync::Cache::builder().max_capacity(10_000).build(),
+            }),
         })
     }
 
-    pub fn catalog(&self) -> &Catalog {
-        &self.catalog
+    /// Enables tenants' own templates, rendered by workers started from
+    /// `worker_exe`. Without a sandbox they are ignored.
+    pub fn with_sandbox(self, config: SandboxConfig) -> Self {
+        let inner = Inner {
+            themes_dir: self.inner.themes_dir.clone(),
+            dev: self.inner.dev,
+            envs: RwLock::new(
+                self.inner
+                    .envs
+                    .read()
+                    .map(|e| e.clone())
+                    .unwrap_or_default(),
+            ),
+            tenant_files: self.inner.tenant_files.clone(),
+            sandbox: Some(Sandbox::new(config)),
+            last_errors: self.inner.last_errors.clone(),
+        };
+        Self {
+            inner: Arc::new(inner),
+        }
     }
 
-    /// Renders `template` for `tenant` with `page` as the page's data.
-    pub fn render<T: Serialize>(
+    pub fn names(&self) -> Vec<String> {
+        self.inner
+            .envs
+            .read()
+            .map(|e| e.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        self.inner.envs.read().is_ok_and(|e| e.contains_key(name))
+    }
+
+    /// The environment of theme `name`, or of the default theme if unknown.
+    pub fn env(&self, name: &str) -> Arc<ThemeEnv> {
+        if self.inner.dev {
+            self.reload();
+        }
+        let envs = self.inner.envs.read();
+        let envs = match &envs {
+            Ok(envs) => envs,
+            Err(poisoned) => poisoned.get_ref(),
+        };
+        match envs.get(name).or_else(|| envs.get(ROOT_THEME)) {
+            Some(env) => env.clone(),
+            None => Arc::new(ThemeEnv::empty()),
+        }
+    }
+
+    /// Re-reads every theme from disk; keeps the current ones on error.
+    fn reload(&self) {
+        match load_sources(&self.inner.themes_dir).and_then(|s| build_all(&s)) {
+            Ok(fresh) => {
+                if let Ok(mut envs) = self.inner.envs.write() {
+                    *envs = fresh;
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, "theme reload failed; keeping the previous version")
+            }
+        }
+    }
+
+    /// The tenant's own files, from memory or its schema.
+    pub async fn tenant_files(
         &self,
-        tenant: &Tenant,
+        db: &Database,
+        tenant: &Arc<Tenant>,
+    ) -> Result<Arc<TenantFiles>, RenderError> {
+        let load = async {
+            let mut tx = TenantTx::begin(db, tenant.clone()).await?;
+            let files = tenant_files::load(&mut tx).await?;
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(Arc::new(files))
+        };
+        self.inner
+            .tenant_files
+            .try_get_with(tenant.id, load)
+            .await
+            .map_err(|e| RenderError::Theme(e.to_string()))
+    }
+
+    /// Forgets what is cached for a tenant (its files changed).
+    pub fn invalidate_tenant(&self, tenant_id: i64) {
+        self.inner
+            .tenant_files
+            .invalidate_entries_if(move |id, _| *id == tenant_id)
+            .ok();
+    }
+
+    pub fn invalidate_all(&self) {
+        self.inner.tenant_files.invalidate_all();
+    }
+
+    /// The last failure of the tenant's own templates, if any.
+    pub fn last_error(&self, tenant_id: i64) -> Option<String> {
+        self.inner.last_errors.get(&tenant_id)
+    }
+
+    /// Renders `template` for the request described by `view`, with `page`
+    /// as the page's data. A tenant's own templates are tried first (in the
+    /// sandbox); if they fail, the theme's version is rendered.
+    pub async fn render<T: Serialize>(
+        &self,
+        db: &Database,
+        view: &PageView,
         template: &str,
         page: &T,
     ) -> Result<String, RenderError> {
-        let context = RenderContext {
-            site: SiteView {
-                name: &tenant.name,
-                slug: tenant.slug.as_str(),
-                brand: &tenant.brand,
-                brand_css: &tenant.brand_css,
-            },
-            locale: supported_or_default(&tenant.locale),
-            page,
-        };
-        let context = Context::from_serialize(&context)?;
-        Ok(self.builtin.render(template, &context)?)
+        let files = self.tenant_files(db, &view.tenant).await?;
+        let env = self.env(&view.tenant.theme);
+        let context = context::build(view, &env, &files, page)?;
+        if files.has_templates()
+            && let Some(sandbox) = &self.inner.sandbox
+        {
+            let job = Job {
+                tenant_id: view.tenant.id,
+                version: files.version,
+                theme: env.name.clone(),
+                templates: None,
+                template: template.to_owned(),
+                context: context.clone(),
+            };
+            match sandbox.render(job, &files.templates).await {
+                Ok(html) => return Ok(html),
+                Err(error) => {
+                    tracing::warn!(tenant = %view.tenant.slug, %error, "tenant template failed; using the theme's");
+                    self.inner
+                        .last_errors
+                        .insert(view.tenant.id, error.to_string());
+                }
+            }
+        }
+        let context = tera::Context::from_serialize(&context)?;
+        Ok(filters::render_bounded(&env.tera, template, &context)?)
     }
 
     /// A themed error page; the neutral page if even that fails.
-    pub fn error_page(&self, tenant: &Tenant, problem: &Problem) -> Response {
+    pub async fn error_page(&self, db: &Database, view: &PageView, problem: &Problem) -> Response {
         #[derive(Serialize)]
         struct ErrorPage<'a> {
             status: u16,
@@ -112,7 +246,7 @@ impl Themes {
             code: problem.code,
             detail: problem.detail.as_deref(),
         };
-        match self.render(tenant, "error.html", &page) {
+        match self.render(db, view, "error.html", &page).await {
             Ok(html) => (
                 problem.status,
                 [(header::CACHE_CONTROL, "no-store")],
@@ -126,53 +260,76 @@ impl Themes {
         }
     }
 
-    /// A page that does not depend on a tenant's theme (e.g. 404 at `/x`).
-    pub fn not_found(&self, tenant: &Tenant) -> Response {
-        self.error_page(tenant, &crate::error::AppError::NotFound.problem())
+    /// Checks that a tenant's templates compile against `theme` (syntax,
+    /// unknown functions or filters, missing includes), in this process:
+    /// parsing is bounded, only rendering needs the sandbox.
+    pub fn check_templates(
+        &self,
+        theme: &str,
+        templates: &BTreeMap<String, String>,
+    ) -> Result<(), String> {
+        sandbox::worker::compile(&self.env(theme), templates)
+            .map(|_| ())
+            .map_err(|e| sandbox::describe(&e))
+    }
+
+    /// Renders with a tenant's templates in the sandbox, without falling back:
+    /// what `tessera theme check` and previews use to show errors.
+    pub async fn render_strict<T: Serialize>(
+        &self,
+        db: &Database,
+        view: &PageView,
+        template: &str,
+        page: &T,
+    ) -> Result<String, String> {
+        let files = self
+            .tenant_files(db, &view.tenant)
+            .await
+            .map_err(|e| e.to_string())?;
+        let env = self.env(&view.tenant.theme);
+        let context = context::build(view, &env, &files, page).map_err(|e| e.to_string())?;
+        let (Some(sandbox), true) = (&self.inner.sandbox, files.has_templates()) else {
+            let context = tera::Context::from_serialize(&context).map_err(|e| e.to_string())?;
+            return filters::render_bounded(&env.tera, template, &context)
+                .map_err(|e| sandbox::describe(&e));
+        };
+        let job = Job {
+            tenant_id: view.tenant.id,
+            version: files.version,
+            theme: env.name.clone(),
+            templates: None,
+            template: template.to_owned(),
+            context,
+        };
+        sandbox
+            .render(job, &files.templates)
+            .await
+            .map_err(|e| e.to_string())
     }
 }
 
-fn embedded_templates() -> Result<Vec<(String, String)>, RenderError> {
-    let Some(dir) = BUILTIN.get_dir("templates") else {
-        return Ok(Vec::new());
+fn load_sources(themes_dir: &Path) -> Result<Sources, RenderError> {
+    let mut sources = Sources::new();
+    for dir in BUILTIN.dirs() {
+        let builtin = ThemeSource::embedded(dir)?;
+        sources.insert(builtin.name.clone(), Arc::new(builtin));
+    }
+    let Ok(entries) = std::fs::read_dir(themes_dir) else {
+        return Ok(sources);
     };
-    let mut templates = Vec::new();
-    collect_files(dir, &mut |path, text| {
-        let name = path.strip_prefix("templates/").unwrap_or(path).to_owned();
-        templates.push((name, text.to_owned()));
-    })?;
-    Ok(templates)
-}
-
-fn embedded_locales() -> Result<Vec<(&'static str, &'static str)>, RenderError> {
-    let mut sources = Vec::new();
-    for locale in SUPPORTED_LOCALES {
-        let Some(dir) = BUILTIN.get_dir(format!("locales/{locale}")) else {
-            continue;
-        };
-        for file in dir.files() {
-            let text = file
-                .contents_utf8()
-                .ok_or_else(|| RenderError::Encoding(file.path().display().to_string()))?;
-            sources.push((*locale, text));
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.join("theme.toml").is_file() {
+            let theme = ThemeSource::from_dir(&path)?;
+            sources.insert(theme.name.clone(), Arc::new(theme));
         }
     }
     Ok(sources)
 }
 
-fn collect_files(
-    dir: &'static Dir<'static>,
-    visit: &mut impl FnMut(&str, &'static str),
-) -> Result<(), RenderError> {
-    for file in dir.files() {
-        let path = file.path().to_string_lossy();
-        let text = file
-            .contents_utf8()
-            .ok_or_else(|| RenderError::Encoding(path.to_string()))?;
-        visit(&path, text);
-    }
-    for sub in dir.dirs() {
-        collect_files(sub, visit)?;
-    }
-    Ok(())
+fn build_all(sources: &Sources) -> Result<BTreeMap<String, Arc<ThemeEnv>>, RenderError> {
+    sources
+        .keys()
+        .map(|name| Ok((name.clone(), Arc::new(ThemeEnv::build(sources, name)?))))
+        .collect()
 }

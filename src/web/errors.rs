@@ -13,6 +13,7 @@ use super::neutral;
 use crate::error::Problem;
 use crate::state::AppState;
 use crate::tenancy::CurrentTenant;
+use crate::themes::PageView;
 
 /// Base of the `type` URIs; each problem code is documented under it.
 pub const PROBLEM_TYPE_BASE: &str = "https://tessera.dev/problems/";
@@ -31,7 +32,12 @@ struct ProblemBody<'a> {
 
 pub async fn render(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let wants_json = wants_json(request.uri().path(), request.headers());
-    let tenant = request.extensions().get::<CurrentTenant>().cloned();
+    let view = request
+        .extensions()
+        .get::<CurrentTenant>()
+        .map(|CurrentTenant(tenant)| {
+            PageView::from_head(request.headers(), request.uri(), tenant.clone())
+        });
     let request_id = request
         .headers()
         .get("x-request-id")
@@ -47,8 +53,8 @@ pub async fn render(State(state): State<AppState>, request: Request, next: Next)
     let mut rendered = if wants_json {
         problem_json(&problem, request_id)
     } else {
-        match tenant {
-            Some(CurrentTenant(tenant)) => state.themes.error_page(&tenant, &problem),
+        match view {
+            Some(view) => state.themes.error_page(&state.db, &view, &problem).await,
             None => neutral::error(problem.status, problem.title),
         }
     };

@@ -2,6 +2,7 @@
 //! request ids and the middleware stack.
 
 pub mod errors;
+pub mod flash;
 mod health;
 pub mod metrics;
 pub mod middleware;

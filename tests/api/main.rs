@@ -2,6 +2,7 @@
 //! PostgreSQL. One binary (see helpers for the harness).
 
 mod bench;
+mod browser;
 mod cli;
 mod coherence;
 mod health;
@@ -11,3 +12,5 @@ mod isolation;
 mod migrations;
 mod page_cache;
 mod provisioning;
+mod themes;
+mod translations;

@@ -44,6 +44,8 @@ pub fn test_config() -> Config {
     config.db.max_connections = 4;
     config.db.platform_connections = 3;
     config.warm_pool.size = 0;
+    config.render.worker_exe = Some(env!("CARGO_BIN_EXE_tessera").into());
+    config.render.timeout_ms = 1500;
     config
 }
 

@@ -1,4 +1,10 @@
 sign-in = Sign in
+skip-to-content = Skip to content
+nav-label = Main navigation
+nav-home = Home
+social-label = Social networks
+language-label = Language
+powered-by = Portal powered by Tessera
 latest-announcements = Latest announcements
 no-announcements = No announcements yet.
 back-home = Back to the home page
@@ -9,3 +15,32 @@ error-conflict = This action conflicts with the current state.
 error-site-suspended = This site is temporarily unavailable.
 error-overloaded = The server is busy, please try again in a moment.
 error-internal = Something went wrong on our side. We have been notified.
+flash-saved = Your changes have been saved.
+flash-signed-out = You are signed out.
+flash-failed = That did not work, please try again.
+form-has-errors = The form has errors:
+form-full-name = Full name
+form-email = Email address
+form-plan = Membership plan
+form-message = Message
+form-newsletter = Receive the newsletter
+form-submit = Save
+form-cancel = Cancel
+table-date = Date
+table-member = Member
+table-amount = Amount
+table-total = Total
+styleguide-title = Theme preview
+styleguide-intro = Every element of the portal, in the association’s colours and font.
+styleguide-messages = Messages
+styleguide-form = Form
+styleguide-table = Table
+styleguide-payments = Latest payments
+styleguide-members = { $count ->
+    [one] { $count } member
+   *[other] { $count } members
+}
+sample-email-error = This email address is already in use.
+sample-plan-single = Individual
+sample-plan-family = Family
+sample-plan-support = Supporter

@@ -1,4 +1,10 @@
 sign-in = Se connecter
+skip-to-content = Aller au contenu
+nav-label = Navigation principale
+nav-home = Accueil
+social-label = Réseaux sociaux
+language-label = Langue
+powered-by = Portail propulsé par Tessera
 latest-announcements = Dernières annonces
 no-announcements = Aucune annonce pour le moment.
 back-home = Retour à l’accueil
@@ -9,3 +15,32 @@ error-conflict = Cette action entre en conflit avec l’état actuel.
 error-site-suspended = Ce site est momentanément indisponible.
 error-overloaded = Le serveur est très sollicité, réessayez dans un instant.
 error-internal = Une erreur est survenue de notre côté. Nous en sommes informés.
+flash-saved = Vos modifications ont été enregistrées.
+flash-signed-out = Vous êtes déconnecté·e.
+flash-failed = L’opération a échoué, merci de réessayer.
+form-has-errors = Le formulaire contient des erreurs :
+form-full-name = Nom complet
+form-email = Adresse e-mail
+form-plan = Formule de cotisation
+form-message = Message
+form-newsletter = Recevoir la lettre d’information
+form-submit = Enregistrer
+form-cancel = Annuler
+table-date = Date
+table-member = Membre
+table-amount = Montant
+table-total = Total
+styleguide-title = Aperçu du thème
+styleguide-intro = Tous les éléments du portail, avec les couleurs et la police de l’association.
+styleguide-messages = Messages
+styleguide-form = Formulaire
+styleguide-table = Tableau
+styleguide-payments = Derniers paiements
+styleguide-members = { $count ->
+    [one] { $count } membre
+   *[other] { $count } membres
+}
+sample-email-error = Cette adresse e-mail est déjà utilisée.
+sample-plan-single = Individuelle
+sample-plan-family = Famille
+sample-plan-support = Bienfaiteur

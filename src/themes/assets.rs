@@ -1,0 +1,54 @@
+//! `GET /static/<hash>/<path>`: a tenant's own static files, then its theme
+//! chain's. URLs carry the content hash, so a matching response is cached for
+//! a year; a stale hash (after a change) still gets the current file, uncached.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::tenancy::CurrentTenant;
+
+/// Tenants' files are untrusted (an SVG may hold a script): served as inert
+/// documents even when opened directly.
+const STATIC_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox";
+
+pub async fn serve(
+    State(state): State<AppState>,
+    CurrentTenant(tenant): CurrentTenant,
+    Path((hash, path)): Path<(String, String)>,
+    request_headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let files = state.themes.tenant_files(&state.db, &tenant).await?;
+    let env = state.themes.env(&tenant.theme);
+    let file = files
+        .statics
+        .get(&path)
+        .or_else(|| env.statics.get(&path))
+        .ok_or(AppError::NotFound)?;
+    let etag = format!("\"{}\"", file.hash);
+    let cache = if file.hash == hash {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
+    let mut headers = HeaderMap::new();
+    let mut set = |name, value: &str| {
+        if let Ok(value) = HeaderValue::from_str(value) {
+            headers.insert(name, value);
+        }
+    };
+    set(header::CACHE_CONTROL, cache);
+    set(header::ETAG, &etag);
+    set(header::CONTENT_TYPE, &file.content_type);
+    set(header::CONTENT_SECURITY_POLICY, STATIC_CSP);
+    let not_modified = request_headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|tag| tag.trim() == etag));
+    if not_modified {
+        return Ok((StatusCode::NOT_MODIFIED, headers).into_response());
+    }
+    Ok((headers, file.bytes.clone()).into_response())
+}

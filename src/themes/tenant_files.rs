@@ -1,0 +1,203 @@
+//! A tenant's own templates and static files (table `theme_files` in its
+//! schema): loading them for rendering, and syncing them from a folder
+//! (`tenants/<slug>/templates`, `tenants/<slug>/static`).
+
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{Hash, Hasher};
+use std::path::Path;
+
+use axum::body::Bytes;
+use sha2::{Digest, Sha256};
+use sqlx::PgConnection;
+
+use super::RenderError;
+use super::source::StaticFile;
+
+/// Largest single file, and all of a tenant's templates together.
+pub const MAX_FILE_BYTES: usize = 1024 * 1024;
+pub const MAX_TEMPLATE_BYTES: usize = 256 * 1024;
+
+/// What a tenant overrides.
+#[derive(Debug, Default)]
+pub struct TenantFiles {
+    /// Changes whenever any file changes; keys compiled environments.
+    pub version: u64,
+    /// Template name → source.
+    pub templates: BTreeMap<String, String>,
+    /// Path → file.
+    pub statics: HashMap<String, StaticFile>,
+}
+
+impl TenantFiles {
+    pub fn has_templates(&self) -> bool {
+        !self.templates.is_empty()
+    }
+
+    /// The tenant's static files as `path → URL`, for the `static()` function.
+    pub fn asset_urls(&self) -> BTreeMap<String, String> {
+        self.statics
+            .iter()
+            .map(|(path, file)| (path.clone(), super::env::static_url(&file.hash, path)))
+            .collect()
+    }
+
+    fn from_rows(rows: Vec<(String, Vec<u8>)>) -> Self {
+        let mut files = Self::default();
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        for (path, content) in rows {
+            (&path, &content).hash(&mut hasher);
+            if let Some(name) = path.strip_prefix("templates/") {
+                let source = String::from_utf8_lossy(&content).into_owned();
+                files.templates.insert(name.to_owned(), source);
+            } else if let Some(name) = path.strip_prefix("static/") {
+                let file = StaticFile::new(name, Bytes::from(content));
+                files.statics.insert(name.to_owned(), file);
+            }
+        }
+        files.version = hasher.finish();
+        files
+    }
+}
+
+/// Reads a tenant's files, in the caller's tenant transaction.
+pub async fn load(conn: &mut PgConnection) -> Result<TenantFiles, sqlx::Error> {
+    let rows = sqlx::query!("SELECT path, content FROM theme_files ORDER BY path")
+        .fetch_all(conn)
+        .await?;
+    Ok(TenantFiles::from_rows(
+        rows.into_iter().map(|r| (r.path, r.content)).collect(),
+    ))
+}
+
+/// Files found in a tenant's manifest folder: `templates/**` and `static/**`.
+pub fn read_folder(folder: &Path) -> Result<BTreeMap<String, Vec<u8>>, RenderError> {
+    let mut files = BTreeMap::new();
+    for kind in ["templates", "static"] {
+        let root = folder.join(kind);
+        if root.is_dir() {
+            walk(&root, &root, kind, &mut files)
+                .map_err(|e| RenderError::Theme(format!("{}: {e}", root.display())))?;
+        }
+    }
+    let template_bytes: usize = files
+        .iter()
+        .filter(|(path, _)| path.starts_with("templates/"))
+        .map(|(_, content)| content.len())
+        .sum();
+    if template_bytes > MAX_TEMPLATE_BYTES {
+        return Err(RenderError::Theme(format!(
+            "{}: templates total {template_bytes} bytes, more than the {MAX_TEMPLATE_BYTES} allowed",
+            folder.display()
+        )));
+    }
+    Ok(files)
+}
+
+fn walk(
+    dir: &Path,
+    root: &Path,
+    kind: &str,
+    files: &mut BTreeMap<String, Vec<u8>>,
+) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            walk(&path, root, kind, files)?;
+            continue;
+        }
+        let relative = path.strip_prefix(root).map_err(std::io::Error::other)?;
+        let name = format!("{kind}/{}", relative.to_string_lossy());
+        let content = std::fs::read(&path)?;
+        if content.len() > MAX_FILE_BYTES {
+            return Err(std::io::Error::other(format!(
+                "{name} is larger than 1 MiB"
+            )));
+        }
+        if !valid_path(&name) {
+            return Err(std::io::Error::other(format!(
+                "{name}: names may only use letters, digits, '.', '_', '-' and '/'"
+            )));
+        }
+        files.insert(name, content);
+    }
+    Ok(())
+}
+
+/// Mirrors the table constraint, so a bad name is reported before writing.
+pub fn valid_path(path: &str) -> bool {
+    let Some(rest) = path
+        .strip_prefix("templates/")
+        .or_else(|| path.strip_prefix("static/"))
+    else {
+        return false;
+    };
+    !rest.is_empty()
+        && rest.len() <= 200
+        && !rest.starts_with(['.', '/'])
+        && !rest.contains("..")
+        && !rest.contains("//")
+        && rest
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._/-".contains(&b))
+}
+
+/// Makes the tenant's files exactly `wanted`, in the caller's transaction.
+/// Returns how many files were written or removed.
+pub async fn replace_all(
+    conn: &mut PgConnection,
+    wanted: &BTreeMap<String, Vec<u8>>,
+) -> Result<u64, sqlx::Error> {
+    let paths: Vec<String> = wanted.keys().cloned().collect();
+    let removed = sqlx::query!("DELETE FROM theme_files WHERE path <> ALL($1)", &paths)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    let mut written = 0;
+    for (path, content) in wanted {
+        let digest: String = Sha256::digest(content)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        written += sqlx::query!(
+            "INSERT INTO theme_files (path, content, sha256) VALUES ($1, $2, $3)
+             ON CONFLICT (path) DO UPDATE SET content = $2, sha256 = $3, updated_at = now()
+             WHERE theme_files.sha256 <> $3",
+            path,
+            content,
+            digest
+        )
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    }
+    Ok(removed + written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_tidy_paths_are_accepted() {
+        for good in [
+            "templates/base.html",
+            "templates/pages/home.html",
+            "static/logo.svg",
+            "static/img/a-b_c.png",
+        ] {
+            assert!(valid_path(good), "{good}");
+        }
+        for bad in [
+            "base.html",
+            "templates/",
+            "templates/../x",
+            "static/.env",
+            "static//x",
+            "static/a b.png",
+            "templates/é.html",
+            "other/x",
+        ] {
+            assert!(!valid_path(bad), "{bad}");
+        }
+    }
+}

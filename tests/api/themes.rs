@@ -1,0 +1,353 @@
+//! Themes, branding and languages: each tenant looks like itself, overrides
+//! stay with their tenant, hostile templates fail safely.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tessera::tenancy::Tenant;
+use tessera::tenancy::provision::{NewTenant, ProvisionError};
+use tessera::themes::{Branding, Colour, tenant_files};
+
+use crate::helpers::{TestApp, publish, spawn_app, spawn_isolated_app, unique_slug};
+
+fn brand(primary: &str) -> Branding {
+    Branding {
+        primary: Colour::parse(primary).ok(),
+        logo: Some("logo.svg".into()),
+        tagline: Some(format!("tagline {primary}")),
+        ..Branding::default()
+    }
+}
+
+async fn tenant_on(app: &TestApp, theme: &str, locale: &str, primary: &str) -> Arc<Tenant> {
+    let mut new = NewTenant::new(unique_slug(theme), format!("Club {theme}"));
+    new.theme = theme.into();
+    new.locale = locale.into();
+    new.brand = brand(primary);
+    app.create(&new).await.0
+}
+
+/// Replaces a tenant's own files, as `tessera tenant apply` does.
+async fn upload(app: &TestApp, tenant: &Arc<Tenant>, files: &[(&str, &str)]) {
+    let wanted: BTreeMap<String, Vec<u8>> = files
+        .iter()
+        .map(|(p, c)| (p.to_string(), c.as_bytes().to_vec()))
+        .collect();
+    let mut tx = app.tenant_tx(tenant).await;
+    tenant_files::replace_all(&mut tx, &wanted).await.unwrap();
+    tx.commit().await.unwrap();
+    // Let the change notification reach the caches.
+    tokio::time::sleep(Duration::from_millis(150)).await;
+}
+
+const LOGO: &str = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 4 4\"><rect width=\"4\" height=\"4\"/></svg>";
+
+fn static_url<'a>(page: &'a str, file: &str) -> Option<&'a str> {
+    let end = page.find(&format!("/{file}\""))? + file.len() + 1;
+    let start = page[..end].rfind("\"/static/")? + 1;
+    Some(&page[start..end])
+}
+
+#[tokio::test]
+async fn three_tenants_on_three_themes_render_their_own_brand() {
+    let app = spawn_app().await;
+    let cases = [
+        (
+            "default",
+            "fr",
+            "#0b6e4f",
+            "class=\"cards\"",
+            "Dernières annonces",
+        ),
+        (
+            "classic",
+            "en",
+            "#6d28d9",
+            "class=\"gazette\"",
+            "Latest announcements",
+        ),
+        (
+            "vivid",
+            "fr",
+            "#b42318",
+            "class=\"tiles\"",
+            "Rejoindre l’association",
+        ),
+    ];
+    for (theme, locale, colour, marker, heading) in cases {
+        let tenant = tenant_on(&app, theme, locale, colour).await;
+        upload(&app, &tenant, &[("static/logo.svg", LOGO)]).await;
+        publish(&app, &tenant, &format!("news on {theme}")).await;
+        let (status, page) = app.get_text(tenant.default_host.as_str(), "/").await;
+        assert_eq!(status, 200, "{theme}");
+        assert!(
+            page.contains(marker),
+            "{theme}: layout marker {marker} missing"
+        );
+        assert!(
+            page.contains(&format!("--brand-primary:{colour}")),
+            "{theme}: colour"
+        );
+        assert!(
+            page.contains(&format!("lang=\"{locale}\"")),
+            "{theme}: language"
+        );
+        assert!(page.contains(heading), "{theme}: translated text {heading}");
+        assert!(
+            page.contains(&format!("tagline {colour}")),
+            "{theme}: tagline"
+        );
+        let logo =
+            static_url(&page, "logo.svg").unwrap_or_else(|| panic!("{theme}: no logo in\n{page}"));
+        let response = app.get(tenant.default_host.as_str(), logo).await;
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["content-type"], "image/svg+xml");
+        assert!(
+            response.headers()["cache-control"]
+                .to_str()
+                .unwrap()
+                .contains("immutable")
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_override_in_one_tenant_never_shows_for_another() {
+    let app = spawn_app().await;
+    let a = tenant_on(&app, "default", "fr", "#1d4ed8").await;
+    let b = tenant_on(&app, "default", "fr", "#1d4ed8").await;
+    let home = "{% extends \"default/home.html\" %}{% block content %}<p>ONLY-FOR-A</p>{{ super() }}{% endblock content %}";
+    upload(
+        &app,
+        &a,
+        &[("templates/home.html", home), ("static/logo.svg", LOGO)],
+    )
+    .await;
+
+    let (_, page_a) = app.get_text(a.default_host.as_str(), "/").await;
+    assert!(
+        page_a.contains("ONLY-FOR-A"),
+        "A's override must apply:\n{page_a}"
+    );
+    for _ in 0..2 {
+        let (_, page_b) = app.get_text(b.default_host.as_str(), "/").await;
+        assert!(!page_b.contains("ONLY-FOR-A"), "A's template reached B");
+        assert!(
+            static_url(&page_b, "logo.svg").is_none(),
+            "B shows a logo it does not have"
+        );
+    }
+    // A's file is not served on B's host, whatever the URL.
+    let logo = static_url(&page_a, "logo.svg").unwrap().to_owned();
+    assert_eq!(app.get(a.default_host.as_str(), &logo).await.status(), 200);
+    assert_eq!(app.get(b.default_host.as_str(), &logo).await.status(), 404);
+}
+
+#[tokio::test]
+async fn hostile_templates_are_refused_when_checked() {
+    let app = spawn_app().await;
+    let themes = &app.state.themes;
+    let check = |source: &str| {
+        let templates = BTreeMap::from([("home.html".to_owned(), source.to_owned())]);
+        themes.check_templates("default", &templates)
+    };
+    let env = check("{{ get_env(name=\"DATABASE_URL\") }}").unwrap_err();
+    assert!(env.contains("get_env"), "{env}");
+    let include = check("{% include \"../../../etc/passwd\" %}").unwrap_err();
+    assert!(include.contains("passwd"), "{include}");
+    let syntax = check("<p>\n{{ page.title | upper( }}</p>").unwrap_err();
+    assert!(
+        syntax.contains("home.html:2"),
+        "the error names file and line: {syntax}"
+    );
+    assert!(check("{% extends \"default/home.html\" %}").is_ok());
+}
+
+/// Stores hostile templates directly (as if validation had been skipped) and
+/// checks that members still get the theme's page, quickly, with no secret.
+#[tokio::test]
+async fn hostile_templates_fail_safely_at_render() {
+    let app = spawn_app().await;
+    let spin = format!(
+        "{{% set s = \"{}\" %}}{{% for a in s %}}{{% for b in s %}}{{% for c in s %}}{{% for d in s %}}\
+         {{% endfor %}}{{% endfor %}}{{% endfor %}}{{% endfor %}}",
+        "a".repeat(1000)
+    );
+    let cases = [
+        (
+            "loop",
+            "{% for a in range(end=1000) %}{% for b in range(end=1000) %}x{% endfor %}{% endfor %}",
+        ),
+        ("spin", spin.as_str()),
+        (
+            "bomb",
+            "{% set_global s = \"aaaaaaaaaaaaaaaa\" %}{% for i in range(end=40) %}{% set_global s = s ~ s %}{% endfor %}{{ s | length }}",
+        ),
+        ("env", "{{ get_env(name=\"HOME\") }}"),
+        ("file", "{% include \"/etc/passwd\" %}"),
+    ];
+    for (name, source) in cases {
+        let tenant = tenant_on(&app, "default", "fr", "#1d4ed8").await;
+        publish(&app, &tenant, "still here").await;
+        upload(&app, &tenant, &[("templates/home.html", source)]).await;
+        let started = Instant::now();
+        let (status, page) = app.get_text(tenant.default_host.as_str(), "/").await;
+        assert_eq!(status, 200, "{name}: members must get a page");
+        assert!(
+            page.contains("still here"),
+            "{name}: the theme's page is served instead"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{name}: took {:?}",
+            started.elapsed()
+        );
+        assert!(
+            !page.contains("root:x:0:0") && !page.contains("/root"),
+            "{name}: leaked"
+        );
+        let error = app.state.themes.last_error(tenant.id);
+        assert!(
+            error.is_some(),
+            "{name}: the administrators must see the error"
+        );
+        eprintln!("{name}: {:?} in {:?}", error, started.elapsed());
+    }
+    // The server is still healthy.
+    assert_eq!(app.get("admin.localhost", "/healthz").await.status(), 200);
+}
+
+#[tokio::test]
+async fn the_visitor_chooses_the_language() {
+    let app = spawn_app().await;
+    let tenant = tenant_on(&app, "default", "fr", "#1d4ed8").await;
+    let host = tenant.default_host.as_str();
+    let (_, page) = app.get_text(host, "/").await;
+    assert!(page.contains("lang=\"fr\"") && page.contains("Dernières annonces"));
+
+    let response = app.get(host, "/?lang=en").await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], "/");
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        cookie.starts_with("lang=en") && cookie.contains("HttpOnly"),
+        "{cookie}"
+    );
+
+    let english = app
+        .http
+        .get(format!("http://{}/", app.addr))
+        .header("host", host)
+        .header("cookie", "lang=en")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(english.contains("lang=\"en\"") && english.contains("Latest announcements"));
+    // The cached French page is still French.
+    let (_, page) = app.get_text(host, "/").await;
+    assert!(page.contains("Dernières annonces"));
+}
+
+#[tokio::test]
+async fn a_flash_message_shows_once_and_is_not_cached() {
+    let app = spawn_app().await;
+    let tenant = tenant_on(&app, "default", "en", "#1d4ed8").await;
+    let host = tenant.default_host.as_str();
+    let response = app
+        .http
+        .get(format!("http://{}/", app.addr))
+        .header("host", host)
+        .header("cookie", "flash=success:flash-saved")
+        .send()
+        .await
+        .unwrap();
+    let cleared = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        cleared.starts_with("flash=") && cleared.contains("Max-Age=0"),
+        "{cleared}"
+    );
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("Your changes have been saved.")
+    );
+    let (_, page) = app.get_text(host, "/").await;
+    assert!(
+        !page.contains("Your changes have been saved."),
+        "a flash leaked into the cache"
+    );
+}
+
+#[tokio::test]
+async fn static_files_are_cache_busted() {
+    let app = spawn_app().await;
+    let tenant = tenant_on(&app, "classic", "en", "#1d4ed8").await;
+    let host = tenant.default_host.as_str();
+    let (_, page) = app.get_text(host, "/").await;
+    let css = static_url(&page, "css/classic.css").unwrap().to_owned();
+    let fresh = app.get(host, &css).await;
+    assert_eq!(fresh.status(), 200);
+    assert_eq!(fresh.headers()["content-type"], "text/css");
+    let etag = fresh.headers()["etag"].to_str().unwrap().to_owned();
+    let stale = app.get(host, "/static/000000000000/css/classic.css").await;
+    assert_eq!(stale.status(), 200);
+    assert_eq!(stale.headers()["cache-control"], "no-cache");
+    let revalidated = app
+        .http
+        .get(format!("http://{}{css}", app.addr))
+        .header("host", host)
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revalidated.status(), 304);
+    assert_eq!(
+        app.get(host, "/static/000000000000/nope.css")
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        app.get(host, "/static/000000000000/../../Cargo.toml")
+            .await
+            .status(),
+        404
+    );
+}
+
+#[tokio::test]
+async fn unreadable_brand_colours_are_refused_with_a_suggestion() {
+    let app = spawn_isolated_app().await;
+    let mut new = NewTenant::new(unique_slug("pale"), "Pale");
+    new.brand = brand("#7fb3d5");
+    let error = app
+        .state
+        .provisioner
+        .create(&new, "test")
+        .await
+        .unwrap_err();
+    let ProvisionError::Invalid(message) = error else {
+        panic!("expected a validation error, got {error}");
+    };
+    assert!(
+        message.contains("WCAG AA") && message.contains("darker shade #"),
+        "{message}"
+    );
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM platform.tenants")
+        .fetch_one(app.pool())
+        .await
+        .unwrap();
+    assert_eq!(count, 0);
+}

@@ -1,0 +1,2 @@
+classic-about = About us
+classic-members-area = Members’ area

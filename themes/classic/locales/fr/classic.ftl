@@ -1,0 +1,2 @@
+classic-about = L’association
+classic-members-area = Espace adhérents

@@ -1,0 +1,1 @@
+vivid-join = Join us

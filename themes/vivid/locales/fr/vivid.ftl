@@ -1,0 +1,1 @@
+vivid-join = Rejoindre l’association
