@@ -351,3 +351,39 @@ async fn unreadable_brand_colours_are_refused_with_a_suggestion() {
         .unwrap();
     assert_eq!(count, 0);
 }
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn dev_mode_reloads_themes_from_disk() {
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("themes-{}", uuid::Uuid::new_v4().simple()));
+    copy_dir(std::path::Path::new("themes/default"), &dir.join("default"));
+    let mut config = crate::helpers::test_config();
+    config.themes_dir = dir.clone();
+    config.dev_mode = true;
+    let app = crate::helpers::spawn_app_with(crate::helpers::shared_database().await, config).await;
+    let tenant = tenant_on(&app, "default", "fr", "#1d4ed8").await;
+    let host = tenant.default_host.as_str();
+    assert!(app.get_text(host, "/").await.1.contains("Dernières annonces"));
+
+    let ftl = dir.join("default/locales/fr/main.ftl");
+    let text = std::fs::read_to_string(&ftl).unwrap().replace("Dernières annonces", "Nouvelles fraîches");
+    std::fs::write(&ftl, text).unwrap();
+    let template = dir.join("default/templates/home.html");
+    let html = std::fs::read_to_string(&template).unwrap().replace("class=\"news\"", "class=\"news edited\"");
+    std::fs::write(&template, html).unwrap();
+
+    let (_, page) = app.get_text(host, "/").await;
+    assert!(page.contains("Nouvelles fraîches") && page.contains("news edited"), "no hot reload:\n{page}");
+    std::fs::remove_dir_all(&dir).ok();
+}
