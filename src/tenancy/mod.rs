@@ -6,6 +6,7 @@
 //! - [`registry`]: reads of the platform's tenant tables.
 //! - [`site`]: the middleware that routes a request to the platform or a tenant.
 
+mod domains;
 mod hostname;
 pub mod listen;
 pub mod manifest;

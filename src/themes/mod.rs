@@ -58,6 +58,8 @@ pub enum RenderError {
     Context(#[from] serde_json::Error),
     #[error("loading the tenant's files: {0}")]
     Database(#[from] sqlx::Error),
+    #[error("the tenant's own templates failed: {0}")]
+    Tenant(String),
 }
 
 /// The registry of themes and tenants' overrides. Cheap to clone.
@@ -205,6 +207,29 @@ impl Themes {
         template: &str,
         page: &T,
     ) -> Result<String, RenderError> {
+        self.render_with(db, view, template, page, false).await
+    }
+
+    /// Like [`Themes::render`], but a failure of the tenant's own templates is
+    /// returned instead of hidden: what previews and `theme check` show.
+    pub async fn render_strict<T: Serialize>(
+        &self,
+        db: &Database,
+        view: &PageView,
+        template: &str,
+        page: &T,
+    ) -> Result<String, RenderError> {
+        self.render_with(db, view, template, page, true).await
+    }
+
+    async fn render_with<T: Serialize>(
+        &self,
+        db: &Database,
+        view: &PageView,
+        template: &str,
+        page: &T,
+        strict: bool,
+    ) -> Result<String, RenderError> {
         let files = self.tenant_files(db, &view.tenant).await?;
         let env = self.env(&view.tenant.theme);
         let context = context::build(view, &env, &files, page)?;
@@ -221,6 +246,7 @@ impl Themes {
             };
             match sandbox.render(job, &files.templates).await {
                 Ok(html) => return Ok(html),
+                Err(error) if strict => return Err(RenderError::Tenant(error.to_string())),
                 Err(error) => {
                     tracing::warn!(tenant = %view.tenant.slug, %error, "tenant template failed; using the theme's");
                     self.inner
@@ -271,40 +297,6 @@ impl Themes {
         sandbox::worker::compile(&self.env(theme), templates)
             .map(|_| ())
             .map_err(|e| sandbox::describe(&e))
-    }
-
-    /// Renders with a tenant's templates in the sandbox, without falling back:
-    /// what `tessera theme check` and previews use to show errors.
-    pub async fn render_strict<T: Serialize>(
-        &self,
-        db: &Database,
-        view: &PageView,
-        template: &str,
-        page: &T,
-    ) -> Result<String, String> {
-        let files = self
-            .tenant_files(db, &view.tenant)
-            .await
-            .map_err(|e| e.to_string())?;
-        let env = self.env(&view.tenant.theme);
-        let context = context::build(view, &env, &files, page).map_err(|e| e.to_string())?;
-        let (Some(sandbox), true) = (&self.inner.sandbox, files.has_templates()) else {
-            let context = tera::Context::from_serialize(&context).map_err(|e| e.to_string())?;
-            return filters::render_bounded(&env.tera, template, &context)
-                .map_err(|e| sandbox::describe(&e));
-        };
-        let job = Job {
-            tenant_id: view.tenant.id,
-            version: files.version,
-            theme: env.name.clone(),
-            templates: None,
-            template: template.to_owned(),
-            context,
-        };
-        sandbox
-            .render(job, &files.templates)
-            .await
-            .map_err(|e| e.to_string())
     }
 }
 

@@ -144,7 +144,7 @@ pub async fn write(
                     std::fs::write(&file, html.replace("\"/static/", "\"static/"))?;
                     None
                 }
-                Err(error) => Some(error),
+                Err(error) => Some(error.to_string()),
             };
             pages.push(PreviewPage { file, error });
         }

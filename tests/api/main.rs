@@ -12,5 +12,6 @@ mod isolation;
 mod migrations;
 mod page_cache;
 mod provisioning;
+mod sandbox;
 mod themes;
 mod translations;

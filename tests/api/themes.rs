@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tessera::tenancy::Tenant;
 use tessera::tenancy::provision::{NewTenant, ProvisionError};
@@ -20,7 +20,7 @@ fn brand(primary: &str) -> Branding {
     }
 }
 
-async fn tenant_on(app: &TestApp, theme: &str, locale: &str, primary: &str) -> Arc<Tenant> {
+pub async fn tenant_on(app: &TestApp, theme: &str, locale: &str, primary: &str) -> Arc<Tenant> {
     let mut new = NewTenant::new(unique_slug(theme), format!("Club {theme}"));
     new.theme = theme.into();
     new.locale = locale.into();
@@ -29,7 +29,7 @@ async fn tenant_on(app: &TestApp, theme: &str, locale: &str, primary: &str) -> A
 }
 
 /// Replaces a tenant's own files, as `tessera tenant apply` does.
-async fn upload(app: &TestApp, tenant: &Arc<Tenant>, files: &[(&str, &str)]) {
+pub async fn upload(app: &TestApp, tenant: &Arc<Tenant>, files: &[(&str, &str)]) {
     let wanted: BTreeMap<String, Vec<u8>> = files
         .iter()
         .map(|(p, c)| (p.to_string(), c.as_bytes().to_vec()))
@@ -142,80 +142,6 @@ async fn an_override_in_one_tenant_never_shows_for_another() {
     let logo = static_url(&page_a, "logo.svg").unwrap().to_owned();
     assert_eq!(app.get(a.default_host.as_str(), &logo).await.status(), 200);
     assert_eq!(app.get(b.default_host.as_str(), &logo).await.status(), 404);
-}
-
-#[tokio::test]
-async fn hostile_templates_are_refused_when_checked() {
-    let app = spawn_app().await;
-    let themes = &app.state.themes;
-    let check = |source: &str| {
-        let templates = BTreeMap::from([("home.html".to_owned(), source.to_owned())]);
-        themes.check_templates("default", &templates)
-    };
-    let env = check("{{ get_env(name=\"DATABASE_URL\") }}").unwrap_err();
-    assert!(env.contains("get_env"), "{env}");
-    let include = check("{% include \"../../../etc/passwd\" %}").unwrap_err();
-    assert!(include.contains("passwd"), "{include}");
-    let syntax = check("<p>\n{{ page.title | upper( }}</p>").unwrap_err();
-    assert!(
-        syntax.contains("home.html:2"),
-        "the error names file and line: {syntax}"
-    );
-    assert!(check("{% extends \"default/home.html\" %}").is_ok());
-}
-
-/// Stores hostile templates directly (as if validation had been skipped) and
-/// checks that members still get the theme's page, quickly, with no secret.
-#[tokio::test]
-async fn hostile_templates_fail_safely_at_render() {
-    let app = spawn_app().await;
-    let spin = format!(
-        "{{% set s = \"{}\" %}}{{% for a in s %}}{{% for b in s %}}{{% for c in s %}}{{% for d in s %}}\
-         {{% endfor %}}{{% endfor %}}{{% endfor %}}{{% endfor %}}",
-        "a".repeat(1000)
-    );
-    let cases = [
-        (
-            "loop",
-            "{% for a in range(end=1000) %}{% for b in range(end=1000) %}x{% endfor %}{% endfor %}",
-        ),
-        ("spin", spin.as_str()),
-        (
-            "bomb",
-            "{% set_global s = \"aaaaaaaaaaaaaaaa\" %}{% for i in range(end=40) %}{% set_global s = s ~ s %}{% endfor %}{{ s | length }}",
-        ),
-        ("env", "{{ get_env(name=\"HOME\") }}"),
-        ("file", "{% include \"/etc/passwd\" %}"),
-    ];
-    for (name, source) in cases {
-        let tenant = tenant_on(&app, "default", "fr", "#1d4ed8").await;
-        publish(&app, &tenant, "still here").await;
-        upload(&app, &tenant, &[("templates/home.html", source)]).await;
-        let started = Instant::now();
-        let (status, page) = app.get_text(tenant.default_host.as_str(), "/").await;
-        assert_eq!(status, 200, "{name}: members must get a page");
-        assert!(
-            page.contains("still here"),
-            "{name}: the theme's page is served instead"
-        );
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "{name}: took {:?}",
-            started.elapsed()
-        );
-        assert!(
-            !page.contains("root:x:0:0") && !page.contains("/root"),
-            "{name}: leaked"
-        );
-        let error = app.state.themes.last_error(tenant.id);
-        assert!(
-            error.is_some(),
-            "{name}: the administrators must see the error"
-        );
-        eprintln!("{name}: {:?} in {:?}", error, started.elapsed());
-    }
-    // The server is still healthy.
-    assert_eq!(app.get("admin.localhost", "/healthz").await.status(), 200);
 }
 
 #[tokio::test]
@@ -366,7 +292,8 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
 
 #[tokio::test]
 async fn dev_mode_reloads_themes_from_disk() {
-    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("themes-{}", uuid::Uuid::new_v4().simple()));
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("themes-{}", uuid::Uuid::new_v4().simple()));
     copy_dir(std::path::Path::new("themes/default"), &dir.join("default"));
     let mut config = crate::helpers::test_config();
     config.themes_dir = dir.clone();
@@ -374,16 +301,28 @@ async fn dev_mode_reloads_themes_from_disk() {
     let app = crate::helpers::spawn_app_with(crate::helpers::shared_database().await, config).await;
     let tenant = tenant_on(&app, "default", "fr", "#1d4ed8").await;
     let host = tenant.default_host.as_str();
-    assert!(app.get_text(host, "/").await.1.contains("Dernières annonces"));
+    assert!(
+        app.get_text(host, "/")
+            .await
+            .1
+            .contains("Dernières annonces")
+    );
 
     let ftl = dir.join("default/locales/fr/main.ftl");
-    let text = std::fs::read_to_string(&ftl).unwrap().replace("Dernières annonces", "Nouvelles fraîches");
+    let text = std::fs::read_to_string(&ftl)
+        .unwrap()
+        .replace("Dernières annonces", "Nouvelles fraîches");
     std::fs::write(&ftl, text).unwrap();
     let template = dir.join("default/templates/home.html");
-    let html = std::fs::read_to_string(&template).unwrap().replace("class=\"news\"", "class=\"news edited\"");
+    let html = std::fs::read_to_string(&template)
+        .unwrap()
+        .replace("class=\"news\"", "class=\"news edited\"");
     std::fs::write(&template, html).unwrap();
 
     let (_, page) = app.get_text(host, "/").await;
-    assert!(page.contains("Nouvelles fraîches") && page.contains("news edited"), "no hot reload:\n{page}");
+    assert!(
+        page.contains("Nouvelles fraîches") && page.contains("news edited"),
+        "no hot reload:\n{page}"
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
