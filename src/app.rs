@@ -56,27 +56,7 @@ impl Application {
             .map_err(|source| StartError::Bind { addr, source })?;
         let state = build_state(config, db)?;
         let mut tasks = Vec::new();
-        let (resolver, pages, themes) = (
-            state.resolver.clone(),
-            state.pages.clone(),
-            state.themes.clone(),
-        );
-        let subscriber: listen::Subscriber = Arc::new(move |change| match change {
-            listen::Change::Tenant(id) => {
-                resolver.invalidate_tenant(id);
-                themes.invalidate_tenant(id);
-                pages.invalidate_tenant(id);
-            }
-            listen::Change::Content(id) => {
-                themes.invalidate_tenant(id);
-                pages.invalidate_tenant(id);
-            }
-            listen::Change::Everything => {
-                resolver.invalidate_all();
-                themes.invalidate_all();
-                pages.invalidate_all();
-            }
-        });
+        let subscriber = invalidation_subscriber(&state);
         let (listener_task, listening) =
             listen::spawn(state.db.platform().clone(), vec![subscriber]);
         tasks.push(listener_task);
@@ -129,6 +109,32 @@ impl Application {
     }
 }
 
+/// What every instance does when a tenant or its content changes: drop
+/// the stale entries of each in-memory cache.
+fn invalidation_subscriber(state: &AppState) -> listen::Subscriber {
+    let (resolver, pages, themes) = (
+        state.resolver.clone(),
+        state.pages.clone(),
+        state.themes.clone(),
+    );
+    Arc::new(move |change| match change {
+        listen::Change::Tenant(id) => {
+            resolver.invalidate_tenant(id);
+            themes.invalidate_tenant(id);
+            pages.invalidate_tenant(id);
+        }
+        listen::Change::Content(id) => {
+            themes.invalidate_tenant(id);
+            pages.invalidate_tenant(id);
+        }
+        listen::Change::Everything => {
+            resolver.invalidate_all();
+            themes.invalidate_all();
+            pages.invalidate_all();
+        }
+    })
+}
+
 fn build_state(config: Config, db: Database) -> Result<AppState, StartError> {
     let warm_pool_wake = Arc::new(Notify::new());
     let provisioner = Provisioner::new(
@@ -156,20 +162,23 @@ fn build_state(config: Config, db: Database) -> Result<AppState, StartError> {
 /// The themes of `config.themes_dir`, with tenants' own templates rendered
 /// by workers started from `render.worker_exe` (or this executable).
 pub fn load_themes(config: &Config) -> Result<Themes, StartError> {
-    let themes = Themes::load(&config.themes_dir, config.dev_mode)?;
     let worker_exe = match &config.render.worker_exe {
         Some(exe) => exe.clone(),
-        None => std::env::current_exe()
-            .map_err(|e| StartError::Themes(RenderError::Theme(e.to_string())))?,
+        None => std::env::current_exe().map_err(|e| RenderError::Theme(e.to_string()))?,
     };
     let themes_dir =
         std::path::absolute(&config.themes_dir).unwrap_or_else(|_| config.themes_dir.clone());
-    Ok(themes.with_sandbox(SandboxConfig {
+    let sandbox = SandboxConfig {
         worker_exe,
         themes_dir,
         workers: config.render.workers,
         timeout: Duration::from_millis(config.render.timeout_ms),
-    }))
+    };
+    Ok(Themes::load(
+        &config.themes_dir,
+        config.dev_mode,
+        Some(sandbox),
+    )?)
 }
 
 /// The whole HTTP surface: `/healthz` on every host, then the platform or

@@ -72,7 +72,17 @@ fn refuse(error: &ResolveError, json: bool) -> Response {
         ),
         ResolveError::Database(cause) => {
             tracing::error!(%cause, "tenant lookup failed");
-            return neutral::error(StatusCode::SERVICE_UNAVAILABLE, "Service unavailable");
+            let problem = Problem {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                code: "unavailable",
+                title: "Service unavailable",
+                detail: None,
+                cause: None,
+            };
+            return match json {
+                true => errors::problem_json(&problem, None),
+                false => neutral::error(problem.status, problem.title),
+            };
         }
     };
     if json {

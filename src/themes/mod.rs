@@ -82,8 +82,13 @@ struct Inner {
 impl Themes {
     /// The built-in themes plus every theme folder in `themes_dir` (a folder
     /// named like a built-in theme replaces it, which is how development
-    /// edits show up).
-    pub fn load(themes_dir: &Path, dev: bool) -> Result<Self, RenderError> {
+    /// edits show up). Tenants' own templates are rendered by `sandbox`
+    /// workers; without one they are ignored.
+    pub fn load(
+        themes_dir: &Path,
+        dev: bool,
+        sandbox: Option<SandboxConfig>,
+    ) -> Result<Self, RenderError> {
         let envs = build_all(&load_sources(themes_dir)?)?;
         Ok(Self {
             inner: Arc::new(Inner {
@@ -91,32 +96,10 @@ impl Themes {
                 dev,
                 envs: RwLock::new(envs),
                 tenant_files: moka::future::Cache::builder().max_capacity(10_000).build(),
-                sandbox: None,
+                sandbox: sandbox.map(Sandbox::new),
                 last_errors: moka::sync::Cache::builder().max_capacity(10_000).build(),
             }),
         })
-    }
-
-    /// Enables tenants' own templates, rendered by workers started from
-    /// `worker_exe`. Without a sandbox they are ignored.
-    pub fn with_sandbox(self, config: SandboxConfig) -> Self {
-        let inner = Inner {
-            themes_dir: self.inner.themes_dir.clone(),
-            dev: self.inner.dev,
-            envs: RwLock::new(
-                self.inner
-                    .envs
-                    .read()
-                    .map(|e| e.clone())
-                    .unwrap_or_default(),
-            ),
-            tenant_files: self.inner.tenant_files.clone(),
-            sandbox: Some(Sandbox::new(config)),
-            last_errors: self.inner.last_errors.clone(),
-        };
-        Self {
-            inner: Arc::new(inner),
-        }
     }
 
     pub fn names(&self) -> Vec<String> {

@@ -46,7 +46,7 @@ fn templates_in(dir: &Path) -> Vec<(String, String)> {
 
 #[test]
 fn every_theme_has_the_same_keys_in_both_languages() {
-    let themes = Themes::load(Path::new("themes"), false).unwrap();
+    let themes = Themes::load(Path::new("themes"), false, None).unwrap();
     assert!(themes.names().len() >= 3, "{:?}", themes.names());
     for name in themes.names() {
         let catalog = themes.env(&name).catalog.clone();
@@ -62,7 +62,7 @@ fn every_theme_has_the_same_keys_in_both_languages() {
 
 #[test]
 fn every_key_a_template_uses_is_translated() {
-    let themes = Themes::load(Path::new("themes"), false).unwrap();
+    let themes = Themes::load(Path::new("themes"), false, None).unwrap();
     let mut checked = 0;
     let sources = themes
         .names()

@@ -21,7 +21,7 @@ const MEMORY_LIMIT: u64 = 1024 * 1024 * 1024;
 
 pub fn run(themes_dir: &Path) -> anyhow::Result<()> {
     limit_resources()?;
-    let themes = Themes::load(themes_dir, false)?;
+    let themes = Themes::load(themes_dir, false, None)?;
     let mut sets: HashMap<(i64, u64), Arc<Tera>> = HashMap::new();
     let mut input = BufReader::new(std::io::stdin().lock());
     let mut output = BufWriter::new(std::io::stdout().lock());
