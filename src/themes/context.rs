@@ -10,11 +10,11 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, Uri};
 use serde::Serialize;
 
+use super::SUPPORTED_LOCALES;
 use super::branding::{Branding, Link};
 use super::env::ThemeEnv;
 use super::locale;
 use super::tenant_files::TenantFiles;
-use super::{RenderError, SUPPORTED_LOCALES};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::tenancy::{CurrentTenant, Tenant};
@@ -67,7 +67,7 @@ impl FromRequestParts<AppState> for PageView {
 }
 
 #[derive(Serialize)]
-struct RenderContext<'a, T: Serialize> {
+pub struct RenderContext<'a, T: Serialize> {
     site: SiteView<'a>,
     locale: &'static str,
     locales: Vec<LocaleLink>,
@@ -102,17 +102,18 @@ struct LocaleLink {
     current: bool,
 }
 
-/// The context as JSON (so it can also travel to a render worker).
-pub fn build<T: Serialize>(
-    view: &PageView,
+/// The context of a render; serialised straight into tera's context, or to
+/// JSON when it travels to a render worker.
+pub fn build<'a, T: Serialize>(
+    view: &'a PageView,
     env: &ThemeEnv,
     files: &TenantFiles,
-    page: &T,
-) -> Result<serde_json::Value, RenderError> {
+    page: &'a T,
+) -> RenderContext<'a, T> {
     let tenant = &view.tenant;
     let brand: &Branding = &tenant.brand;
     let asset = |reference: &Option<String>| resolve_asset(reference.as_deref(), env, files);
-    let context = RenderContext {
+    RenderContext {
         site: SiteView {
             name: &tenant.name,
             slug: tenant.slug.as_str(),
@@ -141,8 +142,7 @@ pub fn build<T: Serialize>(
         flash: view.flash.as_ref(),
         assets: files.asset_urls(),
         page,
-    };
-    Ok(serde_json::to_value(&context)?)
+    }
 }
 
 /// A logo or favicon: an https URL as given, or a static file of the tenant

@@ -215,7 +215,7 @@ impl Themes {
     ) -> Result<String, RenderError> {
         let files = self.tenant_files(db, &view.tenant).await?;
         let env = self.env(&view.tenant.theme);
-        let context = context::build(view, &env, &files, page)?;
+        let context = context::build(view, &env, &files, page);
         if files.has_templates()
             && let Some(sandbox) = &self.inner.sandbox
         {
@@ -225,7 +225,7 @@ impl Themes {
                 theme: env.name.clone(),
                 templates: None,
                 template: template.to_owned(),
-                context: context.clone(),
+                context: serde_json::to_value(&context)?,
             };
             match sandbox.render(job, &files.templates).await {
                 Ok(html) => return Ok(html),
