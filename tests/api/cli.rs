@@ -223,6 +223,52 @@ async fn tenant_commands_manage_a_tenant() {
 }
 
 #[tokio::test]
+async fn configuration_layers_and_errors_name_the_setting() {
+    let dir = demo_dir();
+    let file = dir.join("tessera.toml");
+    std::fs::write(&file, "[http]\nport = \"not a port\"\n").unwrap();
+    let output = tessera()
+        .arg("--config")
+        .arg(&file)
+        .args(["theme", "list"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("port"), "{stderr}");
+    // The environment beats the file.
+    let output = tessera()
+        .arg("--config")
+        .arg(&file)
+        .env("TESSERA_HTTP__PORT", "9000")
+        .args(["theme", "list"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // A secret in the URL never appears in errors.
+    let output = tessera()
+        .env(
+            "DATABASE_URL",
+            "postgres://tessera:sup3r-s3cret@127.0.0.1:1/nowhere",
+        )
+        .args(["tenant", "list"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(!all.contains("sup3r-s3cret"), "{all}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test]
 async fn tenant_create_refuses_bad_input_with_a_clear_message() {
     let url = database_url(&fresh_database().await);
     let cases: [(&[&str], &str); 4] = [
@@ -290,6 +336,24 @@ async fn tenant_apply_is_idempotent_and_prunes_only_when_asked() {
     std::fs::remove_dir_all(dir.join("second-club")).unwrap();
     assert!(apply(&[]).contains("not in manifests (kept; --prune deletes): second-club"));
     assert!(apply(&["--prune"]).contains("deleted: second-club"));
+    // A manifest whose own template reaches for the environment: refused,
+    // with the file and line, and nothing is created.
+    write("sly-club", "name = \"Sly\"\n");
+    std::fs::create_dir_all(dir.join("sly-club/templates")).unwrap();
+    std::fs::write(
+        dir.join("sly-club/templates/home.html"),
+        "<p>\n{{ get_env(name=\"DATABASE_URL\") }}</p>",
+    )
+    .unwrap();
+    let output = run(&url, &["tenant", "apply", dir.to_str().unwrap()]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("get_env") && stderr.contains("home.html:2"),
+        "{stderr}"
+    );
+    assert!(!stdout(&run(&url, &["tenant", "list"])).contains("sly-club"));
+    std::fs::remove_dir_all(dir.join("sly-club")).unwrap();
     write("bad-club", "name = \"Bad\"\nunknown_key = 1\n");
     let output = run(&url, &["tenant", "apply", dir.to_str().unwrap()]);
     assert!(!output.status.success());

@@ -103,6 +103,27 @@ async fn a_failing_tenant_is_quarantined_and_the_others_proceed() {
         .unwrap();
     assert!(again.nothing_pending);
     assert_eq!(again.tenants.quarantined, 1);
+
+    // Once the cause is fixed, `--retry-quarantined` puts it back in line.
+    assert_eq!(
+        migrate::tenants::release_quarantine(&pool).await.unwrap(),
+        1
+    );
+    let fixed = Migration {
+        version: next,
+        name: "nickname".into(),
+        sql: "ALTER TABLE members ADD COLUMN nickname text NOT NULL DEFAULT '';".into(),
+        checksum: vec![2],
+    };
+    let set = MigrationSet::tenant().with([fixed]);
+    let retry = migrate::tenants::migrate(&pool, &set, &TenantMigrationOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        (retry.migrated, retry.failed.len(), retry.quarantined),
+        (1, 0, 0)
+    );
+    assert!(column_exists(&pool, &victim, "nickname").await);
 }
 
 #[tokio::test]
