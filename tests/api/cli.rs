@@ -98,8 +98,8 @@ impl Drop for Demo {
 }
 
 fn demo_dir() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("demo-{}", uuid::Uuid::new_v4().simple()));
+    // The demo's cluster runs as `postgres` under root: a world-traversable place.
+    let dir = std::env::temp_dir().join(format!("demo-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }

@@ -25,8 +25,15 @@ fn admin_options() -> PgConnectOptions {
         .clone()
 }
 
+/// Under the system temp dir: when tests run as root, the server runs as
+/// `postgres`, which must be able to enter every parent folder (a checkout
+/// under a private home would not do).
+fn cluster_dir() -> PathBuf {
+    std::env::temp_dir().join(format!("tessera-test-pg-{}", std::process::id()))
+}
+
 fn start_private_cluster() -> PgConnectOptions {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("pg-{}", std::process::id()));
+    let dir = cluster_dir();
     let settings = [
         ("fsync", "off"),
         ("synchronous_commit", "off"),
@@ -117,11 +124,8 @@ fn admin_url() -> String {
         return url.split('?').next().unwrap_or_default().to_owned();
     }
     let options = admin_options();
-    let password = std::fs::read_to_string(
-        PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-            .join(format!("pg-{}/pg-password", std::process::id())),
-    )
-    .expect("cluster password");
+    let password =
+        std::fs::read_to_string(cluster_dir().join("pg-password")).expect("cluster password");
     format!(
         "postgres://{}:{}@{}:{}/postgres",
         options.get_username(),
