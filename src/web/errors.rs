@@ -9,6 +9,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use super::middleware::REQUEST_ID;
 use super::neutral;
 use crate::error::Problem;
 use crate::state::AppState;
@@ -31,22 +32,25 @@ struct ProblemBody<'a> {
 }
 
 pub async fn render(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let wants_json = wants_json(request.uri().path(), request.headers());
-    let view = request
-        .extensions()
-        .get::<CurrentTenant>()
-        .map(|CurrentTenant(tenant)| {
-            PageView::from_head(request.headers(), request.uri(), tenant.clone())
-        });
-    let request_id = request
-        .headers()
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+    // Keep only what an error page needs; most responses are not errors.
+    let tenant = request.extensions().get::<CurrentTenant>().cloned();
+    let uri = request.uri().clone();
+    let mut head = HeaderMap::new();
+    for name in [header::ACCEPT, header::COOKIE, REQUEST_ID] {
+        for value in request.headers().get_all(&name) {
+            head.append(name.clone(), value.clone());
+        }
+    }
     let response = next.run(request).await;
     let Some(problem) = response.extensions().get::<Problem>().cloned() else {
         return response;
     };
+    let wants_json = wants_json(uri.path(), &head);
+    let request_id = head
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let view = tenant.map(|CurrentTenant(tenant)| PageView::from_head(&head, &uri, tenant));
     if let Some(cause) = &problem.cause {
         tracing::error!(status = problem.status.as_u16(), code = problem.code, %cause, "request failed");
     }
