@@ -165,13 +165,8 @@ async fn the_visitor_chooses_the_language() {
     );
 
     let english = app
-        .http
-        .get(format!("http://{}/", app.addr))
-        .header("host", host)
-        .header("cookie", "lang=en")
-        .send()
+        .get_with(host, "/", &[("cookie", "lang=en")])
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
@@ -187,13 +182,8 @@ async fn a_flash_message_shows_once_and_is_not_cached() {
     let tenant = tenant_on(&app, "default", "en", "#1d4ed8").await;
     let host = tenant.default_host.as_str();
     let response = app
-        .http
-        .get(format!("http://{}/", app.addr))
-        .header("host", host)
-        .header("cookie", "flash=success:flash-saved")
-        .send()
-        .await
-        .unwrap();
+        .get_with(host, "/", &[("cookie", "flash=success:flash-saved")])
+        .await;
     let cleared = response.headers()["set-cookie"]
         .to_str()
         .unwrap()
@@ -230,14 +220,7 @@ async fn static_files_are_cache_busted() {
     let stale = app.get(host, "/static/000000000000/css/classic.css").await;
     assert_eq!(stale.status(), 200);
     assert_eq!(stale.headers()["cache-control"], "no-cache");
-    let revalidated = app
-        .http
-        .get(format!("http://{}{css}", app.addr))
-        .header("host", host)
-        .header("if-none-match", etag)
-        .send()
-        .await
-        .unwrap();
+    let revalidated = app.get_with(host, &css, &[("if-none-match", &etag)]).await;
     assert_eq!(revalidated.status(), 304);
     assert_eq!(
         app.get(host, "/static/000000000000/nope.css")

@@ -128,12 +128,24 @@ impl TestApp {
 
     /// GET `path` with `Host: host`.
     pub async fn get(&self, host: &str, path: &str) -> reqwest::Response {
-        self.http
+        self.get_with(host, path, &[]).await
+    }
+
+    /// GET `path` with `Host: host` and extra headers.
+    pub async fn get_with(
+        &self,
+        host: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let mut request = self
+            .http
             .get(format!("http://{}{path}", self.addr))
-            .header(HOST, host)
-            .send()
-            .await
-            .expect("request sent")
+            .header(HOST, host);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.send().await.expect("request sent")
     }
 
     pub async fn get_text(&self, host: &str, path: &str) -> (u16, String) {
