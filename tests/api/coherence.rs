@@ -1,28 +1,14 @@
 //! Cache coherence: two instances share one database; what one changes, the
 //! other sees within a second (through LISTEN/NOTIFY, not a TTL).
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+const SECOND: Duration = Duration::from_secs(1);
 
 use tessera::tenancy::provision::NewTenant;
 use tessera::tenancy::{Hostname, TenantStatus};
 
-use crate::helpers::{TestApp, shared_database, spawn_app_with, test_config, unique_slug};
-
-async fn first_seen(
-    app: &TestApp,
-    host: &str,
-    done: impl Fn(u16, &str) -> bool,
-) -> Option<Duration> {
-    let started = Instant::now();
-    while started.elapsed() < Duration::from_secs(1) {
-        let (status, body) = app.get_text(host, "/").await;
-        if done(status, &body) {
-            return Some(started.elapsed());
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    None
-}
+use crate::helpers::{shared_database, spawn_app_with, test_config, unique_slug};
 
 #[tokio::test]
 async fn changes_through_one_instance_reach_the_other_within_a_second() {
@@ -40,11 +26,10 @@ async fn changes_through_one_instance_reach_the_other_within_a_second() {
     let mut change = NewTenant::new(tenant.slug.clone(), "After Rename");
     change.locale = tenant.locale.clone();
     assert!(one.state.provisioner.update(&change, "test").await.unwrap());
-    let seen = first_seen(&two, host, |_, body| body.contains("After Rename")).await;
-    assert!(
-        seen.is_some(),
-        "instance two still serves the old name after 1 s"
-    );
+    let seen = two
+        .wait_for_home(host, SECOND, |_, body| body.contains("After Rename"))
+        .await;
+    assert!(seen, "instance two still serves the old name after 1 s");
 
     // Suspend through instance one.
     let provisioner = &one.state.provisioner;
@@ -52,9 +37,11 @@ async fn changes_through_one_instance_reach_the_other_within_a_second() {
         .set_status(&tenant.slug, TenantStatus::Suspended, "test")
         .await
         .unwrap();
-    let seen = first_seen(&two, host, |status, _| status == 503).await;
+    let seen = two
+        .wait_for_home(host, SECOND, |status, _| status == 503)
+        .await;
     assert!(
-        seen.is_some(),
+        seen,
         "instance two still serves a suspended tenant after 1 s"
     );
 }
@@ -71,12 +58,10 @@ async fn a_new_domain_replaces_a_cached_unknown_host() {
     let mut new = NewTenant::new(unique_slug("late"), "Late Domain");
     new.domains = vec![Hostname::parse(&domain).unwrap()];
     one.create(&new).await;
-    let seen = first_seen(&two, &domain, |status, body| {
-        status == 200 && body.contains("Late Domain")
-    })
-    .await;
-    assert!(
-        seen.is_some(),
-        "the negative cache entry outlived the new domain"
-    );
+    let seen = two
+        .wait_for_home(&domain, SECOND, |status, body| {
+            status == 200 && body.contains("Late Domain")
+        })
+        .await;
+    assert!(seen, "the negative cache entry outlived the new domain");
 }

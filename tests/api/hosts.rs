@@ -107,8 +107,11 @@ async fn suspended_tenant_answers_503_and_resumes() {
             .unwrap()
     );
     // The change reaches the cache through NOTIFY; allow it a moment.
-    let status = poll_status(&app, host, 503).await;
-    assert_eq!(status, 503);
+    let second = std::time::Duration::from_secs(1);
+    assert!(
+        app.wait_for_home(host, second, |status, _| status == 503)
+            .await
+    );
     let response = app.get(host, "/").await;
     assert!(response.headers().contains_key("retry-after"));
     assert!(
@@ -117,7 +120,10 @@ async fn suspended_tenant_answers_503_and_resumes() {
             .await
             .unwrap()
     );
-    assert_eq!(poll_status(&app, host, 200).await, 200);
+    assert!(
+        app.wait_for_home(host, second, |status, _| status == 200)
+            .await
+    );
 }
 
 #[tokio::test]
@@ -132,16 +138,4 @@ async fn platform_host_is_not_a_tenant() {
     let (tenant, _) = app.create_tenant("nometrics", "No Metrics").await;
     let (status, _) = app.get_text(tenant.default_host.as_str(), "/metrics").await;
     assert_eq!(status, 404);
-}
-
-async fn poll_status(app: &crate::helpers::TestApp, host: &str, wanted: u16) -> u16 {
-    let mut status = 0;
-    for _ in 0..50 {
-        status = app.get(host, "/").await.status().as_u16();
-        if status == wanted {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    status
 }

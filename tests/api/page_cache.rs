@@ -1,25 +1,9 @@
 //! The page cache: pages stay with their tenant, and changes show up without
 //! waiting for the TTL.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::helpers::{TestApp, publish, spawn_app};
-
-async fn until_page(
-    app: &TestApp,
-    host: &str,
-    wanted: impl Fn(&str) -> bool,
-    within: Duration,
-) -> bool {
-    let started = Instant::now();
-    while started.elapsed() < within {
-        if wanted(&app.get_text(host, "/").await.1) {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    false
-}
+use crate::helpers::{publish, spawn_app};
 
 #[tokio::test]
 async fn cached_pages_never_cross_tenants() {
@@ -46,13 +30,8 @@ async fn a_new_announcement_replaces_the_cached_page() {
     assert!(!before.contains("brand new"));
     publish(&app, &tenant, "brand new").await;
     assert!(
-        until_page(
-            &app,
-            host,
-            |p| p.contains("brand new"),
-            Duration::from_secs(1)
-        )
-        .await,
+        app.wait_for_home(host, Duration::from_secs(1), |_, p| p.contains("brand new"))
+            .await,
         "the cached page outlived the change by more than a second"
     );
 }
@@ -73,13 +52,8 @@ async fn a_scheduled_announcement_appears_when_due() {
     let (_, page) = app.get_text(host, "/").await;
     assert!(!page.contains("due soon"));
     assert!(
-        until_page(
-            &app,
-            host,
-            |p| p.contains("due soon"),
-            Duration::from_secs(4)
-        )
-        .await,
+        app.wait_for_home(host, Duration::from_secs(4), |_, p| p.contains("due soon"))
+            .await,
         "the scheduled announcement never appeared"
     );
 }
@@ -94,12 +68,7 @@ async fn renaming_a_tenant_refreshes_its_cached_page() {
     change.locale = tenant.locale.clone();
     app.state.provisioner.update(&change, "test").await.unwrap();
     assert!(
-        until_page(
-            &app,
-            host,
-            |p| p.contains("New Name"),
-            Duration::from_secs(1)
-        )
-        .await
+        app.wait_for_home(host, Duration::from_secs(1), |_, p| p.contains("New Name"))
+            .await
     );
 }

@@ -148,6 +148,25 @@ impl TestApp {
         request.send().await.expect("request sent")
     }
 
+    /// Polls `GET /` on `host` until `done(status, body)` holds; false if it
+    /// never did within `within`.
+    pub async fn wait_for_home(
+        &self,
+        host: &str,
+        within: std::time::Duration,
+        done: impl Fn(u16, &str) -> bool,
+    ) -> bool {
+        let started = std::time::Instant::now();
+        while started.elapsed() < within {
+            let (status, body) = self.get_text(host, "/").await;
+            if done(status, &body) {
+                return true;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        false
+    }
+
     pub async fn get_text(&self, host: &str, path: &str) -> (u16, String) {
         let response = self.get(host, path).await;
         let status = response.status().as_u16();
