@@ -19,7 +19,7 @@ use tessera::announcements;
 use tessera::config::{Config, Overrides};
 use tessera::db::Database;
 use tessera::db::embedded::EmbeddedPostgres;
-use tessera::tenancy::SchemaName;
+use tessera::tenancy::{Slug, Tenant, registry};
 
 #[derive(Parser)]
 struct Args {
@@ -55,14 +55,18 @@ async fn main() -> anyhow::Result<()> {
         }
     };
     let db = Database::connect(options, &config.db);
-    let tenants: Vec<(i64, SchemaName)> = sqlx::query_scalar::<_, i64>(
-        "SELECT id FROM platform.tenants WHERE slug LIKE 'bench-%' ORDER BY id",
+    let slugs: Vec<String> = sqlx::query_scalar(
+        "SELECT slug FROM platform.tenants WHERE slug LIKE 'bench-%' ORDER BY id",
     )
     .fetch_all(db.platform())
-    .await?
-    .into_iter()
-    .map(|id| (id, SchemaName::for_tenant(id)))
-    .collect();
+    .await?;
+    let mut tenants = Vec::with_capacity(slugs.len());
+    for slug in &slugs {
+        let slug = Slug::parse(slug)?;
+        if let Some(tenant) = registry::find_by_slug(db.platform(), &slug).await? {
+            tenants.push(tenant);
+        }
+    }
     anyhow::ensure!(
         !tenants.is_empty(),
         "no bench tenants: run `tessera bench seed` first"
@@ -83,7 +87,7 @@ async fn main() -> anyhow::Result<()> {
 
 async fn run_for(
     db: &Database,
-    tenants: &Arc<Vec<(i64, SchemaName)>>,
+    tenants: &Arc<Vec<Tenant>>,
     tasks: usize,
     duration: Duration,
 ) -> anyhow::Result<(u64, Duration)> {
@@ -96,13 +100,14 @@ async fn run_for(
                 (db.clone(), tenants.clone(), done.clone(), stop.clone());
             tokio::spawn(async move {
                 while !stop.load(Ordering::Relaxed) {
-                    let (id, schema) = &tenants[rand::rng().random_range(0..tenants.len())];
-                    let mut tx = db.begin_tenant(*id, schema).await?;
+                    let tenant = &tenants[rand::rng().random_range(0..tenants.len())];
+                    let mut tx = db.begin_tenant(tenant).await?;
                     let rows = announcements::latest_published(&mut tx, 5).await?;
                     tx.commit().await?;
                     anyhow::ensure!(
                         rows.len() == 5,
-                        "tenant {id} has {} published announcements",
+                        "tenant {} has {} published announcements",
+                        tenant.id,
                         rows.len()
                     );
                     done.fetch_add(1, Ordering::Relaxed);

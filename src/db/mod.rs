@@ -1,57 +1,96 @@
 //! Database access: connection pools, the private embedded cluster, the
 //! `TenantTx` extractor and the migration runner.
 //!
-//! Handlers never see a pool. Tenant data is reached through
-//! [`Database::begin_tenant`] (wrapped by [`TenantTx`]), which is the single
-//! place that decides which connection serves which tenant.
+//! Two kinds of connection, never mixed:
+//! - the platform pool, opened with the configured (owner) role, for the
+//!   `platform` schema, migrations and provisioning;
+//! - the tenant shard pools, opened with the `<prefix>_app` login role (see
+//!   `migrations/platform/0010_tenant_roles.sql`), which can do nothing by
+//!   itself: each tenant transaction starts with `SET LOCAL ROLE` to the
+//!   tenant's own role, which is granted that tenant's schema only.
 
 pub mod embedded;
 pub mod migrate;
 mod tenant_tx;
 
+use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use secrecy::{ExposeSecret, SecretString};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{AssertSqlSafe, PgPool, Postgres, Transaction};
+use tokio::sync::OnceCell;
 
 pub use tenant_tx::TenantTx;
 
 use crate::config::DbConfig;
-use crate::tenancy::SchemaName;
+use crate::tenancy::{SchemaName, Tenant};
 
 /// The platform pool plus one pool per tenant shard.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Database {
     platform: PgPool,
-    shards: Arc<[PgPool]>,
+    tenants: Arc<OnceCell<TenantPools>>,
     options: Arc<PgConnectOptions>,
+    settings: PoolSettings,
+}
+
+/// The tenant side, opened on first use: it needs the app role's name and
+/// password, which the platform migrations create.
+struct TenantPools {
+    shards: Box<[PgPool]>,
+    role_prefix: String,
+}
+
+#[derive(Clone, Copy)]
+struct PoolSettings {
+    shards: u32,
+    per_shard: u32,
+    acquire_timeout: Duration,
+    lifetime: Duration,
+}
+
+impl PoolSettings {
+    fn pool(&self, size: u32, options: PgConnectOptions) -> PgPool {
+        PgPoolOptions::new()
+            .max_connections(size)
+            .acquire_timeout(self.acquire_timeout)
+            .max_lifetime(self.lifetime)
+            .idle_timeout(Duration::from_secs(300))
+            // A ping per checkout costs a round trip on every request;
+            // a dead connection surfaces as an error on first use instead.
+            .test_before_acquire(false)
+            .connect_lazy_with(options)
+    }
+}
+
+/// The connect options hold the password: never print them.
+impl fmt::Debug for Database {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Database")
+            .field("shards", &self.settings.shards)
+            .field("connections_per_shard", &self.settings.per_shard)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Database {
-    /// Builds the pools. Connections are opened lazily, so this only fails on
-    /// invalid options; [`Database::ping`] proves the server answers.
+    /// Builds the platform pool. Connections are opened lazily, so this only
+    /// fails on invalid options; [`Database::ping`] proves the server answers.
     pub fn connect(options: PgConnectOptions, config: &DbConfig) -> Self {
         let options = options.application_name("tessera");
-        let acquire_timeout = Duration::from_secs(config.acquire_timeout_secs);
-        let lifetime = Duration::from_secs(config.max_connection_lifetime_secs);
-        let per_shard = (config.max_connections / config.shards).max(1);
-        let pool = |size: u32| {
-            PgPoolOptions::new()
-                .max_connections(size)
-                .acquire_timeout(acquire_timeout)
-                .max_lifetime(lifetime)
-                .idle_timeout(Duration::from_secs(300))
-                // A ping per checkout costs a round trip on every request;
-                // a dead connection surfaces as an error on first use instead.
-                .test_before_acquire(false)
-                .connect_lazy_with(options.clone())
+        let settings = PoolSettings {
+            shards: config.shards.max(1),
+            per_shard: (config.max_connections / config.shards.max(1)).max(1),
+            acquire_timeout: Duration::from_secs(config.acquire_timeout_secs),
+            lifetime: Duration::from_secs(config.max_connection_lifetime_secs),
         };
-        let shards = (0..config.shards).map(|_| pool(per_shard)).collect();
         Self {
-            platform: pool(config.platform_connections),
-            shards,
+            platform: settings.pool(config.platform_connections, options.clone()),
+            tenants: Arc::new(OnceCell::new()),
             options: Arc::new(options),
+            settings,
         }
     }
 
@@ -65,33 +104,44 @@ impl Database {
         &self.options
     }
 
-    /// Starts a transaction on `schema`: `BEGIN` and the transaction-local
-    /// `search_path` travel in one round trip. The schema name is built from
-    /// an integer id, never from request input, so splicing it is safe.
+    /// Starts a transaction as `tenant`'s role on its schema: `BEGIN`, the
+    /// role and the transaction-local `search_path` travel in one round trip.
+    /// `pg_temp` comes last so a temporary table can never shadow a tenant
+    /// table. The role and schema names are built from the integer id, never
+    /// from request input, so splicing them is safe.
     pub async fn begin_tenant(
         &self,
-        tenant_id: i64,
-        schema: &SchemaName,
+        tenant: &Tenant,
     ) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
-        let statement = format!("BEGIN; SELECT set_config('search_path', '{schema}', true)");
-        self.shard_for(tenant_id)
+        let pools = self.tenant_pools().await?;
+        let schema = tenant.schema();
+        let statement = format!(
+            "BEGIN; SET LOCAL ROLE {role}; SET LOCAL search_path = {schema}, pg_temp",
+            role = pools.role_for(&schema),
+        );
+        pools
+            .shard_for(tenant.id)
             .begin_with(AssertSqlSafe(statement))
             .await
     }
 
-    /// A plain connection from the pool that serves `tenant_id`, without a
-    /// transaction or `search_path`: for diagnostics and tests that check what
-    /// a connection looks like after a tenant used it.
-    pub async fn raw_shard_connection(
-        &self,
-        tenant_id: i64,
-    ) -> Result<sqlx::pool::PoolConnection<Postgres>, sqlx::Error> {
-        self.shard_for(tenant_id).acquire().await
-    }
-
-    fn shard_for(&self, tenant_id: i64) -> &PgPool {
-        let index = tenant_id.rem_euclid(self.shards.len().max(1) as i64) as usize;
-        self.shards.get(index).unwrap_or(&self.platform)
+    async fn tenant_pools(&self) -> Result<&TenantPools, sqlx::Error> {
+        self.tenants
+            .get_or_try_init(|| async {
+                let (role_prefix, password) = app_credentials(&self.platform).await?;
+                let options = (*self.options)
+                    .clone()
+                    .username(&format!("{role_prefix}_app"))
+                    .password(password.expose_secret());
+                let shards = (0..self.settings.shards)
+                    .map(|_| self.settings.pool(self.settings.per_shard, options.clone()))
+                    .collect();
+                Ok(TenantPools {
+                    shards,
+                    role_prefix,
+                })
+            })
+            .await
     }
 
     /// One trivial query: proves the server answers.
@@ -105,8 +155,29 @@ impl Database {
     /// Closes every pool, waiting for connections in use to come back.
     pub async fn close(&self) {
         self.platform.close().await;
-        for shard in self.shards.iter() {
-            shard.close().await;
+        if let Some(pools) = self.tenants.get() {
+            for shard in pools.shards.iter() {
+                shard.close().await;
+            }
         }
     }
+}
+
+impl TenantPools {
+    fn role_for(&self, schema: &SchemaName) -> String {
+        format!("{}_{schema}", self.role_prefix)
+    }
+
+    fn shard_for(&self, tenant_id: i64) -> &PgPool {
+        let index = tenant_id.rem_euclid(self.shards.len() as i64) as usize;
+        &self.shards[index]
+    }
+}
+
+/// The app role's prefix and password, written by the platform migrations.
+async fn app_credentials(platform: &PgPool) -> Result<(String, SecretString), sqlx::Error> {
+    let row = sqlx::query!("SELECT prefix, app_password FROM platform.db_roles")
+        .fetch_one(platform)
+        .await?;
+    Ok((row.prefix, SecretString::from(row.app_password)))
 }

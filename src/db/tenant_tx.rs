@@ -29,7 +29,7 @@ impl TenantTx {
     /// Opens a transaction on `tenant`'s schema outside of a request (jobs,
     /// CLI, seeding).
     pub async fn begin(db: &super::Database, tenant: Arc<Tenant>) -> Result<Self, sqlx::Error> {
-        let tx = db.begin_tenant(tenant.id, &tenant.schema()).await?;
+        let tx = db.begin_tenant(&tenant).await?;
         Ok(Self { tx, tenant })
     }
 

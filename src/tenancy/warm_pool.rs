@@ -19,7 +19,7 @@ use crate::db::migrate::{MigrateError, MigrationSet, tenants as schemas};
 /// do not overshoot the pool size ("tswp").
 const REFILL_LOCK: i64 = 0x7473_7770;
 
-/// Takes a spare at `version`, renames it to `schema` and registers it for
+/// Takes a spare at `version`, renames it (and its role) to `schema` and registers it for
 /// `tenant_id`, inside the caller's transaction. False when none is ready.
 pub async fn claim(
     conn: &mut PgConnection,
@@ -42,6 +42,13 @@ pub async fn claim(
     sqlx::raw_sql(AssertSqlSafe(format!(
         "ALTER SCHEMA {spare} RENAME TO {schema}"
     )))
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        "SELECT platform.rename_tenant_role($1, $2)",
+        spare.as_str(),
+        schema.as_str()
+    )
     .execute(&mut *conn)
     .await?;
     sqlx::query!(

@@ -271,7 +271,7 @@ pub async fn apply(
     Ok(())
 }
 
-/// Creates `schema`, migrates it fully and registers it, in the caller's
+/// Creates `schema` and its role, migrates it fully and registers it, in the caller's
 /// transaction. `tenant_id` is `None` for a spare of the warm pool.
 pub async fn install(
     conn: &mut PgConnection,
@@ -280,6 +280,11 @@ pub async fn install(
     set: &MigrationSet,
 ) -> Result<(), MigrateError> {
     sqlx::raw_sql(AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+        .execute(&mut *conn)
+        .await?;
+    // Before the tables exist, so the schema's default privileges grant
+    // them to the tenant role as the migrations create them.
+    sqlx::query!("SELECT platform.grant_tenant_role($1)", schema.as_str())
         .execute(&mut *conn)
         .await?;
     apply(conn, schema, set, 0)
@@ -303,13 +308,16 @@ pub async fn install(
     Ok(())
 }
 
-/// Drops `schema` and its registry row, in the caller's transaction.
+/// Drops `schema`, its role and its registry row, in the caller's transaction.
 pub async fn drop_schema(conn: &mut PgConnection, schema: &SchemaName) -> Result<(), sqlx::Error> {
     sqlx::raw_sql(AssertSqlSafe(format!(
         "DROP SCHEMA IF EXISTS {schema} CASCADE"
     )))
     .execute(&mut *conn)
     .await?;
+    sqlx::query!("SELECT platform.drop_tenant_role($1)", schema.as_str())
+        .execute(&mut *conn)
+        .await?;
     sqlx::query!(
         "DELETE FROM platform.tenant_schemas WHERE schema_name = $1",
         schema.as_str()
