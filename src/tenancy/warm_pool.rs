@@ -65,53 +65,47 @@ pub async fn claim(
 }
 
 /// Spares ready to be claimed.
-pub async fn ready_count(pool: &PgPool, version: i64) -> Result<i64, sqlx::Error> {
+pub async fn ready_count<'c>(
+    conn: impl sqlx::PgExecutor<'c>,
+    version: i64,
+) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar!(
         r#"SELECT count(*) AS "count!" FROM platform.tenant_schemas
            WHERE status = 'spare' AND version = $1"#,
         version
     )
-    .fetch_one(pool)
+    .fetch_one(conn)
     .await
 }
 
-/// Creates spares until `size` are ready; returns how many it made. Does
-/// nothing if another process is already refilling.
+/// Creates spares until `size` are ready; returns how many it made. Stops
+/// as soon as another process is refilling.
+///
+/// Each spare is made in its own transaction that holds a transaction-level
+/// advisory lock while it counts the ready spares and installs one, so two
+/// refillers never overshoot, and the lock cannot outlive the transaction
+/// (an error, a cancelled task, a pooler: nothing leaves it held on a
+/// pooled connection).
 pub async fn refill(pool: &PgPool, set: &MigrationSet, size: u32) -> Result<u32, MigrateError> {
-    let mut conn = pool.acquire().await?;
-    let locked: bool = sqlx::query_scalar!(
-        r#"SELECT pg_try_advisory_lock($1) AS "locked!""#,
-        REFILL_LOCK
-    )
-    .fetch_one(&mut *conn)
-    .await?;
-    if !locked {
-        return Ok(0);
-    }
-    let result = fill(&mut conn, pool, set, size).await;
-    sqlx::query_scalar!("SELECT pg_advisory_unlock($1)", REFILL_LOCK)
-        .fetch_one(&mut *conn)
-        .await?;
-    result
-}
-
-async fn fill(
-    conn: &mut PgConnection,
-    pool: &PgPool,
-    set: &MigrationSet,
-    size: u32,
-) -> Result<u32, MigrateError> {
     let mut created = 0;
-    while ready_count(pool, set.latest()).await? < i64::from(size) {
+    loop {
+        let mut tx = pool.begin().await?;
+        let locked: bool = sqlx::query_scalar!(
+            r#"SELECT pg_try_advisory_xact_lock($1) AS "locked!""#,
+            REFILL_LOCK
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        if !locked || ready_count(&mut *tx, set.latest()).await? >= i64::from(size) {
+            return Ok(created);
+        }
         let n: i64 = sqlx::query_scalar!(r#"SELECT nextval('platform.spare_schema_seq') AS "n!""#)
-            .fetch_one(&mut *conn)
+            .fetch_one(&mut *tx)
             .await?;
-        let mut tx = sqlx::Acquire::begin(&mut *conn).await?;
         schemas::install(&mut tx, &SchemaName::for_spare(n), None, set).await?;
         tx.commit().await?;
         created += 1;
     }
-    Ok(created)
 }
 
 /// Keeps the pool full in the background: after every `wake` (a claim in

@@ -162,3 +162,66 @@ async fn delete_removes_the_schema_and_every_row() {
         .unwrap_err();
     assert!(matches!(error, ProvisionError::NotFound(_)));
 }
+
+#[tokio::test]
+async fn a_cancelled_refill_leaves_no_lock_behind() {
+    let options = fresh_database().await;
+    // One connection: whatever the cancelled refill held comes back to us.
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with(options)
+        .await
+        .unwrap();
+    migrate::run(&pool, &Default::default()).await.unwrap();
+    let set = MigrationSet::tenant();
+    let refill = {
+        let (pool, set) = (pool.clone(), set.clone());
+        tokio::spawn(async move { warm_pool::refill(&pool, &set, 50).await })
+    };
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    refill.abort();
+    let _ = refill.await;
+
+    let held: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(held, 0, "an advisory lock outlived the cancelled refill");
+    // And another refill (here, on the same backend) gets on with it.
+    let before = warm_pool::ready_count(&pool, set.latest()).await.unwrap();
+    let made = warm_pool::refill(&pool, &set, before as u32 + 1)
+        .await
+        .unwrap();
+    assert_eq!(made, 1);
+}
+
+#[tokio::test]
+async fn tenant_roles_follow_their_schemas() {
+    let app = spawn_isolated_app().await;
+    let roles = |pool: PgPool| async move {
+        sqlx::query_scalar::<_, String>(
+            "SELECT rolname::text FROM pg_roles
+             WHERE rolname LIKE (SELECT prefix || '\\_%' FROM platform.db_roles)
+             ORDER BY 1",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap()
+    };
+    let before = roles(app.pool().clone()).await;
+    let (tenant, _) = app.create_tenant("roles", "Roles").await;
+    let during = roles(app.pool().clone()).await;
+    assert_eq!(during.len(), before.len() + 1, "{during:?}");
+    assert!(
+        during
+            .iter()
+            .any(|r| r.ends_with(&format!("_{}", tenant.schema())))
+    );
+    app.state
+        .provisioner
+        .delete(&tenant.slug, "test")
+        .await
+        .unwrap();
+    assert_eq!(roles(app.pool().clone()).await, before);
+}

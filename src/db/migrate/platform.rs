@@ -1,5 +1,6 @@
 //! Brings the `platform` schema up to date, one transaction per migration,
-//! under an advisory lock so that concurrent starts apply each file once.
+//! each under a transaction-level advisory lock so that concurrent starts
+//! apply each file once.
 
 use sqlx::{Acquire, AssertSqlSafe, PgConnection, PgPool};
 
@@ -18,41 +19,25 @@ CREATE TABLE IF NOT EXISTS platform.schema_migrations (
 );";
 
 /// Applies pending platform migrations; returns how many ran.
+///
+/// Each migration runs in its own transaction, which first takes a
+/// transaction-level advisory lock and then re-reads what is applied: the
+/// lock goes away with the transaction whatever happens (an error, a
+/// cancelled future, a pooler between us and PostgreSQL), so it can never
+/// be left held on a pooled connection.
 pub async fn migrate(pool: &PgPool, set: &MigrationSet) -> Result<usize, MigrateError> {
     let mut conn = pool.acquire().await?;
-    sqlx::query("SELECT pg_advisory_lock($1)")
-        .bind(LOCK_KEY)
-        .execute(&mut *conn)
-        .await?;
-    let result = apply_pending(&mut conn, set).await;
-    sqlx::query("SELECT pg_advisory_unlock($1)")
-        .bind(LOCK_KEY)
-        .execute(&mut *conn)
-        .await?;
-    result
-}
-
-async fn apply_pending(conn: &mut PgConnection, set: &MigrationSet) -> Result<usize, MigrateError> {
-    sqlx::raw_sql(BOOTSTRAP).execute(&mut *conn).await?;
-    let applied: Vec<(i64, Vec<u8>)> =
-        sqlx::query_as("SELECT version, checksum FROM platform.schema_migrations")
-            .fetch_all(&mut *conn)
-            .await?;
+    bootstrap(&mut conn).await?;
     let mut count = 0;
     for migration in set.iter() {
-        match applied
-            .iter()
-            .find(|(version, _)| *version == migration.version)
-        {
-            Some((_, checksum)) if *checksum != migration.checksum => {
-                return Err(MigrateError::Changed {
-                    version: migration.version,
-                });
-            }
-            Some(_) => continue,
-            None => {}
-        }
         let mut tx = conn.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(LOCK_KEY)
+            .execute(&mut *tx)
+            .await?;
+        if is_applied(&mut tx, migration.version, &migration.checksum).await? {
+            continue;
+        }
         let failed = |source| MigrateError::Platform {
             version: migration.version,
             name: migration.name.clone(),
@@ -75,4 +60,35 @@ async fn apply_pending(conn: &mut PgConnection, set: &MigrationSet) -> Result<us
         count += 1;
     }
     Ok(count)
+}
+
+/// The schema and the bookkeeping table, created under the same lock so
+/// that two first starts do not race on `CREATE … IF NOT EXISTS`.
+async fn bootstrap(conn: &mut PgConnection) -> Result<(), MigrateError> {
+    let mut tx = conn.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(LOCK_KEY)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::raw_sql(BOOTSTRAP).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Whether `version` is recorded; an edited file (another checksum) is an error.
+async fn is_applied(
+    conn: &mut PgConnection,
+    version: i64,
+    checksum: &[u8],
+) -> Result<bool, MigrateError> {
+    let recorded: Option<Vec<u8>> =
+        sqlx::query_scalar("SELECT checksum FROM platform.schema_migrations WHERE version = $1")
+            .bind(version)
+            .fetch_optional(&mut *conn)
+            .await?;
+    match recorded {
+        Some(recorded) if recorded != checksum => Err(MigrateError::Changed { version }),
+        Some(_) => Ok(true),
+        None => Ok(false),
+    }
 }
