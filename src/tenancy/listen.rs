@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::PgPool;
-use sqlx::postgres::PgListener;
+use sqlx::postgres::{PgListener, PgPoolOptions};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -28,23 +28,30 @@ pub enum Change {
 
 pub type Subscriber = Arc<dyn Fn(Change) + Send + Sync>;
 
-/// Starts the listener. The returned receiver fires once `LISTEN` is active,
-/// so a caller can wait before serving.
+/// Starts the listener on a connection of its own, made with `pool`'s
+/// options. The returned receiver fires once `LISTEN` is active, so a caller
+/// can wait before serving.
 pub fn spawn(
     pool: PgPool,
     subscribers: Vec<Subscriber>,
 ) -> (JoinHandle<()>, oneshot::Receiver<()>) {
     let (ready_tx, ready_rx) = oneshot::channel();
-    let task = tokio::spawn(run(pool, subscribers, ready_tx));
+    // Its own connection, outside the platform pool: a listener holds its
+    // connection for good, which would take a slot from host resolution.
+    let own = PgPoolOptions::new()
+        .max_connections(1)
+        .connect_lazy_with((*pool.connect_options()).clone());
+    let task = tokio::spawn(run(pool, own, subscribers, ready_tx));
     (task, ready_rx)
 }
 
-async fn run(pool: PgPool, subscribers: Vec<Subscriber>, ready: oneshot::Sender<()>) {
+/// Listens on `own` for as long as the platform `pool` is open.
+async fn run(pool: PgPool, own: PgPool, subscribers: Vec<Subscriber>, ready: oneshot::Sender<()>) {
     let notify = |change| subscribers.iter().for_each(|subscriber| subscriber(change));
     let mut ready = Some(ready);
     let mut backoff = Duration::from_millis(250);
     loop {
-        match listen(&pool).await {
+        match listen(&own).await {
             Ok(mut listener) => {
                 backoff = Duration::from_millis(250);
                 // Anything may have changed while we were not listening.
@@ -60,6 +67,7 @@ async fn run(pool: PgPool, subscribers: Vec<Subscriber>, ready: oneshot::Sender<
             }
         }
         if pool.is_closed() {
+            own.close().await;
             return;
         }
         tokio::time::sleep(backoff).await;

@@ -11,6 +11,7 @@ mod hosts;
 mod isolation;
 mod migrations;
 mod page_cache;
+mod pools;
 mod provisioning;
 mod sandbox;
 mod themes;
