@@ -2,10 +2,13 @@
 //! `tessera demo`, for any command when `DATABASE_URL` is unset, and for tests.
 //!
 //! The cluster lives in `<data dir>/pg`, listens on a free loopback port only,
-//! and requires a password generated at `initdb` time (kept in
-//! `<data dir>/pg-password`, readable by the invoking user only). When the
-//! invoking user is root, PostgreSQL refuses to run, so the server binaries run
-//! as the unprivileged `postgres` system user.
+//! and requires passwords generated at `initdb` time, readable by the
+//! invoking user only. The application connects as `tessera`, which may
+//! create databases and roles but is not a superuser (password in
+//! `<data dir>/pg-password`); the bootstrap superuser `postgres` (password in
+//! `<data dir>/pg-superuser-password`) is only used to create that role and
+//! by tests. When the invoking user is root, PostgreSQL refuses to run, so the
+//! server binaries run as the unprivileged `postgres` system user.
 
 use std::fs;
 use std::net::TcpListener;
@@ -53,11 +56,20 @@ pub struct EmbeddedPostgres {
     pg_dir: PathBuf,
     port: u16,
     password: SecretString,
+    superuser: Superuser,
     run_as: Option<(nix::unistd::Uid, nix::unistd::Gid)>,
     started_here: bool,
 }
 
-const SUPERUSER: &str = "tessera";
+/// The role the application connects as.
+const OWNER: &str = "tessera";
+
+/// The cluster's bootstrap superuser.
+#[derive(Debug)]
+struct Superuser {
+    name: &'static str,
+    password: SecretString,
+}
 
 impl EmbeddedPostgres {
     /// Starts (creating on first use) the cluster under `data_dir`, or joins
@@ -72,15 +84,30 @@ impl EmbeddedPostgres {
         })?;
         let pg_dir = data_dir.join("pg");
         let password = read_or_create_password(&data_dir.join("pg-password"))?;
+        let fresh = !pg_dir.join("PG_VERSION").exists();
+        let superuser_file = data_dir.join("pg-superuser-password");
+        // Clusters made before the owner role existed have `tessera` as
+        // their bootstrap superuser, which cannot be demoted.
+        let superuser = match fresh || superuser_file.exists() {
+            true => Superuser {
+                name: "postgres",
+                password: read_or_create_password(&superuser_file)?,
+            },
+            false => Superuser {
+                name: OWNER,
+                password: password.clone(),
+            },
+        };
         let mut cluster = Self {
             bin_dir,
             pg_dir,
             port: 0,
             password,
+            superuser,
             run_as,
             started_here: false,
         };
-        if !cluster.pg_dir.join("PG_VERSION").exists() {
+        if fresh {
             cluster.init()?;
         }
         match cluster.running_port() {
@@ -95,6 +122,9 @@ impl EmbeddedPostgres {
                 cluster.start_server(settings)?;
                 cluster.started_here = true;
             }
+        }
+        if cluster.superuser.name != OWNER {
+            cluster.create_owner()?;
         }
         if cluster.started_here {
             let owner = cluster.owner_file();
@@ -126,12 +156,24 @@ impl EmbeddedPostgres {
         self.connect_options_for("postgres")
     }
 
+    /// Options for the application's role (not a superuser) on `database`.
     pub fn connect_options_for(&self, database: &str) -> PgConnectOptions {
         PgConnectOptions::new()
             .host("127.0.0.1")
             .port(self.port)
-            .username(SUPERUSER)
+            .username(OWNER)
             .password(self.password.expose_secret())
+            .database(database)
+    }
+
+    /// Options for the bootstrap superuser on `database`: for tests and
+    /// maintenance, never for the application.
+    pub fn admin_options_for(&self, database: &str) -> PgConnectOptions {
+        PgConnectOptions::new()
+            .host("127.0.0.1")
+            .port(self.port)
+            .username(self.superuser.name)
+            .password(self.superuser.password.expose_secret())
             .database(database)
     }
 
@@ -169,18 +211,73 @@ impl EmbeddedPostgres {
         // initdb reads the password from a file, readable only by the
         // server's user, removed right after.
         let pwfile = self.pg_dir.with_file_name(".initdb-pw");
-        write_private(&pwfile, self.password.expose_secret())?;
+        write_private(&pwfile, self.superuser.password.expose_secret())?;
         self.hand_over(&pwfile)?;
         let mut initdb = self.command("initdb");
         initdb
             .arg("-D")
             .arg(&self.pg_dir)
-            .args(["-U", SUPERUSER, "--auth=scram-sha-256", "-E", "UTF8"])
+            .args([
+                "-U",
+                self.superuser.name,
+                "--auth=scram-sha-256",
+                "-E",
+                "UTF8",
+            ])
             .args(["--locale=C.UTF-8", "--pwfile"])
             .arg(&pwfile);
         let result = self.run("initdb", &mut initdb);
         let _ = fs::remove_file(&pwfile);
         result.map(|_| ()).map_err(|e| self.explain_permissions(e))
+    }
+
+    /// Creates the application's role, through `psql` as the superuser. The
+    /// statement (it holds the password) goes through stdin, never argv.
+    fn create_owner(&self) -> Result<(), EmbeddedError> {
+        let sql = format!(
+            "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{OWNER}') THEN \
+             CREATE ROLE {OWNER} LOGIN CREATEDB CREATEROLE PASSWORD '{password}'; END IF; END $$;",
+            password = self.password.expose_secret(),
+        );
+        // Server-only installs put psql elsewhere (Debian: /usr/bin).
+        let beside = self.bin_dir.join("psql");
+        let mut psql = Command::new(match beside.is_file() {
+            true => beside.as_os_str(),
+            false => std::ffi::OsStr::new("psql"),
+        });
+        psql.args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1"])
+            .args([
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                self.superuser.name,
+                "-d",
+                "postgres",
+            ])
+            .env("PGPASSWORD", self.superuser.password.expose_secret())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        let failed = |detail: String| EmbeddedError::Command {
+            step: "creating the tessera role",
+            detail,
+        };
+        let mut child = psql.spawn().map_err(|e| failed(format!("psql: {e}")))?;
+        if let Some(mut stdin) = child.stdin.take() {
+            use std::io::Write as _;
+            stdin
+                .write_all(sql.as_bytes())
+                .map_err(|e| failed(e.to_string()))?;
+        }
+        let output = child
+            .wait_with_output()
+            .map_err(|e| failed(e.to_string()))?;
+        match output.status.success() {
+            true => Ok(()),
+            false => Err(failed(
+                String::from_utf8_lossy(&output.stderr).trim().to_owned(),
+            )),
+        }
     }
 
     fn start_server(&self, settings: &Settings) -> Result<(), EmbeddedError> {

@@ -47,7 +47,7 @@ fn start_private_cluster() -> PgConnectOptions {
     .collect();
     let cluster = EmbeddedPostgres::start(&dir, &settings).expect("test cluster starts");
     stop_when_we_exit(&cluster, &dir);
-    let options = cluster.connect_options();
+    let options = cluster.admin_options_for("postgres");
     // The watchdog stops the server; the handle itself is never dropped.
     std::mem::forget(cluster);
     options
@@ -124,8 +124,8 @@ fn admin_url() -> String {
         return url.split('?').next().unwrap_or_default().to_owned();
     }
     let options = admin_options();
-    let password =
-        std::fs::read_to_string(cluster_dir().join("pg-password")).expect("cluster password");
+    let password = std::fs::read_to_string(cluster_dir().join("pg-superuser-password"))
+        .expect("cluster password");
     format!(
         "postgres://{}:{}@{}:{}/postgres",
         options.get_username(),
