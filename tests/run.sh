@@ -34,6 +34,8 @@ done
 # Queries are checked against .sqlx/ (see .ci/sqlx-prepare), not a live database.
 export SQLX_OFFLINE=true
 
+echo "== layers (no import points up a layer)"
+python3 .ci/layers
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
