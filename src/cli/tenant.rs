@@ -50,8 +50,12 @@ pub enum TenantCommand {
         /// Folder of manifests (default: tenants_dir from the configuration).
         dir: Option<PathBuf>,
         /// Delete tenants that have no manifest (with all their data).
+        /// Without --yes, only lists them and changes nothing.
         #[arg(long)]
         prune: bool,
+        /// Confirms the deletions of --prune.
+        #[arg(long, requires = "prune")]
+        yes: bool,
     },
     /// Suspend a tenant: its portal answers 503 until resumed.
     Suspend { slug: String },
@@ -119,27 +123,9 @@ async fn execute(
         }
         TenantCommand::List { json } => list(pool, json).await?,
         TenantCommand::Show { slug } => show(pool, &Slug::parse(&slug)?).await?,
-        TenantCommand::Apply { dir, prune } => {
+        TenantCommand::Apply { dir, prune, yes } => {
             let dir = dir.unwrap_or_else(|| config.tenants_dir.clone());
-            let manifests = manifest::load_dir(&dir)?;
-            manifest::check(&manifests, &load_themes(config)?)?;
-            let report = manifest::apply(provisioner, &manifests, prune, ACTOR).await?;
-            let files = manifest::sync_files(db, &manifests).await?;
-            for (label, slugs) in [
-                ("created", &report.created),
-                ("updated", &report.updated),
-                ("unchanged", &report.unchanged),
-                ("deleted", &report.deleted),
-                (
-                    "not in manifests (kept; --prune deletes)",
-                    &report.unmanaged,
-                ),
-                ("templates or static files updated", &files),
-            ] {
-                if !slugs.is_empty() {
-                    println!("{label}: {}", slugs.join(", "));
-                }
-            }
+            apply(config, db, provisioner, &dir, prune_mode(prune, yes)).await?;
         }
         TenantCommand::Suspend { slug } => {
             set_status(provisioner, &slug, TenantStatus::Suspended).await?
@@ -156,6 +142,80 @@ async fn execute(
         }
     }
     Ok(())
+}
+
+/// What `apply --prune [--yes]` asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Prune {
+    Keep,
+    /// `--prune` alone: show what would be deleted, change nothing.
+    Preview,
+    Delete,
+}
+
+fn prune_mode(prune: bool, yes: bool) -> Prune {
+    match (prune, yes) {
+        (false, _) => Prune::Keep,
+        (true, false) => Prune::Preview,
+        (true, true) => Prune::Delete,
+    }
+}
+
+async fn apply(
+    config: &Config,
+    db: &crate::db::Database,
+    provisioner: &Provisioner,
+    dir: &std::path::Path,
+    prune: Prune,
+) -> anyhow::Result<()> {
+    let manifests = manifest::load_dir(dir)?;
+    manifest::check(&manifests, &load_themes(config)?)?;
+    if prune == Prune::Preview {
+        return refuse_unconfirmed_prune(provisioner, &manifests).await;
+    }
+    let report = manifest::apply(provisioner, &manifests, prune == Prune::Delete, ACTOR).await?;
+    let files = manifest::sync_files(db, &manifests).await?;
+    for (label, slugs) in [
+        ("created", &report.created),
+        ("updated", &report.updated),
+        ("unchanged", &report.unchanged),
+        ("deleted", &report.deleted),
+        (
+            "not in manifests (kept; --prune deletes)",
+            &report.unmanaged,
+        ),
+        ("templates or static files updated", &files),
+    ] {
+        if !slugs.is_empty() {
+            println!("{label}: {}", slugs.join(", "));
+        }
+    }
+    Ok(())
+}
+
+/// `--prune` without `--yes`: names the tenants that would be deleted, and
+/// fails so that a script does not mistake it for a completed apply.
+async fn refuse_unconfirmed_prune(
+    provisioner: &Provisioner,
+    manifests: &[(Slug, manifest::Manifest)],
+) -> anyhow::Result<()> {
+    if manifests.is_empty() {
+        return Err(manifest::ManifestError::PruneEverything.into());
+    }
+    let doomed = manifest::without_manifest(provisioner.pool(), manifests).await?;
+    if doomed.is_empty() {
+        println!("no tenant would be deleted; nothing was changed");
+        return Ok(());
+    }
+    for slug in &doomed {
+        println!("would delete: {slug}");
+    }
+    bail!(
+        "--prune would delete {} tenant(s) with all their data ({}); nothing was changed. \
+         Add --yes to confirm",
+        doomed.len(),
+        doomed.join(", ")
+    )
 }
 
 async fn create(

@@ -56,6 +56,11 @@ pub enum ManifestError {
         slug: String,
         source: ProvisionError,
     },
+    #[error(
+        "refusing to prune: the folder holds no tenant manifest, so every tenant would be deleted \
+         (check the path; delete tenants one by one with `tessera tenant delete`)"
+    )]
+    PruneEverything,
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }
@@ -188,12 +193,20 @@ pub struct ApplyReport {
 
 /// Makes the platform match `manifests`. Each tenant is its own transaction;
 /// the first failure stops the run and is reported with its slug.
+///
+/// With `prune`, tenants without a manifest are deleted with all their data.
+/// An empty `manifests` then always refuses, before any change: it is far
+/// more likely a wrong or emptied folder than a wish to wipe the platform,
+/// and deleting the last tenants one by one (`tenant delete`) stays possible.
 pub async fn apply(
     provisioner: &Provisioner,
     manifests: &[(Slug, Manifest)],
     prune: bool,
     actor: &str,
 ) -> Result<ApplyReport, ManifestError> {
+    if prune && manifests.is_empty() {
+        return Err(ManifestError::PruneEverything);
+    }
     let mut report = ApplyReport::default();
     let failed = |slug: &Slug| {
         let slug = slug.to_string();
@@ -220,26 +233,49 @@ pub async fn apply(
             report.unchanged.push(slug.to_string());
         }
     }
+    let missing = without_manifest(provisioner.pool(), manifests).await?;
+    if prune {
+        report.deleted = delete_all(provisioner, missing, actor).await?;
+    } else {
+        report.unmanaged = missing;
+    }
+    Ok(report)
+}
+
+/// The slugs of registered tenants that have no manifest in `manifests`:
+/// what `apply` with `prune` would delete.
+pub async fn without_manifest(
+    pool: &sqlx::PgPool,
+    manifests: &[(Slug, Manifest)],
+) -> Result<Vec<String>, ManifestError> {
     let listed: BTreeSet<&str> = manifests.iter().map(|(slug, _)| slug.as_str()).collect();
-    for tenant in registry::list(provisioner.pool()).await? {
-        if listed.contains(tenant.slug.as_str()) {
-            continue;
-        }
-        if !prune {
-            report.unmanaged.push(tenant.slug);
-            continue;
-        }
-        let slug = Slug::parse(&tenant.slug).map_err(|e| ManifestError::Invalid {
-            path: PathBuf::from(&tenant.slug),
+    Ok(registry::list(pool)
+        .await?
+        .into_iter()
+        .map(|tenant| tenant.slug)
+        .filter(|slug| !listed.contains(slug.as_str()))
+        .collect())
+}
+
+async fn delete_all(
+    provisioner: &Provisioner,
+    slugs: Vec<String>,
+    actor: &str,
+) -> Result<Vec<String>, ManifestError> {
+    for slug in &slugs {
+        let parsed = Slug::parse(slug).map_err(|e| ManifestError::Invalid {
+            path: PathBuf::from(slug),
             message: e.to_string(),
         })?;
         provisioner
-            .delete(&slug, actor)
+            .delete(&parsed, actor)
             .await
-            .map_err(failed(&slug))?;
-        report.deleted.push(tenant.slug);
+            .map_err(|source| ManifestError::Apply {
+                slug: slug.clone(),
+                source,
+            })?;
     }
-    Ok(report)
+    Ok(slugs)
 }
 
 fn to_new_tenant(slug: &Slug, manifest: &Manifest) -> NewTenant {

@@ -335,7 +335,7 @@ async fn tenant_apply_is_idempotent_and_prunes_only_when_asked() {
     assert!(apply(&[]).contains("updated: first-club"));
     std::fs::remove_dir_all(dir.join("second-club")).unwrap();
     assert!(apply(&[]).contains("not in manifests (kept; --prune deletes): second-club"));
-    assert!(apply(&["--prune"]).contains("deleted: second-club"));
+    assert!(apply(&["--prune", "--yes"]).contains("deleted: second-club"));
     // A manifest whose own template reaches for the environment: refused,
     // with the file and line, and nothing is created.
     write("sly-club", "name = \"Sly\"\n");
@@ -358,5 +358,66 @@ async fn tenant_apply_is_idempotent_and_prunes_only_when_asked() {
     let output = run(&url, &["tenant", "apply", dir.to_str().unwrap()]);
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("unknown field"));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+fn slugs_listed(url: &str) -> Vec<String> {
+    let listed = run(url, &["tenant", "list", "--json"]);
+    let list: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let mut slugs: Vec<String> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["slug"].as_str().unwrap().to_owned())
+        .collect();
+    slugs.sort();
+    slugs
+}
+
+#[tokio::test]
+async fn tenant_apply_prune_asks_for_confirmation_and_never_empties_the_platform() {
+    let url = database_url(&fresh_database().await);
+    let dir = demo_dir();
+    for slug in ["keep-club", "gone-club"] {
+        std::fs::create_dir_all(dir.join(slug)).unwrap();
+        std::fs::write(dir.join(slug).join("tenant.toml"), "name = \"Club\"\n").unwrap();
+    }
+    let dir_arg = dir.to_str().unwrap();
+    assert!(run(&url, &["tenant", "apply", dir_arg]).status.success());
+    let both = vec!["gone-club".to_owned(), "keep-club".to_owned()];
+    assert_eq!(slugs_listed(&url), both);
+
+    // An empty folder: refused even with --yes, and nothing is deleted.
+    let empty = dir.join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    for extra in [&["--prune"][..], &["--prune", "--yes"]] {
+        let args = [&["tenant", "apply", empty.to_str().unwrap()][..], extra].concat();
+        let output = run(&url, &args);
+        assert!(!output.status.success(), "{extra:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("refusing to prune"), "{extra:?}: {stderr}");
+        assert_eq!(slugs_listed(&url), both, "{extra:?}");
+    }
+
+    // --prune alone lists what it would delete, fails and changes nothing,
+    // not even the manifests' own changes.
+    std::fs::remove_dir_all(dir.join("gone-club")).unwrap();
+    std::fs::remove_dir_all(&empty).unwrap();
+    std::fs::write(dir.join("keep-club/tenant.toml"), "name = \"Renamed\"\n").unwrap();
+    let output = run(&url, &["tenant", "apply", dir_arg, "--prune"]);
+    assert!(!output.status.success());
+    assert!(
+        stdout(&output).contains("would delete: gone-club"),
+        "{output:?}"
+    );
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--yes"));
+    assert_eq!(slugs_listed(&url), both);
+    assert!(!stdout(&run(&url, &["tenant", "show", "keep-club"])).contains("Renamed"));
+
+    // --prune --yes deletes exactly the tenant without a manifest.
+    let output = run(&url, &["tenant", "apply", dir_arg, "--prune", "--yes"]);
+    assert!(output.status.success(), "{output:?}");
+    assert!(stdout(&output).contains("deleted: gone-club"));
+    assert_eq!(slugs_listed(&url), vec!["keep-club".to_owned()]);
     std::fs::remove_dir_all(&dir).ok();
 }
