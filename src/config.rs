@@ -34,6 +34,7 @@ pub struct Config {
     pub http: HttpConfig,
     pub db: DbConfig,
     pub warm_pool: WarmPoolConfig,
+    pub migrate: MigrateConfig,
     pub cache: CacheConfig,
     pub render: RenderConfig,
     pub log: LogConfig,
@@ -83,6 +84,14 @@ pub struct DbConfig {
     pub max_connection_lifetime_secs: u64,
     /// Tenants migrated at the same time by `tessera migrate`.
     pub migrate_parallelism: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MigrateConfig {
+    /// A tenant migration run stops after this many failed schemas,
+    /// leaving the rest at their old version (a broken migration would
+    /// otherwise quarantine every tenant one after another).
+    pub max_failures: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -157,6 +166,9 @@ platform_connections = 4
 acquire_timeout_secs = 10
 max_connection_lifetime_secs = 1800
 migrate_parallelism = 4
+
+[migrate]
+max_failures = 3
 
 [warm_pool]
 size = 3

@@ -50,6 +50,12 @@ impl DatabaseHandle {
         Ok(Self { db, cluster })
     }
 
+    /// For the commands that must not migrate: refuses, changing nothing, a
+    /// database that is not exactly at this binary's version.
+    pub async fn require_migrated(&self) -> anyhow::Result<()> {
+        Ok(crate::db::migrate::status::require_current(self.db.platform()).await?)
+    }
+
     /// Closes the pools, then stops the embedded cluster if we started it.
     pub async fn close(self) -> anyhow::Result<()> {
         self.db.close().await;

@@ -48,6 +48,7 @@ async fn migrate_all(
     }
     let options = TenantMigrationOptions {
         parallelism: args.parallelism.unwrap_or(config.db.migrate_parallelism),
+        max_failures: config.migrate.max_failures,
         ..TenantMigrationOptions::default()
     };
     let printer = spawn_progress_printer(options.progress.clone());

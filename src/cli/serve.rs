@@ -29,6 +29,7 @@ async fn serve(handle: &DatabaseHandle, config: Config) -> anyhow::Result<()> {
 pub async fn migrate_at_start(handle: &DatabaseHandle, config: &Config) -> anyhow::Result<()> {
     let options = TenantMigrationOptions {
         parallelism: config.db.migrate_parallelism,
+        max_failures: config.migrate.max_failures,
         ..TenantMigrationOptions::default()
     };
     let report = migrate::run(handle.db.platform(), &options).await?;

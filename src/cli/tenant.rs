@@ -72,7 +72,10 @@ pub enum TenantCommand {
 
 pub async fn run(config: Config, command: TenantCommand) -> anyhow::Result<ExitCode> {
     let handle = DatabaseHandle::open(&config).await?;
-    super::serve::migrate_at_start(&handle, &config).await?;
+    if let Err(error) = handle.require_migrated().await {
+        handle.close().await?;
+        return Err(error);
+    }
     let provisioner = Provisioner::new(
         handle.db.platform().clone(),
         config.base_domain.clone(),

@@ -42,7 +42,7 @@ pub async fn run(config: Config, command: ThemeCommand) -> anyhow::Result<ExitCo
         return Ok(ExitCode::SUCCESS);
     }
     let handle = DatabaseHandle::open(&config).await?;
-    super::serve::migrate_at_start(&handle, &config).await?;
+    handle.require_migrated().await?;
     let result = with_tenant(&handle, &themes, command).await;
     handle.close().await?;
     result

@@ -166,13 +166,21 @@ fn run(url: &str, args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// A fresh database, migrated the way an operator does it.
+async fn migrated_url() -> String {
+    let url = database_url(&fresh_database().await);
+    let migrated = run(&url, &["migrate"]);
+    assert!(migrated.status.success(), "{migrated:?}");
+    url
+}
+
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 #[tokio::test]
 async fn tenant_commands_manage_a_tenant() {
-    let url = database_url(&fresh_database().await);
+    let url = migrated_url().await;
     let created = run(
         &url,
         &[
@@ -270,7 +278,7 @@ async fn configuration_layers_and_errors_name_the_setting() {
 
 #[tokio::test]
 async fn tenant_create_refuses_bad_input_with_a_clear_message() {
-    let url = database_url(&fresh_database().await);
+    let url = migrated_url().await;
     let cases: [(&[&str], &str); 4] = [
         (&["--slug", "admin", "--name", "X"], "reserved"),
         (&["--slug", "Bad_Slug", "--name", "X"], "lowercase"),
@@ -310,7 +318,7 @@ async fn tenant_create_refuses_bad_input_with_a_clear_message() {
 
 #[tokio::test]
 async fn tenant_apply_is_idempotent_and_prunes_only_when_asked() {
-    let url = database_url(&fresh_database().await);
+    let url = migrated_url().await;
     let dir = demo_dir();
     let write = |slug: &str, body: &str| {
         std::fs::create_dir_all(dir.join(slug)).unwrap();
@@ -376,7 +384,7 @@ fn slugs_listed(url: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn tenant_apply_prune_asks_for_confirmation_and_never_empties_the_platform() {
-    let url = database_url(&fresh_database().await);
+    let url = migrated_url().await;
     let dir = demo_dir();
     for slug in ["keep-club", "gone-club"] {
         std::fs::create_dir_all(dir.join(slug)).unwrap();

@@ -14,5 +14,6 @@ mod page_cache;
 mod pools;
 mod provisioning;
 mod sandbox;
+mod schema_version;
 mod themes;
 mod translations;

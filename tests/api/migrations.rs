@@ -247,3 +247,163 @@ async fn a_run_killed_mid_way_is_finished_by_the_next() {
     .unwrap();
     assert_eq!(tables as usize, TENANTS);
 }
+
+/// A tenant migration after the shipped ones, failing in every schema.
+fn broken_migration() -> Migration {
+    Migration {
+        version: MigrationSet::tenant().latest() + 1,
+        name: "broken".into(),
+        sql: "ALTER TABLE members ADD COLUMN nickname text; SELECT 1 / 0;".into(),
+        checksum: vec![7],
+    }
+}
+
+async fn schemas_with(pool: &PgPool, status: &str, version: i64) -> i64 {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM platform.tenant_schemas WHERE status = $1 AND version = $2",
+    )
+    .bind(status)
+    .bind(version)
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_broken_migration_stops_the_run_after_max_failures() {
+    let (pool, _) = migrated_pool().await;
+    let provisioner = provisioner(&pool);
+    for _ in 0..10 {
+        provisioner
+            .create(&NewTenant::new(unique_slug("mf"), "F"), "test")
+            .await
+            .unwrap();
+    }
+    let old = MigrationSet::tenant().latest();
+    let set = MigrationSet::tenant().with([broken_migration()]);
+    let options = TenantMigrationOptions {
+        max_failures: 3,
+        ..Default::default()
+    };
+    let error = migrate::run_with(&pool, &MigrationSet::platform(), &set, &options)
+        .await
+        .unwrap_err();
+    let migrate::MigrateError::TooManyFailures {
+        failed, untouched, ..
+    } = &error
+    else {
+        panic!("expected TooManyFailures, got {error}");
+    };
+    assert_eq!((failed.len(), *untouched), (3, 7), "{error}");
+    let message = error.to_string();
+    assert!(
+        message.contains("max_failures = 3") && message.contains("7 schema(s) left"),
+        "{message}"
+    );
+    assert_eq!(schemas_with(&pool, "quarantined", old).await, 3);
+    assert_eq!(schemas_with(&pool, "ready", old).await, 7);
+}
+
+#[tokio::test]
+async fn an_edited_or_late_inserted_tenant_migration_is_refused() {
+    let (pool, _) = migrated_pool().await;
+    provisioner(&pool)
+        .create(&NewTenant::new(unique_slug("ed"), "E"), "test")
+        .await
+        .unwrap();
+    let latest = MigrationSet::tenant().latest();
+    let added = Migration {
+        version: latest + 10,
+        name: "nickname".into(),
+        sql: "ALTER TABLE members ADD COLUMN nickname text;".into(),
+        checksum: vec![1],
+    };
+    let platform = MigrationSet::platform();
+    let set = MigrationSet::tenant().with([added.clone()]);
+    let run = |set: MigrationSet| {
+        let pool = pool.clone();
+        let platform = platform.clone();
+        async move { migrate::run_with(&pool, &platform, &set, &Default::default()).await }
+    };
+    assert_eq!(run(set.clone()).await.unwrap().tenants.migrated, 1);
+    assert!(run(set.clone()).await.unwrap().nothing_pending);
+
+    // The same version with other contents: refused, although nothing is pending.
+    let edited = Migration {
+        sql: "ALTER TABLE members ADD COLUMN nickname varchar(20);".into(),
+        checksum: vec![2],
+        ..added.clone()
+    };
+    let error = run(MigrationSet::tenant().with([edited]))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, migrate::MigrateError::TenantChanged { version, name }
+            if *version == latest + 10 && name == "nickname"),
+        "{error}"
+    );
+
+    // A new file numbered below one already applied would never run.
+    let late = Migration {
+        version: latest + 5,
+        name: "late".into(),
+        sql: "ALTER TABLE members ADD COLUMN late text;".into(),
+        checksum: vec![3],
+    };
+    let error = run(set.with([late])).await.unwrap_err();
+    assert!(
+        matches!(&error, migrate::MigrateError::TenantInsertedLate { version, .. } if *version == latest + 5),
+        "{error}"
+    );
+    assert!(error.to_string().contains("late"), "{error}");
+
+    // A binary that lacks a migration the database has is older than it.
+    let error = run(MigrationSet::tenant()).await.unwrap_err();
+    assert!(
+        matches!(
+            &error,
+            migrate::MigrateError::DatabaseNewer { kind: "tenant", .. }
+        ),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn an_edited_platform_migration_is_refused_even_with_nothing_pending() {
+    let (pool, _) = migrated_pool().await;
+    sqlx::query("UPDATE platform.schema_migrations SET checksum = '\\x00' WHERE version = 1")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let error = migrate::run(&pool, &Default::default()).await.unwrap_err();
+    assert!(
+        matches!(error, migrate::MigrateError::Changed { version: 1 }),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn a_spare_with_an_invalid_name_does_not_abort_the_run() {
+    let (pool, _) = migrated_pool().await;
+    // Only a database edited by hand gets there: the CHECK forbids it.
+    sqlx::raw_sql(
+        "ALTER TABLE platform.tenant_schemas DROP CONSTRAINT tenant_schemas_schema_name_check;
+         INSERT INTO platform.tenant_schemas (schema_name, version, status)
+         VALUES ('Spare-Bad', 0, 'spare')",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let report = migrate::tenants::migrate(&pool, &MigrationSet::tenant(), &Default::default())
+        .await
+        .unwrap();
+    assert_eq!(report.failed.len(), 1);
+    assert_eq!(report.failed[0].schema, "Spare-Bad");
+    let left: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM platform.tenant_schemas WHERE schema_name = 'Spare-Bad'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(left, 0);
+}

@@ -2,10 +2,15 @@
 //! (schema `platform`) and `migrations/tenant/` (every tenant schema).
 //!
 //! [`run`] is what `tessera migrate`, `serve` and `demo` call: when nothing is
-//! pending it costs one query; otherwise it brings the platform schema up to
-//! date, then every tenant schema (see [`tenants`]).
+//! pending it costs one query (see [`status`]); otherwise it brings the
+//! platform schema up to date, then every tenant schema (see [`tenants`]).
+//! It refuses a database whose recorded history does not match the files:
+//! an edited migration, a tenant migration numbered below those applied, or
+//! one that only a newer binary knows. The other commands only check, with
+//! [`status::require_current`].
 
 pub mod platform;
+pub mod status;
 pub mod tenants;
 
 use std::sync::Arc;
@@ -78,6 +83,25 @@ impl MigrationSet {
     pub fn iter(&self) -> impl Iterator<Item = &Migration> {
         self.0.iter()
     }
+
+    /// The migrations up to `version` included, in order.
+    pub fn up_to(&self, version: i64) -> impl Iterator<Item = &Migration> {
+        self.0.iter().filter(move |m| m.version <= version)
+    }
+
+    /// The name of migration `version`, as in `NNNN_name.sql`.
+    pub fn name_of(&self, version: i64) -> Option<&str> {
+        let migration = self.0.iter().find(|m| m.version == version)?;
+        Some(&migration.name)
+    }
+
+    /// Versions and checksums as two parallel arrays, for `unnest` in SQL.
+    pub fn columns(&self) -> (Vec<i64>, Vec<Vec<u8>>) {
+        self.0
+            .iter()
+            .map(|m| (m.version, m.checksum.clone()))
+            .unzip()
+    }
 }
 
 /// Failures of the migration runner. A tenant that fails is quarantined and
@@ -98,6 +122,37 @@ pub enum MigrateError {
         "platform migration {version} was changed after it was applied; restore the original file"
     )]
     Changed { version: i64 },
+    #[error(
+        "tenant migration {version} ({name}) was changed after it was applied; restore the \
+         original file and put the change in a new migration"
+    )]
+    TenantChanged { version: i64, name: String },
+    #[error(
+        "tenant migration {version} ({name}) is numbered below migrations already applied, so the \
+         schemas past it would never run it; renumber it after the last applied migration"
+    )]
+    TenantInsertedLate { version: i64, name: String },
+    #[error(
+        "the database has {kind} migration {version}, which this binary does not know: it was \
+         migrated by a newer tessera; run that version or a newer one"
+    )]
+    DatabaseNewer { kind: &'static str, version: i64 },
+    #[error(
+        "the database is not at this binary's version ({platform} platform migration(s), \
+         {tenants} tenant schema(s) pending): run `tessera migrate` first"
+    )]
+    NotMigrated { platform: i64, tenants: i64 },
+    #[error(
+        "stopped after {} failed tenant schema(s) (migrate.max_failures = {limit}); {untouched} \
+         schema(s) left at their old version{}",
+        failed.len(),
+        tenants::describe(failed)
+    )]
+    TooManyFailures {
+        limit: u64,
+        failed: Vec<tenants::FailedSchema>,
+        untouched: i64,
+    },
 }
 
 /// What one run did.
@@ -130,18 +185,27 @@ pub async fn run_with(
     tenant_set: &MigrationSet,
     options: &TenantMigrationOptions,
 ) -> Result<MigrationReport, MigrateError> {
-    let status = tenants::status(pool, platform_set, tenant_set).await;
-    if let Some(status) = status.filter(tenants::Status::is_current) {
-        return Ok(MigrationReport {
-            nothing_pending: true,
-            tenants: TenantMigrationReport {
-                quarantined: status.quarantined,
+    let before = status::status(pool, platform_set, tenant_set).await;
+    if let Ok(status) = &before {
+        // Before any change: a newer or edited history is refused as it is.
+        status.verify(tenant_set)?;
+        if status.is_current() {
+            return Ok(MigrationReport {
+                nothing_pending: true,
+                tenants: TenantMigrationReport {
+                    quarantined: status.quarantined,
+                    ..Default::default()
+                },
                 ..Default::default()
-            },
-            ..Default::default()
-        });
+            });
+        }
     }
     let platform_applied = platform::migrate(pool, platform_set).await?;
+    tenants::adopt_unrecorded(pool, tenant_set).await?;
+    // Again, now that the platform tables the tenant checks read exist.
+    status::status(pool, platform_set, tenant_set)
+        .await?
+        .verify(tenant_set)?;
     let tenants = tenants::migrate(pool, tenant_set, options).await?;
     Ok(MigrationReport {
         platform_applied,

@@ -6,15 +6,21 @@
 //! (even `kill -9`) loses nothing: the rerun resumes with the schemas still
 //! behind, and two runners never migrate the same schema. A schema whose
 //! migration fails is rolled back to its savepoint and quarantined with the
-//! error; the others proceed.
+//! error; the others proceed, until `max_failures` schemas have failed: then
+//! the run stops and leaves the rest at their old version, since a migration
+//! that breaks that many schemas is more likely broken itself.
+//!
+//! Every applied migration is recorded per schema with its checksum
+//! (`platform.tenant_schema_migrations`, see its migration for why there),
+//! and a schema's history is checked against the files before it is touched.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use sqlx::{Acquire, AssertSqlSafe, PgConnection, PgPool};
 
-use super::{MigrateError, MigrationSet};
+use super::{MigrateError, Migration, MigrationSet};
 use crate::tenancy::SchemaName;
 
 /// How a tenant migration run behaves.
@@ -24,6 +30,8 @@ pub struct TenantMigrationOptions {
     pub parallelism: usize,
     /// How long to wait for schemas another runner holds before reporting them busy.
     pub busy_wait: Duration,
+    /// Failed schemas after which the run stops (`migrate.max_failures`).
+    pub max_failures: u64,
     /// Counters a caller may watch to show progress.
     pub progress: Arc<Progress>,
 }
@@ -33,6 +41,7 @@ impl Default for TenantMigrationOptions {
         Self {
             parallelism: 4,
             busy_wait: Duration::from_secs(30),
+            max_failures: 3,
             progress: Arc::default(),
         }
     }
@@ -65,44 +74,43 @@ pub struct TenantMigrationReport {
     pub elapsed: Duration,
 }
 
-/// The answer of the single status query.
-#[derive(Debug, Clone, Copy)]
-pub struct Status {
-    platform_current: bool,
-    pending: i64,
-    pub quarantined: i64,
+/// The failures (`failures: …` lines) of a run, for an error message.
+pub fn describe(failed: &[FailedSchema]) -> String {
+    failed
+        .iter()
+        .map(|f| format!("\n  {} at {}: {}", f.schema, f.migration, f.error))
+        .collect()
 }
 
-impl Status {
-    pub fn is_current(&self) -> bool {
-        self.platform_current && self.pending == 0
+/// How many more schemas a run may fail on; once spent, workers stop.
+struct FailureBudget {
+    left: AtomicU64,
+    spent: AtomicBool,
+}
+
+impl FailureBudget {
+    fn new(max_failures: u64) -> Self {
+        Self {
+            left: AtomicU64::new(max_failures),
+            spent: AtomicBool::new(max_failures == 0),
+        }
     }
-}
 
-/// One query: is the platform schema current, how many tenant schemas are
-/// behind, how many are quarantined. `None` when the platform schema does not
-/// exist yet (or cannot be read).
-pub async fn status(
-    pool: &PgPool,
-    platform_set: &MigrationSet,
-    tenant_set: &MigrationSet,
-) -> Option<Status> {
-    let row = sqlx::query!(
-        r#"SELECT
-             (SELECT coalesce(max(version), 0) FROM platform.schema_migrations) AS "platform!",
-             count(*) FILTER (WHERE version < $1 AND status <> 'quarantined') AS "pending!",
-             count(*) FILTER (WHERE status = 'quarantined') AS "quarantined!"
-           FROM platform.tenant_schemas"#,
-        tenant_set.latest()
-    )
-    .fetch_one(pool)
-    .await
-    .ok()?;
-    Some(Status {
-        platform_current: row.platform >= platform_set.latest(),
-        pending: row.pending,
-        quarantined: row.quarantined,
-    })
+    /// Takes one failure slot; `false` when none is left (the caller then
+    /// leaves its schema untouched). Taking the last one stops the run.
+    fn take(&self) -> bool {
+        let taken = self
+            .left
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
+        if !matches!(taken, Ok(n) if n > 1) {
+            self.spent.store(true, Ordering::SeqCst);
+        }
+        taken.is_ok()
+    }
+
+    fn is_spent(&self) -> bool {
+        self.spent.load(Ordering::SeqCst)
+    }
 }
 
 /// Migrates every schema behind `set.latest()`.
@@ -118,11 +126,19 @@ pub async fn migrate(
         .total
         .store(pending_count(pool, target).await? as u64, Ordering::Relaxed);
     let mut failed = Vec::new();
+    let budget = FailureBudget::new(options.max_failures);
     let deadline = Instant::now() + options.busy_wait;
     loop {
-        let workers = (0..options.parallelism.max(1)).map(|_| drain(pool, set, progress));
+        let workers = (0..options.parallelism.max(1)).map(|_| drain(pool, set, progress, &budget));
         for outcome in futures::future::join_all(workers).await {
             failed.extend(outcome?);
+        }
+        if budget.is_spent() {
+            return Err(MigrateError::TooManyFailures {
+                limit: options.max_failures,
+                failed,
+                untouched: pending_count(pool, target).await?,
+            });
         }
         // Whatever is still pending was locked by another runner (or a
         // crashed session not yet reaped): wait for it, within bounds.
@@ -145,10 +161,14 @@ async fn drain(
     pool: &PgPool,
     set: &MigrationSet,
     progress: &Progress,
+    budget: &FailureBudget,
 ) -> Result<Vec<FailedSchema>, MigrateError> {
     let mut failed = Vec::new();
     loop {
-        match migrate_next(pool, set).await? {
+        if budget.is_spent() {
+            return Ok(failed);
+        }
+        match migrate_next(pool, set, budget).await? {
             Step::Migrated => {
                 progress.migrated.fetch_add(1, Ordering::Relaxed);
             }
@@ -158,7 +178,7 @@ async fn drain(
                 progress.failed.fetch_add(1, Ordering::Relaxed);
                 failed.push(failure);
             }
-            Step::NoneLeft => return Ok(failed),
+            Step::NoneLeft | Step::Stopped => return Ok(failed),
         }
     }
 }
@@ -167,9 +187,15 @@ enum Step {
     Migrated,
     Failed(FailedSchema),
     NoneLeft,
+    /// The failure budget was spent by others: this schema was left as it was.
+    Stopped,
 }
 
-async fn migrate_next(pool: &PgPool, set: &MigrationSet) -> Result<Step, MigrateError> {
+async fn migrate_next(
+    pool: &PgPool,
+    set: &MigrationSet,
+    budget: &FailureBudget,
+) -> Result<Step, MigrateError> {
     let target = set.latest();
     let mut tx = pool.begin().await?;
     let claimed = sqlx::query!(
@@ -185,43 +211,122 @@ async fn migrate_next(pool: &PgPool, set: &MigrationSet) -> Result<Step, Migrate
         return Ok(Step::NoneLeft);
     };
     let Some(schema) = SchemaName::parse(&row.schema_name) else {
-        return Ok(Step::Failed(
-            quarantine(tx, &row.schema_name, "-", "invalid schema name").await?,
-        ));
+        return set_aside_invalid(tx, &row.schema_name, row.tenant_id.is_none()).await;
     };
+    verify_history(&mut tx, &schema, set, row.version).await?;
     let mut savepoint = tx.begin().await?;
-    match apply(&mut savepoint, &schema, set, row.version).await {
-        Ok(()) => {
-            savepoint.commit().await?;
-            sqlx::query!(
-                "UPDATE platform.tenant_schemas
-                 SET version = $2, last_error = NULL, updated_at = now()
-                 WHERE schema_name = $1",
-                schema.as_str(),
-                target
-            )
-            .execute(&mut *tx)
-            .await?;
-            tx.commit().await?;
-            Ok(Step::Migrated)
+    let Err((migration, error)) = apply(&mut savepoint, &schema, set, row.version).await else {
+        savepoint.commit().await?;
+        set_version(&mut tx, &schema, target).await?;
+        tx.commit().await?;
+        return Ok(Step::Migrated);
+    };
+    savepoint.rollback().await?;
+    if !budget.take() {
+        tx.rollback().await?;
+        return Ok(Step::Stopped);
+    }
+    if row.tenant_id.is_none() {
+        // A spare of the warm pool is disposable: drop it rather than
+        // keep a broken schema around.
+        drop_schema(&mut tx, &schema).await?;
+        tx.commit().await?;
+        return Ok(Step::Failed(FailedSchema {
+            schema: schema.to_string(),
+            migration,
+            error: format!("{error} (spare schema dropped)"),
+        }));
+    }
+    Ok(Step::Failed(
+        quarantine(tx, schema.as_str(), &migration, &error.to_string()).await?,
+    ))
+}
+
+async fn set_version(
+    conn: &mut PgConnection,
+    schema: &SchemaName,
+    version: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE platform.tenant_schemas
+         SET version = $2, last_error = NULL, updated_at = now()
+         WHERE schema_name = $1",
+        schema.as_str(),
+        version
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// A registry row whose name is not a schema name we would splice into SQL
+/// (the table's CHECK forbids it; this is for a database edited by hand).
+/// A spare cannot be quarantined (a spare has no tenant, and the CHECK ties
+/// that to its status), so its row is forgotten, and its schema, if any, is
+/// left for the operator; a tenant's is quarantined.
+async fn set_aside_invalid(
+    mut tx: sqlx::Transaction<'_, sqlx::Postgres>,
+    schema_name: &str,
+    is_spare: bool,
+) -> Result<Step, MigrateError> {
+    const WHY: &str = "invalid schema name";
+    if !is_spare {
+        return Ok(Step::Failed(quarantine(tx, schema_name, "-", WHY).await?));
+    }
+    sqlx::query!(
+        "DELETE FROM platform.tenant_schemas WHERE schema_name = $1",
+        schema_name
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Step::Failed(FailedSchema {
+        schema: schema_name.to_owned(),
+        migration: "-".to_owned(),
+        error: format!("{WHY} (spare forgotten; drop its schema by hand if it exists)"),
+    }))
+}
+
+/// Refuses to build on a schema whose recorded migrations differ from the
+/// files: one edited since, one the binary does not know, or one numbered
+/// below `version` that the schema never ran. A refusal stops the run (it
+/// is the same for every schema), rather than quarantining them one by one.
+async fn verify_history(
+    conn: &mut PgConnection,
+    schema: &SchemaName,
+    set: &MigrationSet,
+    version: i64,
+) -> Result<(), MigrateError> {
+    let recorded = sqlx::query!(
+        "SELECT version, checksum FROM platform.tenant_schema_migrations
+         WHERE schema_name = $1 ORDER BY version",
+        schema.as_str()
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    for row in &recorded {
+        let Some(file) = set.iter().find(|m| m.version == row.version) else {
+            return Err(MigrateError::DatabaseNewer {
+                kind: "tenant",
+                version: row.version,
+            });
+        };
+        if file.checksum != row.checksum {
+            return Err(MigrateError::TenantChanged {
+                version: file.version,
+                name: file.name.clone(),
+            });
         }
-        Err((migration, error)) => {
-            savepoint.rollback().await?;
-            if row.tenant_id.is_none() {
-                // A spare of the warm pool is disposable: drop it rather than
-                // keep a broken schema around.
-                drop_schema(&mut tx, &schema).await?;
-                tx.commit().await?;
-                return Ok(Step::Failed(FailedSchema {
-                    schema: schema.to_string(),
-                    migration,
-                    error: format!("{error} (spare schema dropped)"),
-                }));
-            }
-            Ok(Step::Failed(
-                quarantine(tx, schema.as_str(), &migration, &error.to_string()).await?,
-            ))
-        }
+    }
+    let missing = set
+        .up_to(version)
+        .find(|m| !recorded.iter().any(|row| row.version == m.version));
+    match missing {
+        Some(file) => Err(MigrateError::TenantInsertedLate {
+            version: file.version,
+            name: file.name.clone(),
+        }),
+        None => Ok(()),
     }
 }
 
@@ -249,8 +354,9 @@ async fn quarantine(
     })
 }
 
-/// Runs the migrations `schema` lacks, inside the caller's transaction.
-/// On failure, names the migration and returns the database error.
+/// Runs the migrations `schema` lacks, and records them with their
+/// checksums, inside the caller's transaction. On failure, names the
+/// migration and returns the database error.
 pub async fn apply(
     conn: &mut PgConnection,
     schema: &SchemaName,
@@ -267,8 +373,73 @@ pub async fn apply(
             .execute(&mut *conn)
             .await
             .map_err(|e| (format!("{:04}_{}", migration.version, migration.name), e))?;
+        record(conn, schema, migration)
+            .await
+            .map_err(|e| ("recording it".to_owned(), e))?;
     }
     Ok(())
+}
+
+/// Notes that `schema` applied `migration`, and the file's checksum among
+/// those this database has seen (the first one stays: a different one is
+/// what the status query reports as an edit).
+async fn record(
+    conn: &mut PgConnection,
+    schema: &SchemaName,
+    migration: &Migration,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "INSERT INTO platform.tenant_schema_migrations (schema_name, version, checksum)
+         VALUES ($1, $2, $3)",
+        schema.as_str(),
+        migration.version,
+        &migration.checksum
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        "INSERT INTO platform.tenant_migration_checksums (version, checksum)
+         VALUES ($1, $2) ON CONFLICT (version) DO NOTHING",
+        migration.version,
+        &migration.checksum
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Schemas migrated before checksums were recorded: their history is taken
+/// to be this binary's files up to their version, once. The catalogue of
+/// checksums is only filled this way while it is empty, so that a migration
+/// inserted later below the applied ones is still reported, not adopted.
+pub async fn adopt_unrecorded(pool: &PgPool, set: &MigrationSet) -> Result<(), sqlx::Error> {
+    let (versions, checksums) = set.columns();
+    let mut tx = pool.begin().await?;
+    sqlx::query!(
+        "INSERT INTO platform.tenant_schema_migrations (schema_name, version, checksum)
+         SELECT s.schema_name, f.version, f.checksum
+         FROM platform.tenant_schemas s
+         JOIN unnest($1::bigint[], $2::bytea[]) AS f (version, checksum) ON f.version <= s.version
+         WHERE NOT EXISTS (SELECT 1 FROM platform.tenant_schema_migrations r
+                           WHERE r.schema_name = s.schema_name)
+         ON CONFLICT DO NOTHING",
+        &versions,
+        &checksums
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "INSERT INTO platform.tenant_migration_checksums (version, checksum)
+         SELECT f.version, f.checksum FROM unnest($1::bigint[], $2::bytea[]) AS f (version, checksum)
+         WHERE f.version <= (SELECT max(version) FROM platform.tenant_schemas)
+           AND NOT EXISTS (SELECT 1 FROM platform.tenant_migration_checksums)
+         ON CONFLICT DO NOTHING",
+        &versions,
+        &checksums
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await
 }
 
 /// Creates `schema` and its role, migrates it fully and registers it, in the caller's
