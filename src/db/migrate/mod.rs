@@ -164,6 +164,19 @@ pub struct MigrationReport {
     pub nothing_pending: bool,
 }
 
+impl MigrationReport {
+    fn nothing_pending(status: &status::Status) -> Self {
+        Self {
+            nothing_pending: true,
+            tenants: TenantMigrationReport {
+                quarantined: status.quarantined,
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+    }
+}
+
 /// Platform schema first, then every tenant schema.
 pub async fn run(
     pool: &PgPool,
@@ -185,19 +198,16 @@ pub async fn run_with(
     tenant_set: &MigrationSet,
     options: &TenantMigrationOptions,
 ) -> Result<MigrationReport, MigrateError> {
-    let before = status::status(pool, platform_set, tenant_set).await;
-    if let Ok(status) = &before {
-        // Before any change: a newer or edited history is refused as it is.
-        status.verify(tenant_set)?;
-        if status.is_current() {
-            return Ok(MigrationReport {
-                nothing_pending: true,
-                tenants: TenantMigrationReport {
-                    quarantined: status.quarantined,
-                    ..Default::default()
-                },
-                ..Default::default()
-            });
+    match status::status(pool, platform_set, tenant_set).await {
+        // A database never migrated, or not since the status tables exist.
+        Err(error) if status::is_missing_table(&error) => {}
+        Err(error) => return Err(error.into()),
+        Ok(status) => {
+            // Before any change: a newer or edited history is refused as it is.
+            status.verify(tenant_set)?;
+            if status.is_current() {
+                return Ok(MigrationReport::nothing_pending(&status));
+            }
         }
     }
     let platform_applied = platform::migrate(pool, platform_set).await?;
