@@ -11,6 +11,13 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = tessera::cli::Cli::parse();
+    // A render worker confines itself while it is still single-threaded.
+    if let tessera::cli::Command::RenderWorker { themes_dir } = &cli.command {
+        return match tessera::themes::sandbox::worker::run(themes_dir) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(_) => ExitCode::FAILURE,
+        };
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => {

@@ -8,6 +8,7 @@
 //! `{% extends "default/base.html" %}`.
 
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use tera::Tera;
@@ -28,6 +29,10 @@ pub struct ThemeEnv {
     pub name: String,
     /// The theme first, the root last.
     pub chain: Vec<String>,
+    /// Identifies the sources this environment was built from: it changes
+    /// when any file of the chain does, so a render worker holding an older
+    /// copy of the theme can tell (development reloads).
+    pub build: u64,
     pub tera: Tera,
     pub catalog: Catalog,
     /// Static files of the chain, nearest theme winning.
@@ -41,6 +46,7 @@ impl ThemeEnv {
         Self {
             name: ROOT_THEME.to_owned(),
             chain: vec![ROOT_THEME.to_owned()],
+            build: 0,
             tera: Tera::default(),
             catalog: Catalog::default(),
             statics: HashMap::new(),
@@ -78,12 +84,26 @@ impl ThemeEnv {
         tera.add_raw_templates(templates)?;
         Ok(Self {
             name: name.to_owned(),
+            build: build_id(&themes),
             chain,
             tera,
             catalog,
             statics,
         })
     }
+}
+
+/// A digest of every file of `themes` (the same in every process running
+/// this binary, since `DefaultHasher::new` has fixed keys).
+fn build_id(themes: &[&Arc<ThemeSource>]) -> u64 {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for theme in themes {
+        (&theme.name, &theme.parent, &theme.templates, &theme.locales).hash(&mut hasher);
+        for (path, file) in &theme.statics {
+            (path, &file.hash).hash(&mut hasher);
+        }
+    }
+    hasher.finish()
 }
 
 /// `/static/<hash>/<path>`: the hash changes with the content, so the URL can

@@ -23,6 +23,7 @@ pub mod tenant_files;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
@@ -39,9 +40,9 @@ use crate::error::Problem;
 use crate::tenancy::Tenant;
 use crate::web::neutral;
 use env::{ROOT_THEME, Sources, ThemeEnv};
-use sandbox::{Sandbox, SandboxConfig, protocol::Job};
+use sandbox::{Sandbox, SandboxConfig, SandboxError, protocol::Job};
 use source::ThemeSource;
-use tenant_files::TenantFiles;
+use tenant_files::{FilesCache, TenantFiles};
 
 /// The themes shipped in `themes/`, built into the binary.
 static BUILTIN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/themes");
@@ -73,11 +74,35 @@ struct Inner {
     /// Rebuild environments from disk on every render (development).
     dev: bool,
     envs: RwLock<BTreeMap<String, Arc<ThemeEnv>>>,
-    tenant_files: moka::future::Cache<i64, Arc<TenantFiles>>,
+    tenant_files: FilesCache,
     sandbox: Option<Sandbox>,
     /// The last failure of each tenant's own templates, for its administrators.
     last_errors: moka::sync::Cache<i64, String>,
+    /// Tenants whose failure was logged in the last minute.
+    warned: moka::sync::Cache<i64, ()>,
 }
+
+/// A rendered page.
+#[derive(Debug)]
+pub struct Rendered {
+    pub html: String,
+    /// The theme's page stood in for the tenant's own templates, which failed
+    /// or could not run now (workers busy, breaker open): serve it, but do
+    /// not cache it.
+    pub degraded: bool,
+}
+
+impl Rendered {
+    fn own(html: String) -> Self {
+        Self {
+            html,
+            degraded: false,
+        }
+    }
+}
+
+/// How often a tenant's template failures are logged, at most.
+const WARN_EVERY: Duration = Duration::from_secs(60);
 
 impl Themes {
     /// The built-in themes plus every theme folder in `themes_dir` (a folder
@@ -95,9 +120,13 @@ impl Themes {
                 themes_dir: themes_dir.to_owned(),
                 dev,
                 envs: RwLock::new(envs),
-                tenant_files: moka::future::Cache::builder().max_capacity(10_000).build(),
+                tenant_files: FilesCache::new(10_000),
                 sandbox: sandbox.map(Sandbox::new),
                 last_errors: moka::sync::Cache::builder().max_capacity(10_000).build(),
+                warned: moka::sync::Cache::builder()
+                    .max_capacity(10_000)
+                    .time_to_live(WARN_EVERY)
+                    .build(),
             }),
         })
     }
@@ -158,17 +187,15 @@ impl Themes {
         };
         self.inner
             .tenant_files
-            .try_get_with(tenant.id, load)
+            .get_or_load(tenant.id, load)
             .await
             .map_err(|e| RenderError::Theme(e.to_string()))
     }
 
-    /// Forgets what is cached for a tenant (its files changed).
+    /// Forgets what is cached for a tenant (its files changed): the next
+    /// render reads them again.
     pub fn invalidate_tenant(&self, tenant_id: i64) {
-        self.inner
-            .tenant_files
-            .invalidate_entries_if(move |id, _| *id == tenant_id)
-            .ok();
+        self.inner.tenant_files.invalidate(tenant_id);
     }
 
     pub fn invalidate_all(&self) {
@@ -190,6 +217,19 @@ impl Themes {
         template: &str,
         page: &T,
     ) -> Result<String, RenderError> {
+        Ok(self.render_page(db, view, template, page).await?.html)
+    }
+
+    /// Like [`Themes::render`], and says whether the page is the theme's
+    /// stand-in for the tenant's own, which failed or could not run now
+    /// ([`Rendered::degraded`]): such a page must not be cached.
+    pub async fn render_page<T: Serialize>(
+        &self,
+        db: &Database,
+        view: &PageView,
+        template: &str,
+        page: &T,
+    ) -> Result<Rendered, RenderError> {
         self.render_with(db, view, template, page, false).await
     }
 
@@ -202,7 +242,7 @@ impl Themes {
         template: &str,
         page: &T,
     ) -> Result<String, RenderError> {
-        self.render_with(db, view, template, page, true).await
+        Ok(self.render_with(db, view, template, page, true).await?.html)
     }
 
     async fn render_with<T: Serialize>(
@@ -212,10 +252,11 @@ impl Themes {
         template: &str,
         page: &T,
         strict: bool,
-    ) -> Result<String, RenderError> {
+    ) -> Result<Rendered, RenderError> {
         let files = self.tenant_files(db, &view.tenant).await?;
         let env = self.env(&view.tenant.theme);
         let context = context::build(view, &env, &files, page);
+        let mut degraded = false;
         if files.has_templates()
             && let Some(sandbox) = &self.inner.sandbox
         {
@@ -223,27 +264,43 @@ impl Themes {
                 tenant_id: view.tenant.id,
                 version: files.version,
                 theme: env.name.clone(),
+                theme_build: env.build,
                 templates: None,
                 template: template.to_owned(),
                 context: serde_json::to_value(&context)?,
             };
             match sandbox.render(job, &files.templates).await {
-                Ok(html) => return Ok(html),
+                Ok(html) => return Ok(Rendered::own(html)),
                 Err(error) if strict => return Err(RenderError::Tenant(error.to_string())),
                 Err(error) => {
-                    tracing::warn!(tenant = %view.tenant.slug, %error, "tenant template failed; using the theme's");
-                    self.inner
-                        .last_errors
-                        .insert(view.tenant.id, error.to_string());
+                    self.note_failure(&view.tenant, &error);
+                    degraded = true;
                 }
             }
         }
         let context = tera::Context::from_serialize(&context)?;
-        Ok(filters::render_bounded(&env.tera, template, &context)?)
+        let html = filters::render_bounded(&env.tera, template, &context)?;
+        Ok(Rendered { html, degraded })
     }
 
-    /// A themed error page; the neutral page if even that fails.
-    pub async fn error_page(&self, db: &Database, view: &PageView, problem: &Problem) -> Response {
+    /// Keeps the error for the tenant's administrators and logs it, at most
+    /// once a minute per tenant (a broken tenant's visitors would flood the
+    /// log otherwise).
+    fn note_failure(&self, tenant: &Tenant, error: &SandboxError) {
+        if error.is_the_templates_fault() {
+            self.inner.last_errors.insert(tenant.id, error.to_string());
+        }
+        if self.inner.warned.get(&tenant.id).is_none() {
+            self.inner.warned.insert(tenant.id, ());
+            tracing::warn!(tenant = %tenant.slug, %error, "tenant templates not used; serving the theme's page");
+        }
+    }
+
+    /// A themed error page, rendered here with the theme only: no sandbox
+    /// and no database, so errors stay cheap when either is overloaded (the
+    /// tenant's files are used for its logo when they are in memory). The
+    /// neutral page if even that fails.
+    pub async fn error_page(&self, view: &PageView, problem: &Problem) -> Response {
         #[derive(Serialize)]
         struct ErrorPage<'a> {
             status: u16,
@@ -255,7 +312,13 @@ impl Themes {
             code: problem.code,
             detail: problem.detail.as_deref(),
         };
-        match self.render(db, view, "error.html", &page).await {
+        let files = self.inner.tenant_files.cached(view.tenant.id).await;
+        let env = self.env(&view.tenant.theme);
+        let context = context::build(view, &env, &files.unwrap_or_default(), &page);
+        let rendered = tera::Context::from_serialize(&context)
+            .map_err(RenderError::from)
+            .and_then(|context| Ok(filters::render_bounded(&env.tera, "error.html", &context)?));
+        match rendered {
             Ok(html) => (
                 problem.status,
                 [(header::CACHE_CONTROL, "no-store")],
@@ -267,6 +330,12 @@ impl Themes {
                 neutral::error(problem.status, problem.title)
             }
         }
+    }
+
+    /// The worker pool, if tenants' templates are rendered (for diagnostics
+    /// and tests).
+    pub fn sandbox(&self) -> Option<&Sandbox> {
+        self.inner.sandbox.as_ref()
     }
 
     /// Checks that a tenant's templates compile against `theme` (syntax,

@@ -1,10 +1,13 @@
 //! A tenant's own templates and static files (table `theme_files` in its
-//! schema): loading them for rendering, and syncing them from a folder
+//! schema): loading them for rendering, keeping them in memory until they
+//! change ([`FilesCache`]), and syncing them from a folder
 //! (`tenants/<slug>/templates`, `tenants/<slug>/static`).
 
 use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
 use std::hash::{Hash, Hasher};
 use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use axum::body::Bytes;
 use sha2::{Digest, Sha256};
@@ -56,6 +59,102 @@ impl TenantFiles {
         }
         files.version = hasher.finish();
         files
+    }
+}
+
+/// Which copy of a tenant's files a cache entry holds: the tenant, the cache
+/// epoch (bumped by [`FilesCache::invalidate_all`]) and the tenant's stamp
+/// (bumped by [`FilesCache::invalidate`]). An invalidation changes the key
+/// readers ask for, so it takes effect at once, without waiting for the
+/// (asynchronous) removal of the old entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct FilesKey {
+    tenant_id: i64,
+    epoch: u64,
+    stamp: u64,
+}
+
+#[derive(Default)]
+struct Stamps {
+    epoch: u64,
+    /// Tenants invalidated at least once; never evicted, since forgetting a
+    /// stamp could bring an old entry back.
+    by_tenant: HashMap<i64, u64>,
+}
+
+/// Tenants' files in memory, coherent with invalidations: a load that raced
+/// an invalidation is returned to its caller but never kept.
+#[derive(Clone)]
+pub struct FilesCache {
+    entries: moka::future::Cache<FilesKey, Arc<TenantFiles>>,
+    stamps: Arc<Mutex<Stamps>>,
+}
+
+impl FilesCache {
+    pub fn new(capacity: u64) -> Self {
+        Self {
+            entries: moka::future::Cache::builder()
+                .max_capacity(capacity)
+                .build(),
+            stamps: Arc::default(),
+        }
+    }
+
+    /// The tenant's files, loaded with `load` when they are not in memory
+    /// (concurrent misses share one load).
+    pub async fn get_or_load<E, F>(
+        &self,
+        tenant_id: i64,
+        load: F,
+    ) -> Result<Arc<TenantFiles>, Arc<E>>
+    where
+        E: Send + Sync + 'static,
+        F: Future<Output = Result<Arc<TenantFiles>, E>>,
+    {
+        let key = self.key(tenant_id);
+        let files = self.entries.try_get_with(key, load).await?;
+        if self.key(tenant_id) != key {
+            // Invalidated while loading: what was read may predate the change.
+            self.entries.invalidate(&key).await;
+        }
+        Ok(files)
+    }
+
+    /// The tenant's files if they are in memory; never reads the database.
+    pub async fn cached(&self, tenant_id: i64) -> Option<Arc<TenantFiles>> {
+        self.entries.get(&self.key(tenant_id)).await
+    }
+
+    /// Forgets the tenant's files (they changed). Synchronous, so it can be
+    /// called from the change listener; the old entry is removed in the
+    /// background, and no reader asks for it any more.
+    pub fn invalidate(&self, tenant_id: i64) {
+        let old = self.key(tenant_id);
+        *self.stamps().by_tenant.entry(tenant_id).or_default() += 1;
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let entries = self.entries.clone();
+            runtime.spawn(async move { entries.invalidate(&old).await });
+        }
+    }
+
+    pub fn invalidate_all(&self) {
+        self.stamps().epoch += 1;
+        self.entries.invalidate_all();
+    }
+
+    fn key(&self, tenant_id: i64) -> FilesKey {
+        let stamps = self.stamps();
+        FilesKey {
+            tenant_id,
+            epoch: stamps.epoch,
+            stamp: stamps.by_tenant.get(&tenant_id).copied().unwrap_or(0),
+        }
+    }
+
+    /// The stamps; nothing panics while holding them, so a poisoned lock
+    /// still holds consistent data.
+    fn stamps(&self) -> MutexGuard<'_, Stamps> {
+        self.stamps.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -176,6 +275,45 @@ pub async fn replace_all(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn files(version: u64) -> Result<Arc<TenantFiles>, std::convert::Infallible> {
+        Ok(Arc::new(TenantFiles {
+            version,
+            ..TenantFiles::default()
+        }))
+    }
+
+    #[tokio::test]
+    async fn a_load_that_raced_an_invalidation_is_not_kept() {
+        let cache = FilesCache::new(10);
+        let (started_tx, started) = tokio::sync::oneshot::channel();
+        let (finish, finish_rx) = tokio::sync::oneshot::channel::<()>();
+        let slow = {
+            let cache = cache.clone();
+            tokio::spawn(async move {
+                cache
+                    .get_or_load(7, async move {
+                        let _ = started_tx.send(());
+                        let _ = finish_rx.await;
+                        files(1)
+                    })
+                    .await
+            })
+        };
+        assert!(started.await.is_ok());
+        cache.invalidate(7);
+        assert!(finish.send(()).is_ok());
+        let raced = slow.await.ok().and_then(Result::ok);
+        assert_eq!(raced.map(|f| f.version), Some(1));
+        let version = |files: Result<Arc<TenantFiles>, _>| files.ok().map(|f| f.version);
+        let next = cache.get_or_load(7, async { files(2) }).await;
+        assert_eq!(version(next), Some(2), "the raced load was kept");
+        let cached = cache.get_or_load(7, async { files(3) }).await;
+        assert_eq!(version(cached), Some(2), "a fresh load is kept");
+        cache.invalidate_all();
+        let after_all = cache.get_or_load(7, async { files(4) }).await;
+        assert_eq!(version(after_all), Some(4));
+    }
 
     #[test]
     fn only_tidy_paths_are_accepted() {

@@ -58,7 +58,7 @@ pub async fn render(State(state): State<AppState>, request: Request, next: Next)
         problem_json(&problem, request_id)
     } else {
         match view {
-            Some(view) => state.themes.error_page(&state.db, &view, &problem).await,
+            Some(view) => state.themes.error_page(&view, &problem).await,
             None => neutral::error(problem.status, problem.title),
         }
     };

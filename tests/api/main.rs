@@ -15,5 +15,6 @@ mod pools;
 mod provisioning;
 mod sandbox;
 mod schema_version;
+mod theme_files;
 mod themes;
 mod translations;

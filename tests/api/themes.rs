@@ -309,3 +309,41 @@ async fn dev_mode_reloads_themes_from_disk() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Finding 8: a worker's compiled set belongs to one theme; after a switch
+/// the tenant's own templates render over the new theme's chain.
+#[tokio::test]
+async fn a_tenant_with_own_templates_that_switches_theme_gets_the_new_chain() {
+    let app = spawn_app().await;
+    let tenant = tenant_on(&app, "default", "en", "#1d4ed8").await;
+    let base = "{% extends \"default/base.html\" %}{% block footer %}<p>TENANT-FOOTER</p>{% endblock footer %}";
+    publish(&app, &tenant, "news").await;
+    upload(&app, &tenant, &[("templates/base.html", base)]).await;
+    let host = tenant.default_host.as_str();
+    let (_, page) = app.get_text(host, "/").await;
+    assert!(
+        page.contains("TENANT-FOOTER") && page.contains("class=\"cards\""),
+        "{:?}\n{page}",
+        app.state.themes.last_error(tenant.id)
+    );
+
+    let mut change = NewTenant::new(tenant.slug.clone(), tenant.name.clone());
+    change.locale = tenant.locale.clone();
+    change.theme = "classic".into();
+    change.brand = tenant.brand.clone();
+    assert!(app.state.provisioner.update(&change, "test").await.unwrap());
+    let switched = app
+        .wait_for_home(host, Duration::from_secs(1), |_, page| {
+            !page.contains("class=\"cards\"")
+        })
+        .await;
+    assert!(switched, "still rendered over the default theme after 1 s");
+    for _ in 0..3 {
+        let (_, page) = app.get_text(host, "/").await;
+        assert!(
+            page.contains("class=\"gazette\""),
+            "classic's home:\n{page}"
+        );
+        assert!(page.contains("TENANT-FOOTER"), "the tenant's own base");
+    }
+}

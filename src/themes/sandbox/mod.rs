@@ -1,22 +1,27 @@
 //! Rendering of tenants' own templates, which are untrusted: tera has no
 //! loop or time limit of its own and a thread cannot be stopped, so these
-//! renders run in worker processes (see [`worker`]) that are killed when they
-//! take longer than the render timeout. Workers are started on demand, reused,
-//! and replaced after a failure.
+//! renders run in worker processes (see [`worker`], confined by
+//! [`confine`]) that are killed when they take longer than the render
+//! timeout. Workers are started on demand, reused, and replaced after a
+//! failure. [`admission`] keeps one tenant from taking every worker, and a
+//! render that waits too long for a worker is refused, so its caller can
+//! serve the theme's page instead.
 
+pub mod admission;
+pub mod confine;
+mod process;
 pub mod protocol;
 pub mod worker;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::process::Stdio;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 use tokio::sync::Semaphore;
 
+use admission::{Admission, Refusal};
+use process::{Pids, Worker};
 use protocol::{Job, Reply};
 
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +32,25 @@ pub enum SandboxError {
     Timeout(Duration),
     #[error("the render worker failed: {0}")]
     Worker(String),
+    #[error("no render worker was free within {0:?}")]
+    Saturated(Duration),
+    #[error("the site already uses its share of the render workers")]
+    Busy,
+    #[error(
+        "the site's own templates failed {} times in a row; the theme's pages are served \
+         until new templates are uploaded or for {:?}",
+        admission::FAILURES_TO_OPEN,
+        admission::COOL_DOWN
+    )]
+    CircuitOpen,
+}
+
+impl SandboxError {
+    /// Whether the tenant's templates are to blame (rather than the load on
+    /// the workers): what its administrators are shown.
+    pub fn is_the_templates_fault(&self) -> bool {
+        matches!(self, Self::Template(_) | Self::Timeout(_) | Self::Worker(_))
+    }
 }
 
 /// How to start workers and how long a render may take.
@@ -43,120 +67,148 @@ pub struct Sandbox {
     config: Arc<SandboxConfig>,
     idle: Arc<Mutex<Vec<Worker>>>,
     slots: Arc<Semaphore>,
+    admission: Arc<Admission>,
+    pids: Pids,
 }
 
-struct Worker {
-    _child: Child,
-    stdin: ChildStdin,
-    stdout: BufReader<ChildStdout>,
-    /// Template sets this worker holds.
-    seen: HashSet<(i64, u64)>,
+/// A tenant's template set (by content version) compiled over one build of
+/// one theme: a theme switch or a theme reload is another set.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct SetKey {
+    tenant_id: i64,
+    version: u64,
+    theme: String,
+    theme_build: u64,
+}
+
+impl SetKey {
+    fn of(job: &Job) -> Self {
+        Self {
+            tenant_id: job.tenant_id,
+            version: job.version,
+            theme: job.theme.clone(),
+            theme_build: job.theme_build,
+        }
+    }
+}
+
+/// The longest a render waits for a free worker before the theme's page is
+/// served instead: a fraction of the render timeout, at most half a second.
+fn acquire_wait(timeout: Duration) -> Duration {
+    (timeout / 4).min(Duration::from_millis(500))
 }
 
 impl Sandbox {
     pub fn new(config: SandboxConfig) -> Self {
-        let slots = Arc::new(Semaphore::new(config.workers.max(1)));
+        let workers = config.workers.max(1);
         Self {
             config: Arc::new(config),
             idle: Arc::default(),
-            slots,
+            slots: Arc::new(Semaphore::new(workers)),
+            admission: Admission::new(workers),
+            pids: Pids::default(),
         }
     }
 
-    /// Renders `job` with `templates` (the tenant's set), in a worker.
+    /// Renders `job` with `templates` (the tenant's set), in a worker, if the
+    /// tenant is let in (its share of the workers, its breaker) and a worker
+    /// frees up in time.
     pub async fn render(
+        &self,
+        job: Job,
+        templates: &BTreeMap<String, String>,
+    ) -> Result<String, SandboxError> {
+        let (tenant_id, version) = (job.tenant_id, job.version);
+        let _pass = self
+            .admission
+            .enter(tenant_id, version)
+            .map_err(|refusal| match refusal {
+                Refusal::Busy => SandboxError::Busy,
+                Refusal::Open => SandboxError::CircuitOpen,
+            })?;
+        let wait = acquire_wait(self.config.timeout);
+        let _slot = match tokio::time::timeout(wait, self.slots.acquire()).await {
+            Ok(Ok(slot)) => slot,
+            Ok(Err(closed)) => return Err(SandboxError::Worker(closed.to_string())),
+            Err(_) => return Err(SandboxError::Saturated(wait)),
+        };
+        let rendered = self.render_in_worker(job, templates).await;
+        let succeeded = !matches!(&rendered, Err(e) if e.is_the_templates_fault());
+        self.admission.record(tenant_id, version, succeeded);
+        rendered
+    }
+
+    /// The pids of the running workers (idle or busy).
+    pub fn worker_pids(&self) -> Vec<u32> {
+        let pids = self.pids.lock().unwrap_or_else(PoisonError::into_inner);
+        pids.iter().copied().collect()
+    }
+
+    async fn render_in_worker(
         &self,
         mut job: Job,
         templates: &BTreeMap<String, String>,
     ) -> Result<String, SandboxError> {
-        let _slot = self
-            .slots
-            .acquire()
-            .await
-            .map_err(|e| SandboxError::Worker(e.to_string()))?;
         let mut worker = match self.take_idle() {
             Some(worker) => worker,
-            None => self.spawn()?,
+            None => Worker::spawn(&self.config, &self.pids)?,
         };
-        let key = (job.tenant_id, job.version);
-        if !worker.seen.contains(&key) {
-            job.templates = Some(templates.clone());
+        let mut reply = self.send(&mut worker, &mut job, templates).await?;
+        if matches!(reply, Reply::StaleTheme) {
+            // Started before the themes were reloaded: a new worker reads them.
+            worker = Worker::spawn(&self.config, &self.pids)?;
+            reply = self.send(&mut worker, &mut job, templates).await?;
         }
-        let mut reply = self.exchange(&mut worker, &job).await?;
-        if matches!(reply, Reply::NeedTemplates) {
-            job.templates = Some(templates.clone());
-            reply = self.exchange(&mut worker, &job).await?;
-        }
-        worker.seen.insert(key);
         self.put_idle(worker);
         match reply {
             Reply::Html(html) => Ok(html),
             Reply::Error(message) => Err(SandboxError::Template(message)),
-            Reply::NeedTemplates => {
-                Err(SandboxError::Worker("worker refused the templates".into()))
-            }
+            Reply::NeedTemplates | Reply::StaleTheme => Err(SandboxError::Worker(
+                "the worker refused the templates".into(),
+            )),
         }
     }
 
-    /// One request and its reply, within the timeout. On any failure the
-    /// worker is dropped, which kills its process.
-    async fn exchange(&self, worker: &mut Worker, job: &Job) -> Result<Reply, SandboxError> {
-        let frame = protocol::encode(job).map_err(|e| SandboxError::Worker(e.to_string()))?;
-        let io = async {
-            worker.stdin.write_all(&frame).await?;
-            worker.stdin.flush().await?;
-            let length = worker.stdout.read_u32().await? as usize;
-            if length > protocol::MAX_FRAME {
-                return Err(std::io::Error::other("reply too large"));
-            }
-            let mut body = vec![0; length];
-            worker.stdout.read_exact(&mut body).await?;
-            protocol::decode::<Reply>(&body)
-        };
-        match tokio::time::timeout(self.config.timeout, io).await {
-            Ok(Ok(reply)) => Ok(reply),
-            Ok(Err(e)) => Err(SandboxError::Worker(e.to_string())),
-            Err(_) => Err(SandboxError::Timeout(self.config.timeout)),
+    /// Sends `job`, with the templates if the worker does not hold them yet.
+    /// On an error the worker is dropped by the caller, which kills it.
+    async fn send(
+        &self,
+        worker: &mut Worker,
+        job: &mut Job,
+        templates: &BTreeMap<String, String>,
+    ) -> Result<Reply, SandboxError> {
+        let key = SetKey::of(job);
+        let timeout = self.config.timeout;
+        job.templates = (!worker.seen.contains(&key)).then(|| templates.clone());
+        let mut reply = worker.exchange(job, timeout).await?;
+        if matches!(reply, Reply::NeedTemplates) {
+            job.templates = Some(templates.clone());
+            reply = worker.exchange(job, timeout).await?;
         }
-    }
-
-    fn spawn(&self) -> Result<Worker, SandboxError> {
-        let mut child = Command::new(&self.config.worker_exe)
-            .arg("render-worker")
-            .arg("--themes-dir")
-            .arg(&self.config.themes_dir)
-            // Nothing of the server's environment (secrets, URLs) reaches it.
-            .env_clear()
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .map_err(|e| {
-                SandboxError::Worker(format!(
-                    "cannot start {}: {e}",
-                    self.config.worker_exe.display()
-                ))
-            })?;
-        let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
-            return Err(SandboxError::Worker("worker has no pipes".into()));
-        };
-        Ok(Worker {
-            _child: child,
-            stdin,
-            stdout: BufReader::new(stdout),
-            seen: HashSet::new(),
-        })
+        // A set that failed to compile is not held by the worker.
+        if matches!(reply, Reply::Html(_)) {
+            worker.seen.insert(key);
+        }
+        Ok(reply)
     }
 
     fn take_idle(&self) -> Option<Worker> {
-        self.idle.lock().ok()?.pop()
+        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+        while let Some(mut worker) = idle.pop() {
+            if worker.is_alive() {
+                return Some(worker);
+            }
+        }
+        None
     }
 
+    /// Keeps the worker for the next render, unless it is near its CPU limit.
     fn put_idle(&self, worker: Worker) {
-        if let Ok(mut idle) = self.idle.lock() {
-            idle.push(worker);
+        if worker.worn_out() {
+            return;
         }
+        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+        idle.push(worker);
     }
 }
 

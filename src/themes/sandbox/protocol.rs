@@ -15,6 +15,9 @@ pub struct Job {
     /// Identifies the tenant's template set; the worker keeps compiled sets.
     pub version: u64,
     pub theme: String,
+    /// The server's [`ThemeEnv::build`](crate::themes::env::ThemeEnv::build)
+    /// of `theme`: a worker with another copy of the theme must not render.
+    pub theme_build: u64,
     /// Sent when the worker has not seen this `version` yet.
     pub templates: Option<BTreeMap<String, String>>,
     pub template: String,
@@ -26,6 +29,9 @@ pub enum Reply {
     Html(String),
     /// The worker does not hold this template set: send it again with templates.
     NeedTemplates,
+    /// The worker's copy of the theme differs from the server's (the themes
+    /// were reloaded since it started): use a fresh worker.
+    StaleTheme,
     /// The tenant's templates failed to compile or render.
     Error(String),
 }

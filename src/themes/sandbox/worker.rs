@@ -1,7 +1,9 @@
 //! `tessera render-worker`: renders tenants' own (untrusted) templates in a
-//! separate process with no environment, no database, capped memory and no
-//! file writes. The server kills it when a render takes too long; a crash or
-//! a memory bomb only ever takes this process down.
+//! separate process with no environment, no database, no network, another
+//! user than the server's when it runs as root, capped memory, CPU time and
+//! descriptors, and no file writes (see [`confine`](super::confine)). The
+//! server kills it when a render takes too long and it dies with the server;
+//! a crash or a memory bomb only ever takes this process down.
 
 use std::collections::HashMap;
 use std::io::{BufReader, BufWriter};
@@ -10,19 +12,21 @@ use std::sync::Arc;
 
 use tera::{Context, Tera};
 
+use super::confine;
 use super::protocol::{self, Job, Reply};
 use crate::themes::env::ThemeEnv;
 use crate::themes::{Themes, filters};
 
 /// Compiled tenant template sets kept between jobs.
 const KEPT_SETS: usize = 64;
-/// Address space the worker may use.
-const MEMORY_LIMIT: u64 = 1024 * 1024 * 1024;
 
+/// The worker's life: confine itself, then answer jobs until stdin closes.
+/// Call it before starting any thread (see `main`).
 pub fn run(themes_dir: &Path) -> anyhow::Result<()> {
-    limit_resources()?;
+    confine::watch_parent()?;
     let themes = Themes::load(themes_dir, false, None)?;
-    let mut sets: HashMap<(i64, u64), Arc<Tera>> = HashMap::new();
+    confine::drop_privileges()?;
+    let mut sets = Sets::default();
     let mut input = BufReader::new(std::io::stdin().lock());
     let mut output = BufWriter::new(std::io::stdout().lock());
     loop {
@@ -39,25 +43,58 @@ pub fn run(themes_dir: &Path) -> anyhow::Result<()> {
     }
 }
 
-fn handle(themes: &Themes, sets: &mut HashMap<(i64, u64), Arc<Tera>>, job: Job) -> Reply {
-    let key = (job.tenant_id, job.version);
+/// A compiled set: the tenant's templates (by version) over one theme.
+type SetKey = (i64, u64, String);
+
+/// The compiled sets, least recently used dropped first: a tenant cycling
+/// through versions only pushes out sets nobody used since.
+#[derive(Default)]
+struct Sets {
+    entries: HashMap<SetKey, (u64, Arc<Tera>)>,
+    clock: u64,
+}
+
+impl Sets {
+    fn get(&mut self, key: &SetKey) -> Option<Arc<Tera>> {
+        self.clock += 1;
+        let (used, tera) = self.entries.get_mut(key)?;
+        *used = self.clock;
+        Some(tera.clone())
+    }
+
+    fn insert(&mut self, key: SetKey, tera: Arc<Tera>) {
+        if self.entries.len() >= KEPT_SETS {
+            let oldest = self
+                .entries
+                .iter()
+                .min_by_key(|(_, (used, _))| *used)
+                .map(|(key, _)| key.clone());
+            if let Some(oldest) = oldest {
+                self.entries.remove(&oldest);
+            }
+        }
+        self.clock += 1;
+        self.entries.insert(key, (self.clock, tera));
+    }
+}
+
+fn handle(themes: &Themes, sets: &mut Sets, job: Job) -> Reply {
+    let env = themes.env(&job.theme);
+    if env.build != job.theme_build {
+        return Reply::StaleTheme;
+    }
+    let key = (job.tenant_id, job.version, job.theme);
     let tera = match (sets.get(&key), job.templates) {
         (Some(tera), _) => tera.clone(),
         (None, None) => return Reply::NeedTemplates,
-        (None, Some(templates)) => {
-            let env = themes.env(&job.theme);
-            match compile(&env, &templates) {
-                Ok(tera) => {
-                    if sets.len() >= KEPT_SETS {
-                        sets.clear();
-                    }
-                    let tera = Arc::new(tera);
-                    sets.insert(key, tera.clone());
-                    tera
-                }
-                Err(e) => return Reply::Error(e.to_string()),
+        (None, Some(templates)) => match compile(&env, &templates) {
+            Ok(tera) => {
+                let tera = Arc::new(tera);
+                sets.insert(key, tera.clone());
+                tera
             }
-        }
+            Err(e) => return Reply::Error(super::describe(&e)),
+        },
     };
     let context = match Context::from_serialize(&job.context) {
         Ok(context) => context,
@@ -79,11 +116,21 @@ pub fn compile(
     Ok(tera)
 }
 
-fn limit_resources() -> anyhow::Result<()> {
-    use nix::sys::resource::{Resource, setrlimit};
-    setrlimit(Resource::RLIMIT_AS, MEMORY_LIMIT, MEMORY_LIMIT)?;
-    // No file may be written, no core dumped.
-    setrlimit(Resource::RLIMIT_FSIZE, 0, 0)?;
-    setrlimit(Resource::RLIMIT_CORE, 0, 0)?;
-    Ok(())
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_least_recently_used_set_goes_first() {
+        let mut sets = Sets::default();
+        let key = |n: i64| (n, 0, "default".to_owned());
+        for n in 0..KEPT_SETS as i64 {
+            sets.insert(key(n), Arc::new(Tera::default()));
+        }
+        assert!(sets.get(&key(0)).is_some());
+        sets.insert(key(1000), Arc::new(Tera::default()));
+        assert!(sets.get(&key(0)).is_some(), "recently used: kept");
+        assert!(sets.get(&key(1)).is_none(), "least recently used: dropped");
+        assert_eq!(sets.entries.len(), KEPT_SETS);
+    }
 }
