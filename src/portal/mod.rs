@@ -34,6 +34,7 @@ async fn home(State(state): State<AppState>, view: PageView) -> Result<Response,
     let tenant = view.tenant.clone();
     let key = PageKey {
         tenant_id: tenant.id,
+        tenant_version: tenant.version,
         page: "home",
         locale: view.locale,
     };
@@ -43,7 +44,7 @@ async fn home(State(state): State<AppState>, view: PageView) -> Result<Response,
     if cacheable && let Some(html) = state.pages.get(&key) {
         return Ok(html_response(html));
     }
-    let ticket = state.pages.ticket();
+    let ticket = state.pages.ticket(tenant.id);
     let mut tx = TenantTx::begin(&state.db, tenant).await?;
     let announcements = announcements::latest_published(&mut tx, 5).await?;
     let next_due = match state.pages.is_enabled() {

@@ -25,7 +25,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 
 pub use hostname::{Hostname, HostnameError};
-pub use model::{Tenant, TenantStatus};
+pub use model::{SchemaState, SchemaStatus, Tenant, TenantStatus};
 pub use resolve::{Resolver, Site};
 pub use schema::SchemaName;
 pub use slug::{Slug, SlugError};
@@ -48,3 +48,4 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentTenant {
             .ok_or(AppError::NotFound)
     }
 }
+

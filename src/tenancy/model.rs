@@ -1,4 +1,5 @@
-//! `Tenant`: an association hosted on the platform, as every request sees it.
+//! `Tenant`: an association hosted on the platform, as every request sees it,
+//! with the state of its schema (whether it can serve requests at all).
 
 use std::fmt;
 
@@ -10,6 +11,10 @@ use crate::themes::Branding;
 #[derive(Debug, Clone, Serialize)]
 pub struct Tenant {
     pub id: i64,
+    /// Bumped by the database on every change of the tenant row (trigger in
+    /// `migrations/platform/0020_tenant_version.sql`): anything derived from
+    /// the row, such as a cached page, is keyed by it.
+    pub version: i64,
     pub slug: Slug,
     pub name: String,
     pub status: TenantStatus,
@@ -20,11 +25,52 @@ pub struct Tenant {
     pub brand_css: String,
     /// `<slug>.<base domain>`, always present.
     pub default_host: Hostname,
+    pub schema_state: SchemaState,
 }
 
 impl Tenant {
     pub fn schema(&self) -> SchemaName {
         SchemaName::for_tenant(self.id)
+    }
+
+    /// Whether the tenant's schema has every migration this binary expects
+    /// and is not quarantined. Serving a schema of another shape fails
+    /// query by query (500s, "cached plan must not change result type").
+    pub fn is_servable(&self) -> bool {
+        self.schema_state.status == SchemaStatus::Ready
+    }
+}
+
+/// The tenant's row in `platform.tenant_schemas`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SchemaState {
+    pub status: SchemaStatus,
+    /// The last tenant migration applied.
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SchemaStatus {
+    /// Migrated up to what this binary expects (or beyond).
+    Ready,
+    /// Ready, but missing migrations this binary's queries rely on.
+    Behind,
+    Quarantined,
+    /// No registry row, or a status this binary does not know: not served.
+    Unknown,
+}
+
+impl SchemaStatus {
+    /// Reads the registry's `status` and `version` against `required`, the
+    /// tenant migration this binary is written against.
+    pub fn from_columns(raw: Option<&str>, version: i64, required: i64) -> Self {
+        match raw {
+            Some("ready") if version >= required => Self::Ready,
+            Some("ready") => Self::Behind,
+            Some("quarantined") => Self::Quarantined,
+            _ => Self::Unknown,
+        }
     }
 }
 

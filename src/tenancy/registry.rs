@@ -1,41 +1,65 @@
 //! Reads of the platform's tenant tables (`platform.tenants`, `platform.domains`,
 //! `platform.tenant_schemas`). Writes live in [`super::provision`].
 
+use std::sync::LazyLock;
+
 use serde::Serialize;
 use sqlx::PgPool;
-use sqlx::types::Json;
 
+use super::model::{SchemaState, SchemaStatus};
 use super::{Hostname, Slug, Tenant, TenantStatus};
+use crate::db::migrate::MigrationSet;
 use crate::themes::Branding;
+
+/// The tenant migration this binary's queries are written against.
+static REQUIRED_SCHEMA_VERSION: LazyLock<i64> = LazyLock::new(|| MigrationSet::tenant().latest());
 
 struct TenantRow {
     id: i64,
+    version: i64,
     slug: String,
     name: String,
     status: String,
     locale: String,
     theme: String,
-    brand: Json<Branding>,
+    brand: serde_json::Value,
     default_host: String,
+    schema_status: Option<String>,
+    schema_version: Option<i64>,
 }
 
+/// Rows are read leniently: the write-time rules (reserved slugs, strict
+/// brand fields) are not applied again, so that a rule added later does
+/// not make an existing tenant unreadable. Only what the request path
+/// cannot do without (a well-formed slug and host) is required.
 impl TryFrom<TenantRow> for Tenant {
     type Error = sqlx::Error;
 
     fn try_from(row: TenantRow) -> Result<Self, Self::Error> {
         let corrupt =
             |what: &str| sqlx::Error::Decode(format!("tenant {}: bad {what}", row.id).into());
+        let brand = Branding::from_stored(row.id, row.brand);
         Ok(Tenant {
             id: row.id,
-            slug: Slug::parse(&row.slug).map_err(|_| corrupt("slug"))?,
+            version: row.version,
+            slug: Slug::from_db(&row.slug).map_err(|_| corrupt("slug"))?,
             name: row.name,
             status: TenantStatus::from_column(&row.status),
             locale: row.locale,
             theme: row.theme,
-            brand_css: row.brand.0.css_variables(),
-            brand: row.brand.0,
+            brand_css: brand.css_variables(),
+            brand,
             default_host: Hostname::parse(&row.default_host).map_err(|_| corrupt("host"))?,
+            schema_state: schema_state(row.schema_status.as_deref(), row.schema_version),
         })
+    }
+}
+
+fn schema_state(status: Option<&str>, version: Option<i64>) -> SchemaState {
+    let version = version.unwrap_or(0);
+    SchemaState {
+        status: SchemaStatus::from_columns(status, version, *REQUIRED_SCHEMA_VERSION),
+        version,
     }
 }
 
@@ -43,11 +67,13 @@ impl TryFrom<TenantRow> for Tenant {
 pub async fn find_by_host(pool: &PgPool, host: &Hostname) -> Result<Option<Tenant>, sqlx::Error> {
     let row = sqlx::query_as!(
         TenantRow,
-        r#"SELECT t.id, t.slug, t.name, t.status, t.locale, t.theme,
-                  t.brand AS "brand: Json<Branding>", d.hostname AS default_host
+        r#"SELECT t.id, t.version, t.slug, t.name, t.status, t.locale, t.theme, t.brand,
+                  d.hostname AS default_host,
+                  s.status AS "schema_status?", s.version AS "schema_version?"
            FROM platform.domains AS h
            JOIN platform.tenants AS t ON t.id = h.tenant_id
            JOIN platform.domains AS d ON d.tenant_id = t.id AND d.kind = 'default'
+           LEFT JOIN platform.tenant_schemas AS s ON s.tenant_id = t.id
            WHERE h.hostname = $1"#,
         host.as_str()
     )
@@ -59,10 +85,12 @@ pub async fn find_by_host(pool: &PgPool, host: &Hostname) -> Result<Option<Tenan
 pub async fn find_by_slug(pool: &PgPool, slug: &Slug) -> Result<Option<Tenant>, sqlx::Error> {
     let row = sqlx::query_as!(
         TenantRow,
-        r#"SELECT t.id, t.slug, t.name, t.status, t.locale, t.theme,
-                  t.brand AS "brand: Json<Branding>", d.hostname AS default_host
+        r#"SELECT t.id, t.version, t.slug, t.name, t.status, t.locale, t.theme, t.brand,
+                  d.hostname AS default_host,
+                  s.status AS "schema_status?", s.version AS "schema_version?"
            FROM platform.tenants AS t
            JOIN platform.domains AS d ON d.tenant_id = t.id AND d.kind = 'default'
+           LEFT JOIN platform.tenant_schemas AS s ON s.tenant_id = t.id
            WHERE t.slug = $1"#,
         slug.as_str()
     )

@@ -164,6 +164,70 @@ impl Branding {
     }
 }
 
+/// Reading a brand back from the tenant row. The strict rules
+/// (`deny_unknown_fields`, [`Branding::validate`]) are for writes; a stored
+/// brand that no longer meets them (a field added by a newer release then
+/// rolled back, a value edited by hand) must not make the tenant
+/// unservable. What cannot be read is left to the theme's default, with a
+/// warning naming the tenant and the field.
+impl Branding {
+    pub fn from_stored(tenant_id: i64, stored: serde_json::Value) -> Self {
+        let mut brand = Self::default();
+        let serde_json::Value::Object(fields) = stored else {
+            tracing::warn!(
+                tenant_id,
+                "stored brand is not a JSON object; using the defaults"
+            );
+            return brand;
+        };
+        for (field, value) in fields {
+            if let Err(error) = brand.read_field(&field, value) {
+                tracing::warn!(tenant_id, field, %error, "stored brand field ignored");
+            }
+        }
+        brand
+    }
+
+    fn read_field(&mut self, field: &str, value: serde_json::Value) -> Result<(), String> {
+        match field {
+            "primary" => self.primary = lenient(value)?,
+            "secondary" => self.secondary = lenient(value)?,
+            "accent" => self.accent = lenient(value)?,
+            "tagline" => self.tagline = lenient(value)?,
+            "logo" => self.logo = lenient(value)?,
+            "favicon" => self.favicon = lenient(value)?,
+            "font" => self.font = lenient(value)?,
+            "footer_text" => self.footer_text = lenient(value)?,
+            "footer_links" => self.footer_links = stored_links(value)?,
+            "social_links" => self.social_links = stored_links(value)?,
+            _ => return Err("unknown field".to_owned()),
+        }
+        Ok(())
+    }
+}
+
+fn lenient<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, String> {
+    serde_json::from_value(value).map_err(|error| error.to_string())
+}
+
+/// Links one by one: an unreadable link is dropped, not the whole list.
+fn stored_links(value: serde_json::Value) -> Result<Vec<Link>, String> {
+    #[derive(Deserialize)]
+    struct StoredLink {
+        label: String,
+        url: String,
+    }
+    let items: Vec<serde_json::Value> = lenient(value)?;
+    let links = items.into_iter().filter_map(|item| {
+        let link: StoredLink = serde_json::from_value(item).ok()?;
+        Some(Link {
+            label: link.label,
+            url: link.url,
+        })
+    });
+    Ok(links.collect())
+}
+
 fn check(
     ratio: f64,
     role: &'static str,
@@ -210,22 +274,26 @@ mod tests {
             primary: colour("#7fb3d5"),
             ..Branding::default()
         };
-        match brand.validate() {
-            Err(BrandError::Contrast {
-                direction,
-                suggestion,
-                role,
-                ..
-            }) => {
-                assert_eq!((role, direction), ("primary", "darker"));
-                assert!(suggestion.contrast(WHITE) >= AA_CONTRAST);
-                let fixed = Branding {
-                    primary: Some(suggestion),
-                    ..brand
-                };
-                assert_eq!(fixed.validate(), Ok(()));
-            }
-            other => assert!(other.is_err(), "a pale primary must be refused"),
+        let refused = brand.validate();
+        // The variant matters: another error would carry no suggestion.
+        assert!(
+            matches!(refused, Err(BrandError::Contrast { .. })),
+            "a pale primary must be refused for its contrast, got {refused:?}"
+        );
+        if let Err(BrandError::Contrast {
+            direction,
+            suggestion,
+            role,
+            ..
+        }) = refused
+        {
+            assert_eq!((role, direction), ("primary", "darker"));
+            assert!(suggestion.contrast(WHITE) >= AA_CONTRAST);
+            let fixed = Branding {
+                primary: Some(suggestion),
+                ..brand
+            };
+            assert_eq!(fixed.validate(), Ok(()));
         }
     }
 
@@ -250,5 +318,51 @@ mod tests {
         .css_variables();
         assert!(css.contains("--brand-primary:#1f5f8b;--brand-primary-text:#ffffff;"));
         assert!(css.contains("--brand-font:Charter"));
+    }
+
+    #[test]
+    fn stored_brands_read_back_every_field() {
+        let brand = Branding {
+            primary: colour("#0b6e4f"),
+            secondary: colour("#222222"),
+            accent: colour("#f2c14e"),
+            tagline: Some("t".into()),
+            logo: Some("/logo.png".into()),
+            favicon: Some("/fav.ico".into()),
+            font: Some(Font::Rounded),
+            footer_text: Some("f".into()),
+            footer_links: vec![Link {
+                label: "a".into(),
+                url: "/a".into(),
+            }],
+            social_links: vec![Link {
+                label: "b".into(),
+                url: "https://b.example".into(),
+            }],
+        };
+        let read = serde_json::to_value(&brand)
+            .ok()
+            .map(|stored| Branding::from_stored(1, stored));
+        assert_eq!(read, Some(brand));
+    }
+
+    #[test]
+    fn unreadable_stored_fields_fall_back_to_defaults() {
+        let stored = serde_json::json!({
+            "primary": "#0b6e4f",
+            "accent": "not a colour",
+            "font": "comic",
+            "hero_image": "/hero.png",
+            "footer_links": [{"label": "ok", "url": "/ok", "rel": "me"}, {"label": 3}],
+        });
+        assert!(serde_json::from_value::<Branding>(stored.clone()).is_err());
+        let brand = Branding::from_stored(1, stored);
+        assert_eq!(brand.primary, colour("#0b6e4f"));
+        assert_eq!((brand.accent, brand.font), (None, None));
+        assert_eq!(brand.footer_links.len(), 1);
+        assert_eq!(
+            Branding::from_stored(1, serde_json::json!([1])),
+            Branding::default()
+        );
     }
 }

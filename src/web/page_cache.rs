@@ -4,11 +4,18 @@
 //! becomes due, or the TTL runs out.
 //!
 //! Keys start with the tenant id: a page can only ever be served to the
-//! tenant it was rendered for. Pages that depend on the visitor (signed in,
-//! personal data) must never go through this cache.
+//! tenant it was rendered for. They also carry the version of the tenant row
+//! the page was rendered from, so a render that started from an older copy
+//! of the tenant (a rename racing the request) can never be served for the
+//! newer one. Changes of the tenant's *content* are caught by a generation
+//! per tenant: a render that read its data before an invalidation of its
+//! tenant is not stored, and other tenants are not affected. Pages that
+//! depend on the visitor (signed in, personal data) must never go through
+//! this cache.
 
-use std::sync::Arc;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
@@ -18,6 +25,8 @@ use moka::sync::Cache;
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PageKey {
     pub tenant_id: i64,
+    /// [`crate::tenancy::Tenant::version`] of the tenant the page shows.
+    pub tenant_version: i64,
     pub page: &'static str,
     pub locale: &'static str,
 }
@@ -36,16 +45,90 @@ impl Expiry<PageKey, Arc<Page>> for UntilDue {
     }
 }
 
-/// Proof of when a render started reading data: a page rendered from data
-/// read before an invalidation is not stored.
-#[derive(Debug, Clone, Copy)]
-pub struct Ticket(u64);
+/// Proof of when a render of one tenant's page started reading data: a page
+/// rendered from data read before an invalidation of that tenant (or of
+/// everything) is not stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ticket {
+    tenant_id: i64,
+    epoch: u64,
+    generation: u64,
+}
+
+/// What the cache did, for tests and diagnostics (also exported as metrics).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PageCacheStats {
+    pub hits: u64,
+    pub misses: u64,
+    pub stores: u64,
+    /// Renders not stored because their tenant changed while they ran.
+    pub discarded: u64,
+}
+
+#[derive(Default)]
+struct Counters {
+    hits: AtomicU64,
+    misses: AtomicU64,
+    stores: AtomicU64,
+    discarded: AtomicU64,
+}
+
+const SHARDS: usize = 16;
+
+/// One invalidation counter per tenant, plus an epoch for "everything".
+/// Counters are never removed: a tenant's entry is a few bytes, and a
+/// counter that restarted from zero could match an old ticket again.
+struct Generations {
+    epoch: AtomicU64,
+    shards: [Mutex<HashMap<i64, u64>>; SHARDS],
+}
+
+impl Generations {
+    fn new() -> Self {
+        Self {
+            epoch: AtomicU64::new(0),
+            shards: std::array::from_fn(|_| Mutex::default()),
+        }
+    }
+
+    /// A poisoned shard still holds valid counters (they are only ever
+    /// incremented), so it is used as it is.
+    fn shard(&self, tenant_id: i64) -> std::sync::MutexGuard<'_, HashMap<i64, u64>> {
+        let index = tenant_id.unsigned_abs() as usize % SHARDS;
+        self.shards[index]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn ticket(&self, tenant_id: i64) -> Ticket {
+        let epoch = self.epoch.load(Ordering::Acquire);
+        let generation = self.shard(tenant_id).get(&tenant_id).copied().unwrap_or(0);
+        Ticket {
+            tenant_id,
+            epoch,
+            generation,
+        }
+    }
+
+    fn is_current(&self, ticket: Ticket) -> bool {
+        self.ticket(ticket.tenant_id) == ticket
+    }
+
+    fn bump(&self, tenant_id: i64) {
+        *self.shard(tenant_id).entry(tenant_id).or_insert(0) += 1;
+    }
+
+    fn bump_all(&self) {
+        self.epoch.fetch_add(1, Ordering::AcqRel);
+    }
+}
 
 #[derive(Clone)]
 pub struct PageCache {
     pages: Option<Cache<PageKey, Arc<Page>>>,
     max_ttl: Duration,
-    generation: Arc<AtomicU64>,
+    generations: Arc<Generations>,
+    counters: Arc<Counters>,
 }
 
 const CAPACITY_BYTES: u64 = 256 * 1024 * 1024;
@@ -66,7 +149,8 @@ impl PageCache {
         Self {
             pages,
             max_ttl,
-            generation: Arc::default(),
+            generations: Arc::new(Generations::new()),
+            counters: Arc::default(),
         }
     }
 
@@ -75,36 +159,53 @@ impl PageCache {
     }
 
     pub fn get(&self, key: &PageKey) -> Option<Bytes> {
-        let page = self.pages.as_ref()?.get(key)?;
-        metrics::counter!("tessera_page_cache_hits_total").increment(1);
+        let pages = self.pages.as_ref()?;
+        let Some(page) = pages.get(key) else {
+            count(&self.counters.misses, "tessera_page_cache_misses_total");
+            return None;
+        };
+        count(&self.counters.hits, "tessera_page_cache_hits_total");
         Some(page.html.clone())
     }
 
-    /// Take before reading the data a page is rendered from.
-    pub fn ticket(&self) -> Ticket {
-        Ticket(self.generation.load(Ordering::Acquire))
+    /// Take before reading the data a page of `tenant_id` is rendered from.
+    pub fn ticket(&self, tenant_id: i64) -> Ticket {
+        self.generations.ticket(tenant_id)
     }
 
-    /// Stores a page for at most `valid_for` (capped by the TTL), unless an
-    /// invalidation happened since `ticket` was taken.
+    /// Stores a page for at most `valid_for` (capped by the TTL), unless its
+    /// tenant was invalidated since `ticket` was taken.
     pub fn put(&self, key: PageKey, html: Bytes, ticket: Ticket, valid_for: Option<Duration>) {
         let Some(pages) = &self.pages else {
             return;
         };
-        metrics::counter!("tessera_page_cache_misses_total").increment(1);
         let valid_for = valid_for.map_or(self.max_ttl, |d| d.min(self.max_ttl));
-        if valid_for.is_zero() || self.generation.load(Ordering::Acquire) != ticket.0 {
+        if valid_for.is_zero() {
             return;
         }
-        pages.insert(key, Arc::new(Page { html, valid_for }));
-        // An invalidation may have landed between the check and the insert.
-        if self.generation.load(Ordering::Acquire) != ticket.0 {
-            self.invalidate_all();
+        if key.tenant_id != ticket.tenant_id || !self.generations.is_current(ticket) {
+            count(
+                &self.counters.discarded,
+                "tessera_page_cache_discarded_total",
+            );
+            return;
         }
+        pages.insert(key.clone(), Arc::new(Page { html, valid_for }));
+        // An invalidation may have landed between the check and the insert:
+        // only this page can be stale, so only it goes.
+        if !self.generations.is_current(ticket) {
+            pages.invalidate(&key);
+            count(
+                &self.counters.discarded,
+                "tessera_page_cache_discarded_total",
+            );
+            return;
+        }
+        count(&self.counters.stores, "tessera_page_cache_stores_total");
     }
 
     pub fn invalidate_tenant(&self, tenant_id: i64) {
-        self.generation.fetch_add(1, Ordering::AcqRel);
+        self.generations.bump(tenant_id);
         if let Some(pages) = &self.pages
             && pages
                 .invalidate_entries_if(move |key, _| key.tenant_id == tenant_id)
@@ -115,11 +216,26 @@ impl PageCache {
     }
 
     pub fn invalidate_all(&self) {
-        self.generation.fetch_add(1, Ordering::AcqRel);
+        self.generations.bump_all();
         if let Some(pages) = &self.pages {
             pages.invalidate_all();
         }
     }
+
+    pub fn stats(&self) -> PageCacheStats {
+        let read = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
+        PageCacheStats {
+            hits: read(&self.counters.hits),
+            misses: read(&self.counters.misses),
+            stores: read(&self.counters.stores),
+            discarded: read(&self.counters.discarded),
+        }
+    }
+}
+
+fn count(counter: &AtomicU64, metric: &'static str) {
+    counter.fetch_add(1, Ordering::Relaxed);
+    metrics::counter!(metric).increment(1);
 }
 
 #[cfg(test)]
@@ -129,6 +245,7 @@ mod tests {
     fn key(tenant_id: i64) -> PageKey {
         PageKey {
             tenant_id,
+            tenant_version: 1,
             page: "home",
             locale: "fr",
         }
@@ -137,9 +254,8 @@ mod tests {
     #[test]
     fn pages_are_kept_per_tenant() {
         let cache = PageCache::new(true, Duration::from_secs(60));
-        let ticket = cache.ticket();
-        cache.put(key(1), Bytes::from_static(b"one"), ticket, None);
-        cache.put(key(2), Bytes::from_static(b"two"), ticket, None);
+        cache.put(key(1), Bytes::from_static(b"one"), cache.ticket(1), None);
+        cache.put(key(2), Bytes::from_static(b"two"), cache.ticket(2), None);
         assert_eq!(cache.get(&key(1)).as_deref(), Some(&b"one"[..]));
         assert_eq!(cache.get(&key(2)).as_deref(), Some(&b"two"[..]));
         cache.invalidate_tenant(1);
@@ -148,24 +264,60 @@ mod tests {
     }
 
     #[test]
-    fn a_render_that_raced_an_invalidation_is_not_stored() {
+    fn a_render_that_raced_an_invalidation_of_its_tenant_is_not_stored() {
         let cache = PageCache::new(true, Duration::from_secs(60));
-        let ticket = cache.ticket();
-        cache.invalidate_tenant(7);
+        let ticket = cache.ticket(1);
+        cache.invalidate_tenant(1);
         cache.put(key(1), Bytes::from_static(b"stale"), ticket, None);
         assert_eq!(cache.get(&key(1)), None);
+        assert_eq!(cache.stats().discarded, 1);
+    }
+
+    #[test]
+    fn another_tenants_invalidation_does_not_block_caching() {
+        let cache = PageCache::new(true, Duration::from_secs(60));
+        let ticket = cache.ticket(2);
+        cache.invalidate_tenant(1);
+        cache.put(key(2), Bytes::from_static(b"two"), ticket, None);
+        assert_eq!(cache.get(&key(2)).as_deref(), Some(&b"two"[..]));
+        assert_eq!(cache.stats().stores, 1);
+    }
+
+    #[test]
+    fn invalidating_everything_outdates_every_ticket() {
+        let cache = PageCache::new(true, Duration::from_secs(60));
+        let ticket = cache.ticket(2);
+        cache.invalidate_all();
+        cache.put(key(2), Bytes::from_static(b"two"), ticket, None);
+        assert_eq!(cache.get(&key(2)), None);
+    }
+
+    #[test]
+    fn a_page_of_an_older_tenant_version_is_not_served_for_the_newer() {
+        let cache = PageCache::new(true, Duration::from_secs(60));
+        cache.put(
+            key(1),
+            Bytes::from_static(b"old name"),
+            cache.ticket(1),
+            None,
+        );
+        let newer = PageKey {
+            tenant_version: 2,
+            ..key(1)
+        };
+        assert_eq!(cache.get(&newer), None);
     }
 
     #[test]
     fn disabled_or_already_due_pages_are_not_stored() {
         let off = PageCache::new(false, Duration::from_secs(60));
-        off.put(key(1), Bytes::from_static(b"x"), off.ticket(), None);
+        off.put(key(1), Bytes::from_static(b"x"), off.ticket(1), None);
         assert_eq!(off.get(&key(1)), None);
         let on = PageCache::new(true, Duration::from_secs(60));
         on.put(
             key(1),
             Bytes::from_static(b"x"),
-            on.ticket(),
+            on.ticket(1),
             Some(Duration::ZERO),
         );
         assert_eq!(on.get(&key(1)), None);
