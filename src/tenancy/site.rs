@@ -35,6 +35,9 @@ pub async fn dispatch(State(sites): State<Sites>, mut request: Request) -> Respo
             if tenant.status == TenantStatus::Suspended {
                 return unavailable(json);
             }
+            if !tenant.is_servable() {
+                return under_maintenance(json);
+            }
             request.extensions_mut().insert(CurrentTenant(tenant));
             sites.tenant
         }
@@ -110,4 +113,31 @@ fn unavailable(json: bool) -> Response {
         header::HeaderValue::from_static("3600"),
     );
     response.into_response()
+}
+
+/// A quarantined or not yet migrated schema ([`super::Tenant::is_servable`]):
+/// temporary and on our side, where serving it would fail with 500s.
+fn under_maintenance(json: bool) -> Response {
+    let (title, en, fr) = (
+        "Site under maintenance",
+        "This association’s portal is being updated. Please try again in a minute.",
+        "Le portail de cette association est en cours de mise à jour. Réessayez dans une minute.",
+    );
+    let status = StatusCode::SERVICE_UNAVAILABLE;
+    let mut response = match json {
+        true => errors::problem_json(
+            &Problem {
+                status,
+                code: "site-maintenance",
+                title,
+                detail: None,
+                cause: None,
+            },
+            None,
+        ),
+        false => neutral::page(status, title, en, fr),
+    };
+    let retry = header::HeaderValue::from_static("60");
+    response.headers_mut().insert(header::RETRY_AFTER, retry);
+    response
 }

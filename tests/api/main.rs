@@ -15,6 +15,7 @@ mod pools;
 mod provisioning;
 mod sandbox;
 mod schema_version;
+mod stored_rows;
 mod theme_files;
 mod themes;
 mod translations;
