@@ -48,4 +48,3 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentTenant {
             .ok_or(AppError::NotFound)
     }
 }
-
