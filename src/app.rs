@@ -193,6 +193,8 @@ pub fn router(state: &AppState) -> Router {
         .layer(from_fn(web::flash::consume))
         .layer(from_fn(crate::themes::locale::switch))
         .layer(from_fn_with_state(state.clone(), web::errors::render))
+        // Outermost: compresses what is not already (cached pages are).
+        .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state.clone());
     let platform = Router::new()
         .route("/metrics", get(web::metrics::render))

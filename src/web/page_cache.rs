@@ -12,15 +12,22 @@
 //! tenant is not stored, and other tenants are not affected. Pages that
 //! depend on the visitor (signed in, personal data) must never go through
 //! this cache.
+//!
+//! A [`Page`] is stored as it goes on the wire: identity, gzip and brotli
+//! bodies compressed once when it is stored, and a strong `ETag`, so a hit
+//! costs no compression and a revalidation ([`Page::respond`]) no body.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use axum::body::Bytes;
 use moka::Expiry;
 use moka::sync::Cache;
+
+mod page;
+
+pub use page::Page;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PageKey {
@@ -32,16 +39,21 @@ pub struct PageKey {
 }
 
 #[derive(Debug)]
-struct Page {
-    html: Bytes,
+struct Stored {
+    page: Arc<Page>,
     valid_for: Duration,
 }
 
 struct UntilDue;
 
-impl Expiry<PageKey, Arc<Page>> for UntilDue {
-    fn expire_after_create(&self, _: &PageKey, page: &Arc<Page>, _: Instant) -> Option<Duration> {
-        Some(page.valid_for)
+impl Expiry<PageKey, Arc<Stored>> for UntilDue {
+    fn expire_after_create(
+        &self,
+        _: &PageKey,
+        stored: &Arc<Stored>,
+        _: Instant,
+    ) -> Option<Duration> {
+        Some(stored.valid_for)
     }
 }
 
@@ -125,7 +137,7 @@ impl Generations {
 
 #[derive(Clone)]
 pub struct PageCache {
-    pages: Option<Cache<PageKey, Arc<Page>>>,
+    pages: Option<Cache<PageKey, Arc<Stored>>>,
     max_ttl: Duration,
     generations: Arc<Generations>,
     counters: Arc<Counters>,
@@ -138,8 +150,8 @@ impl PageCache {
     pub fn new(enabled: bool, max_ttl: Duration) -> Self {
         let pages = enabled.then(|| {
             Cache::builder()
-                .weigher(|_: &PageKey, page: &Arc<Page>| {
-                    u32::try_from(page.html.len()).unwrap_or(u32::MAX)
+                .weigher(|_: &PageKey, stored: &Arc<Stored>| {
+                    u32::try_from(stored.page.weight()).unwrap_or(u32::MAX)
                 })
                 .max_capacity(CAPACITY_BYTES)
                 .expire_after(UntilDue)
@@ -158,14 +170,14 @@ impl PageCache {
         self.pages.is_some()
     }
 
-    pub fn get(&self, key: &PageKey) -> Option<Bytes> {
+    pub fn get(&self, key: &PageKey) -> Option<Arc<Page>> {
         let pages = self.pages.as_ref()?;
-        let Some(page) = pages.get(key) else {
+        let Some(stored) = pages.get(key) else {
             count(&self.counters.misses, "tessera_page_cache_misses_total");
             return None;
         };
         count(&self.counters.hits, "tessera_page_cache_hits_total");
-        Some(page.html.clone())
+        Some(stored.page.clone())
     }
 
     /// Take before reading the data a page of `tenant_id` is rendered from.
@@ -175,7 +187,7 @@ impl PageCache {
 
     /// Stores a page for at most `valid_for` (capped by the TTL), unless its
     /// tenant was invalidated since `ticket` was taken.
-    pub fn put(&self, key: PageKey, html: Bytes, ticket: Ticket, valid_for: Option<Duration>) {
+    pub fn put(&self, key: PageKey, page: Arc<Page>, ticket: Ticket, valid_for: Option<Duration>) {
         let Some(pages) = &self.pages else {
             return;
         };
@@ -190,7 +202,7 @@ impl PageCache {
             );
             return;
         }
-        pages.insert(key.clone(), Arc::new(Page { html, valid_for }));
+        pages.insert(key.clone(), Arc::new(Stored { page, valid_for }));
         // An invalidation may have landed between the check and the insert:
         // only this page can be stale, so only it goes.
         if !self.generations.is_current(ticket) {
@@ -240,7 +252,17 @@ fn count(counter: &AtomicU64, metric: &'static str) {
 
 #[cfg(test)]
 mod tests {
+    use axum::body::Bytes;
+
     use super::*;
+
+    fn page(html: &'static [u8]) -> Arc<Page> {
+        Arc::new(Page::new(Bytes::from_static(html)))
+    }
+
+    fn html(page: Option<Arc<Page>>) -> Option<Bytes> {
+        page.map(|page| page.html().clone())
+    }
 
     fn key(tenant_id: i64) -> PageKey {
         PageKey {
@@ -254,13 +276,13 @@ mod tests {
     #[test]
     fn pages_are_kept_per_tenant() {
         let cache = PageCache::new(true, Duration::from_secs(60));
-        cache.put(key(1), Bytes::from_static(b"one"), cache.ticket(1), None);
-        cache.put(key(2), Bytes::from_static(b"two"), cache.ticket(2), None);
-        assert_eq!(cache.get(&key(1)).as_deref(), Some(&b"one"[..]));
-        assert_eq!(cache.get(&key(2)).as_deref(), Some(&b"two"[..]));
+        cache.put(key(1), page(b"one"), cache.ticket(1), None);
+        cache.put(key(2), page(b"two"), cache.ticket(2), None);
+        assert_eq!(html(cache.get(&key(1))).as_deref(), Some(&b"one"[..]));
+        assert_eq!(html(cache.get(&key(2))).as_deref(), Some(&b"two"[..]));
         cache.invalidate_tenant(1);
-        assert_eq!(cache.get(&key(1)), None);
-        assert_eq!(cache.get(&key(2)).as_deref(), Some(&b"two"[..]));
+        assert!(cache.get(&key(1)).is_none());
+        assert_eq!(html(cache.get(&key(2))).as_deref(), Some(&b"two"[..]));
     }
 
     #[test]
@@ -268,8 +290,8 @@ mod tests {
         let cache = PageCache::new(true, Duration::from_secs(60));
         let ticket = cache.ticket(1);
         cache.invalidate_tenant(1);
-        cache.put(key(1), Bytes::from_static(b"stale"), ticket, None);
-        assert_eq!(cache.get(&key(1)), None);
+        cache.put(key(1), page(b"stale"), ticket, None);
+        assert!(cache.get(&key(1)).is_none());
         assert_eq!(cache.stats().discarded, 1);
     }
 
@@ -278,8 +300,8 @@ mod tests {
         let cache = PageCache::new(true, Duration::from_secs(60));
         let ticket = cache.ticket(2);
         cache.invalidate_tenant(1);
-        cache.put(key(2), Bytes::from_static(b"two"), ticket, None);
-        assert_eq!(cache.get(&key(2)).as_deref(), Some(&b"two"[..]));
+        cache.put(key(2), page(b"two"), ticket, None);
+        assert_eq!(html(cache.get(&key(2))).as_deref(), Some(&b"two"[..]));
         assert_eq!(cache.stats().stores, 1);
     }
 
@@ -288,38 +310,28 @@ mod tests {
         let cache = PageCache::new(true, Duration::from_secs(60));
         let ticket = cache.ticket(2);
         cache.invalidate_all();
-        cache.put(key(2), Bytes::from_static(b"two"), ticket, None);
-        assert_eq!(cache.get(&key(2)), None);
+        cache.put(key(2), page(b"two"), ticket, None);
+        assert!(cache.get(&key(2)).is_none());
     }
 
     #[test]
     fn a_page_of_an_older_tenant_version_is_not_served_for_the_newer() {
         let cache = PageCache::new(true, Duration::from_secs(60));
-        cache.put(
-            key(1),
-            Bytes::from_static(b"old name"),
-            cache.ticket(1),
-            None,
-        );
+        cache.put(key(1), page(b"old name"), cache.ticket(1), None);
         let newer = PageKey {
             tenant_version: 2,
             ..key(1)
         };
-        assert_eq!(cache.get(&newer), None);
+        assert!(cache.get(&newer).is_none());
     }
 
     #[test]
     fn disabled_or_already_due_pages_are_not_stored() {
         let off = PageCache::new(false, Duration::from_secs(60));
-        off.put(key(1), Bytes::from_static(b"x"), off.ticket(1), None);
-        assert_eq!(off.get(&key(1)), None);
+        off.put(key(1), page(b"x"), off.ticket(1), None);
+        assert!(off.get(&key(1)).is_none());
         let on = PageCache::new(true, Duration::from_secs(60));
-        on.put(
-            key(1),
-            Bytes::from_static(b"x"),
-            on.ticket(1),
-            Some(Duration::ZERO),
-        );
-        assert_eq!(on.get(&key(1)), None);
+        on.put(key(1), page(b"x"), on.ticket(1), Some(Duration::ZERO));
+        assert!(on.get(&key(1)).is_none());
     }
 }

@@ -8,6 +8,7 @@ mod coherence;
 mod health;
 mod helpers;
 mod hosts;
+mod http_caching;
 mod isolation;
 mod migrations;
 mod page_cache;
