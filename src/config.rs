@@ -11,7 +11,7 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
-use crate::tenancy::Hostname;
+use crate::model::Hostname;
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Config {

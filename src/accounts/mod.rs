@@ -1,6 +1,4 @@
 //! Accounts of a tenant's members and staff. So far: the validated `Email`
 //! every module uses for addresses.
 
-mod email;
-
-pub use email::{Email, EmailError};
+pub use crate::model::{Email, EmailError};

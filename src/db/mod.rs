@@ -25,7 +25,7 @@ use tokio::sync::OnceCell;
 pub use tenant_tx::TenantTx;
 
 use crate::config::DbConfig;
-use crate::tenancy::{SchemaName, Tenant};
+use crate::model::{SchemaName, Tenant};
 
 /// The platform pool plus one pool per tenant shard.
 #[derive(Clone)]

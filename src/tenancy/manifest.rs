@@ -11,9 +11,10 @@ use serde::Deserialize;
 
 use super::provision::{NewTenant, ProvisionError, Provisioner};
 use super::{Hostname, Slug, registry};
-use crate::accounts::Email;
 use crate::db::{Database, TenantTx};
-use crate::themes::{Branding, Themes, tenant_files};
+use crate::model::Branding;
+use crate::model::Email;
+use crate::themes::{Themes, tenant_files};
 
 /// The contents of one `tenant.toml`; the slug is its folder's name.
 #[derive(Debug, Clone, Deserialize)]

@@ -7,16 +7,12 @@
 //! - [`site`]: the middleware that routes a request to the platform or a tenant.
 
 mod domains;
-mod hostname;
 pub mod listen;
 pub mod manifest;
-mod model;
 pub mod provision;
 pub mod registry;
 pub mod resolve;
-mod schema;
 pub mod site;
-mod slug;
 pub mod warm_pool;
 
 use std::sync::Arc;
@@ -24,11 +20,11 @@ use std::sync::Arc;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 
-pub use hostname::{Hostname, HostnameError};
-pub use model::{SchemaState, SchemaStatus, Tenant, TenantStatus};
+pub use crate::model::{
+    Hostname, HostnameError, SchemaName, SchemaState, SchemaStatus, Slug, SlugError, Tenant,
+    TenantId, TenantStatus,
+};
 pub use resolve::{Resolver, Site};
-pub use schema::SchemaName;
-pub use slug::{Slug, SlugError};
 
 use crate::error::AppError;
 

@@ -11,9 +11,9 @@ use tokio::sync::Notify;
 
 use super::domains::{insert_domain, replace_custom_domains};
 use super::{Hostname, SchemaName, Slug, TenantStatus, warm_pool};
-use crate::accounts::Email;
 use crate::db::migrate::{MigrateError, MigrationSet, tenants as schemas};
-use crate::themes::Branding;
+use crate::model::Branding;
+use crate::model::Email;
 
 /// What the operator asks for.
 #[derive(Debug, Clone)]
@@ -283,10 +283,10 @@ fn validate_fields(name: &str, locale: &str, theme: &str) -> Result<(), Provisio
             "the name must be 1 to 200 characters, without surrounding spaces".into(),
         ));
     }
-    if !crate::themes::is_supported_locale(locale) {
+    if !crate::model::locale::is_supported_locale(locale) {
         return Err(ProvisionError::Invalid(format!(
             "unsupported locale \"{locale}\" (supported: {})",
-            crate::themes::SUPPORTED_LOCALES.join(", ")
+            crate::model::locale::SUPPORTED_LOCALES.join(", ")
         )));
     }
     let theme_ok = !theme.is_empty()

@@ -6,10 +6,10 @@ use std::sync::LazyLock;
 use serde::Serialize;
 use sqlx::PgPool;
 
-use super::model::{SchemaState, SchemaStatus};
 use super::{Hostname, Slug, Tenant, TenantStatus};
 use crate::db::migrate::MigrationSet;
-use crate::themes::Branding;
+use crate::model::Branding;
+use crate::model::{SchemaState, SchemaStatus};
 
 /// The tenant migration this binary's queries are written against.
 static REQUIRED_SCHEMA_VERSION: LazyLock<i64> = LazyLock::new(|| MigrationSet::tenant().latest());

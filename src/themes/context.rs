@@ -11,11 +11,11 @@ use axum::http::{HeaderMap, Uri};
 use serde::Serialize;
 
 use super::SUPPORTED_LOCALES;
-use super::branding::{Branding, Link};
 use super::env::ThemeEnv;
 use super::locale;
 use super::tenant_files::TenantFiles;
 use crate::error::AppError;
+use crate::model::{Branding, Link};
 use crate::state::AppState;
 use crate::tenancy::{CurrentTenant, Tenant};
 use crate::web::flash::Flash;

@@ -8,8 +8,6 @@
 //! error is kept for the tenant's administrators.
 
 pub mod assets;
-mod branding;
-mod colour;
 mod context;
 pub mod env;
 pub mod filters;
@@ -30,8 +28,7 @@ use axum::response::{Html, IntoResponse, Response};
 use include_dir::{Dir, include_dir};
 use serde::Serialize;
 
-pub use branding::{BrandError, Branding, DEFAULT_PRIMARY, Font, Link};
-pub use colour::{Colour, ColourError};
+pub use crate::model::{BrandError, Branding, Colour, ColourError, DEFAULT_PRIMARY, Font, Link};
 pub use context::PageView;
 pub use i18n::{Catalog, SUPPORTED_LOCALES, is_supported_locale, supported_or_default};
 

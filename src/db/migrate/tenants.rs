@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use sqlx::{Acquire, AssertSqlSafe, PgConnection, PgPool};
 
 use super::{MigrateError, Migration, MigrationSet};
-use crate::tenancy::SchemaName;
+use crate::model::SchemaName;
 
 /// How a tenant migration run behaves.
 #[derive(Debug, Clone)]

@@ -5,8 +5,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use super::{Hostname, SchemaName, Slug};
-use crate::themes::Branding;
+use super::{Branding, Hostname, SchemaName, Slug};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Tenant {
