@@ -1,7 +1,9 @@
-//! `floor-db`: W1's SQL without HTTP. The same function pair a portal request
-//! runs (`Database::begin_tenant` + `announcements::latest_published` +
-//! commit), on a random bench tenant each time, from 64 concurrent tasks over
-//! a pool sized like the server's. Prints one JSON line.
+//! `floor-db`: the baseline W1 is measured against, without HTTP. A tenant
+//! transaction as code usually runs one: `BEGIN` with the role and
+//! `search_path` (`TenantTx::begin`), the latest announcements
+//! (`announcements::latest_published`), `COMMIT`: three round trips through
+//! the pool, on a random bench tenant each time, from 64 concurrent tasks
+//! over a pool sized like the server's. Prints one JSON line.
 //!
 //! Run by benches/run.sh; by hand:
 //! `cargo bench --bench floor_db -- --data-dir target/bench/data --seconds 20`
@@ -17,8 +19,8 @@ use rand::Rng;
 use sqlx::postgres::PgConnectOptions;
 use tessera::announcements;
 use tessera::config::{Config, Overrides};
-use tessera::db::Database;
 use tessera::db::embedded::EmbeddedPostgres;
+use tessera::db::{Database, TenantTx};
 use tessera::tenancy::{Slug, Tenant, registry};
 
 #[derive(Parser)]
@@ -64,7 +66,7 @@ async fn main() -> anyhow::Result<()> {
     for slug in &slugs {
         let slug = Slug::parse(slug)?;
         if let Some(tenant) = registry::find_by_slug(db.platform(), &slug).await? {
-            tenants.push(tenant);
+            tenants.push(Arc::new(tenant));
         }
     }
     anyhow::ensure!(
@@ -87,7 +89,7 @@ async fn main() -> anyhow::Result<()> {
 
 async fn run_for(
     db: &Database,
-    tenants: &Arc<Vec<Tenant>>,
+    tenants: &Arc<Vec<Arc<Tenant>>>,
     tasks: usize,
     duration: Duration,
 ) -> anyhow::Result<(u64, Duration)> {
@@ -101,7 +103,7 @@ async fn run_for(
             tokio::spawn(async move {
                 while !stop.load(Ordering::Relaxed) {
                     let tenant = &tenants[rand::rng().random_range(0..tenants.len())];
-                    let mut tx = db.begin_tenant(tenant).await?;
+                    let mut tx = TenantTx::begin(&db, tenant.clone()).await?;
                     let rows = announcements::latest_published(&mut tx, 5).await?;
                     tx.commit().await?;
                     anyhow::ensure!(

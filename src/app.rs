@@ -190,9 +190,18 @@ pub fn router(state: &AppState) -> Router {
         .route("/static/{hash}/{*path}", get(crate::themes::assets::serve))
         .fallback(not_found)
         .route_layer(from_fn(web::metrics::track))
+        // Commits or rolls back the handler's transaction before the
+        // response goes on; an error it raises is rendered just outside.
+        .layer(from_fn_with_state(
+            state.db.clone(),
+            web::transaction::scope,
+        ))
         .layer(from_fn(web::flash::consume))
         .layer(from_fn(crate::themes::locale::switch))
-        .layer(from_fn_with_state(state.clone(), web::errors::render))
+        .layer(from_fn_with_state(
+            state.themes.clone(),
+            web::errors::render,
+        ))
         // Outermost: compresses what is not already (cached pages are).
         .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state.clone());
@@ -200,7 +209,10 @@ pub fn router(state: &AppState) -> Router {
         .route("/metrics", get(web::metrics::render))
         .fallback(not_found)
         .route_layer(from_fn(web::metrics::track))
-        .layer(from_fn_with_state(state.clone(), web::errors::render))
+        .layer(from_fn_with_state(
+            state.themes.clone(),
+            web::errors::render,
+        ))
         .with_state(state.clone());
     let sites = Sites {
         resolver: state.resolver.clone(),

@@ -44,8 +44,17 @@ pub struct Services {
     pub pages: PageCache,
 }
 
-impl FromRef<AppState> for Database {
+// What handlers may take as `State<…>`: services, never a pool (tenant
+// data is reached through the request's `TenantTx`).
+
+impl FromRef<AppState> for Themes {
     fn from_ref(state: &AppState) -> Self {
-        state.db.clone()
+        state.themes.clone()
+    }
+}
+
+impl FromRef<AppState> for PageCache {
+    fn from_ref(state: &AppState) -> Self {
+        state.pages.clone()
     }
 }

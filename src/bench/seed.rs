@@ -115,7 +115,7 @@ async fn seed_one(
 /// Fills an empty tenant; false when it already had members.
 async fn fill(tx: &mut TenantTx, slug: &str) -> anyhow::Result<bool> {
     let members: i64 = sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM members"#)
-        .fetch_one(&mut **tx)
+        .fetch_one(tx.conn().await?)
         .await?;
     if members > 0 {
         return Ok(false);
@@ -128,7 +128,7 @@ async fn fill(tx: &mut TenantTx, slug: &str) -> anyhow::Result<bool> {
         slug,
         MEMBERS_PER_TENANT
     )
-    .execute(&mut **tx)
+    .execute(tx.conn().await?)
     .await?;
     sqlx::query!(
         "INSERT INTO announcements (title, body, published_at)
@@ -140,7 +140,7 @@ async fn fill(tx: &mut TenantTx, slug: &str) -> anyhow::Result<bool> {
         ANNOUNCEMENTS_PER_TENANT,
         PUBLISHED_PER_TENANT
     )
-    .execute(&mut **tx)
+    .execute(tx.conn().await?)
     .await?;
     Ok(true)
 }

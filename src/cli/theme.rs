@@ -10,6 +10,8 @@ use clap::Subcommand;
 use super::DatabaseHandle;
 use crate::app::load_themes;
 use crate::config::Config;
+use crate::db::TenantTx;
+use crate::portal;
 use crate::tenancy::{Slug, registry};
 use crate::themes::{PageView, Themes, preview};
 
@@ -69,7 +71,10 @@ async fn with_tenant(
         }
         _ => std::env::temp_dir().join(format!("tessera-check-{}", std::process::id())),
     };
-    let pages = preview::write(themes, &handle.db, tenant.clone(), &out).await?;
+    let mut tx = TenantTx::lazy(&handle.db, tenant.clone());
+    let home = portal::home_page(&mut tx).await?;
+    let pages = preview::write(themes, &tx, &home, &out).await?;
+    tx.commit().await?;
     let mut failed = false;
     for page in &pages {
         match &page.error {

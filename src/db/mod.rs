@@ -18,14 +18,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::{AssertSqlSafe, PgPool, Postgres, Transaction};
 use tokio::sync::OnceCell;
 
-pub use tenant_tx::TenantTx;
+pub use tenant_tx::{TenantTx, TxScope};
 
 use crate::config::DbConfig;
-use crate::model::{SchemaName, Tenant};
+use crate::model::Tenant;
 
 /// The platform pool plus one pool per tenant shard.
 #[derive(Clone)]
@@ -107,21 +107,31 @@ impl Database {
     /// Starts a transaction as `tenant`'s role on its schema: `BEGIN`, the
     /// role and the transaction-local `search_path` travel in one round trip.
     /// `pg_temp` comes last so a temporary table can never shadow a tenant
-    /// table. The role and schema names are built from the integer id, never
-    /// from request input, so splicing them is safe.
-    pub async fn begin_tenant(
+    /// table. Code outside `db` goes through [`TenantTx`].
+    pub(crate) async fn begin_tenant(
         &self,
         tenant: &Tenant,
     ) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
         let pools = self.tenant_pools().await?;
-        let schema = tenant.schema();
-        let statement = format!(
-            "BEGIN; SET LOCAL ROLE {role}; SET LOCAL search_path = {schema}, pg_temp",
-            role = pools.role_for(&schema),
-        );
+        let statement = format!("BEGIN; {}", pools.scope_to(tenant));
         pools
             .shard_for(tenant.id)
             .begin_with(AssertSqlSafe(statement))
+            .await
+    }
+
+    /// Runs `sql` (one statement of ours) as `tenant`'s role on its schema,
+    /// in one round trip: several statements in one simple-protocol message
+    /// form one implicit transaction, so the `SET LOCAL`s end with it.
+    async fn read_once_as(
+        &self,
+        tenant: &Tenant,
+        sql: &'static str,
+    ) -> Result<Vec<PgRow>, sqlx::Error> {
+        let pools = self.tenant_pools().await?;
+        let statement = format!("{}; {sql}", pools.scope_to(tenant));
+        sqlx::raw_sql(AssertSqlSafe(statement))
+            .fetch_all(pools.shard_for(tenant.id))
             .await
     }
 
@@ -164,8 +174,15 @@ impl Database {
 }
 
 impl TenantPools {
-    fn role_for(&self, schema: &SchemaName) -> String {
-        format!("{}_{schema}", self.role_prefix)
+    /// The statements that put a transaction in `tenant`'s role and schema.
+    /// The role and schema names are built from the integer id, never from
+    /// request input, so splicing them is safe.
+    fn scope_to(&self, tenant: &Tenant) -> String {
+        let schema = tenant.schema();
+        format!(
+            "SET LOCAL ROLE {prefix}_{schema}; SET LOCAL search_path = {schema}, pg_temp",
+            prefix = self.role_prefix,
+        )
     }
 
     fn shard_for(&self, tenant_id: i64) -> &PgPool {

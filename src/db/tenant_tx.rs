@@ -1,69 +1,192 @@
-//! `TenantTx`: the only way a handler reaches tenant data.
+//! `TenantTx`: the only way code reaches a tenant's data.
 //!
-//! Extracting it opens a transaction on the request's tenant whose first
-//! statement sets `search_path` local to that transaction: it cannot outlive
-//! the transaction, leak to the next user of the pooled connection, or break
-//! behind a transaction-mode pgbouncer. There is no fallback schema in the path,
-//! so an unqualified name can only ever mean the tenant's own table.
+//! A `TenantTx` is bound to one tenant and is lazy: it opens its transaction
+//! (`BEGIN; SET LOCAL ROLE …; SET LOCAL search_path = t_<id>, pg_temp`, one
+//! round trip, see [`Database::begin_tenant`]) only when it is first used,
+//! so a handler can take one even where a cache hit needs no database.
 //!
-//! Handlers call [`TenantTx::commit`] when they are done; a transaction that
-//! is dropped (an early `?`, a panic) rolls back.
+//! Two lifetimes:
+//! - In a request, a [`TxScope`] (made by the `web` layer for each tenant
+//!   request) hands out the request's `TenantTx`. When the handler is done,
+//!   whatever transaction it opened is handed back to the scope, which
+//!   commits it if the response is a success and rolls it back otherwise,
+//!   before the response leaves.
+//! - Outside requests (jobs, CLI, seeding), [`TenantTx::begin`] or
+//!   [`TenantTx::lazy`] give a transaction the caller commits; dropping it
+//!   rolls back.
+//!
+//! [`TenantTx::read_once`] serves the common read-only page: when nothing
+//! has been opened yet, the role, the `search_path` and the query travel in
+//! one simple-protocol message and run as one implicit transaction, which
+//! makes an uncached page a single round trip.
 
-use std::ops::{Deref, DerefMut};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
-use sqlx::{PgConnection, Postgres, Transaction};
+use sqlx::postgres::PgRow;
+use sqlx::{AssertSqlSafe, FromRow, PgConnection, Postgres, Transaction};
 
-use crate::error::AppError;
-use crate::state::AppState;
-use crate::tenancy::{CurrentTenant, Tenant};
+use super::Database;
+use crate::model::Tenant;
+
+type OpenTx = Transaction<'static, Postgres>;
 
 pub struct TenantTx {
-    tx: Transaction<'static, Postgres>,
+    db: Database,
     tenant: Arc<Tenant>,
+    open: Option<OpenTx>,
+    /// Set for a request's transaction: where it goes when the handler drops it.
+    handoff: Option<Arc<Handoff>>,
+}
+
+/// The transaction a handler opened, waiting for the scope to finish it.
+#[derive(Default)]
+struct Handoff {
+    slot: Mutex<Option<OpenTx>>,
+}
+
+impl Handoff {
+    fn put(&self, tx: OpenTx) {
+        *self
+            .slot
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(tx);
+    }
+
+    fn take(&self) -> Option<OpenTx> {
+        self.slot
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take()
+    }
 }
 
 impl TenantTx {
-    /// Opens a transaction on `tenant`'s schema outside of a request (jobs,
-    /// CLI, seeding).
-    pub async fn begin(db: &super::Database, tenant: Arc<Tenant>) -> Result<Self, sqlx::Error> {
-        let tx = db.begin_tenant(&tenant).await?;
-        Ok(Self { tx, tenant })
+    /// A transaction on `tenant`'s schema that opens on first use; the
+    /// caller commits it.
+    pub fn lazy(db: &Database, tenant: Arc<Tenant>) -> Self {
+        Self {
+            db: db.clone(),
+            tenant,
+            open: None,
+            handoff: None,
+        }
+    }
+
+    /// A transaction on `tenant`'s schema, opened now; the caller commits it.
+    pub async fn begin(db: &Database, tenant: Arc<Tenant>) -> Result<Self, sqlx::Error> {
+        let mut tx = Self::lazy(db, tenant);
+        tx.conn().await?;
+        Ok(tx)
     }
 
     pub fn tenant(&self) -> &Arc<Tenant> {
         &self.tenant
     }
 
-    pub async fn commit(self) -> Result<(), sqlx::Error> {
-        self.tx.commit().await
+    /// Another lazy transaction on the same tenant, which the caller commits:
+    /// for work that must not share this one's fate, such as filling a cache
+    /// other requests are waiting on.
+    pub fn sibling(&self) -> Self {
+        Self::lazy(&self.db, self.tenant.clone())
+    }
+
+    /// Whether a transaction has been opened.
+    pub fn is_open(&self) -> bool {
+        self.open.is_some()
+    }
+
+    /// The connection of the open transaction, opening it first if needed.
+    pub async fn conn(&mut self) -> Result<&mut PgConnection, sqlx::Error> {
+        let tx = match self.open.take() {
+            Some(tx) => tx,
+            None => self.db.begin_tenant(&self.tenant).await?,
+        };
+        Ok(&mut **self.open.insert(tx))
+    }
+
+    /// Runs one read-only statement of ours and decodes its rows. Before
+    /// anything else was opened, the statement runs in its own implicit
+    /// transaction in the same round trip as the role and `search_path`;
+    /// inside an open transaction it runs there. `sql` is a `&'static str`
+    /// so that it is always our own text, never built from input, and it must
+    /// hold a single statement without parameters (the simple protocol has
+    /// none).
+    pub async fn read_once<R>(&mut self, sql: &'static str) -> Result<Vec<R>, sqlx::Error>
+    where
+        R: for<'r> FromRow<'r, PgRow> + Send + Unpin,
+    {
+        let rows = match &mut self.open {
+            Some(tx) => {
+                sqlx::raw_sql(AssertSqlSafe(sql))
+                    .fetch_all(&mut **tx)
+                    .await?
+            }
+            None => self.db.read_once_as(&self.tenant, sql).await?,
+        };
+        rows.iter().map(R::from_row).collect()
+    }
+
+    /// Commits what was done; nothing to do if nothing was opened.
+    pub async fn commit(mut self) -> Result<(), sqlx::Error> {
+        match self.open.take() {
+            Some(tx) => tx.commit().await,
+            None => Ok(()),
+        }
     }
 }
 
-impl Deref for TenantTx {
-    type Target = PgConnection;
-
-    fn deref(&self) -> &Self::Target {
-        &self.tx
+/// A request's transaction goes back to its scope; any other one rolls
+/// back (sqlx queues the `ROLLBACK` when the connection returns to its pool).
+impl Drop for TenantTx {
+    fn drop(&mut self) {
+        if let (Some(tx), Some(handoff)) = (self.open.take(), &self.handoff) {
+            handoff.put(tx);
+        }
     }
 }
 
-impl DerefMut for TenantTx {
-    fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.tx
-    }
+/// One request's tenant transaction: hands out the request's [`TenantTx`]
+/// and finishes whatever it opened once the response is known.
+#[derive(Clone)]
+pub struct TxScope {
+    db: Database,
+    tenant: Arc<Tenant>,
+    handoff: Arc<Handoff>,
+    handed_out: Arc<AtomicBool>,
 }
 
-impl FromRequestParts<AppState> for TenantTx {
-    type Rejection = AppError;
+impl TxScope {
+    pub fn new(db: &Database, tenant: Arc<Tenant>) -> Self {
+        Self {
+            db: db.clone(),
+            tenant,
+            handoff: Arc::default(),
+            handed_out: Arc::default(),
+        }
+    }
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let CurrentTenant(tenant) = CurrentTenant::from_request_parts(parts, state).await?;
-        Ok(Self::begin(&state.db, tenant).await?)
+    /// The request's transaction. Only one per request: two would commit or
+    /// roll back independently, which is never what a handler means.
+    pub fn tx(&self) -> Option<TenantTx> {
+        if self.handed_out.swap(true, Ordering::AcqRel) {
+            return None;
+        }
+        Some(TenantTx {
+            db: self.db.clone(),
+            tenant: self.tenant.clone(),
+            open: None,
+            handoff: Some(self.handoff.clone()),
+        })
+    }
+
+    /// Commits (`commit = true`) or rolls back what the handler opened.
+    /// Call it once the handler's `TenantTx` has been dropped.
+    pub async fn finish(&self, commit: bool) -> Result<(), sqlx::Error> {
+        match (self.handoff.take(), commit) {
+            (Some(tx), true) => tx.commit().await,
+            (Some(tx), false) => tx.rollback().await,
+            (None, _) => Ok(()),
+        }
     }
 }

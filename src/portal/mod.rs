@@ -6,30 +6,42 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{FromRef, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use cookie::Cookie;
 use serde::Serialize;
 
 use crate::announcements::{self, Announcement};
 use crate::db::TenantTx;
 use crate::error::AppError;
-use crate::state::AppState;
-use crate::tenancy::Tenant;
-use crate::themes::{PageView, locale};
+use crate::themes::{PageView, Themes, locale};
 use crate::web::flash;
-use crate::web::page_cache::{Page, PageKey};
+use crate::web::page_cache::{Page, PageCache, PageKey};
 
-pub fn router() -> Router<AppState> {
+pub fn router<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Themes: FromRef<S>,
+    PageCache: FromRef<S>,
+{
     Router::new().route("/", get(home))
 }
 
+/// The data of the home page.
 #[derive(Serialize)]
-struct HomePage {
+pub struct HomePage {
     announcements: Vec<Announcement>,
+}
+
+/// The home page's data, as previews show it.
+pub async fn home_page(tx: &mut TenantTx) -> Result<HomePage, sqlx::Error> {
+    let front = announcements::front_page(tx).await?;
+    Ok(HomePage {
+        announcements: front.latest,
+    })
 }
 
 /// Anonymous pages: shared caches may keep them a minute and serve them
@@ -42,11 +54,14 @@ const NO_STORE: &str = "no-store";
 
 /// `GET /`: the tenant's name and colours (from the cached tenant row), its
 /// five latest published announcements and a sign-in link. The same for
-/// every anonymous visitor, so it is served from the page cache when it can.
+/// every anonymous visitor, so it is served from the page cache when it can;
+/// otherwise its data costs one database round trip.
 async fn home(
-    State(state): State<AppState>,
+    State(pages): State<PageCache>,
+    State(themes): State<Themes>,
     headers: HeaderMap,
     view: PageView,
+    mut tx: TenantTx,
 ) -> Result<Response, AppError> {
     let key = PageKey {
         tenant_id: view.tenant.id,
@@ -61,37 +76,24 @@ async fn home(
     // A flash message is for one visitor: such a page is neither served
     // from nor stored in the cache.
     let cacheable = view.flash.is_none();
-    if cacheable && let Some(page) = state.pages.get(&key) {
+    if cacheable && let Some(page) = pages.get(&key) {
         return Ok(page.respond(&headers, cache_control));
     }
-    let ticket = state.pages.ticket(view.tenant.id);
-    let (page, next_due) = read_home(&state, view.tenant.clone()).await?;
-    let themes = &state.themes;
-    let rendered = themes
-        .render_page(&state.db, &view, "home.html", &page)
-        .await?;
+    let ticket = pages.ticket(view.tenant.id);
+    let front = announcements::front_page(&mut tx).await?;
+    let page = HomePage {
+        announcements: front.latest,
+    };
+    let rendered = themes.render_page(&tx, &view, "home.html", &page).await?;
     if !cacheable || rendered.degraded {
         return Ok(uncached(rendered.html));
     }
     let page = Arc::new(Page::new(Bytes::from(rendered.html)));
-    let valid_for = next_due.map(|due| (due - Utc::now()).to_std().unwrap_or(Duration::ZERO));
-    state.pages.put(key, page.clone(), ticket, valid_for);
+    let valid_for = front
+        .next_due
+        .map(|due| (due - Utc::now()).to_std().unwrap_or(Duration::ZERO));
+    pages.put(key, page.clone(), ticket, valid_for);
     Ok(page.respond(&headers, cache_control))
-}
-
-/// The page's data, and when a scheduled announcement will change it.
-async fn read_home(
-    state: &AppState,
-    tenant: Arc<Tenant>,
-) -> Result<(HomePage, Option<DateTime<Utc>>), AppError> {
-    let mut tx = TenantTx::begin(&state.db, tenant).await?;
-    let announcements = announcements::latest_published(&mut tx, 5).await?;
-    let next_due = match state.pages.is_enabled() {
-        true => announcements::next_scheduled(&mut tx).await?,
-        false => None,
-    };
-    tx.commit().await?;
-    Ok((HomePage { announcements }, next_due))
 }
 
 fn cookies_change_the_page(headers: &HeaderMap) -> bool {

@@ -100,7 +100,7 @@ pub async fn seed_all(state: &AppState, manifests: &[(Slug, Manifest)]) -> anyho
 /// False (and nothing written) when the tenant already has content.
 async fn seed_tenant(tx: &mut TenantTx, content: &DemoContent) -> anyhow::Result<bool> {
     let existing: i64 = sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM announcements"#)
-        .fetch_one(&mut **tx)
+        .fetch_one(tx.conn().await?)
         .await?;
     if existing > 0 {
         return Ok(false);
@@ -116,7 +116,7 @@ async fn seed_tenant(tx: &mut TenantTx, content: &DemoContent) -> anyhow::Result
             member.email,
             member.full_name
         )
-        .execute(&mut **tx)
+        .execute(tx.conn().await?)
         .await?;
     }
     Ok(true)

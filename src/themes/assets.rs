@@ -6,22 +6,22 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use super::Themes;
+use crate::db::TenantTx;
 use crate::error::AppError;
-use crate::state::AppState;
-use crate::tenancy::CurrentTenant;
 
 /// Tenants' files are untrusted (an SVG may hold a script): served as inert
 /// documents even when opened directly.
 const STATIC_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox";
 
 pub async fn serve(
-    State(state): State<AppState>,
-    CurrentTenant(tenant): CurrentTenant,
+    State(themes): State<Themes>,
+    tx: TenantTx,
     Path((hash, path)): Path<(String, String)>,
     request_headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let files = state.themes.tenant_files(&state.db, &tenant).await?;
-    let env = state.themes.env(&tenant.theme);
+    let files = themes.tenant_files(&tx).await?;
+    let env = themes.env(&tx.tenant().theme);
     let file = files
         .statics
         .get(&path)

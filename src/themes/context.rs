@@ -16,7 +16,6 @@ use super::locale;
 use super::tenant_files::TenantFiles;
 use crate::error::AppError;
 use crate::model::{Branding, Link};
-use crate::state::AppState;
 use crate::tenancy::{CurrentTenant, Tenant};
 use crate::web::flash::Flash;
 
@@ -54,13 +53,10 @@ impl PageView {
     }
 }
 
-impl FromRequestParts<AppState> for PageView {
+impl<S: Send + Sync> FromRequestParts<S> for PageView {
     type Rejection = AppError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let CurrentTenant(tenant) = CurrentTenant::from_request_parts(parts, state).await?;
         Ok(Self::from_head(&parts.headers, &parts.uri, tenant))
     }

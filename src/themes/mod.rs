@@ -32,7 +32,7 @@ pub use crate::model::{BrandError, Branding, Colour, ColourError, DEFAULT_PRIMAR
 pub use context::PageView;
 pub use i18n::{Catalog, SUPPORTED_LOCALES, is_supported_locale, supported_or_default};
 
-use crate::db::{Database, TenantTx};
+use crate::db::TenantTx;
 use crate::error::Problem;
 use crate::tenancy::Tenant;
 use crate::web::neutral;
@@ -171,14 +171,13 @@ impl Themes {
     }
 
     /// The tenant's own files, from memory or its schema.
-    pub async fn tenant_files(
-        &self,
-        db: &Database,
-        tenant: &Arc<Tenant>,
-    ) -> Result<Arc<TenantFiles>, RenderError> {
+    /// A miss reads them in a transaction of its own: other requests may be
+    /// waiting for the same load, which must not share this request's fate.
+    pub async fn tenant_files(&self, tx: &TenantTx) -> Result<Arc<TenantFiles>, RenderError> {
+        let tenant = tx.tenant();
         let load = async {
-            let mut tx = TenantTx::begin(db, tenant.clone()).await?;
-            let files = tenant_files::load(&mut tx).await?;
+            let mut tx = tx.sibling();
+            let files = tenant_files::load(tx.conn().await?).await?;
             tx.commit().await?;
             Ok::<_, sqlx::Error>(Arc::new(files))
         };
@@ -209,12 +208,12 @@ impl Themes {
     /// sandbox); if they fail, the theme's version is rendered.
     pub async fn render<T: Serialize>(
         &self,
-        db: &Database,
+        tx: &TenantTx,
         view: &PageView,
         template: &str,
         page: &T,
     ) -> Result<String, RenderError> {
-        Ok(self.render_page(db, view, template, page).await?.html)
+        Ok(self.render_page(tx, view, template, page).await?.html)
     }
 
     /// Like [`Themes::render`], and says whether the page is the theme's
@@ -222,35 +221,35 @@ impl Themes {
     /// ([`Rendered::degraded`]): such a page must not be cached.
     pub async fn render_page<T: Serialize>(
         &self,
-        db: &Database,
+        tx: &TenantTx,
         view: &PageView,
         template: &str,
         page: &T,
     ) -> Result<Rendered, RenderError> {
-        self.render_with(db, view, template, page, false).await
+        self.render_with(tx, view, template, page, false).await
     }
 
     /// Like [`Themes::render`], but a failure of the tenant's own templates is
     /// returned instead of hidden: what previews and `theme check` show.
     pub async fn render_strict<T: Serialize>(
         &self,
-        db: &Database,
+        tx: &TenantTx,
         view: &PageView,
         template: &str,
         page: &T,
     ) -> Result<String, RenderError> {
-        Ok(self.render_with(db, view, template, page, true).await?.html)
+        Ok(self.render_with(tx, view, template, page, true).await?.html)
     }
 
     async fn render_with<T: Serialize>(
         &self,
-        db: &Database,
+        tx: &TenantTx,
         view: &PageView,
         template: &str,
         page: &T,
         strict: bool,
     ) -> Result<Rendered, RenderError> {
-        let files = self.tenant_files(db, &view.tenant).await?;
+        let files = self.tenant_files(tx).await?;
         let env = self.env(&view.tenant.theme);
         let context = context::build(view, &env, &files, page);
         let mut degraded = false;

@@ -3,15 +3,12 @@
 //! and the sample data of the style guide page that shows every element.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use chrono::{Duration, Utc};
 use serde::Serialize;
 
 use super::{Catalog, PageView, SUPPORTED_LOCALES, Themes};
-use crate::announcements::{self, Announcement};
-use crate::db::{Database, TenantTx};
-use crate::tenancy::Tenant;
+use crate::db::TenantTx;
 
 #[derive(Debug, Serialize)]
 pub struct StyleguidePage {
@@ -77,11 +74,6 @@ pub fn styleguide(catalog: &Catalog, locale: &str) -> StyleguidePage {
 }
 
 #[derive(Serialize)]
-struct HomePage {
-    announcements: Vec<Announcement>,
-}
-
-#[derive(Serialize)]
 struct ErrorPage {
     status: u16,
     code: &'static str,
@@ -94,23 +86,20 @@ pub struct PreviewPage {
     pub error: Option<String>,
 }
 
-/// Writes `home`, `styleguide` and `error` in every locale into `out`, with
-/// the static files beside them; the tenant's own templates are used (in the
-/// sandbox) and their errors reported rather than hidden.
+/// Writes `home` (with the portal's data `home`), `styleguide` and `error`
+/// in every locale into `out`, with the static files beside them; the
+/// tenant's own templates are used (in the sandbox) and their errors
+/// reported rather than hidden.
 pub async fn write(
     themes: &Themes,
-    db: &Database,
-    tenant: Arc<Tenant>,
+    tx: &TenantTx,
+    home: &impl Serialize,
     out: &Path,
 ) -> anyhow::Result<Vec<PreviewPage>> {
     std::fs::create_dir_all(out)?;
-    let mut tx = TenantTx::begin(db, tenant.clone()).await?;
-    let home = HomePage {
-        announcements: announcements::latest_published(&mut tx, 5).await?,
-    };
-    tx.commit().await?;
+    let tenant = tx.tenant();
     let env = themes.env(&tenant.theme);
-    let files = themes.tenant_files(db, &tenant).await?;
+    let files = themes.tenant_files(tx).await?;
     let error = ErrorPage {
         status: 404,
         code: "not-found",
@@ -124,17 +113,17 @@ pub async fn write(
         let renders = [
             (
                 "home",
-                themes.render_strict(db, &view, "home.html", &home).await,
+                themes.render_strict(tx, &view, "home.html", home).await,
             ),
             (
                 "styleguide",
                 themes
-                    .render_strict(db, &view, "styleguide.html", &styleguide)
+                    .render_strict(tx, &view, "styleguide.html", &styleguide)
                     .await,
             ),
             (
                 "error",
-                themes.render_strict(db, &view, "error.html", &error).await,
+                themes.render_strict(tx, &view, "error.html", &error).await,
             ),
         ];
         for (name, result) in renders {

@@ -12,9 +12,8 @@ use serde::Serialize;
 use super::middleware::REQUEST_ID;
 use super::neutral;
 use crate::error::Problem;
-use crate::state::AppState;
 use crate::tenancy::CurrentTenant;
-use crate::themes::PageView;
+use crate::themes::{PageView, Themes};
 
 /// Base of the `type` URIs; each problem code is documented under it.
 pub const PROBLEM_TYPE_BASE: &str = "https://tessera.dev/problems/";
@@ -31,7 +30,7 @@ struct ProblemBody<'a> {
     instance: Option<String>,
 }
 
-pub async fn render(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn render(State(themes): State<Themes>, request: Request, next: Next) -> Response {
     // Keep only what an error page needs; most responses are not errors.
     let tenant = request.extensions().get::<CurrentTenant>().cloned();
     let uri = request.uri().clone();
@@ -58,7 +57,7 @@ pub async fn render(State(state): State<AppState>, request: Request, next: Next)
         problem_json(&problem, request_id)
     } else {
         match view {
-            Some(view) => state.themes.error_page(&view, &problem).await,
+            Some(view) => themes.error_page(&view, &problem).await,
             None => neutral::error(problem.status, problem.title),
         }
     };

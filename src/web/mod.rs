@@ -8,5 +8,6 @@ pub mod metrics;
 pub mod middleware;
 pub mod neutral;
 pub mod page_cache;
+pub mod transaction;
 
 pub use health::healthz;

@@ -39,7 +39,7 @@ async fn seed_builds_the_data_set_once() {
         "SELECT (SELECT count(*) FROM members), (SELECT count(*) FROM announcements),
                 (SELECT count(*) FROM announcements WHERE published_at IS NOT NULL)",
     )
-    .fetch_one(&mut *tx)
+    .fetch_one(tx.conn().await.unwrap())
     .await
     .unwrap();
     assert_eq!((members, announcements, published), (200, 10, 5));

@@ -125,10 +125,12 @@ async fn demo_tenants_fit_phones_and_desktops() {
         .await
         .unwrap()
         .unwrap();
+        let mut tx = tessera::db::TenantTx::lazy(&app.state.db, std::sync::Arc::new(tenant));
+        let home = tessera::portal::home_page(&mut tx).await.unwrap();
         preview::write(
             &app.state.themes,
-            &app.state.db,
-            std::sync::Arc::new(tenant),
+            &tx,
+            &home,
             &out.join("preview").join(slug),
         )
         .await

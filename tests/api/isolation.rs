@@ -44,7 +44,7 @@ async fn writes_land_in_the_writers_schema_only() {
         async move {
             let mut tx = app.tenant_tx(tenant).await;
             let n: i64 = sqlx::query_scalar("SELECT count(*) FROM announcements")
-                .fetch_one(&mut *tx)
+                .fetch_one(tx.conn().await.unwrap())
                 .await
                 .unwrap();
             tx.commit().await.unwrap();
@@ -73,7 +73,7 @@ async fn writes_land_in_the_writers_schema_only() {
 async fn refused_in(app: &TestApp, tenant: &Arc<Tenant>, statement: &str) -> sqlx::Error {
     let mut tx = app.tenant_tx(tenant).await;
     let result = sqlx::query(sqlx::AssertSqlSafe(statement.to_owned()))
-        .fetch_all(&mut *tx)
+        .fetch_all(tx.conn().await.unwrap())
         .await;
     match result {
         Ok(rows) => panic!("{statement} ran as {} ({} rows)", tenant.slug, rows.len()),
@@ -109,7 +109,7 @@ async fn another_tenants_schema_is_refused_even_by_qualified_name() {
     let mut tx = app.tenant_tx(&a).await;
     let own = format!("SELECT count(*) FROM {}.announcements", a.schema());
     let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(own))
-        .fetch_one(&mut *tx)
+        .fetch_one(tx.conn().await.unwrap())
         .await
         .unwrap();
     assert_eq!(n, 0);
@@ -139,7 +139,7 @@ async fn tenant_transaction_runs_as_its_own_unprivileged_role() {
         "SELECT current_user::text, session_user::text,
                 (SELECT rolsuper FROM pg_roles WHERE rolname = session_user)",
     )
-    .fetch_one(&mut *tx)
+    .fetch_one(tx.conn().await.unwrap())
     .await
     .unwrap();
     assert!(current.ends_with(&format!("_{}", a.schema())), "{current}");
@@ -149,10 +149,13 @@ async fn tenant_transaction_runs_as_its_own_unprivileged_role() {
 
     // Without `SET LOCAL ROLE` the login role can read nothing.
     let mut tx = app.tenant_tx(&a).await;
-    sqlx::query("RESET ROLE").execute(&mut *tx).await.unwrap();
+    sqlx::query("RESET ROLE")
+        .execute(tx.conn().await.unwrap())
+        .await
+        .unwrap();
     let own = format!("SELECT count(*) FROM {}.announcements", a.schema());
     let error = sqlx::query(sqlx::AssertSqlSafe(own))
-        .fetch_one(&mut *tx)
+        .fetch_one(tx.conn().await.unwrap())
         .await
         .unwrap_err();
     assert!(is_permission_denied(&error), "{error}");
@@ -173,12 +176,12 @@ async fn tenant_transaction_has_no_fallback_schema() {
     .unwrap();
     let mut tx = app.tenant_tx(&a).await;
     let schemas: Vec<String> = sqlx::query_scalar("SELECT unnest(current_schemas(false))::text")
-        .fetch_all(&mut *tx)
+        .fetch_all(tx.conn().await.unwrap())
         .await
         .unwrap();
     assert_eq!(schemas, [a.schema().to_string()]);
     let error = sqlx::query("SELECT x FROM canary")
-        .fetch_all(&mut *tx)
+        .fetch_all(tx.conn().await.unwrap())
         .await
         .unwrap_err();
     let code = error.as_database_error().and_then(|e| e.code());
@@ -194,15 +197,15 @@ async fn a_temporary_table_cannot_shadow_a_tenant_table() {
     publish(&app, &a, "the real one").await;
     let mut tx = app.tenant_tx(&a).await;
     sqlx::query("CREATE TEMP TABLE announcements (title text)")
-        .execute(&mut *tx)
+        .execute(tx.conn().await.unwrap())
         .await
         .unwrap();
     sqlx::query("INSERT INTO pg_temp.announcements VALUES ('shadow')")
-        .execute(&mut *tx)
+        .execute(tx.conn().await.unwrap())
         .await
         .unwrap();
     let titles: Vec<String> = sqlx::query_scalar("SELECT title FROM announcements")
-        .fetch_all(&mut *tx)
+        .fetch_all(tx.conn().await.unwrap())
         .await
         .unwrap();
     assert_eq!(titles, ["the real one"]);
@@ -226,7 +229,7 @@ async fn a_request_leaves_its_connection_idle_and_unscoped() {
             let row: (i32, String, String) = sqlx::query_as(
                 "SELECT pg_backend_pid(), current_user::text, current_setting('search_path')",
             )
-            .fetch_one(&mut *tx)
+            .fetch_one(tx.conn().await.unwrap())
             .await
             .unwrap();
             tx.commit().await.unwrap();
