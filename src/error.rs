@@ -23,8 +23,9 @@ pub enum AppError {
     Suspended,
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// A page could not be rendered (the `themes` layer converts its errors).
     #[error("template error: {0}")]
-    Render(#[from] crate::themes::RenderError),
+    Render(Box<dyn std::error::Error + Send + Sync>),
     #[error("internal error: {0}")]
     Internal(Cow<'static, str>),
 }

@@ -23,6 +23,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod manifest;
 pub mod model;
 pub mod portal;
 pub mod seed;

@@ -8,8 +8,8 @@ use super::serve::migrate_at_start;
 use super::{DatabaseHandle, shutdown_signal};
 use crate::app::Application;
 use crate::config::Config;
+use crate::manifest;
 use crate::seed;
-use crate::tenancy::manifest;
 
 pub async fn run(config: Config) -> anyhow::Result<ExitCode> {
     let handle = DatabaseHandle::open(&config).await?;

@@ -10,8 +10,9 @@ use super::DatabaseHandle;
 use crate::accounts::Email;
 use crate::app::load_themes;
 use crate::config::Config;
+use crate::manifest;
 use crate::tenancy::provision::{NewTenant, Provisioner};
-use crate::tenancy::{Hostname, Slug, TenantStatus, manifest, registry, warm_pool};
+use crate::tenancy::{Hostname, Slug, TenantStatus, registry, warm_pool};
 
 const ACTOR: &str = "cli";
 

@@ -10,8 +10,8 @@ use include_dir::{Dir, include_dir};
 use serde::Deserialize;
 
 use crate::db::TenantTx;
+use crate::manifest::{self, Manifest, ManifestError};
 use crate::state::AppState;
-use crate::tenancy::manifest::{self, Manifest, ManifestError};
 use crate::tenancy::{Slug, registry};
 
 static BUILTIN_TENANTS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/tenants");

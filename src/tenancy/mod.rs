@@ -2,13 +2,12 @@
 //!
 //! - [`Hostname`], [`Slug`], [`SchemaName`]: validated names.
 //! - [`resolve`]: Host → tenant, cached, kept coherent by [`listen`].
-//! - [`provision`], [`warm_pool`], [`manifest`]: creating and changing tenants.
+//! - [`provision`], [`warm_pool`]: creating and changing tenants.
 //! - [`registry`]: reads of the platform's tenant tables.
 //! - [`site`]: the middleware that routes a request to the platform or a tenant.
 
 mod domains;
 pub mod listen;
-pub mod manifest;
 pub mod provision;
 pub mod registry;
 pub mod resolve;

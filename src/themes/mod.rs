@@ -33,7 +33,7 @@ pub use context::PageView;
 pub use i18n::{Catalog, SUPPORTED_LOCALES, is_supported_locale, supported_or_default};
 
 use crate::db::TenantTx;
-use crate::error::Problem;
+use crate::error::{AppError, Problem};
 use crate::tenancy::Tenant;
 use crate::web::neutral;
 use env::{ROOT_THEME, Sources, ThemeEnv};
@@ -58,6 +58,16 @@ pub enum RenderError {
     Database(#[from] sqlx::Error),
     #[error("the tenant's own templates failed: {0}")]
     Tenant(String),
+}
+
+/// A database failure keeps its meaning (a busy pool is 503, not 500).
+impl From<RenderError> for AppError {
+    fn from(error: RenderError) -> Self {
+        match error {
+            RenderError::Database(error) => AppError::Database(error),
+            other => AppError::Render(Box::new(other)),
+        }
+    }
 }
 
 /// The registry of themes and tenants' overrides. Cheap to clone.

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder};
 use serde_json::json;
+use tessera::manifest;
 use tessera::seed;
-use tessera::tenancy::manifest;
 use tessera::themes::preview;
 
 use crate::helpers::{TestApp, spawn_isolated_app};

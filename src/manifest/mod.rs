@@ -9,11 +9,12 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-use super::provision::{NewTenant, ProvisionError, Provisioner};
-use super::{Hostname, Slug, registry};
 use crate::db::{Database, TenantTx};
 use crate::model::Branding;
 use crate::model::Email;
+use crate::model::{Hostname, Slug};
+use crate::tenancy::provision::{NewTenant, ProvisionError, Provisioner};
+use crate::tenancy::registry;
 use crate::themes::{Themes, tenant_files};
 
 /// The contents of one `tenant.toml`; the slug is its folder's name.
