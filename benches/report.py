@@ -43,7 +43,7 @@ def parse_wrk(text):
            for m in re.finditer(r"^\s+(50|75|90|99)%\s+([\d.]+)(us|ms|s)\s*$", text, re.M)}
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
     socket = re.search(r"Socket errors: (.*)", text)
-    checks = re.search(r"W1-CHECKS checked=(\d+) bad_status=(\d+) bad_body=(\d+)", text)
+    checks = re.search(r"W1-CHECKS checked=(\d+) bad_status=(\d+) bad_body=(\d+)(?: bytes=(\d+))?", text)
     return {
         "rps": float(rps.group(1)) if rps else 0.0,
         "p50_ms": pct.get("50"),
@@ -52,6 +52,8 @@ def parse_wrk(text):
         "socket_errors": socket.group(1).strip() if socket else "none",
         "checked": int(checks.group(1)) if checks else None,
         "bad": (int(checks.group(2)) + int(checks.group(3))) if checks else None,
+        "bytes_per_response": (int(checks.group(4)) / max(int(checks.group(1)), 1))
+        if checks and checks.group(4) else None,
     }
 
 
@@ -86,11 +88,13 @@ def verdict(ok):
     return "met" if ok else "**missed**"
 
 
-def w1_row(out, name, label, w1, lower, ratio, judged):
+def w1_row(out, name, label, w1, lower, ratios, judged):
     rss = read(os.path.join(out, name + ".rss-kib"))
     rss_mib = int(rss) / 1024 if rss and rss.strip() else 0
     checks = (f"{w1['checked']:,} responses checked, {w1['bad']} wrong"
               if w1["checked"] is not None else "unchecked")
+    if w1["bytes_per_response"] is not None:
+        checks += f"; {w1['bytes_per_response']:,.0f} body bytes per response"
     ok = (w1["rps"] >= TARGETS["w1_rps"] and (w1["p99_ms"] or 1e9) < TARGETS["w1_p99_ms"]
           and rss_mib < TARGETS["w1_rss_mib"] and lower and w1["rps"] / lower >= TARGETS["w1_floor_ratio"]
           and w1["bad"] == 0 and w1["non_2xx"] == 0)
@@ -99,7 +103,7 @@ def w1_row(out, name, label, w1, lower, ratio, judged):
     return (label,
             f"{w1['rps']:,.0f} req/s, p50 {w1['p50_ms']:.2f} ms, p99 {w1['p99_ms']:.2f} ms, "
             f"server peak RSS {rss_mib:.1f} MiB; {checks}",
-            ratio(w1["rps"]), targets)
+            *ratios(w1["rps"]), targets)
 
 
 def build_rows(out):
@@ -109,18 +113,20 @@ def build_rows(out):
     w1 = parse_wrk(read(os.path.join(out, "w1.wrk")))
     floors = [f for f in [http and http["rps"], db and db["tps"]] if f]
     lower = min(floors) if floors else None
-    ratio = lambda v: f"{v / lower:.2f}" if lower and v else "–"
+    fmt = lambda v, floor: f"{v / floor:.2f}" if floor and v else "–"
+    ratios = lambda v: (fmt(v, http and http["rps"]), fmt(v, db and db["tps"]))
     if http:
         rows.append(("floor-http", f"{http['rps']:,.0f} req/s, p50 {http['p50_ms']:.2f} ms, p99 {http['p99_ms']:.2f} ms",
-                     ratio(http["rps"]), "ceiling of HTTP on this machine"))
+                     *ratios(http["rps"]), "ceiling of HTTP on this machine"))
     if db:
         rows.append(("floor-db", f"{db['tps']:,.0f} tx/s ({db['tasks']} tasks, pool {db['pool']})",
-                     ratio(db["tps"]), "ceiling of W1's SQL through the pool"))
+                     *ratios(db["tps"]), "W1's SQL as a plain tenant transaction (3 round trips)"))
     for name, label, judged in [("w1", "W1 portal page (page cache on, as shipped)", True),
+                                ("w1-br", "W1 portal page, `Accept-Encoding: br`", True),
                                 ("w1-nocache", "W1 portal page, page cache off", False)]:
         w1 = parse_wrk(read(os.path.join(out, name + ".wrk")))
         if w1:
-            rows.append(w1_row(out, name, label, w1, lower, ratio, judged))
+            rows.append(w1_row(out, name, label, w1, lower, ratios, judged))
     for name, label in [("w4-warm.json", "W4 provisioning, warm pool"), ("w4-cold.json", "W4 provisioning, no warm pool")]:
         w4 = load_json(out, name)
         if w4:
@@ -128,7 +134,7 @@ def build_rows(out):
             target = (f"median < 20 ms: {verdict(t['median_ms'] < TARGETS['w4_warm_median_ms'])}"
                       if w4["warm_pool"] else "reported")
             rows.append((label, f"median {t['median_ms']:.1f} ms, p99 {t['p99_ms']:.1f} ms over {t['count']} "
-                         f"({w4['from_pool']} from the pool)", "–", target))
+                         f"({w4['from_pool']} from the pool)", "–", "–", target))
     for name in ["w5-small.json", "w5-large.json"]:
         w5 = load_json(out, name)
         if w5:
@@ -138,7 +144,7 @@ def build_rows(out):
                 target = f"< 10 s: {verdict(wall < TARGETS['w5_large_s'])}; " + target
             rows.append((f"W5 migration, {w5['tenants']:,} tenants",
                          f"{wall:.2f} s wall ({w5['migrated']} migrated, {w5['failed']} failed); no-op run {noop:.1f} ms",
-                         "–", target))
+                         "–", "–", target))
     return rows, lower
 
 
@@ -156,10 +162,10 @@ def main():
         f"{os.environ.get('BENCH_SECONDS', '20')} s after a {os.environ.get('BENCH_WARMUP', '5')} s warm-up, "
         "on the same cores as the server and PostgreSQL (default settings)",
         "",
-        "| workload | result | ratio to lower floor | target |",
-        "| --- | --- | --- | --- |",
+        "| workload | result | × floor-http | × floor-db | target |",
+        "| --- | --- | --- | --- | --- |",
     ]
-    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
     lines.append("")
     table = "\n".join(lines)
     print("\n" + table)

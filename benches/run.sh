@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Benchmark harness: one command, from a clean clone.
 #
-#   benches/run.sh [workload…]      workloads: floor-http floor-db w1 w1-nocache w4 w5
+#   benches/run.sh [workload…]      workloads: floor-http floor-db w1 w1-br w1-nocache w4 w5
 #                                   (default: all of them, in that order)
 #
-# w1 runs the server as shipped (page cache on); w1-nocache runs a second
+# w1 runs the server as shipped (page cache on); w1-br is the same with
+# `Accept-Encoding: br`, as browsers send it; w1-nocache runs a second
 # server with the page cache off, so every request reads the database.
 #
 # Builds release, seeds the `bench` data set (tessera bench seed), starts
@@ -22,7 +23,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 
 workloads=("$@")
-[ ${#workloads[@]} -gt 0 ] || workloads=(floor-http floor-db w1 w1-nocache w4 w5)
+[ ${#workloads[@]} -gt 0 ] || workloads=(floor-http floor-db w1 w1-br w1-nocache w4 w5)
 tenants=${BENCH_TENANTS:-200}
 large=${BENCH_LARGE_TENANTS:-2000}
 seconds=${BENCH_SECONDS:-20}
@@ -99,6 +100,11 @@ if wants w1; then
   log "W1: GET / on a random tenant per request (page cache on)"
   run_wrk w1 "http://127.0.0.1:$port/" "$root/benches/w1.lua"
   grep VmHWM "/proc/$server/status" | awk '{print $2}' > "$out/w1.rss-kib"
+fi
+if wants w1-br; then
+  log "W1 with Accept-Encoding: br (page cache on)"
+  W1_ENCODING=br run_wrk w1-br "http://127.0.0.1:$port/" "$root/benches/w1.lua"
+  grep VmHWM "/proc/$server/status" | awk '{print $2}' > "$out/w1-br.rss-kib"
 fi
 if wants w1-nocache; then
   log "W1 without the page cache: every request reads the database"
