@@ -1,0 +1,44 @@
+//! Requests a browser would not send but an attacker will: redirect targets
+//! that leave the site, a request that names two hosts, a request id chosen
+//! by the client. Written as raw HTTP where a client library would refuse.
+
+use crate::helpers::raw_http::{RawResponse, exchange};
+use crate::helpers::{TestApp, spawn_app};
+
+async fn get(app: &TestApp, target: &str, headers: &str) -> RawResponse {
+    let head = format!("GET {target} HTTP/1.1\r\n{headers}");
+    exchange(app.addr, head.as_bytes()).await
+}
+
+/// True when a browser resolves `location` against our origin: a path that
+/// does not start with `//` or `/\` (which browsers read as another host).
+fn stays_on_this_host(location: &str) -> bool {
+    let mut chars = location.chars();
+    chars.next() == Some('/') && !matches!(chars.next(), Some('/' | '\\'))
+}
+
+#[tokio::test]
+async fn the_language_switch_never_redirects_off_site() {
+    let app = spawn_app().await;
+    let (tenant, _) = app.create_tenant("redirect", "Redirect").await;
+    let host = format!("Host: {}", tenant.default_host);
+    for target in [
+        "//evil.example/?lang=en",
+        "///evil.example/?lang=en",
+        "/\\evil.example/?lang=en",
+        "/%2F%2Fevil?lang=en",
+        "//evil.example/path?x=1&lang=fr",
+    ] {
+        let response = get(&app, target, &host).await;
+        assert_eq!(response.status, 303, "{target}: {}", response.head);
+        let location = response.header("location").unwrap_or_default();
+        assert!(stays_on_this_host(location), "{target} → {location:?}");
+        let cookies = response.header_values("set-cookie");
+        assert!(
+            cookies.iter().any(|c| c.starts_with("lang=")),
+            "{target}: {cookies:?}"
+        );
+    }
+    let response = get(&app, "/?x=1&lang=fr", &host).await;
+    assert_eq!(response.header("location"), Some("/?x=1"));
+}
