@@ -42,3 +42,48 @@ async fn the_language_switch_never_redirects_off_site() {
     let response = get(&app, "/?x=1&lang=fr", &host).await;
     assert_eq!(response.header("location"), Some("/?x=1"));
 }
+
+#[tokio::test]
+async fn a_request_naming_two_hosts_is_refused() {
+    let app = spawn_app().await;
+    let (one, _) = app.create_tenant("twohosts", "Tenant One").await;
+    let (two, _) = app.create_tenant("twohosts", "Tenant Two").await;
+    let (one, two) = (one.default_host.as_str(), two.default_host.as_str());
+    let cases = [
+        ("/", format!("Host: {one}\r\nHost: {two}")),
+        ("/", format!("Host: {one}\r\nHost: {one}")),
+        ("/", format!("Host: {two}\r\nHost: nobody.localhost")),
+        (&*format!("http://{two}/"), format!("Host: {one}")),
+        (&*format!("http://{one}/"), "Host: 127.0.0.1".to_owned()),
+        ("http://admin.localhost/", format!("Host: {one}")),
+    ];
+    for (target, headers) in &cases {
+        let response = get(&app, target, headers).await;
+        assert_eq!(response.status, 400, "{target} {headers:?}");
+        assert!(!response.body.contains("Tenant"), "{target} {headers:?}");
+    }
+    let response = get(&app, "/api/v1/x", &format!("Host: {one}\r\nHost: {two}")).await;
+    assert_eq!(response.status, 400);
+    assert_eq!(
+        response.header("content-type"),
+        Some("application/problem+json")
+    );
+    assert!(response.body.contains("bad-host"), "{}", response.body);
+}
+
+#[tokio::test]
+async fn an_absolute_target_that_agrees_with_host_is_served() {
+    let app = spawn_app().await;
+    let (tenant, _) = app.create_tenant("absolute", "Absolute Form").await;
+    let host = tenant.default_host.as_str();
+    let upper = host.to_uppercase();
+    for (target, headers) in [
+        (format!("http://{host}/"), format!("Host: {host}")),
+        (format!("http://{upper}:8080/"), format!("Host: {host}")),
+        (format!("http://{host}/"), format!("Host: {upper}.:8080")),
+    ] {
+        let response = get(&app, &target, &headers).await;
+        assert_eq!(response.status, 200, "{target} {headers:?}");
+        assert!(response.body.contains("Absolute Form"));
+    }
+}
