@@ -87,3 +87,22 @@ async fn an_absolute_target_that_agrees_with_host_is_served() {
         assert!(response.body.contains("Absolute Form"));
     }
 }
+
+#[tokio::test]
+async fn the_request_id_is_ours_whatever_the_client_sends() {
+    let app = spawn_app().await;
+    let (tenant, _) = app.create_tenant("reqid", "Request Id").await;
+    let host = tenant.default_host.as_str();
+    let long = "a".repeat(300);
+    for sent in [long.as_str(), "<script>\"x", "client-42"] {
+        let headers = format!("Host: {host}\r\nX-Request-ID: {sent}");
+        let response = get(&app, "/api/v1/nothing", &headers).await;
+        assert_eq!(response.status, 404);
+        let ids = response.header_values("x-request-id");
+        assert_eq!(ids.len(), 1, "{sent}: {ids:?}");
+        assert!(uuid::Uuid::parse_str(ids[0]).is_ok(), "{sent}: {ids:?}");
+        assert!(!response.body.contains(sent), "{sent}: {}", response.body);
+        let problem: serde_json::Value = serde_json::from_str(&response.body).unwrap();
+        assert_eq!(problem["instance"], format!("urn:request:{}", ids[0]));
+    }
+}
