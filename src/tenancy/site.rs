@@ -66,15 +66,16 @@ fn request_host(request: &Request) -> Result<Option<&str>, Ambiguous> {
     if fields.next().is_some() {
         return Err(Ambiguous("the request has more than one Host field"));
     }
-    let host = host_field.and_then(|value| std::str::from_utf8(value.as_bytes()).ok());
+    let host = host_field.map(|value| std::str::from_utf8(value.as_bytes()));
     let Some(authority) = request.uri().authority().map(|a| a.as_str()) else {
-        return Ok(host);
+        return Ok(host.and_then(Result::ok));
     };
     match host {
-        Some(host) if !same_host(authority, host) => Err(Ambiguous(
+        None => Ok(Some(authority)),
+        Some(Ok(host)) if same_host(authority, host) => Ok(Some(authority)),
+        Some(_) => Err(Ambiguous(
             "the request target and the Host field name different hosts",
         )),
-        _ => Ok(Some(authority)),
     }
 }
 

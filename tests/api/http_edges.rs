@@ -62,6 +62,10 @@ async fn a_request_naming_two_hosts_is_refused() {
         assert_eq!(response.status, 400, "{target} {headers:?}");
         assert!(!response.body.contains("Tenant"), "{target} {headers:?}");
     }
+    // A Host that is not even text does not let the target decide.
+    let mut head = format!("GET http://{one}/ HTTP/1.1\r\nHost: ").into_bytes();
+    head.push(0xff);
+    assert_eq!(exchange(app.addr, &head).await.status, 400);
     let response = get(&app, "/api/v1/x", &format!("Host: {one}\r\nHost: {two}")).await;
     assert_eq!(response.status, 400);
     assert_eq!(
