@@ -29,6 +29,8 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     state: AppState,
+    /// `/metrics`, apart from the public listener (when `metrics.port` is set).
+    metrics: Option<web::metrics::Listener>,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -47,14 +49,15 @@ pub enum StartError {
 
 impl Application {
     /// Builds the state over `db`, starts the background tasks (tenant change
-    /// listener, warm-pool refiller) and binds `config.http` (port 0 picks a
-    /// free port).
+    /// listener, warm-pool refiller) and binds `config.http` and, if set,
+    /// `config.metrics` (port 0 picks a free port).
     pub async fn build(config: Config, db: Database) -> Result<Self, StartError> {
         let addr = SocketAddr::new(config.http.host, config.http.port);
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| StartError::Bind { addr, source })?;
         let state = build_state(config, db)?;
+        let metrics = bind_metrics(&state).await?;
         let mut tasks = Vec::new();
         let subscriber = invalidation_subscriber(&state);
         let (listener_task, listening) =
@@ -81,12 +84,18 @@ impl Application {
             listener,
             router,
             state,
+            metrics,
             tasks,
         })
     }
 
     pub fn local_addr(&self) -> Option<SocketAddr> {
         self.listener.local_addr().ok()
+    }
+
+    /// Where `/metrics` is served, if it is.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref()?.local_addr()
     }
 
     pub fn state(&self) -> &AppState {
@@ -99,14 +108,29 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), StartError> {
+        let mut tasks = self.tasks;
+        if let Some(metrics) = self.metrics {
+            tasks.push(tokio::spawn(metrics.serve()));
+        }
         let served = axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)
             .await;
-        for task in self.tasks {
+        for task in tasks {
             task.abort();
         }
         served.map_err(StartError::Serve)
     }
+}
+
+async fn bind_metrics(state: &AppState) -> Result<Option<web::metrics::Listener>, StartError> {
+    let Some(port) = state.config.metrics.port else {
+        return Ok(None);
+    };
+    let addr = SocketAddr::new(state.config.metrics.host, port);
+    let listener = web::metrics::Listener::bind(addr, state.clone())
+        .await
+        .map_err(|source| StartError::Bind { addr, source })?;
+    Ok(Some(listener))
 }
 
 /// What every instance does when a tenant or its content changes: drop
@@ -205,10 +229,10 @@ pub fn router(state: &AppState) -> Router {
         // Outermost: compresses what is not already (cached pages are).
         .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state.clone());
+    // No routes yet (the operator console comes later; `/metrics` has its
+    // own listener), so no `route_layer` either: axum refuses one here.
     let platform = Router::new()
-        .route("/metrics", get(web::metrics::render))
         .fallback(not_found)
-        .route_layer(from_fn(web::metrics::track))
         .layer(from_fn_with_state(
             state.themes.clone(),
             web::errors::render,

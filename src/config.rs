@@ -32,6 +32,7 @@ pub struct Config {
     /// Serve `/__bench/floor`, the fixed page of the `floor-http` benchmark.
     pub bench_routes: bool,
     pub http: HttpConfig,
+    pub metrics: MetricsConfig,
     pub db: DbConfig,
     pub warm_pool: WarmPoolConfig,
     pub migrate: MigrateConfig,
@@ -68,6 +69,16 @@ pub struct HttpConfig {
     pub request_timeout_secs: u64,
     /// Largest accepted request body, in bytes.
     pub body_limit_bytes: usize,
+}
+
+/// `GET /metrics` has a listener of its own, so platform-wide figures are
+/// never reachable through the public port, whatever the `Host`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MetricsConfig {
+    /// Loopback by default: only the machine (or a sidecar) can scrape.
+    pub host: IpAddr,
+    /// No metrics listener when unset; 0 picks a free port.
+    pub port: Option<u16>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -126,6 +137,14 @@ pub struct Overrides {
     pub dev_mode: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub http: Option<HttpOverrides>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metrics: Option<MetricsOverrides>,
+}
+
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct MetricsOverrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
 }
 
 #[derive(Debug, Default, Clone, Serialize)]
@@ -158,6 +177,9 @@ host = "127.0.0.1"
 port = 8080
 request_timeout_secs = 30
 body_limit_bytes = 2097152
+
+[metrics]
+host = "127.0.0.1"
 
 [db]
 max_connections = 16

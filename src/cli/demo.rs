@@ -42,10 +42,9 @@ async fn demo(handle: &DatabaseHandle, config: Config) -> anyhow::Result<()> {
             state.config.base_domain, manifest.name
         );
     }
-    println!(
-        "  http://{}:{port}/metrics   (platform)",
-        state.config.platform_host
-    );
+    if let Some(metrics) = app.metrics_addr() {
+        println!("  http://{metrics}/metrics   (Prometheus, this machine only)");
+    }
     println!("\nPress Ctrl-C to stop (PostgreSQL stops with it).");
     app.run_until(shutdown_signal()).await?;
     println!("stopping…");

@@ -17,7 +17,7 @@ use clap::{Args, Parser, Subcommand};
 
 pub use database::DatabaseHandle;
 
-use crate::config::{Config, HttpOverrides, Overrides};
+use crate::config::{Config, HttpOverrides, MetricsOverrides, Overrides};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -74,6 +74,9 @@ pub struct ServeArgs {
     /// Address to listen on (overrides http.host).
     #[arg(long)]
     pub host: Option<std::net::IpAddr>,
+    /// Serve `/metrics` on this port of `metrics.host` (loopback by default).
+    #[arg(long)]
+    pub metrics_port: Option<u16>,
 }
 
 #[derive(Debug, Args)]
@@ -83,6 +86,9 @@ pub struct DemoArgs {
     /// Re-read templates from disk on every request.
     #[arg(long)]
     pub dev: bool,
+    /// Serve `/metrics` on this port of `metrics.host` (loopback by default).
+    #[arg(long)]
+    pub metrics_port: Option<u16>,
 }
 
 /// Runs the parsed command; the exit code tells scripts how it went.
@@ -119,6 +125,7 @@ fn overrides(cli: &Cli) -> Overrides {
                 port: args.port,
                 host: args.host,
             });
+            overrides.metrics = metrics_port(args.metrics_port);
         }
         Command::Demo(args) => {
             overrides.http = Some(HttpOverrides {
@@ -126,10 +133,15 @@ fn overrides(cli: &Cli) -> Overrides {
                 host: None,
             });
             overrides.dev_mode = Some(args.dev);
+            overrides.metrics = metrics_port(args.metrics_port);
         }
         _ => {}
     }
     overrides
+}
+
+fn metrics_port(port: Option<u16>) -> Option<MetricsOverrides> {
+    port.map(|port| MetricsOverrides { port: Some(port) })
 }
 
 /// Resolves when the process is asked to stop (Ctrl-C or SIGTERM).
@@ -148,5 +160,26 @@ pub async fn shutdown_signal() {
     tokio::select! {
         () = ctrl_c => {}
         () = terminate => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn metrics_of(args: &[&str]) -> Option<crate::config::MetricsConfig> {
+        let cli = Cli::try_parse_from(args).ok()?;
+        let config = Config::load(std::path::Path::new("/nonexistent.toml"), &overrides(&cli));
+        config.ok().map(|config| config.metrics)
+    }
+
+    #[test]
+    fn metrics_listen_on_loopback_only_when_asked() {
+        let off = metrics_of(&["tessera", "serve"]);
+        assert!(off.is_some_and(|m| m.port.is_none()));
+        for command in ["serve", "demo"] {
+            let on = metrics_of(&["tessera", command, "--metrics-port", "9464"]);
+            assert!(on.is_some_and(|m| m.port == Some(9464) && m.host.is_loopback()));
+        }
     }
 }

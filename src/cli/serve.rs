@@ -20,6 +20,9 @@ async fn serve(handle: &DatabaseHandle, config: Config) -> anyhow::Result<()> {
     if let Some(addr) = app.local_addr() {
         tracing::info!(%addr, "listening");
     }
+    if let Some(addr) = app.metrics_addr() {
+        tracing::info!(%addr, "serving /metrics");
+    }
     app.run_until(shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())

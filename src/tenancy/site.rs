@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use tower::ServiceExt;
 
 use super::resolve::ResolveError;
-use super::{CurrentTenant, Resolver, Site, TenantStatus};
+use super::{CurrentTenant, Hostname, Resolver, Site, TenantStatus};
 use crate::error::Problem;
 use crate::web::{errors, neutral};
 
@@ -22,8 +22,11 @@ pub struct Sites {
 }
 
 pub async fn dispatch(State(sites): State<Sites>, mut request: Request) -> Response {
-    let host = request_host(&request).unwrap_or_default().to_owned();
     let json = errors::wants_json(request.uri().path(), request.headers());
+    let host = match request_host(&request) {
+        Ok(host) => host.unwrap_or_default().to_owned(),
+        Err(ambiguous) => return bad_host(ambiguous.0, json),
+    };
     let site = match sites.resolver.resolve(&host).await {
         Ok(site) => site,
         Err(error) => return refuse(&error, json),
@@ -48,15 +51,56 @@ pub async fn dispatch(State(sites): State<Sites>, mut request: Request) -> Respo
     }
 }
 
+/// A request that names its host twice, differently.
+#[derive(Debug)]
+struct Ambiguous(&'static str);
+
 /// The host a request names: the URI authority (HTTP/2, absolute-form) or
 /// the `Host` header (raw UTF-8 is accepted: IDNA maps it). Forwarding
-/// headers are not trusted.
-fn request_host(request: &Request) -> Option<&str> {
-    request
-        .uri()
-        .authority()
-        .map(|authority| authority.as_str())
-        .or_else(|| std::str::from_utf8(request.headers().get(header::HOST)?.as_bytes()).ok())
+/// headers are not trusted. Refused when the request is ambiguous: a proxy
+/// in front may route, rate-limit or filter by another of the names than
+/// the one we would pick (RFC 9112 §3.2: several `Host` fields are a 400).
+fn request_host(request: &Request) -> Result<Option<&str>, Ambiguous> {
+    let mut fields = request.headers().get_all(header::HOST).iter();
+    let host_field = fields.next();
+    if fields.next().is_some() {
+        return Err(Ambiguous("the request has more than one Host field"));
+    }
+    let host = host_field.map(|value| std::str::from_utf8(value.as_bytes()));
+    let Some(authority) = request.uri().authority().map(|a| a.as_str()) else {
+        return Ok(host.and_then(Result::ok));
+    };
+    match host {
+        None => Ok(Some(authority)),
+        Some(Ok(host)) if same_host(authority, host) => Ok(Some(authority)),
+        Some(_) => Err(Ambiguous(
+            "the request target and the Host field name different hosts",
+        )),
+    }
+}
+
+/// Equal once normalised (case, IDNA, port, trailing dot); two values that
+/// are not hostnames at all are compared as they are.
+fn same_host(a: &str, b: &str) -> bool {
+    match (Hostname::parse(a), Hostname::parse(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        (Err(_), Err(_)) => a.trim().eq_ignore_ascii_case(b.trim()),
+        _ => false,
+    }
+}
+
+fn bad_host(detail: &str, json: bool) -> Response {
+    if !json {
+        return neutral::bad_host();
+    }
+    let problem = Problem {
+        status: StatusCode::BAD_REQUEST,
+        code: "bad-host",
+        title: "Invalid host",
+        detail: Some(detail.to_owned()),
+        cause: None,
+    };
+    errors::problem_json(&problem, None)
 }
 
 fn refuse(error: &ResolveError, json: bool) -> Response {

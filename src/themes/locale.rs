@@ -48,7 +48,7 @@ pub async fn switch(request: Request, next: Next) -> Response {
         .split('&')
         .filter(|pair| !pair.starts_with("lang="))
         .collect();
-    let mut target = request.uri().path().to_owned();
+    let mut target = same_origin_path(request.uri().path());
     if !rest.is_empty() {
         target = format!("{target}?{}", rest.join("&"));
     }
@@ -63,6 +63,13 @@ pub async fn switch(request: Request, next: Next) -> Response {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
     response
+}
+
+/// `path` as a redirect target that cannot leave this host: browsers read a
+/// `Location` starting with `//` (or `/\`, which they treat alike) as
+/// another host, and `GET //evil.example/` is a valid request path.
+fn same_origin_path(path: &str) -> String {
+    format!("/{}", path.trim_start_matches(['/', '\\']))
 }
 
 fn cookie_age() -> cookie::time::Duration {
@@ -93,5 +100,15 @@ mod tests {
         assert_eq!(requested(Some("x=1&lang=fr")), Some("fr"));
         assert_eq!(requested(Some("lang=klingon")), None);
         assert_eq!(requested(None), None);
+    }
+
+    #[test]
+    fn redirect_targets_stay_on_this_host() {
+        assert_eq!(same_origin_path("/"), "/");
+        assert_eq!(same_origin_path("/news/1"), "/news/1");
+        assert_eq!(same_origin_path("//evil.example/"), "/evil.example/");
+        assert_eq!(same_origin_path("/\\evil.example/"), "/evil.example/");
+        assert_eq!(same_origin_path("/\\/\\//evil"), "/evil");
+        assert_eq!(same_origin_path(""), "/");
     }
 }

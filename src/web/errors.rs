@@ -61,13 +61,24 @@ pub async fn render(State(themes): State<Themes>, request: Request, next: Next) 
             None => neutral::error(problem.status, problem.title),
         }
     };
-    // Keep headers the handler set (e.g. Retry-After, WWW-Authenticate).
-    for (name, value) in response.headers() {
-        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
-            rendered.headers_mut().insert(name.clone(), value.clone());
+    keep_handler_headers(response.headers(), rendered.headers_mut());
+    rendered
+}
+
+/// Copies the headers the handler set (e.g. Retry-After, WWW-Authenticate,
+/// Set-Cookie) onto the rendered error, except those describing the old
+/// body. Each copied name replaces the rendered page's own values, and every
+/// value is kept: several `Set-Cookie` (or `Vary`) fields must not collapse.
+fn keep_handler_headers(from: &HeaderMap, to: &mut HeaderMap) {
+    for name in from.keys() {
+        if name == header::CONTENT_TYPE || name == header::CONTENT_LENGTH {
+            continue;
+        }
+        to.remove(name);
+        for value in from.get_all(name) {
+            to.append(name.clone(), value.clone());
         }
     }
-    rendered
 }
 
 pub fn problem_json(problem: &Problem, request_id: Option<String>) -> Response {
@@ -96,4 +107,28 @@ pub fn wants_json(path: &str, headers: &HeaderMap) -> bool {
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     accept.contains("json") && !accept.contains("text/html")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_value_of_a_handler_header_is_kept() {
+        let mut from = HeaderMap::new();
+        for cookie in ["a=1", "b=2"] {
+            from.append(header::SET_COOKIE, HeaderValue::from_static(cookie));
+        }
+        from.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+        from.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        let mut to = HeaderMap::new();
+        to.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
+        to.insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+        keep_handler_headers(&from, &mut to);
+        let cookies: Vec<_> = to.get_all(header::SET_COOKIE).iter().collect();
+        assert_eq!(cookies, ["a=1", "b=2"]);
+        let retry: Vec<_> = to.get_all(header::RETRY_AFTER).iter().collect();
+        assert_eq!(retry, ["5"]);
+        assert_eq!(to[header::CONTENT_TYPE], "text/html");
+    }
 }

@@ -1,15 +1,20 @@
 //! Prometheus metrics: the process-wide recorder, a middleware that counts and
-//! times requests, and `GET /metrics` (platform host only: tenant hosts must
-//! not see platform-wide figures).
+//! times requests, and `GET /metrics`, served only on a [`Listener`] of its
+//! own (loopback by default): platform-wide figures are for the operator,
+//! never for whoever reaches the public port, whatever `Host` they send.
 
+use std::net::SocketAddr;
 use std::sync::OnceLock;
 use std::time::Instant;
 
+use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use tokio::net::TcpListener;
 
 use crate::state::AppState;
 
@@ -69,4 +74,32 @@ pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
         )],
         state.metrics.render(),
     )
+}
+
+/// The bound metrics listener: `GET /metrics`, and 404 for anything else.
+pub struct Listener {
+    listener: TcpListener,
+    router: Router,
+}
+
+impl Listener {
+    pub async fn bind(addr: SocketAddr, state: AppState) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(addr).await?;
+        let router = Router::new()
+            .route("/metrics", get(render))
+            .with_state(state);
+        Ok(Self { listener, router })
+    }
+
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        self.listener.local_addr().ok()
+    }
+
+    /// Serves until the task running it is aborted (scrapes are short and
+    /// idempotent, so nothing needs draining).
+    pub async fn serve(self) {
+        if let Err(error) = axum::serve(self.listener, self.router).await {
+            tracing::error!(%error, "metrics listener stopped");
+        }
+    }
 }

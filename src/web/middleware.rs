@@ -7,7 +7,7 @@ use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use tower::ServiceBuilder;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::request_id::{MakeRequestId, MakeRequestUuid, PropagateRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
@@ -18,11 +18,11 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 const CSP: &str = "default-src 'self'; img-src 'self' https: data:; style-src 'self' 'unsafe-inline'; \
                    frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
 
-/// Wraps `router` in the stack, outermost first: request id → trace span →
+/// Wraps `router` in the stack, outermost first: our own request id → trace span →
 /// id echoed in the response → timeout → body limit → security headers.
 pub fn stack(router: Router, request_timeout: Duration, body_limit: usize) -> Router {
     let layers = ServiceBuilder::new()
-        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .map_request(assign_request_id)
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(request_span)
@@ -44,6 +44,42 @@ pub fn stack(router: Router, request_timeout: Duration, body_limit: usize) -> Ro
     router.layer(layers)
 }
 
+/// An id the client sent, kept only to be logged next to ours.
+#[derive(Debug, Clone)]
+struct ClientRequestId(String);
+
+/// Replaces any `X-Request-ID` the client sent with a fresh UUID, so the id
+/// in our logs, responses and problem `instance`s is always ours (unique,
+/// bounded, printable). A client's own id is kept for the request span
+/// only when it is short and plain; anything else is dropped unseen.
+fn assign_request_id(mut request: Request) -> Request {
+    let client = request
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|value| value.to_str().ok())
+        .filter(|value| is_plain_id(value))
+        .map(|value| ClientRequestId(value.to_owned()));
+    request.headers_mut().remove(REQUEST_ID);
+    if let Some(client) = client {
+        request.extensions_mut().insert(client);
+    }
+    if let Some(id) = MakeRequestUuid.make_request_id(&request) {
+        request
+            .headers_mut()
+            .insert(REQUEST_ID, id.into_header_value());
+    }
+    request
+}
+
+/// At most 64 characters of `[A-Za-z0-9._-]`: safe to log as it is.
+fn is_plain_id(value: &str) -> bool {
+    !value.is_empty()
+        && value.len() <= 64
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
 fn header_layer(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
     SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
 }
@@ -56,11 +92,58 @@ fn request_span(request: &Request) -> tracing::Span {
         .get(REQUEST_ID)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("-");
+    let client_id = request
+        .extensions()
+        .get::<ClientRequestId>()
+        .map(|ClientRequestId(id)| id.as_str());
     tracing::info_span!(
         "request",
         id = %request_id,
+        client_id,
         method = %request.method(),
         path = %request.uri().path(),
         tenant = tracing::field::Empty,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_client_id(value: &[u8]) -> Request {
+        let mut request = Request::new(axum::body::Body::empty());
+        let value = HeaderValue::from_bytes(value).unwrap_or(HeaderValue::from_static("x"));
+        request.headers_mut().insert(REQUEST_ID, value);
+        request
+    }
+
+    fn ids(request: &Request) -> (Option<&str>, Option<&str>) {
+        let ours = request.headers().get(REQUEST_ID);
+        let client = request.extensions().get::<ClientRequestId>();
+        (
+            ours.and_then(|v| v.to_str().ok()),
+            client.map(|c| c.0.as_str()),
+        )
+    }
+
+    #[test]
+    fn the_request_id_is_always_ours() {
+        let request = assign_request_id(with_client_id(b"trace-42.a_b"));
+        let (ours, client) = ids(&request);
+        assert!(ours.is_some_and(|id| uuid::Uuid::parse_str(id).is_ok()));
+        assert_eq!(client, Some("trace-42.a_b"));
+        assert_eq!(request.headers().get_all(REQUEST_ID).iter().count(), 1);
+    }
+
+    #[test]
+    fn odd_client_ids_are_dropped() {
+        let long = vec![b'a'; 65];
+        let odd: [&[u8]; 5] = [&long, b"a b", b"<script>", b"caf\xc3\xa9", b"a\tb"];
+        for value in odd {
+            let request = assign_request_id(with_client_id(value));
+            let (ours, client) = ids(&request);
+            assert!(ours.is_some_and(|id| uuid::Uuid::parse_str(id).is_ok()));
+            assert_eq!(client, None, "{value:?}");
+        }
+    }
 }

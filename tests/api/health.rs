@@ -20,6 +20,11 @@ async fn healthz_reports_an_unreachable_database() {
     assert_eq!(status, 503);
 }
 
+/// `GET /metrics` on the private metrics listener, with any `Host`.
+async fn scrape(app: &crate::helpers::TestApp) -> (u16, String) {
+    raw_http::get_with_host(app.metrics_addr, b"localhost", "/metrics").await
+}
+
 #[tokio::test]
 async fn metrics_count_requests() {
     let app = spawn_app().await;
@@ -28,7 +33,7 @@ async fn metrics_count_requests() {
         app.get(tenant.default_host.as_str(), "/").await.status(),
         200
     );
-    let (status, text) = app.get_text("admin.localhost", "/metrics").await;
+    let (status, text) = scrape(&app).await;
     assert_eq!(status, 200);
     let line = text
         .lines()
@@ -43,16 +48,67 @@ async fn metrics_count_requests() {
 }
 
 #[tokio::test]
+async fn metrics_are_served_only_on_their_own_listener() {
+    let app = spawn_app().await;
+    assert_ne!(app.metrics_addr, app.addr);
+    assert!(app.metrics_addr.ip().is_loopback());
+    let (status, text) = scrape(&app).await;
+    assert_eq!(status, 200);
+    assert!(text.contains("tessera_db_platform_connections"), "{text}");
+    // The public port answers 404 whatever the host, the platform's included.
+    let (tenant, _) = app.create_tenant("nometrics", "No Metrics").await;
+    for host in ["admin.localhost", tenant.default_host.as_str()] {
+        let (status, body) = app.get_text(host, "/metrics").await;
+        assert_eq!(status, 404, "{host}");
+        assert!(!body.contains("tessera_"), "{host}: {body}");
+    }
+    // The metrics listener serves nothing else.
+    let (status, _) = raw_http::get_with_host(app.metrics_addr, b"localhost", "/healthz").await;
+    assert_eq!(status, 404);
+}
+
+/// The headers every HTML response carries, whoever wrote it.
+fn assert_security_headers(what: &str, headers: &reqwest::header::HeaderMap) {
+    let uuid = headers["x-request-id"].to_str().unwrap();
+    assert!(uuid::Uuid::parse_str(uuid).is_ok(), "{what}: {uuid}");
+    assert_eq!(headers["x-content-type-options"], "nosniff", "{what}");
+    assert_eq!(headers["x-frame-options"], "DENY", "{what}");
+    assert_eq!(
+        headers["referrer-policy"], "strict-origin-when-cross-origin",
+        "{what}"
+    );
+    assert!(headers.contains_key("content-security-policy"), "{what}");
+}
+
+fn csp(headers: &reqwest::header::HeaderMap) -> &str {
+    headers["content-security-policy"].to_str().unwrap()
+}
+
+#[tokio::test]
 async fn responses_carry_a_request_id_and_security_headers() {
     let app = spawn_app().await;
-    let response = app.get("nobody.localhost", "/").await;
-    let headers = response.headers();
-    assert!(headers.contains_key("x-request-id"));
-    assert_eq!(headers["x-content-type-options"], "nosniff");
+    let neutral = app.get("nobody.localhost", "/").await;
+    assert_security_headers("neutral 404", neutral.headers());
+    assert!(csp(neutral.headers()).contains("frame-ancestors 'none'"));
+
+    let (tenant, _) = app.create_tenant("headers", "Headers").await;
+    let host = tenant.default_host.as_str();
+    for path in ["/", "/no-such-page"] {
+        let page = app.get(host, path).await;
+        assert_security_headers(path, page.headers());
+        assert!(
+            csp(page.headers()).contains("frame-ancestors 'none'"),
+            "{path}"
+        );
+    }
+
+    // Static files keep their own, stricter policy: inert even when opened.
+    let asset = app.get(host, "/static/000000000000/css/base.css").await;
+    assert_eq!(asset.status(), 200);
+    assert_security_headers("static asset", asset.headers());
+    let policy = csp(asset.headers());
     assert!(
-        headers["content-security-policy"]
-            .to_str()
-            .unwrap()
-            .contains("frame-ancestors 'none'")
+        policy.contains("default-src 'none'") && policy.contains("sandbox"),
+        "{policy}"
     );
 }

@@ -9,6 +9,7 @@ mod health;
 mod helpers;
 mod hosts;
 mod http_caching;
+mod http_edges;
 mod isolation;
 mod migrations;
 mod page_cache;

@@ -27,6 +27,8 @@ pub use cluster::{fresh_database, shared_database};
 /// A running application.
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// The private `/metrics` listener.
+    pub metrics_addr: SocketAddr,
     pub state: AppState,
     pub http: reqwest::Client,
     _stop: oneshot::Sender<()>,
@@ -41,6 +43,7 @@ pub fn test_config() -> Config {
     .expect("default configuration loads");
     config.database_url = None;
     config.http.port = 0;
+    config.metrics.port = Some(0);
     config.db.max_connections = 4;
     config.db.platform_connections = 3;
     config.warm_pool.size = 0;
@@ -70,6 +73,7 @@ pub async fn spawn_app_with(options: PgConnectOptions, config: Config) -> TestAp
         .await
         .expect("application starts");
     let addr = app.local_addr().expect("bound address");
+    let metrics_addr = app.metrics_addr().expect("metrics listener");
     let state = app.state().clone();
     let (stop, stopped) = oneshot::channel::<()>();
     tokio::spawn(app.run_until(async {
@@ -77,6 +81,7 @@ pub async fn spawn_app_with(options: PgConnectOptions, config: Config) -> TestAp
     }));
     TestApp {
         addr,
+        metrics_addr,
         state,
         http: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())

@@ -1,14 +1,42 @@
 //! HTTP/1.1 written by hand, for requests a client library would refuse to
-//! send (raw bytes in `Host`, several `Host` headers, absolute-form targets).
+//! send: raw bytes in `Host`, several `Host` headers, absolute-form targets,
+//! paths starting with `//`, odd header values (used by `hosts.rs`,
+//! `http_edges.rs` and `health.rs`).
 
 use std::net::SocketAddr;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+/// A response as read off the socket.
+pub struct RawResponse {
+    pub status: u16,
+    /// The status line and headers, as sent.
+    pub head: String,
+    pub body: String,
+}
+
+impl RawResponse {
+    /// Every value of header `name` (case-insensitive), in order.
+    pub fn header_values(&self, name: &str) -> Vec<&str> {
+        self.head
+            .lines()
+            .skip(1)
+            .filter_map(|line| line.split_once(':'))
+            .filter(|(key, _)| key.trim().eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.trim())
+            .collect()
+    }
+
+    /// The first value of header `name`.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.header_values(name).into_iter().next()
+    }
+}
+
 /// Sends `head` (request line and headers, without the final blank line) and
-/// returns the status code and body of the response.
-pub async fn send(addr: SocketAddr, head: &[u8]) -> (u16, String) {
+/// returns the whole response.
+pub async fn exchange(addr: SocketAddr, head: &[u8]) -> RawResponse {
     let mut stream = TcpStream::connect(addr).await.expect("connect");
     let mut request = head.to_vec();
     request.extend_from_slice(b"\r\nConnection: close\r\n\r\n");
@@ -21,11 +49,18 @@ pub async fn send(addr: SocketAddr, head: &[u8]) -> (u16, String) {
         .nth(1)
         .and_then(|code| code.parse().ok())
         .unwrap_or(0);
-    let body = text
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    (status, body)
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    RawResponse {
+        status,
+        head: head.to_owned(),
+        body: body.to_owned(),
+    }
+}
+
+/// Sends `head` and returns the status code and body of the response.
+pub async fn send(addr: SocketAddr, head: &[u8]) -> (u16, String) {
+    let response = exchange(addr, head).await;
+    (response.status, response.body)
 }
 
 /// `GET path` with the raw `host` bytes as the Host header.
