@@ -17,11 +17,11 @@ use crate::config::Config;
 use crate::db::Database;
 use crate::state::{AppState, Services};
 use crate::tenancy::provision::Provisioner;
-use crate::tenancy::site::{self, Sites};
 use crate::tenancy::{Resolver, listen, warm_pool};
 use crate::themes::sandbox::SandboxConfig;
 use crate::themes::{RenderError, Themes};
 use crate::web::page_cache::PageCache;
+use crate::web::site::{self, Sites};
 use crate::{portal, web};
 
 /// A bound, ready-to-run instance.
@@ -127,7 +127,7 @@ async fn bind_metrics(state: &AppState) -> Result<Option<web::metrics::Listener>
         return Ok(None);
     };
     let addr = SocketAddr::new(state.config.metrics.host, port);
-    let listener = web::metrics::Listener::bind(addr, state.clone())
+    let listener = web::metrics::Listener::bind(addr, state.metrics.clone(), state.db.clone())
         .await
         .map_err(|source| StartError::Bind { addr, source })?;
     Ok(Some(listener))

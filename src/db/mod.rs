@@ -99,6 +99,11 @@ impl Database {
         &self.platform
     }
 
+    /// Connections of the platform pool: open, and idle among them.
+    pub fn platform_connections(&self) -> (u32, usize) {
+        (self.platform.size(), self.platform.num_idle())
+    }
+
     /// Options to open dedicated connections (e.g. `LISTEN`).
     pub fn connect_options(&self) -> &PgConnectOptions {
         &self.options

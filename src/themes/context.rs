@@ -16,7 +16,8 @@ use super::locale;
 use super::tenant_files::TenantFiles;
 use crate::error::AppError;
 use crate::model::{Branding, Link};
-use crate::tenancy::{CurrentTenant, Tenant};
+use crate::tenancy::Tenant;
+use crate::web::CurrentTenant;
 use crate::web::flash::Flash;
 
 /// The request as the theme needs it.

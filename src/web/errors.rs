@@ -12,8 +12,8 @@ use serde::Serialize;
 use super::middleware::REQUEST_ID;
 use super::neutral;
 use crate::error::Problem;
-use crate::tenancy::CurrentTenant;
 use crate::themes::{PageView, Themes};
+use crate::web::CurrentTenant;
 
 /// Base of the `type` URIs; each problem code is documented under it.
 pub const PROBLEM_TYPE_BASE: &str = "https://tessera.dev/problems/";

@@ -16,7 +16,7 @@ use axum::routing::get;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tokio::net::TcpListener;
 
-use crate::state::AppState;
+use crate::db::Database;
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 
@@ -62,17 +62,24 @@ pub async fn track(request: Request, next: Next) -> Response {
     response
 }
 
+/// What a scrape reads: the recorder, and the pools for their gauges.
+#[derive(Clone)]
+struct Scrape {
+    recorder: PrometheusHandle,
+    db: Database,
+}
+
 /// `GET /metrics` in the Prometheus text format.
-pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
-    let pool = state.db.platform();
-    metrics::gauge!("tessera_db_platform_connections").set(pool.size() as f64);
-    metrics::gauge!("tessera_db_platform_idle_connections").set(pool.num_idle() as f64);
+async fn render(State(scrape): State<Scrape>) -> impl IntoResponse {
+    let (open, idle) = scrape.db.platform_connections();
+    metrics::gauge!("tessera_db_platform_connections").set(open as f64);
+    metrics::gauge!("tessera_db_platform_idle_connections").set(idle as f64);
     (
         [(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        state.metrics.render(),
+        scrape.recorder.render(),
     )
 }
 
@@ -83,11 +90,15 @@ pub struct Listener {
 }
 
 impl Listener {
-    pub async fn bind(addr: SocketAddr, state: AppState) -> std::io::Result<Self> {
+    pub async fn bind(
+        addr: SocketAddr,
+        recorder: PrometheusHandle,
+        db: Database,
+    ) -> std::io::Result<Self> {
         let listener = TcpListener::bind(addr).await?;
         let router = Router::new()
             .route("/metrics", get(render))
-            .with_state(state);
+            .with_state(Scrape { recorder, db });
         Ok(Self { listener, router })
     }
 

@@ -8,6 +8,8 @@ pub mod metrics;
 pub mod middleware;
 pub mod neutral;
 pub mod page_cache;
+pub mod site;
 pub mod transaction;
 
 pub use health::healthz;
+pub use site::CurrentTenant;

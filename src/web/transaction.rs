@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::db::{Database, TenantTx, TxScope};
 use crate::error::AppError;
-use crate::tenancy::CurrentTenant;
+use crate::web::CurrentTenant;
 
 /// Middleware of the tenant routes. Costs nothing when the handler does not
 /// touch the database (a page-cache hit): no transaction is opened then.

@@ -2,16 +2,37 @@
 //! a tenant's host to the tenant routes (with [`CurrentTenant`] set), anything
 //! else to a neutral 404 (400 for a malformed host, 503 for a suspended site).
 
+use std::sync::Arc;
+
 use axum::Router;
-use axum::extract::{Request, State};
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tower::ServiceExt;
 
-use super::resolve::ResolveError;
-use super::{CurrentTenant, Hostname, Resolver, Site, TenantStatus};
-use crate::error::Problem;
-use crate::web::{errors, neutral};
+use super::{errors, neutral};
+use crate::error::{AppError, Problem};
+use crate::model::{Hostname, Tenant, TenantStatus};
+use crate::tenancy::resolve::ResolveError;
+use crate::tenancy::{Resolver, Site};
+
+/// The tenant the request's host resolved to. Present on every request the
+/// tenant router serves.
+#[derive(Debug, Clone)]
+pub struct CurrentTenant(pub Arc<Tenant>);
+
+impl<S: Send + Sync> FromRequestParts<S> for CurrentTenant {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<CurrentTenant>()
+            .cloned()
+            .ok_or(AppError::NotFound)
+    }
+}
 
 /// The two route trees a host can lead to.
 #[derive(Clone)]
