@@ -14,6 +14,7 @@ mod migrations;
 mod page_cache;
 mod pools;
 mod provisioning;
+mod render_fairness;
 mod sandbox;
 mod schema_version;
 mod stored_rows;
