@@ -122,7 +122,7 @@ async fn a_spinning_worker_is_killed_at_the_timeout() {
     assert!(error.contains("longer than"), "{error}");
     assert!(
         wait_until(Duration::from_secs(1), || !running(spinner)).await,
-        "worker {spinner} still runs {elapsed:?} after the render started: {:?}",
+        "worker {spinner} still runs 1 s after the answer (sent after {elapsed:?}): {:?}",
         proc_stat(spinner)
     );
     let pids = app.state.themes.sandbox().map(|s| s.worker_pids());
