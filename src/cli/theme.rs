@@ -65,11 +65,20 @@ async fn with_tenant(
         bail!("no tenant has the slug {slug}");
     };
     let tenant = Arc::new(tenant);
-    let out = match command {
-        ThemeCommand::Preview { out, .. } => {
-            out.unwrap_or_else(|| PathBuf::from("target/theme-preview").join(slug.as_str()))
+    // `check` writes into a fresh private folder (created atomically with an
+    // unpredictable name, so no other user can plant a link there), removed
+    // when `scratch` is dropped, even on an error.
+    let (out, scratch) = match command {
+        ThemeCommand::Preview { out, .. } => (
+            out.unwrap_or_else(|| PathBuf::from("target/theme-preview").join(slug.as_str())),
+            None,
+        ),
+        _ => {
+            let scratch = tempfile::Builder::new()
+                .prefix("tessera-check-")
+                .tempdir()?;
+            (scratch.path().to_owned(), Some(scratch))
         }
-        _ => std::env::temp_dir().join(format!("tessera-check-{}", std::process::id())),
     };
     let mut tx = TenantTx::lazy(&handle.db, tenant.clone());
     let home = portal::home_page(&mut tx).await?;
@@ -85,9 +94,7 @@ async fn with_tenant(
             }
         }
     }
-    if out.starts_with(std::env::temp_dir()) {
-        std::fs::remove_dir_all(&out).ok();
-    } else {
+    if scratch.is_none() {
         println!(
             "\nopen {}",
             out.join(format!(

@@ -81,22 +81,40 @@ fn bounded_range(kwargs: Kwargs, _: &State) -> TeraResult<Vec<i64>> {
     let start: i64 = kwargs.get("start")?.unwrap_or(0);
     let end: i64 = kwargs.must_get("end")?;
     let step: i64 = kwargs.get("step_by")?.unwrap_or(1);
-    if step <= 0 {
-        return Err(tera::Error::message("range: step_by must be positive"));
-    }
-    let count = (end.saturating_sub(start) + step - 1)
-        .div_euclid(step)
-        .max(0);
+    let too_many =
+        || tera::Error::message("range: too many items (1,000 per call, 10,000 per page)");
+    let count = range_len(start, end, step)
+        .map_err(tera::Error::message)?
+        .filter(|count| *count <= RANGE_MAX)
+        .ok_or_else(too_many)?;
     let left = RANGE_LEFT.with(|left| {
         left.set(left.get() - count);
         left.get()
     });
-    if count > RANGE_MAX || left < 0 {
-        return Err(tera::Error::message(
-            "range: too many items (1,000 per call, 10,000 per page)",
-        ));
+    if left < 0 {
+        return Err(too_many());
     }
-    Ok((0..count).map(|i| start + i * step).collect())
+    // Every item lies in [start, end), so `checked_add` only ever stops the
+    // iterator after the last one.
+    let items = std::iter::successors(Some(start), |item| item.checked_add(step));
+    Ok(items.take(count as usize).collect())
+}
+
+/// How many items `range(start, end, step_by)` has, exactly, whatever a
+/// template passes: the span of two `i64` always fits in an `i128`. `None`
+/// when the count does not fit in an `i64` (far above any limit).
+fn range_len(start: i64, end: i64, step: i64) -> Result<Option<i64>, &'static str> {
+    if step <= 0 {
+        return Err("range: step_by must be positive");
+    }
+    let span = i128::from(end) - i128::from(start);
+    // ceil(span / step) for a positive span, without `span + step - 1`.
+    let count = if span <= 0 {
+        0
+    } else {
+        (span - 1) / i128::from(step) + 1
+    };
+    Ok(i64::try_from(count).ok())
 }
 
 fn render_locale(state: &State) -> TeraResult<&'static str> {
@@ -294,6 +312,55 @@ mod tests {
         assert_eq!(format_money(1234.5, "EUR", "en"), "€1,234.50");
         assert_eq!(format_money(-12.0, "GBP", "en"), "-£12.00");
         assert_eq!(format_money(10.0, "CHF", "en"), "CHF\u{a0}10.00");
+    }
+
+    #[test]
+    fn range_lengths_never_overflow() {
+        assert_eq!(range_len(0, 10, 3), Ok(Some(4)));
+        assert_eq!(range_len(5, 5, 1), Ok(Some(0)));
+        assert_eq!(range_len(10, 0, 1), Ok(Some(0)));
+        assert_eq!(range_len(0, i64::MAX, i64::MAX), Ok(Some(1)));
+        assert_eq!(range_len(i64::MAX - 1, i64::MAX, i64::MAX), Ok(Some(1)));
+        assert_eq!(range_len(-1, i64::MAX, i64::MAX), Ok(Some(2)));
+        assert_eq!(range_len(i64::MIN, i64::MAX, 1), Ok(None));
+        assert_eq!(range_len(i64::MIN, i64::MAX, i64::MAX), Ok(Some(3)));
+        assert_eq!(range_len(i64::MIN, i64::MAX, 4), Ok(Some(1 << 62)));
+        assert_eq!(range_len(i64::MAX, i64::MIN, 1), Ok(Some(0)));
+        assert!(range_len(0, 1, 0).is_err() && range_len(0, 1, i64::MIN).is_err());
+    }
+
+    /// The function as templates call it, with extreme arguments: an error
+    /// or the right items, never a panic (a debug build panics on overflow).
+    #[test]
+    fn range_accepts_extreme_arguments() {
+        let render = |args: &str| {
+            let mut tera = Tera::default();
+            tera.register_function("range", bounded_range);
+            let source = format!("{{% for i in range({args}) %}}{{{{ i }}}},{{% endfor %}}");
+            tera.add_raw_template("t", &source)
+                .map_err(|e| e.to_string())?;
+            render_bounded(&tera, "t", &Context::new()).map_err(|e| e.to_string())
+        };
+        let max = i64::MAX;
+        assert_eq!(render("end=3"), Ok("0,1,2,".to_owned()));
+        assert_eq!(
+            render(&format!("start={}, end={max}, step_by={max}", max - 1)),
+            Ok(format!("{},", max - 1))
+        );
+        assert_eq!(
+            render(&format!("start=-1, end={max}, step_by={max}")),
+            Ok(format!("-1,{},", max - 1))
+        );
+        for args in [
+            format!("start=-{max}, end={max}"),
+            format!("start=-{max}, end={max}, step_by=2"),
+            format!("start=0, end={max}"),
+        ] {
+            let refused = render(&args).err().unwrap_or_default();
+            assert!(refused.contains("too many items"), "{args}: {refused}");
+        }
+        let refused = render("end=3, step_by=0").err().unwrap_or_default();
+        assert!(refused.contains("step_by"), "{refused}");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! copy of `themes/default/` built into the binary.
 
 use std::collections::BTreeMap;
+use std::io::{self, Read};
 use std::path::Path;
 
 use axum::body::Bytes;
@@ -107,9 +108,11 @@ impl ThemeSource {
 
     /// A theme folder on disk.
     pub fn from_dir(dir: &Path) -> Result<Self, RenderError> {
-        let mut files = Vec::new();
-        collect_disk(dir, dir, &mut files)
-            .map_err(|e| RenderError::Theme(format!("{}: {e}", dir.display())))?;
+        let files = read_tree(dir, None)
+            .map_err(|e| RenderError::Theme(e.to_string()))?
+            .into_iter()
+            .map(|(path, bytes)| (path, Bytes::from(bytes)))
+            .collect();
         Self::from_files(files, &dir.display().to_string())
     }
 }
@@ -130,16 +133,76 @@ fn collect_embedded(dir: &'static Dir<'static>, root: &Path, files: &mut Vec<(St
     }
 }
 
-fn collect_disk(dir: &Path, root: &Path, files: &mut Vec<(String, Bytes)>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            collect_disk(&path, root, files)?;
-        } else if let Ok(relative) = path.strip_prefix(root) {
-            files.push((slash_path(relative), Bytes::from(std::fs::read(&path)?)));
+/// Every file under the folder `root`, as (path relative to `root` with `/`
+/// separators, content); nothing when `root` does not exist. Symbolic links
+/// are refused, never followed, anywhere below `root` and as `root` itself:
+/// these files are published (as static files) or rendered, so a link could
+/// publish any file the server can read, and a link loop would never end.
+/// Anything else that is not a plain file or folder (a FIFO would block the
+/// read forever) is refused too. Each error names the path. Walks with a
+/// list rather than by recursion, so the depth of the tree does not matter.
+pub fn read_tree(root: &Path, max_file_bytes: Option<u64>) -> io::Result<Vec<(String, Vec<u8>)>> {
+    let mut files = Vec::new();
+    match std::fs::symlink_metadata(root) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(files),
+        Err(e) => return Err(at(root, e)),
+        Ok(meta) if !meta.is_dir() => return Err(refused(root, meta.file_type())),
+        Ok(_) => {}
+    }
+    let mut folders = vec![root.to_owned()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).map_err(|e| at(&folder, e))? {
+            let entry = entry.map_err(|e| at(&folder, e))?;
+            let path = entry.path();
+            // `DirEntry::file_type` describes the entry itself: a link is a link.
+            let kind = entry.file_type().map_err(|e| at(&path, e))?;
+            if kind.is_dir() {
+                folders.push(path);
+            } else if kind.is_file() {
+                let relative = path.strip_prefix(root).map_err(io::Error::other)?;
+                files.push((slash_path(relative), read_file(&path, max_file_bytes)?));
+            } else {
+                return Err(refused(&path, kind));
+            }
         }
     }
-    Ok(())
+    files.sort();
+    Ok(files)
+}
+
+/// A plain file's content, refused if larger than `max_bytes`.
+fn read_file(path: &Path, max_bytes: Option<u64>) -> io::Result<Vec<u8>> {
+    let limit = max_bytes.unwrap_or(u64::MAX);
+    let file = std::fs::File::open(path).map_err(|e| at(path, e))?;
+    let mut content = Vec::new();
+    // One byte more than allowed tells a file that is too large.
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut content)
+        .map_err(|e| at(path, e))?;
+    if content.len() as u64 > limit {
+        return Err(io::Error::other(format!(
+            "{}: larger than {limit} bytes",
+            path.display()
+        )));
+    }
+    Ok(content)
+}
+
+fn refused(path: &Path, kind: std::fs::FileType) -> io::Error {
+    let what = if kind.is_symlink() {
+        "is a symbolic link, which is refused (it could publish any file the server can read)"
+    } else {
+        "is neither a plain file nor a folder"
+    };
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!("{}: {what}", path.display()),
+    )
+}
+
+/// `error`, with the path it happened at.
+fn at(path: &Path, error: io::Error) -> io::Error {
+    io::Error::new(error.kind(), format!("{}: {error}", path.display()))
 }
 
 fn slash_path(path: &Path) -> String {
@@ -147,4 +210,50 @@ fn slash_path(path: &Path) -> String {
         .map(|c| c.as_os_str().to_string_lossy())
         .collect::<Vec<_>>()
         .join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(root: &Path, max: Option<u64>) -> String {
+        read_tree(root, max)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn trees_are_read_without_following_links() -> io::Result<()> {
+        let folder = tempfile::tempdir()?;
+        let root = folder.path().join("static");
+        std::fs::create_dir_all(root.join("img/icons"))?;
+        std::fs::write(root.join("a.css"), "a")?;
+        std::fs::write(root.join("img/icons/b.svg"), "bb")?;
+        let paths: Vec<String> = read_tree(&root, None)?.into_iter().map(|f| f.0).collect();
+        assert_eq!(paths, ["a.css", "img/icons/b.svg"]);
+        assert!(read_tree(&folder.path().join("none"), None)?.is_empty());
+        assert!(error(&root, Some(1)).contains("b.svg: larger than 1 bytes"));
+
+        let secret = folder.path().join("secret");
+        std::fs::write(&secret, "s")?;
+        std::os::unix::fs::symlink(&secret, root.join("img/leak.txt"))?;
+        let refused = error(&root, None);
+        assert!(
+            refused.contains("img/leak.txt: is a symbolic link, which is refused"),
+            "{refused}"
+        );
+        std::fs::remove_file(root.join("img/leak.txt"))?;
+        // A loop: followed, it would be walked forever (or until ELOOP).
+        std::os::unix::fs::symlink(".", root.join("img/loop"))?;
+        assert!(error(&root, None).contains("img/loop: is a symbolic link"));
+        std::fs::remove_file(root.join("img/loop"))?;
+        nix::unistd::mkfifo(&root.join("pipe"), nix::sys::stat::Mode::S_IRWXU)?;
+        assert!(error(&root, None).contains("pipe: is neither a plain file nor a folder"));
+        std::fs::remove_file(root.join("pipe"))?;
+        // The root itself: a link to a folder is refused too.
+        std::os::unix::fs::symlink(&root, folder.path().join("alias"))?;
+        assert!(error(&folder.path().join("alias"), None).contains("alias: is a symbolic link"));
+        Ok(())
+    }
 }

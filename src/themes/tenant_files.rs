@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use sqlx::PgConnection;
 
 use super::RenderError;
-use super::source::StaticFile;
+use super::source::{StaticFile, read_tree};
 
 /// Largest single file, and all of a tenant's templates together.
 pub const MAX_FILE_BYTES: usize = 1024 * 1024;
@@ -169,13 +169,22 @@ pub async fn load(conn: &mut PgConnection) -> Result<TenantFiles, sqlx::Error> {
 }
 
 /// Files found in a tenant's manifest folder: `templates/**` and `static/**`.
+/// Symbolic links are refused (see [`read_tree`]): a link in `static/` would
+/// publish whatever it points to.
 pub fn read_folder(folder: &Path) -> Result<BTreeMap<String, Vec<u8>>, RenderError> {
     let mut files = BTreeMap::new();
     for kind in ["templates", "static"] {
-        let root = folder.join(kind);
-        if root.is_dir() {
-            walk(&root, &root, kind, &mut files)
-                .map_err(|e| RenderError::Theme(format!("{}: {e}", root.display())))?;
+        let found = read_tree(&folder.join(kind), Some(MAX_FILE_BYTES as u64))
+            .map_err(|e| RenderError::Theme(e.to_string()))?;
+        for (relative, content) in found {
+            let name = format!("{kind}/{relative}");
+            if !valid_path(&name) {
+                return Err(RenderError::Theme(format!(
+                    "{}: {name}: names may only use letters, digits, '.', '_', '-' and '/'",
+                    folder.display()
+                )));
+            }
+            files.insert(name, content);
         }
     }
     let template_bytes: usize = files
@@ -190,36 +199,6 @@ pub fn read_folder(folder: &Path) -> Result<BTreeMap<String, Vec<u8>>, RenderErr
         )));
     }
     Ok(files)
-}
-
-fn walk(
-    dir: &Path,
-    root: &Path,
-    kind: &str,
-    files: &mut BTreeMap<String, Vec<u8>>,
-) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            walk(&path, root, kind, files)?;
-            continue;
-        }
-        let relative = path.strip_prefix(root).map_err(std::io::Error::other)?;
-        let name = format!("{kind}/{}", relative.to_string_lossy());
-        let content = std::fs::read(&path)?;
-        if content.len() > MAX_FILE_BYTES {
-            return Err(std::io::Error::other(format!(
-                "{name} is larger than 1 MiB"
-            )));
-        }
-        if !valid_path(&name) {
-            return Err(std::io::Error::other(format!(
-                "{name}: names may only use letters, digits, '.', '_', '-' and '/'"
-            )));
-        }
-        files.insert(name, content);
-    }
-    Ok(())
 }
 
 /// Mirrors the table constraint, so a bad name is reported before writing.

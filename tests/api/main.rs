@@ -15,6 +15,7 @@ mod migrations;
 mod page_cache;
 mod pools;
 mod provisioning;
+mod render_fairness;
 mod round_trips;
 mod sandbox;
 mod schema_version;

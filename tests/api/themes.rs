@@ -349,3 +349,36 @@ async fn a_tenant_with_own_templates_that_switches_theme_gets_the_new_chain() {
         assert!(page.contains("TENANT-FOOTER"), "the tenant's own base");
     }
 }
+
+/// `theme check` renders into a private folder of its own (an unpredictable
+/// name, so nobody can plant a link there first) and removes it; a preview
+/// the operator asked for under the temp dir is kept.
+#[tokio::test]
+async fn theme_check_cleans_up_and_previews_are_kept() {
+    let app = spawn_app().await;
+    let url = crate::helpers::cluster::database_url(&crate::helpers::shared_database().await);
+    let tenant = tenant_on(&app, "default", "en", "#1d4ed8").await;
+    let tmp = tempfile::tempdir().unwrap();
+    let theme = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_tessera"))
+            .env("RUST_LOG", "warn")
+            .env("DATABASE_URL", &url)
+            .env("TMPDIR", tmp.path())
+            .args(["theme"])
+            .args(args)
+            .args(["--tenant", tenant.slug.as_str()])
+            .output()
+            .unwrap()
+    };
+    let checked = theme(&["check"]);
+    assert!(checked.status.success(), "{checked:?}");
+    let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+    assert!(left.is_empty(), "theme check left {left:?}");
+    let out = tmp.path().join("preview");
+    let previewed = theme(&["preview", "--out", out.to_str().unwrap()]);
+    assert!(previewed.status.success(), "{previewed:?}");
+    assert!(
+        out.join("home.en.html").is_file(),
+        "the preview was deleted"
+    );
+}

@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use tessera::themes::Themes;
+use tessera::themes::source::read_tree;
 
 /// `t(key="…")` keys written literally in a template.
 fn literal_keys(source: &str) -> BTreeSet<String> {
@@ -25,23 +26,18 @@ fn literal_keys(source: &str) -> BTreeSet<String> {
     keys
 }
 
+/// The `.html` files under `dir`, with the walker the server uses (which
+/// refuses symbolic links).
 fn templates_in(dir: &Path) -> Vec<(String, String)> {
-    let mut found = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return found;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            found.extend(templates_in(&path));
-        } else if path.extension().is_some_and(|e| e == "html") {
-            found.push((
-                path.display().to_string(),
-                std::fs::read_to_string(&path).unwrap(),
-            ));
-        }
-    }
-    found
+    read_tree(dir, None)
+        .unwrap()
+        .into_iter()
+        .filter(|(path, _)| path.ends_with(".html"))
+        .map(|(path, content)| {
+            let source = String::from_utf8(content).unwrap();
+            (dir.join(path).display().to_string(), source)
+        })
+        .collect()
 }
 
 #[test]

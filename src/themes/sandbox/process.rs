@@ -32,6 +32,10 @@ pub struct Worker {
 }
 
 impl Worker {
+    /// Called from the async renders, so on a runtime worker thread: the
+    /// worker's parent-death signal follows the thread that forked it, and
+    /// those threads live as long as the server (a blocking-pool thread,
+    /// which exits when idle, would take its workers with it).
     pub fn spawn(config: &SandboxConfig, pids: &Pids) -> Result<Self, SandboxError> {
         let mut child = Command::new(&config.worker_exe)
             .arg("render-worker")
