@@ -174,7 +174,7 @@ pub async fn sync_files(
             continue;
         };
         let mut tx = TenantTx::begin(db, Arc::new(tenant)).await?;
-        if tenant_files::replace_all(tx.conn().await?, &files).await? > 0 {
+        if tenant_files::replace_all(&mut tx, &files).await? > 0 {
             changed.push(slug.to_string());
         }
         tx.commit().await?;

@@ -187,7 +187,7 @@ impl Themes {
         let tenant = tx.tenant();
         let load = async {
             let mut tx = tx.sibling();
-            let files = tenant_files::load(tx.conn().await?).await?;
+            let files = tenant_files::load(&mut tx).await?;
             tx.commit().await?;
             Ok::<_, sqlx::Error>(Arc::new(files))
         };

@@ -11,10 +11,10 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use axum::body::Bytes;
 use sha2::{Digest, Sha256};
-use sqlx::PgConnection;
 
 use super::RenderError;
 use super::source::{StaticFile, read_tree};
+use crate::db::TenantTx;
 
 /// Largest single file, and all of a tenant's templates together.
 pub const MAX_FILE_BYTES: usize = 1024 * 1024;
@@ -159,9 +159,9 @@ impl FilesCache {
 }
 
 /// Reads a tenant's files, in the caller's tenant transaction.
-pub async fn load(conn: &mut PgConnection) -> Result<TenantFiles, sqlx::Error> {
+pub async fn load(tx: &mut TenantTx) -> Result<TenantFiles, sqlx::Error> {
     let rows = sqlx::query!("SELECT path, content FROM theme_files ORDER BY path")
-        .fetch_all(conn)
+        .fetch_all(tx.conn().await?)
         .await?;
     Ok(TenantFiles::from_rows(
         rows.into_iter().map(|r| (r.path, r.content)).collect(),
@@ -222,9 +222,10 @@ pub fn valid_path(path: &str) -> bool {
 /// Makes the tenant's files exactly `wanted`, in the caller's transaction.
 /// Returns how many files were written or removed.
 pub async fn replace_all(
-    conn: &mut PgConnection,
+    tx: &mut TenantTx,
     wanted: &BTreeMap<String, Vec<u8>>,
 ) -> Result<u64, sqlx::Error> {
+    let conn = tx.conn().await?;
     let paths: Vec<String> = wanted.keys().cloned().collect();
     let removed = sqlx::query!("DELETE FROM theme_files WHERE path <> ALL($1)", &paths)
         .execute(&mut *conn)

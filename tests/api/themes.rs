@@ -35,9 +35,7 @@ pub async fn upload(app: &TestApp, tenant: &Arc<Tenant>, files: &[(&str, &str)])
         .map(|(p, c)| (p.to_string(), c.as_bytes().to_vec()))
         .collect();
     let mut tx = app.tenant_tx(tenant).await;
-    tenant_files::replace_all(tx.conn().await.unwrap(), &wanted)
-        .await
-        .unwrap();
+    tenant_files::replace_all(&mut tx, &wanted).await.unwrap();
     tx.commit().await.unwrap();
     // Let the change notification reach the caches.
     tokio::time::sleep(Duration::from_millis(150)).await;
