@@ -10,7 +10,7 @@ use sqlx::{PgConnection, PgPool};
 use tokio::sync::Notify;
 
 use super::domains::{insert_domain, replace_custom_domains};
-use super::{Hostname, SchemaName, Slug, TenantStatus, warm_pool};
+use super::{Hostname, Resolver, SchemaName, Slug, TenantStatus, warm_pool};
 use crate::accounts::Email;
 use crate::db::migrate::{MigrateError, MigrationSet, tenants as schemas};
 use crate::themes::Branding;
@@ -79,6 +79,8 @@ pub struct Provisioner {
     use_warm_pool: bool,
     /// Told when a spare was taken, so the refiller tops the pool up.
     spare_taken: Option<Arc<Notify>>,
+    /// This process's resolver, brought up to date before a change returns.
+    resolver: Option<Resolver>,
 }
 
 impl Provisioner {
@@ -90,6 +92,20 @@ impl Provisioner {
             migrations: MigrationSet::tenant(),
             use_warm_pool: true,
             spare_taken: None,
+            resolver: None,
+        }
+    }
+
+    /// Makes each change visible to `resolver` before the call returns
+    /// (other instances learn of it through the table triggers' `NOTIFY`).
+    pub fn reloading(mut self, resolver: Resolver) -> Self {
+        self.resolver = Some(resolver);
+        self
+    }
+
+    async fn reload(&self, tenant_id: i64) {
+        if let Some(resolver) = &self.resolver {
+            resolver.reload_tenant(tenant_id).await;
         }
     }
 
@@ -160,6 +176,7 @@ impl Provisioner {
         if let (true, Some(refiller)) = (from_warm_pool, &self.spare_taken) {
             refiller.notify_one();
         }
+        self.reload(tenant_id).await;
         Ok(Provisioned {
             tenant_id,
             schema,
@@ -201,6 +218,7 @@ impl Provisioner {
         let details = serde_json::json!({ "slug": change.slug, "domains": change.domains });
         audit(&mut tx, actor, "tenant.update", tenant_id, details).await?;
         tx.commit().await?;
+        self.reload(tenant_id).await;
         Ok(true)
     }
 
@@ -233,6 +251,9 @@ impl Provisioner {
         )
         .await?;
         tx.commit().await?;
+        if changed {
+            self.reload(tenant_id).await;
+        }
         Ok(changed)
     }
 
@@ -253,6 +274,7 @@ impl Provisioner {
         )
         .await?;
         tx.commit().await?;
+        self.reload(tenant_id).await;
         Ok(())
     }
 
