@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sqlx::types::Json;
-use sqlx::{PgConnection, PgPool};
+use sqlx::{Acquire, PgConnection, PgPool};
 use tokio::sync::Notify;
 
 use super::domains::{insert_domain, replace_custom_domains};
@@ -148,6 +148,11 @@ impl Provisioner {
             .validate()
             .map_err(|e| ProvisionError::Invalid(e.to_string()))?;
         let default_host = self.default_host(&new.slug)?;
+        if default_host == self.platform_host {
+            return Err(ProvisionError::Invalid(format!(
+                "{default_host} is the platform's own host: choose another slug"
+            )));
+        }
         self.check_custom_domains(&new.domains)?;
         let mut tx = self.pool.begin().await?;
         let tenant_id = insert_tenant(&mut tx, new).await?;
@@ -156,8 +161,7 @@ impl Provisioner {
             insert_domain(&mut tx, tenant_id, domain, "custom").await?;
         }
         let schema = SchemaName::for_tenant(tenant_id);
-        let from_warm_pool = self.use_warm_pool
-            && warm_pool::claim(&mut tx, tenant_id, &schema, self.migrations.latest()).await?;
+        let from_warm_pool = self.claim_spare(&mut tx, tenant_id, &schema).await?;
         if !from_warm_pool {
             schemas::install(&mut tx, &schema, Some(tenant_id), &self.migrations).await?;
         }
@@ -184,6 +188,34 @@ impl Provisioner {
             from_warm_pool,
             elapsed: started.elapsed(),
         })
+    }
+
+    /// Takes a warm spare for `schema` if one is ready. A spare still
+    /// locked after the timeout is given up (its savepoint rolled back) and
+    /// the caller installs a fresh schema, rather than failing the creation.
+    async fn claim_spare(
+        &self,
+        conn: &mut PgConnection,
+        tenant_id: i64,
+        schema: &SchemaName,
+    ) -> Result<bool, ProvisionError> {
+        if !self.use_warm_pool {
+            return Ok(false);
+        }
+        let mut savepoint = conn.begin().await?;
+        let latest = self.migrations.latest();
+        match warm_pool::claim(&mut savepoint, tenant_id, schema, latest).await {
+            Ok(claimed) => {
+                savepoint.commit().await?;
+                Ok(claimed)
+            }
+            Err(error) if is_lock_timeout(&error) => {
+                tracing::warn!(%error, "warm spare busy; installing a fresh schema");
+                savepoint.rollback().await?;
+                Ok(false)
+            }
+            Err(error) => Err(error.into()),
+        }
     }
 
     /// Updates name, locale, theme, branding and the set of custom domains.
@@ -241,6 +273,9 @@ impl Provisioner {
         .await?
         .rows_affected()
             > 0;
+        if !changed {
+            return Ok(false);
+        }
         let action = format!("tenant.{}", status.as_str());
         audit(
             &mut tx,
@@ -251,15 +286,18 @@ impl Provisioner {
         )
         .await?;
         tx.commit().await?;
-        if changed {
-            self.reload(tenant_id).await;
-        }
-        Ok(changed)
+        self.reload(tenant_id).await;
+        Ok(true)
     }
 
     /// Deletes a tenant with its schema and all its data.
+    ///
+    /// `DROP SCHEMA … CASCADE` needs every table of the schema exclusively:
+    /// it waits at most 3 s ([`BOUND_LOCK_WAITS`]) for a running tenant transaction,
+    /// then fails (nothing deleted), so requests never queue behind it.
     pub async fn delete(&self, slug: &Slug, actor: &str) -> Result<(), ProvisionError> {
         let mut tx = self.pool.begin().await?;
+        bound_lock_waits(&mut tx).await?;
         let tenant_id = lock_tenant(&mut tx, slug).await?;
         schemas::drop_schema(&mut tx, &SchemaName::for_tenant(tenant_id)).await?;
         sqlx::query!("DELETE FROM platform.tenants WHERE id = $1", tenant_id)
@@ -321,6 +359,21 @@ fn validate_fields(name: &str, locale: &str, theme: &str) -> Result<(), Provisio
             "\"{theme}\" is not a theme name"
         )));
     }
+    Ok(())
+}
+
+/// Schema DDL outside migrations (a tenant's deletion, a spare's rename)
+/// waits at most this long for a lock. While it waits, every request for
+/// that schema queues behind its exclusive lock: better to fail and retry.
+const BOUND_LOCK_WAITS: &str = "SET LOCAL lock_timeout = '3s'";
+
+fn is_lock_timeout(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db) if db.code().as_deref() == Some("55P03"))
+}
+
+/// Applies [`BOUND_LOCK_WAITS`] to the rest of the transaction.
+pub(super) async fn bound_lock_waits(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+    sqlx::raw_sql(BOUND_LOCK_WAITS).execute(conn).await?;
     Ok(())
 }
 
