@@ -2,7 +2,7 @@
 //! domains, each owned by exactly one tenant. Writes for provisioning, and
 //! [`HostMap`], the in-memory copy every instance resolves hosts from.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use sqlx::PgConnection;
 
@@ -116,6 +116,21 @@ impl HostMap {
 
     pub(super) fn len(&self) -> usize {
         self.by_host.len()
+    }
+}
+
+/// Reloads of the [`HostMap`] owed to notifications not yet applied.
+#[derive(Debug, Default)]
+pub(super) struct Pending {
+    pub(super) everything: bool,
+    pub(super) tenants: HashSet<i64>,
+}
+
+impl Pending {
+    /// Adds `other`'s reloads (a failed pass, to be retried).
+    pub(super) fn merge(&mut self, other: Pending) {
+        self.everything |= other.everything;
+        self.tenants.extend(other.tenants);
     }
 }
 

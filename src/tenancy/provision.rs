@@ -6,11 +6,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sqlx::types::Json;
-use sqlx::{Acquire, PgConnection, PgPool};
+use sqlx::{PgConnection, PgPool};
 use tokio::sync::Notify;
 
 use super::domains::{insert_domain, replace_custom_domains};
-use super::{Hostname, Resolver, SchemaName, Slug, TenantStatus, warm_pool};
+use super::warm_pool::{self, bound_lock_waits};
+use super::{Hostname, Resolver, SchemaName, Slug, TenantStatus};
 use crate::accounts::Email;
 use crate::db::migrate::{MigrateError, MigrationSet, tenants as schemas};
 use crate::themes::Branding;
@@ -161,7 +162,9 @@ impl Provisioner {
             insert_domain(&mut tx, tenant_id, domain, "custom").await?;
         }
         let schema = SchemaName::for_tenant(tenant_id);
-        let from_warm_pool = self.claim_spare(&mut tx, tenant_id, &schema).await?;
+        let latest = self.migrations.latest();
+        let from_warm_pool = self.use_warm_pool
+            && warm_pool::claim_unless_busy(&mut tx, tenant_id, &schema, latest).await?;
         if !from_warm_pool {
             schemas::install(&mut tx, &schema, Some(tenant_id), &self.migrations).await?;
         }
@@ -188,34 +191,6 @@ impl Provisioner {
             from_warm_pool,
             elapsed: started.elapsed(),
         })
-    }
-
-    /// Takes a warm spare for `schema` if one is ready. A spare still
-    /// locked after the timeout is given up (its savepoint rolled back) and
-    /// the caller installs a fresh schema, rather than failing the creation.
-    async fn claim_spare(
-        &self,
-        conn: &mut PgConnection,
-        tenant_id: i64,
-        schema: &SchemaName,
-    ) -> Result<bool, ProvisionError> {
-        if !self.use_warm_pool {
-            return Ok(false);
-        }
-        let mut savepoint = conn.begin().await?;
-        let latest = self.migrations.latest();
-        match warm_pool::claim(&mut savepoint, tenant_id, schema, latest).await {
-            Ok(claimed) => {
-                savepoint.commit().await?;
-                Ok(claimed)
-            }
-            Err(error) if is_lock_timeout(&error) => {
-                tracing::warn!(%error, "warm spare busy; installing a fresh schema");
-                savepoint.rollback().await?;
-                Ok(false)
-            }
-            Err(error) => Err(error.into()),
-        }
     }
 
     /// Updates name, locale, theme, branding and the set of custom domains.
@@ -293,7 +268,7 @@ impl Provisioner {
     /// Deletes a tenant with its schema and all its data.
     ///
     /// `DROP SCHEMA … CASCADE` needs every table of the schema exclusively:
-    /// it waits at most 3 s ([`BOUND_LOCK_WAITS`]) for a running tenant transaction,
+    /// it waits at most 3 s ([`bound_lock_waits`]) for a running tenant transaction,
     /// then fails (nothing deleted), so requests never queue behind it.
     pub async fn delete(&self, slug: &Slug, actor: &str) -> Result<(), ProvisionError> {
         let mut tx = self.pool.begin().await?;
@@ -359,21 +334,6 @@ fn validate_fields(name: &str, locale: &str, theme: &str) -> Result<(), Provisio
             "\"{theme}\" is not a theme name"
         )));
     }
-    Ok(())
-}
-
-/// Schema DDL outside migrations (a tenant's deletion, a spare's rename)
-/// waits at most this long for a lock. While it waits, every request for
-/// that schema queues behind its exclusive lock: better to fail and retry.
-const BOUND_LOCK_WAITS: &str = "SET LOCAL lock_timeout = '3s'";
-
-fn is_lock_timeout(error: &sqlx::Error) -> bool {
-    matches!(error, sqlx::Error::Database(db) if db.code().as_deref() == Some("55P03"))
-}
-
-/// Applies [`BOUND_LOCK_WAITS`] to the rest of the transaction.
-pub(super) async fn bound_lock_waits(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
-    sqlx::raw_sql(BOUND_LOCK_WAITS).execute(conn).await?;
     Ok(())
 }
 

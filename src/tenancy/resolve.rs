@@ -12,7 +12,6 @@
 //! database with it every second: its last answer is what `/healthz`
 //! reports, so health checks never wait for the platform pool.
 
-use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
@@ -24,7 +23,8 @@ use sqlx::postgres::PgPoolOptions;
 use tokio::sync::{Notify, Semaphore, watch};
 use tokio::task::JoinHandle;
 
-use super::domains::HostMap;
+use super::domains::{HostMap, Pending};
+use super::listen::Liveness;
 use super::{Hostname, HostnameError, Tenant, registry};
 
 /// Who a request is for.
@@ -80,8 +80,6 @@ const RETRY_TTL: Duration = Duration::from_secs(5);
 const CAPACITY: u64 = 100_000;
 /// How often the refresher proves the database answers, when nothing else did.
 const PING_EVERY: Duration = Duration::from_secs(1);
-/// `/healthz` fails once the database has not answered for this long.
-const HEALTHY_WITHIN: Duration = Duration::from_secs(3);
 /// Bound on each of the refresher's round trips.
 const ROUND_TRIP_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -96,13 +94,6 @@ impl Expiry<i64, Entry> for Ttl {
     }
 }
 
-/// Reloads the refresher owes the host map.
-#[derive(Debug, Default)]
-struct Pending {
-    everything: bool,
-    tenants: HashSet<i64>,
-}
-
 #[derive(Clone)]
 pub struct Resolver {
     inner: Arc<Inner>,
@@ -110,10 +101,8 @@ pub struct Resolver {
 
 impl std::fmt::Debug for Resolver {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Resolver")
-            .field("hosts", &self.inner.read_hosts().len())
-            .field("rows", &self.inner.rows.entry_count())
-            .finish_non_exhaustive()
+        let hosts = self.inner.read_hosts().len();
+        f.debug_struct("Resolver").field("hosts", &hosts).finish()
     }
 }
 
@@ -144,10 +133,8 @@ struct Inner {
     /// A writer in this process waits for the pass that includes its change.
     taken: AtomicU64,
     applied: watch::Sender<u64>,
-    started: Instant,
-    /// When the database last answered the refresher, in ms after `started`
-    /// (0: never).
-    answered_ms: AtomicU64,
+    /// When the database last answered the refresher.
+    liveness: Liveness,
 }
 
 impl Resolver {
@@ -162,7 +149,7 @@ impl Resolver {
         let miss_wait = options.get_acquire_timeout();
         let pending = Pending {
             everything: true,
-            tenants: HashSet::new(),
+            ..Pending::default()
         };
         let inner = Inner {
             pool,
@@ -178,8 +165,7 @@ impl Resolver {
             wake: Notify::new(),
             taken: AtomicU64::new(0),
             applied: watch::Sender::new(0),
-            started: Instant::now(),
-            answered_ms: AtomicU64::new(0),
+            liveness: Liveness::default(),
         };
         Self {
             inner: Arc::new(inner),
@@ -251,7 +237,7 @@ impl Resolver {
         }
         let mut loaded = self.inner.loaded.subscribe();
         let _ = tokio::time::timeout(ROUND_TRIP_TIMEOUT, loaded.wait_for(|l| *l)).await;
-        self.inner.since_answer() < HEALTHY_WITHIN
+        self.inner.liveness.is_alive()
     }
 
     /// `tenant_id` or its domains changed: drops its row now and reloads
@@ -329,10 +315,10 @@ async fn refresh(inner: Arc<Inner>, own: PgPool) {
             }
             Err(error) => {
                 tracing::warn!(%error, "host map reload failed; retrying");
-                inner.requeue(work);
+                inner.lock_pending().merge(work);
             }
         }
-        if inner.since_answer() >= PING_EVERY {
+        if inner.liveness.silent_for() >= PING_EVERY {
             inner.ping(&own).await;
         }
         tokio::select! {
@@ -368,7 +354,7 @@ impl Inner {
         } else {
             return Ok(());
         }
-        self.answered();
+        self.liveness.answered();
         Ok(())
     }
 
@@ -378,31 +364,10 @@ impl Inner {
         (pass, std::mem::take(&mut *pending))
     }
 
-    fn requeue(&self, work: Pending) {
-        let mut pending = self.lock_pending();
-        pending.everything |= work.everything;
-        pending.tenants.extend(work.tenants);
-    }
-
     async fn ping(&self, own: &PgPool) {
         match bounded(sqlx::query("SELECT 1").execute(own)).await {
-            Ok(_) => self.answered(),
+            Ok(_) => self.liveness.answered(),
             Err(error) => tracing::debug!(%error, "database ping failed"),
-        }
-    }
-
-    fn answered(&self) {
-        let ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        self.answered_ms.store(ms.max(1), Ordering::Release);
-    }
-
-    fn since_answer(&self) -> Duration {
-        match self.answered_ms.load(Ordering::Acquire) {
-            0 => Duration::MAX,
-            ms => self
-                .started
-                .elapsed()
-                .saturating_sub(Duration::from_millis(ms)),
         }
     }
 

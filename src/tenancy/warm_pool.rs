@@ -8,12 +8,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::{AssertSqlSafe, PgConnection, PgPool};
+use sqlx::{Acquire, AssertSqlSafe, PgConnection, PgPool};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 use super::SchemaName;
-use super::provision::bound_lock_waits;
 use crate::db::migrate::{MigrateError, MigrationSet, tenants as schemas};
 
 /// Advisory lock so that concurrent refills (several instances, or the CLI)
@@ -71,6 +70,45 @@ pub async fn claim(
     .execute(&mut *conn)
     .await?;
     Ok(true)
+}
+
+/// [`claim`] in a savepoint: a spare still locked after the timeout is
+/// given up (the savepoint rolled back) and false returned, so the caller
+/// installs a fresh schema rather than failing the creation.
+pub async fn claim_unless_busy(
+    conn: &mut PgConnection,
+    tenant_id: i64,
+    schema: &SchemaName,
+    version: i64,
+) -> Result<bool, sqlx::Error> {
+    let mut savepoint = conn.begin().await?;
+    match claim(&mut savepoint, tenant_id, schema, version).await {
+        Ok(claimed) => {
+            savepoint.commit().await?;
+            Ok(claimed)
+        }
+        Err(error) if is_lock_timeout(&error) => {
+            tracing::warn!(%error, "warm spare busy; installing a fresh schema");
+            savepoint.rollback().await?;
+            Ok(false)
+        }
+        Err(error) => Err(error),
+    }
+}
+
+fn is_lock_timeout(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db) if db.code().as_deref() == Some("55P03"))
+}
+
+/// Schema DDL outside migrations (a tenant's deletion, a spare's rename)
+/// waits at most 3 s for a lock, for the rest of the transaction. While it
+/// waits, every request for that schema queues behind its exclusive lock:
+/// better to fail and retry.
+pub(super) async fn bound_lock_waits(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+    sqlx::raw_sql("SET LOCAL lock_timeout = '3s'")
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// Spares ready to be claimed.
