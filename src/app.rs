@@ -58,7 +58,7 @@ impl Application {
             .map_err(|source| StartError::Bind { addr, source })?;
         let state = build_state(config, db)?;
         let metrics = bind_metrics(&state).await?;
-        let mut tasks = Vec::new();
+        let mut tasks = vec![state.resolver.spawn_refresher()];
         let subscriber = invalidation_subscriber(&state);
         let (listener_task, listening) =
             listen::spawn(state.db.platform().clone(), vec![subscriber]);
@@ -161,19 +161,21 @@ fn invalidation_subscriber(state: &AppState) -> listen::Subscriber {
 
 fn build_state(config: Config, db: Database) -> Result<AppState, StartError> {
     let warm_pool_wake = Arc::new(Notify::new());
+    let resolver = Resolver::new(db.platform().clone(), config.platform_host.clone());
     let provisioner = Provisioner::new(
         db.platform().clone(),
         config.base_domain.clone(),
         config.platform_host.clone(),
     )
-    .notify_spare_taken(warm_pool_wake.clone());
+    .notify_spare_taken(warm_pool_wake.clone())
+    .reloading(resolver.clone());
     let pages = PageCache::new(
         config.cache.pages && !config.dev_mode,
         Duration::from_secs(config.cache.page_ttl_secs),
     );
     Ok(AppState::new(Services {
         pages,
-        resolver: Resolver::new(db.platform().clone(), config.platform_host.clone()),
+        resolver,
         themes: load_themes(&config)?,
         metrics: web::metrics::recorder(),
         warm_pool_wake,

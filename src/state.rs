@@ -53,6 +53,12 @@ impl FromRef<AppState> for Themes {
     }
 }
 
+impl FromRef<AppState> for Resolver {
+    fn from_ref(state: &AppState) -> Self {
+        state.resolver.clone()
+    }
+}
+
 impl FromRef<AppState> for PageCache {
     fn from_ref(state: &AppState) -> Self {
         state.pages.clone()

@@ -1,5 +1,8 @@
 //! A tenant's hostnames (`platform.domains`): its default host and custom
-//! domains, each owned by exactly one tenant.
+//! domains, each owned by exactly one tenant. Writes for provisioning, and
+//! [`HostMap`], the in-memory copy every instance resolves hosts from.
+
+use std::collections::{HashMap, HashSet};
 
 use sqlx::PgConnection;
 
@@ -65,5 +68,109 @@ pub(super) fn unique_violation(error: &sqlx::Error) -> Option<&str> {
     match error {
         sqlx::Error::Database(db) if db.is_unique_violation() => db.constraint(),
         _ => None,
+    }
+}
+
+/// Every hostname of every tenant, held in memory so that resolving a host
+/// (known or not) costs no query: `platform.domains` is small (a few hosts
+/// per tenant) and changes rarely. Keys are the stored text, which is
+/// already normalised ([`Hostname::parse`] on the way in).
+#[derive(Debug, Default)]
+pub(super) struct HostMap {
+    by_host: HashMap<String, i64>,
+    by_tenant: HashMap<i64, Vec<String>>,
+}
+
+impl HostMap {
+    /// A map of exactly `rows` (hostname, tenant id).
+    pub(super) fn from_rows(rows: Vec<(String, i64)>) -> Self {
+        let mut map = Self::default();
+        map.insert_all(rows);
+        map
+    }
+
+    pub(super) fn tenant_of(&self, host: &Hostname) -> Option<i64> {
+        self.by_host.get(host.as_str()).copied()
+    }
+
+    /// Replaces the hosts of `tenant_ids` by `rows`, their current hosts.
+    /// A host is only removed while it still points to the tenant being
+    /// reloaded: one moved to another tenant, already reloaded, stays.
+    pub(super) fn reload(&mut self, tenant_ids: &[i64], rows: Vec<(String, i64)>) {
+        for id in tenant_ids {
+            for host in self.by_tenant.remove(id).unwrap_or_default() {
+                if self.by_host.get(&host) == Some(id) {
+                    self.by_host.remove(&host);
+                }
+            }
+        }
+        self.insert_all(rows);
+    }
+
+    fn insert_all(&mut self, rows: Vec<(String, i64)>) {
+        for (host, id) in rows {
+            self.by_tenant.entry(id).or_default().push(host.clone());
+            self.by_host.insert(host, id);
+        }
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.by_host.len()
+    }
+}
+
+/// Reloads of the [`HostMap`] owed to notifications not yet applied.
+#[derive(Debug, Default)]
+pub(super) struct Pending {
+    pub(super) everything: bool,
+    pub(super) tenants: HashSet<i64>,
+}
+
+impl Pending {
+    /// Adds `other`'s reloads (a failed pass, to be retried).
+    pub(super) fn merge(&mut self, other: Pending) {
+        self.everything |= other.everything;
+        self.tenants.extend(other.tenants);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn host(name: &str) -> Hostname {
+        Hostname::parse(name).unwrap_or_else(|e| unreachable!("{name}: {e}"))
+    }
+
+    fn rows(pairs: &[(&str, i64)]) -> Vec<(String, i64)> {
+        pairs.iter().map(|(h, id)| (h.to_string(), *id)).collect()
+    }
+
+    #[test]
+    fn a_targeted_reload_replaces_only_that_tenants_hosts() {
+        let mut map = HostMap::from_rows(rows(&[("a.localhost", 1), ("b.localhost", 2)]));
+        map.reload(&[1], rows(&[("a2.localhost", 1)]));
+        assert_eq!(map.tenant_of(&host("a.localhost")), None);
+        assert_eq!(map.tenant_of(&host("a2.localhost")), Some(1));
+        assert_eq!(map.tenant_of(&host("b.localhost")), Some(2));
+        assert_eq!(map.len(), 2);
+    }
+
+    #[test]
+    fn a_host_moved_to_another_tenant_survives_the_old_tenants_reload() {
+        let mut map = HostMap::from_rows(rows(&[("a.localhost", 1), ("x.example", 1)]));
+        // The new owner is reloaded first, then the old one.
+        map.reload(&[2], rows(&[("x.example", 2)]));
+        map.reload(&[1], rows(&[("a.localhost", 1)]));
+        assert_eq!(map.tenant_of(&host("x.example")), Some(2));
+        assert_eq!(map.tenant_of(&host("a.localhost")), Some(1));
+    }
+
+    #[test]
+    fn a_deleted_tenant_leaves_nothing() {
+        let mut map = HostMap::from_rows(rows(&[("a.localhost", 1), ("b.localhost", 2)]));
+        map.reload(&[1], Vec::new());
+        assert_eq!(map.tenant_of(&host("a.localhost")), None);
+        assert_eq!(map.len(), 1);
     }
 }

@@ -2,9 +2,11 @@
 //! tenant tables sends `NOTIFY tessera_tenants, '<id>'`; this task listens and
 //! tells every subscriber. If the listening connection drops, notifications
 //! may have been missed, so subscribers are told to forget everything.
+//! [`Liveness`] records when the database last answered such a connection.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use sqlx::PgPool;
 use sqlx::postgres::{PgListener, PgPoolOptions};
@@ -110,6 +112,49 @@ async fn receive(listener: &mut PgListener, notify: &impl Fn(Change)) {
                 return;
             }
         }
+    }
+}
+
+/// When the database last answered one of our own connections (outside
+/// the platform pool), so that a health check costs no query and does not
+/// wait for a pool slot.
+#[derive(Debug)]
+pub struct Liveness {
+    started: Instant,
+    /// Milliseconds after `started`; 0: never.
+    answered_ms: AtomicU64,
+}
+
+impl Default for Liveness {
+    fn default() -> Self {
+        Self {
+            started: Instant::now(),
+            answered_ms: AtomicU64::new(0),
+        }
+    }
+}
+
+impl Liveness {
+    /// The database has not answered for this long: it is reported down.
+    pub const GRACE: Duration = Duration::from_secs(3);
+
+    pub fn answered(&self) {
+        let ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.answered_ms.store(ms.max(1), Ordering::Release);
+    }
+
+    pub fn silent_for(&self) -> Duration {
+        match self.answered_ms.load(Ordering::Acquire) {
+            0 => Duration::MAX,
+            ms => self
+                .started
+                .elapsed()
+                .saturating_sub(Duration::from_millis(ms)),
+        }
+    }
+
+    pub fn is_alive(&self) -> bool {
+        self.silent_for() < Self::GRACE
     }
 }
 

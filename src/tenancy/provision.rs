@@ -10,7 +10,8 @@ use sqlx::{PgConnection, PgPool};
 use tokio::sync::Notify;
 
 use super::domains::{insert_domain, replace_custom_domains};
-use super::{Hostname, SchemaName, Slug, TenantStatus, warm_pool};
+use super::warm_pool::{self, bound_lock_waits};
+use super::{Hostname, Resolver, SchemaName, Slug, TenantStatus};
 use crate::db::migrate::{MigrateError, MigrationSet, tenants as schemas};
 use crate::model::Branding;
 use crate::model::Email;
@@ -79,6 +80,8 @@ pub struct Provisioner {
     use_warm_pool: bool,
     /// Told when a spare was taken, so the refiller tops the pool up.
     spare_taken: Option<Arc<Notify>>,
+    /// This process's resolver, brought up to date before a change returns.
+    resolver: Option<Resolver>,
 }
 
 impl Provisioner {
@@ -90,6 +93,20 @@ impl Provisioner {
             migrations: MigrationSet::tenant(),
             use_warm_pool: true,
             spare_taken: None,
+            resolver: None,
+        }
+    }
+
+    /// Makes each change visible to `resolver` before the call returns
+    /// (other instances learn of it through the table triggers' `NOTIFY`).
+    pub fn reloading(mut self, resolver: Resolver) -> Self {
+        self.resolver = Some(resolver);
+        self
+    }
+
+    async fn reload(&self, tenant_id: i64) {
+        if let Some(resolver) = &self.resolver {
+            resolver.reload_tenant(tenant_id).await;
         }
     }
 
@@ -132,6 +149,11 @@ impl Provisioner {
             .validate()
             .map_err(|e| ProvisionError::Invalid(e.to_string()))?;
         let default_host = self.default_host(&new.slug)?;
+        if default_host == self.platform_host {
+            return Err(ProvisionError::Invalid(format!(
+                "{default_host} is the platform's own host: choose another slug"
+            )));
+        }
         self.check_custom_domains(&new.domains)?;
         let mut tx = self.pool.begin().await?;
         let tenant_id = insert_tenant(&mut tx, new).await?;
@@ -140,8 +162,9 @@ impl Provisioner {
             insert_domain(&mut tx, tenant_id, domain, "custom").await?;
         }
         let schema = SchemaName::for_tenant(tenant_id);
+        let latest = self.migrations.latest();
         let from_warm_pool = self.use_warm_pool
-            && warm_pool::claim(&mut tx, tenant_id, &schema, self.migrations.latest()).await?;
+            && warm_pool::claim_unless_busy(&mut tx, tenant_id, &schema, latest).await?;
         if !from_warm_pool {
             schemas::install(&mut tx, &schema, Some(tenant_id), &self.migrations).await?;
         }
@@ -160,6 +183,7 @@ impl Provisioner {
         if let (true, Some(refiller)) = (from_warm_pool, &self.spare_taken) {
             refiller.notify_one();
         }
+        self.reload(tenant_id).await;
         Ok(Provisioned {
             tenant_id,
             schema,
@@ -201,6 +225,7 @@ impl Provisioner {
         let details = serde_json::json!({ "slug": change.slug, "domains": change.domains });
         audit(&mut tx, actor, "tenant.update", tenant_id, details).await?;
         tx.commit().await?;
+        self.reload(tenant_id).await;
         Ok(true)
     }
 
@@ -223,6 +248,9 @@ impl Provisioner {
         .await?
         .rows_affected()
             > 0;
+        if !changed {
+            return Ok(false);
+        }
         let action = format!("tenant.{}", status.as_str());
         audit(
             &mut tx,
@@ -233,12 +261,18 @@ impl Provisioner {
         )
         .await?;
         tx.commit().await?;
-        Ok(changed)
+        self.reload(tenant_id).await;
+        Ok(true)
     }
 
     /// Deletes a tenant with its schema and all its data.
+    ///
+    /// `DROP SCHEMA … CASCADE` needs every table of the schema exclusively:
+    /// it waits at most 3 s ([`bound_lock_waits`]) for a running tenant transaction,
+    /// then fails (nothing deleted), so requests never queue behind it.
     pub async fn delete(&self, slug: &Slug, actor: &str) -> Result<(), ProvisionError> {
         let mut tx = self.pool.begin().await?;
+        bound_lock_waits(&mut tx).await?;
         let tenant_id = lock_tenant(&mut tx, slug).await?;
         schemas::drop_schema(&mut tx, &SchemaName::for_tenant(tenant_id)).await?;
         sqlx::query!("DELETE FROM platform.tenants WHERE id = $1", tenant_id)
@@ -253,6 +287,7 @@ impl Provisioner {
         )
         .await?;
         tx.commit().await?;
+        self.reload(tenant_id).await;
         Ok(())
     }
 

@@ -82,6 +82,53 @@ pub async fn find_by_host(pool: &PgPool, host: &Hostname) -> Result<Option<Tenan
     row.map(Tenant::try_from).transpose()
 }
 
+/// The tenant with this id, if any: how the resolver loads a tenant row
+/// once its in-memory host map named it.
+pub async fn find_by_id(pool: &PgPool, id: i64) -> Result<Option<Tenant>, sqlx::Error> {
+    let row = sqlx::query_as!(
+        TenantRow,
+        r#"SELECT t.id, t.version, t.slug, t.name, t.status, t.locale, t.theme, t.brand,
+                  d.hostname AS default_host,
+                  s.status AS "schema_status?", s.version AS "schema_version?"
+           FROM platform.tenants AS t
+           JOIN platform.domains AS d ON d.tenant_id = t.id AND d.kind = 'default'
+           LEFT JOIN platform.tenant_schemas AS s ON s.tenant_id = t.id
+           WHERE t.id = $1"#,
+        id
+    )
+    .fetch_optional(pool)
+    .await?;
+    row.map(Tenant::try_from).transpose()
+}
+
+/// Every (hostname, tenant id) of the platform.
+pub async fn all_hosts(pool: &PgPool) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    let rows = sqlx::query!("SELECT hostname, tenant_id FROM platform.domains")
+        .fetch_all(pool)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.hostname, r.tenant_id))
+        .collect())
+}
+
+/// The (hostname, tenant id) of these tenants only.
+pub async fn hosts_of(
+    pool: &PgPool,
+    tenant_ids: &[i64],
+) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    let rows = sqlx::query!(
+        "SELECT hostname, tenant_id FROM platform.domains WHERE tenant_id = ANY($1)",
+        tenant_ids
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.hostname, r.tenant_id))
+        .collect())
+}
+
 pub async fn find_by_slug(pool: &PgPool, slug: &Slug) -> Result<Option<Tenant>, sqlx::Error> {
     let row = sqlx::query_as!(
         TenantRow,

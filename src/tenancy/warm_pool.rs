@@ -8,7 +8,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::{AssertSqlSafe, PgConnection, PgPool};
+use sqlx::{Acquire, AssertSqlSafe, PgConnection, PgPool};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
@@ -21,6 +21,10 @@ const REFILL_LOCK: i64 = 0x7473_7770;
 
 /// Takes a spare at `version`, renames it (and its role) to `schema` and registers it for
 /// `tenant_id`, inside the caller's transaction. False when none is ready.
+///
+/// Only a spare whose schema and role exist is taken: one dropped by hand
+/// is passed over (and removed by the next [`refill`]) instead of failing
+/// every creation. The rename waits for locks at most a few seconds.
 pub async fn claim(
     conn: &mut PgConnection,
     tenant_id: i64,
@@ -28,10 +32,13 @@ pub async fn claim(
     version: i64,
 ) -> Result<bool, sqlx::Error> {
     let spare = sqlx::query_scalar!(
-        "SELECT schema_name FROM platform.tenant_schemas
-         WHERE status = 'spare' AND version = $1
-         ORDER BY schema_name
-         FOR UPDATE SKIP LOCKED LIMIT 1",
+        "SELECT s.schema_name FROM platform.tenant_schemas AS s
+         WHERE s.status = 'spare' AND s.version = $1
+           AND EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = s.schema_name)
+           AND EXISTS (SELECT 1 FROM pg_roles
+                       WHERE rolname = platform.tenant_role(s.schema_name))
+         ORDER BY s.schema_name
+         FOR UPDATE OF s SKIP LOCKED LIMIT 1",
         version
     )
     .fetch_optional(&mut *conn)
@@ -39,6 +46,7 @@ pub async fn claim(
     let Some(spare) = spare.as_deref().and_then(SchemaName::parse) else {
         return Ok(false);
     };
+    bound_lock_waits(&mut *conn).await?;
     sqlx::raw_sql(AssertSqlSafe(format!(
         "ALTER SCHEMA {spare} RENAME TO {schema}"
     )))
@@ -62,6 +70,45 @@ pub async fn claim(
     .execute(&mut *conn)
     .await?;
     Ok(true)
+}
+
+/// [`claim`] in a savepoint: a spare still locked after the timeout is
+/// given up (the savepoint rolled back) and false returned, so the caller
+/// installs a fresh schema rather than failing the creation.
+pub async fn claim_unless_busy(
+    conn: &mut PgConnection,
+    tenant_id: i64,
+    schema: &SchemaName,
+    version: i64,
+) -> Result<bool, sqlx::Error> {
+    let mut savepoint = conn.begin().await?;
+    match claim(&mut savepoint, tenant_id, schema, version).await {
+        Ok(claimed) => {
+            savepoint.commit().await?;
+            Ok(claimed)
+        }
+        Err(error) if is_lock_timeout(&error) => {
+            tracing::warn!(%error, "warm spare busy; installing a fresh schema");
+            savepoint.rollback().await?;
+            Ok(false)
+        }
+        Err(error) => Err(error),
+    }
+}
+
+fn is_lock_timeout(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db) if db.code().as_deref() == Some("55P03"))
+}
+
+/// Schema DDL outside migrations (a tenant's deletion, a spare's rename)
+/// waits at most 3 s for a lock, for the rest of the transaction. While it
+/// waits, every request for that schema queues behind its exclusive lock:
+/// better to fail and retry.
+pub(super) async fn bound_lock_waits(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+    sqlx::raw_sql("SET LOCAL lock_timeout = '3s'")
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// Spares ready to be claimed.
@@ -96,7 +143,12 @@ pub async fn refill(pool: &PgPool, set: &MigrationSet, size: u32) -> Result<u32,
         )
         .fetch_one(&mut *tx)
         .await?;
-        if !locked || ready_count(&mut *tx, set.latest()).await? >= i64::from(size) {
+        if !locked {
+            return Ok(created);
+        }
+        drop_broken_spares(&mut tx).await?;
+        if ready_count(&mut *tx, set.latest()).await? >= i64::from(size) {
+            tx.commit().await?;
             return Ok(created);
         }
         let n: i64 = sqlx::query_scalar!(r#"SELECT nextval('platform.spare_schema_seq') AS "n!""#)
@@ -106,6 +158,26 @@ pub async fn refill(pool: &PgPool, set: &MigrationSet, size: u32) -> Result<u32,
         tx.commit().await?;
         created += 1;
     }
+}
+
+/// Unregisters (and cleans up after) spares whose schema or role is gone,
+/// e.g. dropped by hand, so that the pool is refilled in their place.
+async fn drop_broken_spares(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+    let broken = sqlx::query_scalar!(
+        "SELECT s.schema_name FROM platform.tenant_schemas AS s
+         WHERE s.status = 'spare'
+           AND (NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = s.schema_name)
+                OR NOT EXISTS (SELECT 1 FROM pg_roles
+                               WHERE rolname = platform.tenant_role(s.schema_name)))
+         FOR UPDATE OF s SKIP LOCKED"
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    for spare in broken.iter().filter_map(|name| SchemaName::parse(name)) {
+        tracing::warn!(%spare, "spare schema or role missing; unregistering it");
+        schemas::drop_schema(&mut *conn, &spare).await?;
+    }
+    Ok(())
 }
 
 /// Keeps the pool full in the background: after every `wake` (a claim in

@@ -7,6 +7,7 @@ mod cli;
 mod coherence;
 mod health;
 mod helpers;
+mod host_flood;
 mod hosts;
 mod http_caching;
 mod http_edges;

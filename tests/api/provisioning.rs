@@ -1,12 +1,13 @@
 //! Provisioning: duplicates and bad input change nothing; the warm pool is
-//! used and refilled.
+//! used and refilled, and survives a broken or locked spare; schema DDL
+//! gives up on a lock rather than queueing requests behind it.
 
 use std::time::{Duration, Instant};
 
 use sqlx::PgPool;
 use tessera::db::migrate::{self, MigrationSet};
-use tessera::tenancy::provision::{NewTenant, ProvisionError};
-use tessera::tenancy::{Hostname, Slug, SlugError, warm_pool};
+use tessera::tenancy::provision::{NewTenant, ProvisionError, Provisioner};
+use tessera::tenancy::{Hostname, Slug, SlugError, TenantStatus, warm_pool};
 
 use crate::helpers::{
     fresh_database, spawn_app_with, spawn_isolated_app, test_config, unique_slug,
@@ -224,4 +225,175 @@ async fn tenant_roles_follow_their_schemas() {
         .await
         .unwrap();
     assert_eq!(roles(app.pool().clone()).await, before);
+}
+
+/// Runs `sql` in a transaction on a connection of its own and keeps it open
+/// (holding whatever locks it took) until the returned sender is dropped.
+async fn hold_locks(pool: &PgPool, sql: String) -> tokio::sync::oneshot::Sender<()> {
+    let (release, released) = tokio::sync::oneshot::channel::<()>();
+    let (held_tx, held) = tokio::sync::oneshot::channel();
+    let mut conn = pool.acquire().await.unwrap().detach();
+    tokio::spawn(async move {
+        use sqlx::Connection;
+        let mut tx = conn.begin().await.unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        let _ = held_tx.send(());
+        let _ = released.await;
+        tx.rollback().await.ok();
+    });
+    held.await.unwrap();
+    release
+}
+
+#[tokio::test]
+async fn delete_gives_up_on_a_busy_schema_instead_of_queueing_requests() {
+    let app = spawn_isolated_app().await;
+    let (tenant, _) = app.create_tenant("busy", "Busy").await;
+    let before = footprint(app.pool()).await;
+    // A long tenant transaction holds its table: DROP SCHEMA must wait.
+    let release = hold_locks(
+        app.pool(),
+        format!(
+            "LOCK TABLE {}.announcements IN ACCESS SHARE MODE",
+            tenant.schema()
+        ),
+    )
+    .await;
+    let started = Instant::now();
+    let delete = app.state.provisioner.delete(&tenant.slug, "test");
+    let outcome = tokio::time::timeout(Duration::from_secs(10), delete).await;
+    let error = outcome
+        .expect("delete waited on the lock for more than 10 s")
+        .unwrap_err();
+    assert!(error.to_string().contains("lock timeout"), "{error}");
+    assert!(started.elapsed() < Duration::from_secs(6));
+    assert_eq!(
+        footprint(app.pool()).await,
+        before,
+        "a failed delete changed something"
+    );
+    drop(release);
+    app.state
+        .provisioner
+        .delete(&tenant.slug, "test")
+        .await
+        .unwrap();
+}
+
+/// A fresh database with `spares` warm spares, and a provisioner on it.
+async fn warm_database(spares: u32) -> (PgPool, Provisioner) {
+    let pool = PgPool::connect_with(fresh_database().await).await.unwrap();
+    migrate::run(&pool, &Default::default()).await.unwrap();
+    let set = MigrationSet::tenant();
+    assert_eq!(
+        warm_pool::refill(&pool, &set, spares).await.unwrap(),
+        spares
+    );
+    let localhost = Hostname::parse("localhost").unwrap();
+    let admin = Hostname::parse("admin.localhost").unwrap();
+    (pool.clone(), Provisioner::new(pool, localhost, admin))
+}
+
+async fn spares(pool: &PgPool) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT schema_name FROM platform.tenant_schemas WHERE status = 'spare' ORDER BY 1",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_spare_whose_schema_was_dropped_is_passed_over_then_replaced() {
+    let (pool, provisioner) = warm_database(2).await;
+    let first = spares(&pool).await.remove(0);
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP SCHEMA {first} CASCADE")))
+        .execute(&pool)
+        .await
+        .unwrap();
+    let created = provisioner
+        .create(&NewTenant::new(unique_slug("skip"), "Skip"), "test")
+        .await
+        .expect("creation fails on a spare whose schema is gone");
+    assert!(
+        created.from_warm_pool,
+        "the other, intact spare was not used"
+    );
+
+    // The refill forgets the broken spare and makes two good ones.
+    let set = MigrationSet::tenant();
+    warm_pool::refill(&pool, &set, 2).await.unwrap();
+    let left = spares(&pool).await;
+    assert!(!left.contains(&first), "{left:?}");
+    assert_eq!(
+        warm_pool::ready_count(&pool, set.latest()).await.unwrap(),
+        2
+    );
+}
+
+#[tokio::test]
+async fn a_locked_spare_is_given_up_for_a_fresh_schema() {
+    let (pool, provisioner) = warm_database(1).await;
+    let spare = spares(&pool).await.remove(0);
+    // Renaming the spare must update its migration records (ON UPDATE
+    // CASCADE); a transaction holding them makes the claim wait.
+    let release = hold_locks(
+        &pool,
+        format!(
+            "SELECT 1 FROM platform.tenant_schema_migrations
+             WHERE schema_name = '{spare}' FOR KEY SHARE"
+        ),
+    )
+    .await;
+    let new = NewTenant::new(unique_slug("lockd"), "Locked");
+    let create = provisioner.create(&new, "test");
+    let created = tokio::time::timeout(Duration::from_secs(10), create)
+        .await
+        .expect("the claim waited on the lock for more than 10 s")
+        .unwrap();
+    assert!(!created.from_warm_pool);
+    drop(release);
+    assert_eq!(spares(&pool).await, vec![spare], "the spare is still there");
+}
+
+#[tokio::test]
+async fn set_status_audits_only_real_changes() {
+    let app = spawn_isolated_app().await;
+    let (tenant, _) = app.create_tenant("audit", "Audited").await;
+    let provisioner = &app.state.provisioner;
+    let suspend = || provisioner.set_status(&tenant.slug, TenantStatus::Suspended, "test");
+    assert!(suspend().await.unwrap());
+    assert!(!suspend().await.unwrap());
+    let audited: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM platform.audit_log WHERE tenant_id = $1 AND action = 'tenant.suspended'",
+    )
+    .bind(tenant.id)
+    .fetch_one(app.pool())
+    .await
+    .unwrap();
+    assert_eq!(audited, 1, "a status that did not change was audited");
+}
+
+#[tokio::test]
+async fn a_default_host_equal_to_the_platform_host_is_refused() {
+    let pool = PgPool::connect_with(fresh_database().await).await.unwrap();
+    migrate::run(&pool, &Default::default()).await.unwrap();
+    // A custom platform host under the base domain, not a reserved word.
+    let slug = unique_slug("console");
+    let platform = Hostname::parse(&format!("{slug}.localhost")).unwrap();
+    let provisioner = Provisioner::new(
+        pool.clone(),
+        Hostname::parse("localhost").unwrap(),
+        platform,
+    );
+    let before = footprint(&pool).await;
+    let error = provisioner
+        .create(&NewTenant::new(slug, "Shadow"), "test")
+        .await
+        .unwrap_err();
+    assert!(matches!(error, ProvisionError::Invalid(_)), "{error}");
+    assert_eq!(footprint(&pool).await, before);
 }
