@@ -26,6 +26,7 @@ pub use tenant_tx::{TenantTx, TxScope};
 
 use crate::config::DbConfig;
 use crate::model::Tenant;
+use crate::model::TenantId;
 
 /// The platform pool plus one pool per tenant shard.
 #[derive(Clone)]
@@ -190,8 +191,8 @@ impl TenantPools {
         )
     }
 
-    fn shard_for(&self, tenant_id: i64) -> &PgPool {
-        let index = tenant_id.rem_euclid(self.shards.len() as i64) as usize;
+    fn shard_for(&self, tenant_id: TenantId) -> &PgPool {
+        let index = tenant_id.get().rem_euclid(self.shards.len() as i64) as usize;
         &self.shards[index]
     }
 }

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::Colour;
+use super::TenantId;
 
 /// A tenant's visual identity. Every field is optional; the theme supplies
 /// defaults for what a tenant leaves out.
@@ -171,18 +172,18 @@ impl Branding {
 /// unservable. What cannot be read is left to the theme's default, with a
 /// warning naming the tenant and the field.
 impl Branding {
-    pub fn from_stored(tenant_id: i64, stored: serde_json::Value) -> Self {
+    pub fn from_stored(tenant_id: TenantId, stored: serde_json::Value) -> Self {
         let mut brand = Self::default();
         let serde_json::Value::Object(fields) = stored else {
             tracing::warn!(
-                tenant_id,
+                %tenant_id,
                 "stored brand is not a JSON object; using the defaults"
             );
             return brand;
         };
         for (field, value) in fields {
             if let Err(error) = brand.read_field(&field, value) {
-                tracing::warn!(tenant_id, field, %error, "stored brand field ignored");
+                tracing::warn!(%tenant_id, field, %error, "stored brand field ignored");
             }
         }
         brand
@@ -342,7 +343,7 @@ mod tests {
         };
         let read = serde_json::to_value(&brand)
             .ok()
-            .map(|stored| Branding::from_stored(1, stored));
+            .map(|stored| Branding::from_stored(TenantId::new(1), stored));
         assert_eq!(read, Some(brand));
     }
 
@@ -356,12 +357,12 @@ mod tests {
             "footer_links": [{"label": "ok", "url": "/ok", "rel": "me"}, {"label": 3}],
         });
         assert!(serde_json::from_value::<Branding>(stored.clone()).is_err());
-        let brand = Branding::from_stored(1, stored);
+        let brand = Branding::from_stored(TenantId::new(1), stored);
         assert_eq!(brand.primary, colour("#0b6e4f"));
         assert_eq!((brand.accent, brand.font), (None, None));
         assert_eq!(brand.footer_links.len(), 1);
         assert_eq!(
-            Branding::from_stored(1, serde_json::json!([1])),
+            Branding::from_stored(TenantId::new(1), serde_json::json!([1])),
             Branding::default()
         );
     }

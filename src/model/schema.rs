@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use super::TenantId;
+
 /// Either `t_<tenant id>` or `spare_<n>`. Built only from integers, never from
 /// request input, so it can be spliced into SQL text (`search_path`, DDL).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -9,7 +11,7 @@ use std::fmt;
 pub struct SchemaName(String);
 
 impl SchemaName {
-    pub fn for_tenant(tenant_id: i64) -> Self {
+    pub fn for_tenant(tenant_id: TenantId) -> Self {
         Self(format!("t_{tenant_id}"))
     }
 
@@ -45,7 +47,10 @@ mod tests {
 
     #[test]
     fn only_two_shapes_parse() {
-        assert_eq!(SchemaName::parse("t_42"), Some(SchemaName::for_tenant(42)));
+        assert_eq!(
+            SchemaName::parse("t_42"),
+            Some(SchemaName::for_tenant(TenantId::new(42)))
+        );
         assert_eq!(SchemaName::parse("spare_7"), Some(SchemaName::for_spare(7)));
         for bad in [
             "t_",

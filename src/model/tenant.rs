@@ -5,11 +5,11 @@ use std::fmt;
 
 use serde::Serialize;
 
-use super::{Branding, Hostname, SchemaName, Slug};
+use super::{Branding, Hostname, SchemaName, Slug, TenantId};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Tenant {
-    pub id: i64,
+    pub id: TenantId,
     /// Bumped by the database on every change of the tenant row (trigger in
     /// `migrations/platform/0020_tenant_version.sql`): anything derived from
     /// the row, such as a cached page, is keyed by it.

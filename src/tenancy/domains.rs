@@ -8,17 +8,18 @@ use sqlx::PgConnection;
 
 use super::Hostname;
 use super::provision::ProvisionError;
+use crate::model::TenantId;
 
 pub(super) async fn insert_domain(
     conn: &mut PgConnection,
-    tenant_id: i64,
+    tenant_id: TenantId,
     host: &Hostname,
     kind: &str,
 ) -> Result<(), ProvisionError> {
     sqlx::query!(
         "INSERT INTO platform.domains (hostname, tenant_id, kind) VALUES ($1, $2, $3)",
         host.as_str(),
-        tenant_id,
+        tenant_id.get(),
         kind
     )
     .execute(conn)
@@ -33,14 +34,14 @@ pub(super) async fn insert_domain(
 /// Makes the tenant's custom domains exactly `wanted`; true if any changed.
 pub(super) async fn replace_custom_domains(
     conn: &mut PgConnection,
-    tenant_id: i64,
+    tenant_id: TenantId,
     wanted: &[Hostname],
 ) -> Result<bool, ProvisionError> {
     let wanted_names: Vec<String> = wanted.iter().map(|h| h.to_string()).collect();
     let removed = sqlx::query!(
         "DELETE FROM platform.domains
          WHERE tenant_id = $1 AND kind = 'custom' AND hostname <> ALL($2)",
-        tenant_id,
+        tenant_id.get(),
         &wanted_names
     )
     .execute(&mut *conn)
@@ -48,7 +49,7 @@ pub(super) async fn replace_custom_domains(
     .rows_affected();
     let existing = sqlx::query_scalar!(
         "SELECT hostname FROM platform.domains WHERE tenant_id = $1 AND kind = 'custom'",
-        tenant_id
+        tenant_id.get()
     )
     .fetch_all(&mut *conn)
     .await?;
@@ -77,26 +78,26 @@ pub(super) fn unique_violation(error: &sqlx::Error) -> Option<&str> {
 /// already normalised ([`Hostname::parse`] on the way in).
 #[derive(Debug, Default)]
 pub(super) struct HostMap {
-    by_host: HashMap<String, i64>,
-    by_tenant: HashMap<i64, Vec<String>>,
+    by_host: HashMap<String, TenantId>,
+    by_tenant: HashMap<TenantId, Vec<String>>,
 }
 
 impl HostMap {
     /// A map of exactly `rows` (hostname, tenant id).
-    pub(super) fn from_rows(rows: Vec<(String, i64)>) -> Self {
+    pub(super) fn from_rows(rows: Vec<(String, TenantId)>) -> Self {
         let mut map = Self::default();
         map.insert_all(rows);
         map
     }
 
-    pub(super) fn tenant_of(&self, host: &Hostname) -> Option<i64> {
+    pub(super) fn tenant_of(&self, host: &Hostname) -> Option<TenantId> {
         self.by_host.get(host.as_str()).copied()
     }
 
     /// Replaces the hosts of `tenant_ids` by `rows`, their current hosts.
     /// A host is only removed while it still points to the tenant being
     /// reloaded: one moved to another tenant, already reloaded, stays.
-    pub(super) fn reload(&mut self, tenant_ids: &[i64], rows: Vec<(String, i64)>) {
+    pub(super) fn reload(&mut self, tenant_ids: &[TenantId], rows: Vec<(String, TenantId)>) {
         for id in tenant_ids {
             for host in self.by_tenant.remove(id).unwrap_or_default() {
                 if self.by_host.get(&host) == Some(id) {
@@ -107,7 +108,7 @@ impl HostMap {
         self.insert_all(rows);
     }
 
-    fn insert_all(&mut self, rows: Vec<(String, i64)>) {
+    fn insert_all(&mut self, rows: Vec<(String, TenantId)>) {
         for (host, id) in rows {
             self.by_tenant.entry(id).or_default().push(host.clone());
             self.by_host.insert(host, id);
@@ -123,7 +124,7 @@ impl HostMap {
 #[derive(Debug, Default)]
 pub(super) struct Pending {
     pub(super) everything: bool,
-    pub(super) tenants: HashSet<i64>,
+    pub(super) tenants: HashSet<TenantId>,
 }
 
 impl Pending {
@@ -142,17 +143,20 @@ mod tests {
         Hostname::parse(name).unwrap_or_else(|e| unreachable!("{name}: {e}"))
     }
 
-    fn rows(pairs: &[(&str, i64)]) -> Vec<(String, i64)> {
-        pairs.iter().map(|(h, id)| (h.to_string(), *id)).collect()
+    fn rows(pairs: &[(&str, i64)]) -> Vec<(String, TenantId)> {
+        pairs
+            .iter()
+            .map(|(h, id)| (h.to_string(), TenantId::new(*id)))
+            .collect()
     }
 
     #[test]
     fn a_targeted_reload_replaces_only_that_tenants_hosts() {
         let mut map = HostMap::from_rows(rows(&[("a.localhost", 1), ("b.localhost", 2)]));
-        map.reload(&[1], rows(&[("a2.localhost", 1)]));
+        map.reload(&[TenantId::new(1)], rows(&[("a2.localhost", 1)]));
         assert_eq!(map.tenant_of(&host("a.localhost")), None);
-        assert_eq!(map.tenant_of(&host("a2.localhost")), Some(1));
-        assert_eq!(map.tenant_of(&host("b.localhost")), Some(2));
+        assert_eq!(map.tenant_of(&host("a2.localhost")), Some(TenantId::new(1)));
+        assert_eq!(map.tenant_of(&host("b.localhost")), Some(TenantId::new(2)));
         assert_eq!(map.len(), 2);
     }
 
@@ -160,16 +164,16 @@ mod tests {
     fn a_host_moved_to_another_tenant_survives_the_old_tenants_reload() {
         let mut map = HostMap::from_rows(rows(&[("a.localhost", 1), ("x.example", 1)]));
         // The new owner is reloaded first, then the old one.
-        map.reload(&[2], rows(&[("x.example", 2)]));
-        map.reload(&[1], rows(&[("a.localhost", 1)]));
-        assert_eq!(map.tenant_of(&host("x.example")), Some(2));
-        assert_eq!(map.tenant_of(&host("a.localhost")), Some(1));
+        map.reload(&[TenantId::new(2)], rows(&[("x.example", 2)]));
+        map.reload(&[TenantId::new(1)], rows(&[("a.localhost", 1)]));
+        assert_eq!(map.tenant_of(&host("x.example")), Some(TenantId::new(2)));
+        assert_eq!(map.tenant_of(&host("a.localhost")), Some(TenantId::new(1)));
     }
 
     #[test]
     fn a_deleted_tenant_leaves_nothing() {
         let mut map = HostMap::from_rows(rows(&[("a.localhost", 1), ("b.localhost", 2)]));
-        map.reload(&[1], Vec::new());
+        map.reload(&[TenantId::new(1)], Vec::new());
         assert_eq!(map.tenant_of(&host("a.localhost")), None);
         assert_eq!(map.len(), 1);
     }

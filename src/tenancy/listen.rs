@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::model::TenantId;
 use sqlx::PgPool;
 use sqlx::postgres::{PgListener, PgPoolOptions};
 use tokio::sync::oneshot;
@@ -22,9 +23,9 @@ pub const CONTENT_CHANNEL: &str = "tessera_content";
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Change {
     /// The tenant itself (name, status, brand, domains…).
-    Tenant(i64),
+    Tenant(TenantId),
     /// Content of the tenant's pages.
-    Content(i64),
+    Content(TenantId),
     Everything,
 }
 
@@ -164,8 +165,14 @@ mod tests {
 
     #[test]
     fn payloads_decode_to_changes() {
-        assert_eq!(decode(TENANTS_CHANNEL, "42"), Change::Tenant(42));
-        assert_eq!(decode(CONTENT_CHANNEL, "t_42"), Change::Content(42));
+        assert_eq!(
+            decode(TENANTS_CHANNEL, "42"),
+            Change::Tenant(TenantId::new(42))
+        );
+        assert_eq!(
+            decode(CONTENT_CHANNEL, "t_42"),
+            Change::Content(TenantId::new(42))
+        );
         assert_eq!(decode(CONTENT_CHANNEL, "spare_3"), Change::Everything);
         assert_eq!(decode(TENANTS_CHANNEL, "x"), Change::Everything);
     }

@@ -15,6 +15,7 @@ use super::{Hostname, Resolver, SchemaName, Slug, TenantStatus};
 use crate::db::migrate::{MigrateError, MigrationSet, tenants as schemas};
 use crate::model::Branding;
 use crate::model::Email;
+use crate::model::TenantId;
 
 /// What the operator asks for.
 #[derive(Debug, Clone)]
@@ -46,7 +47,7 @@ impl NewTenant {
 /// The result of a successful creation.
 #[derive(Debug, Clone)]
 pub struct Provisioned {
-    pub tenant_id: i64,
+    pub tenant_id: TenantId,
     pub schema: SchemaName,
     pub default_host: Hostname,
     pub from_warm_pool: bool,
@@ -104,7 +105,7 @@ impl Provisioner {
         self
     }
 
-    async fn reload(&self, tenant_id: i64) {
+    async fn reload(&self, tenant_id: TenantId) {
         if let Some(resolver) = &self.resolver {
             resolver.reload_tenant(tenant_id).await;
         }
@@ -171,7 +172,7 @@ impl Provisioner {
         if let Some(email) = &new.admin_email {
             sqlx::query!(
                 "INSERT INTO platform.admin_invitations (tenant_id, email) VALUES ($1, $2)",
-                tenant_id,
+                tenant_id.get(),
                 email.as_str()
             )
             .execute(&mut *tx)
@@ -208,7 +209,7 @@ impl Provisioner {
             "UPDATE platform.tenants
              SET name = $2, locale = $3, theme = $4, brand = $5, updated_at = now()
              WHERE id = $1 AND (name, locale, theme, brand) IS DISTINCT FROM ($2, $3, $4, $5)",
-            tenant_id,
+            tenant_id.get(),
             change.name,
             change.locale,
             change.theme,
@@ -241,7 +242,7 @@ impl Provisioner {
         let changed = sqlx::query!(
             "UPDATE platform.tenants SET status = $2, updated_at = now()
              WHERE id = $1 AND status <> $2",
-            tenant_id,
+            tenant_id.get(),
             status.as_str()
         )
         .execute(&mut *tx)
@@ -275,9 +276,12 @@ impl Provisioner {
         bound_lock_waits(&mut tx).await?;
         let tenant_id = lock_tenant(&mut tx, slug).await?;
         schemas::drop_schema(&mut tx, &SchemaName::for_tenant(tenant_id)).await?;
-        sqlx::query!("DELETE FROM platform.tenants WHERE id = $1", tenant_id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query!(
+            "DELETE FROM platform.tenants WHERE id = $1",
+            tenant_id.get()
+        )
+        .execute(&mut *tx)
+        .await?;
         audit(
             &mut tx,
             actor,
@@ -337,7 +341,10 @@ fn validate_fields(name: &str, locale: &str, theme: &str) -> Result<(), Provisio
     Ok(())
 }
 
-async fn insert_tenant(conn: &mut PgConnection, new: &NewTenant) -> Result<i64, ProvisionError> {
+async fn insert_tenant(
+    conn: &mut PgConnection,
+    new: &NewTenant,
+) -> Result<TenantId, ProvisionError> {
     sqlx::query_scalar!(
         "INSERT INTO platform.tenants (slug, name, locale, theme, brand)
          VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -349,19 +356,21 @@ async fn insert_tenant(conn: &mut PgConnection, new: &NewTenant) -> Result<i64, 
     )
     .fetch_one(conn)
     .await
+    .map(TenantId::new)
     .map_err(|e| match super::domains::unique_violation(&e) {
         Some("tenants_slug_key") => ProvisionError::SlugTaken(new.slug.to_string()),
         _ => e.into(),
     })
 }
 
-async fn lock_tenant(conn: &mut PgConnection, slug: &Slug) -> Result<i64, ProvisionError> {
+async fn lock_tenant(conn: &mut PgConnection, slug: &Slug) -> Result<TenantId, ProvisionError> {
     sqlx::query_scalar!(
         "SELECT id FROM platform.tenants WHERE slug = $1 FOR UPDATE",
         slug.as_str()
     )
     .fetch_optional(conn)
     .await?
+    .map(TenantId::new)
     .ok_or_else(|| ProvisionError::NotFound(slug.to_string()))
 }
 
@@ -369,14 +378,14 @@ pub(crate) async fn audit(
     conn: &mut PgConnection,
     actor: &str,
     action: &str,
-    tenant_id: i64,
+    tenant_id: TenantId,
     details: serde_json::Value,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "INSERT INTO platform.audit_log (actor, action, tenant_id, details) VALUES ($1, $2, $3, $4)",
         actor,
         action,
-        tenant_id,
+        tenant_id.get(),
         details
     )
     .execute(conn)

@@ -9,6 +9,7 @@ use sqlx::PgPool;
 use super::{Hostname, Slug, Tenant, TenantStatus};
 use crate::db::migrate::MigrationSet;
 use crate::model::Branding;
+use crate::model::TenantId;
 use crate::model::{SchemaState, SchemaStatus};
 
 /// The tenant migration this binary's queries are written against.
@@ -38,9 +39,9 @@ impl TryFrom<TenantRow> for Tenant {
     fn try_from(row: TenantRow) -> Result<Self, Self::Error> {
         let corrupt =
             |what: &str| sqlx::Error::Decode(format!("tenant {}: bad {what}", row.id).into());
-        let brand = Branding::from_stored(row.id, row.brand);
+        let brand = Branding::from_stored(TenantId::new(row.id), row.brand);
         Ok(Tenant {
-            id: row.id,
+            id: TenantId::new(row.id),
             version: row.version,
             slug: Slug::from_db(&row.slug).map_err(|_| corrupt("slug"))?,
             name: row.name,
@@ -84,7 +85,7 @@ pub async fn find_by_host(pool: &PgPool, host: &Hostname) -> Result<Option<Tenan
 
 /// The tenant with this id, if any: how the resolver loads a tenant row
 /// once its in-memory host map named it.
-pub async fn find_by_id(pool: &PgPool, id: i64) -> Result<Option<Tenant>, sqlx::Error> {
+pub async fn find_by_id(pool: &PgPool, id: TenantId) -> Result<Option<Tenant>, sqlx::Error> {
     let row = sqlx::query_as!(
         TenantRow,
         r#"SELECT t.id, t.version, t.slug, t.name, t.status, t.locale, t.theme, t.brand,
@@ -94,7 +95,7 @@ pub async fn find_by_id(pool: &PgPool, id: i64) -> Result<Option<Tenant>, sqlx::
            JOIN platform.domains AS d ON d.tenant_id = t.id AND d.kind = 'default'
            LEFT JOIN platform.tenant_schemas AS s ON s.tenant_id = t.id
            WHERE t.id = $1"#,
-        id
+        id.get()
     )
     .fetch_optional(pool)
     .await?;
@@ -102,30 +103,30 @@ pub async fn find_by_id(pool: &PgPool, id: i64) -> Result<Option<Tenant>, sqlx::
 }
 
 /// Every (hostname, tenant id) of the platform.
-pub async fn all_hosts(pool: &PgPool) -> Result<Vec<(String, i64)>, sqlx::Error> {
+pub async fn all_hosts(pool: &PgPool) -> Result<Vec<(String, TenantId)>, sqlx::Error> {
     let rows = sqlx::query!("SELECT hostname, tenant_id FROM platform.domains")
         .fetch_all(pool)
         .await?;
     Ok(rows
         .into_iter()
-        .map(|r| (r.hostname, r.tenant_id))
+        .map(|r| (r.hostname, TenantId::new(r.tenant_id)))
         .collect())
 }
 
 /// The (hostname, tenant id) of these tenants only.
 pub async fn hosts_of(
     pool: &PgPool,
-    tenant_ids: &[i64],
-) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    tenant_ids: &[TenantId],
+) -> Result<Vec<(String, TenantId)>, sqlx::Error> {
     let rows = sqlx::query!(
         "SELECT hostname, tenant_id FROM platform.domains WHERE tenant_id = ANY($1)",
-        tenant_ids
+        &tenant_ids.iter().map(|id| id.get()).collect::<Vec<_>>()
     )
     .fetch_all(pool)
     .await?;
     Ok(rows
         .into_iter()
-        .map(|r| (r.hostname, r.tenant_id))
+        .map(|r| (r.hostname, TenantId::new(r.tenant_id)))
         .collect())
 }
 
@@ -174,11 +175,14 @@ pub async fn list(pool: &PgPool) -> Result<Vec<TenantSummary>, sqlx::Error> {
 }
 
 /// The custom (non-default) hostnames of a tenant.
-pub async fn custom_domains(pool: &PgPool, tenant_id: i64) -> Result<Vec<String>, sqlx::Error> {
+pub async fn custom_domains(
+    pool: &PgPool,
+    tenant_id: TenantId,
+) -> Result<Vec<String>, sqlx::Error> {
     sqlx::query_scalar!(
         "SELECT hostname FROM platform.domains WHERE tenant_id = $1 AND kind = 'custom'
          ORDER BY hostname",
-        tenant_id
+        tenant_id.get()
     )
     .fetch_all(pool)
     .await
@@ -194,12 +198,15 @@ pub struct SchemaInfo {
     pub last_error: Option<String>,
 }
 
-pub async fn schema_info(pool: &PgPool, tenant_id: i64) -> Result<Option<SchemaInfo>, sqlx::Error> {
+pub async fn schema_info(
+    pool: &PgPool,
+    tenant_id: TenantId,
+) -> Result<Option<SchemaInfo>, sqlx::Error> {
     sqlx::query_as!(
         SchemaInfo,
         "SELECT schema_name, version, status, node, last_error
          FROM platform.tenant_schemas WHERE tenant_id = $1",
-        tenant_id
+        tenant_id.get()
     )
     .fetch_optional(pool)
     .await

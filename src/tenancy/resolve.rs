@@ -26,6 +26,7 @@ use tokio::task::JoinHandle;
 use super::domains::{HostMap, Pending};
 use super::listen::Liveness;
 use super::{Hostname, HostnameError, Tenant, registry};
+use crate::model::TenantId;
 
 /// Who a request is for.
 #[derive(Debug, Clone)]
@@ -85,8 +86,8 @@ const ROUND_TRIP_TIMEOUT: Duration = Duration::from_secs(2);
 
 struct Ttl;
 
-impl Expiry<i64, Entry> for Ttl {
-    fn expire_after_create(&self, _: &i64, value: &Entry, _: Instant) -> Option<Duration> {
+impl Expiry<TenantId, Entry> for Ttl {
+    fn expire_after_create(&self, _: &TenantId, value: &Entry, _: Instant) -> Option<Duration> {
         Some(match value {
             Entry::Tenant(_) => POSITIVE_TTL,
             Entry::Gone | Entry::Broken(_) => RETRY_TTL,
@@ -112,7 +113,7 @@ struct Inner {
     hosts: RwLock<HostMap>,
     /// True once the first full load is in: before it, "unknown" is a guess.
     loaded: watch::Sender<bool>,
-    rows: Cache<i64, Entry>,
+    rows: Cache<TenantId, Entry>,
     /// Bumped by every invalidation, so a row load that raced with one does
     /// not leave its (possibly stale) answer in the cache.
     generation: AtomicU64,
@@ -209,7 +210,7 @@ impl Resolver {
         }
     }
 
-    async fn tenant(&self, id: i64) -> Result<Option<Arc<Tenant>>, Arc<sqlx::Error>> {
+    async fn tenant(&self, id: TenantId) -> Result<Option<Arc<Tenant>>, Arc<sqlx::Error>> {
         let inner = &self.inner;
         let generation = inner.generation.load(Ordering::Acquire);
         let entry = inner.rows.try_get_with(id, inner.load_row(id)).await?;
@@ -242,14 +243,14 @@ impl Resolver {
 
     /// `tenant_id` or its domains changed: drops its row now and reloads
     /// its hosts in the background.
-    pub fn invalidate_tenant(&self, tenant_id: i64) {
+    pub fn invalidate_tenant(&self, tenant_id: TenantId) {
         self.invalidate(tenant_id);
     }
 
     /// [`Self::invalidate_tenant`], then waits (briefly) until the host map
     /// has it: a change made by this process is seen by its next request,
     /// without waiting for the notification to come back.
-    pub async fn reload_tenant(&self, tenant_id: i64) {
+    pub async fn reload_tenant(&self, tenant_id: TenantId) {
         let pass = self.invalidate(tenant_id);
         let mut applied = self.inner.applied.subscribe();
         let caught_up = applied.wait_for(|done| *done >= pass);
@@ -258,14 +259,14 @@ impl Resolver {
             .is_err()
         {
             tracing::warn!(
-                tenant_id,
+                %tenant_id,
                 "host map not reloaded in time; the notification will do"
             );
         }
     }
 
     /// Returns the refresher pass that will include the change.
-    fn invalidate(&self, tenant_id: i64) -> u64 {
+    fn invalidate(&self, tenant_id: TenantId) -> u64 {
         let inner = &self.inner;
         inner.generation.fetch_add(1, Ordering::AcqRel);
         let dropped = inner
@@ -330,7 +331,7 @@ async fn refresh(inner: Arc<Inner>, own: PgPool) {
 }
 
 impl Inner {
-    async fn load_row(&self, id: i64) -> Result<Entry, sqlx::Error> {
+    async fn load_row(&self, id: TenantId) -> Result<Entry, sqlx::Error> {
         let _slot = tokio::time::timeout(self.miss_wait, self.misses.acquire())
             .await
             .map_err(|_| sqlx::Error::PoolTimedOut)?
@@ -348,7 +349,7 @@ impl Inner {
             *self.write_hosts() = map;
             self.loaded.send_replace(true);
         } else if !work.tenants.is_empty() {
-            let ids: Vec<i64> = work.tenants.iter().copied().collect();
+            let ids: Vec<TenantId> = work.tenants.iter().copied().collect();
             let rows = bounded(registry::hosts_of(own, &ids)).await?;
             self.write_hosts().reload(&ids, rows);
         } else {

@@ -14,6 +14,7 @@ use tokio::task::JoinHandle;
 
 use super::SchemaName;
 use crate::db::migrate::{MigrateError, MigrationSet, tenants as schemas};
+use crate::model::TenantId;
 
 /// Advisory lock so that concurrent refills (several instances, or the CLI)
 /// do not overshoot the pool size ("tswp").
@@ -27,7 +28,7 @@ const REFILL_LOCK: i64 = 0x7473_7770;
 /// every creation. The rename waits for locks at most a few seconds.
 pub async fn claim(
     conn: &mut PgConnection,
-    tenant_id: i64,
+    tenant_id: TenantId,
     schema: &SchemaName,
     version: i64,
 ) -> Result<bool, sqlx::Error> {
@@ -65,7 +66,7 @@ pub async fn claim(
          WHERE schema_name = $1",
         spare.as_str(),
         schema.as_str(),
-        tenant_id
+        tenant_id.get()
     )
     .execute(&mut *conn)
     .await?;
@@ -77,7 +78,7 @@ pub async fn claim(
 /// installs a fresh schema rather than failing the creation.
 pub async fn claim_unless_busy(
     conn: &mut PgConnection,
-    tenant_id: i64,
+    tenant_id: TenantId,
     schema: &SchemaName,
     version: i64,
 ) -> Result<bool, sqlx::Error> {

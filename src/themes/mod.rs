@@ -34,6 +34,7 @@ pub use i18n::{Catalog, SUPPORTED_LOCALES, is_supported_locale, supported_or_def
 
 use crate::db::TenantTx;
 use crate::error::{AppError, Problem};
+use crate::model::TenantId;
 use crate::tenancy::Tenant;
 use crate::web::neutral;
 use env::{ROOT_THEME, Sources, ThemeEnv};
@@ -84,9 +85,9 @@ struct Inner {
     tenant_files: FilesCache,
     sandbox: Option<Sandbox>,
     /// The last failure of each tenant's own templates, for its administrators.
-    last_errors: moka::sync::Cache<i64, String>,
+    last_errors: moka::sync::Cache<TenantId, String>,
     /// Tenants whose failure was logged in the last minute.
-    warned: moka::sync::Cache<i64, ()>,
+    warned: moka::sync::Cache<TenantId, ()>,
 }
 
 /// A rendered page.
@@ -200,7 +201,7 @@ impl Themes {
 
     /// Forgets what is cached for a tenant (its files changed): the next
     /// render reads them again.
-    pub fn invalidate_tenant(&self, tenant_id: i64) {
+    pub fn invalidate_tenant(&self, tenant_id: TenantId) {
         self.inner.tenant_files.invalidate(tenant_id);
     }
 
@@ -209,7 +210,7 @@ impl Themes {
     }
 
     /// The last failure of the tenant's own templates, if any.
-    pub fn last_error(&self, tenant_id: i64) -> Option<String> {
+    pub fn last_error(&self, tenant_id: TenantId) -> Option<String> {
         self.inner.last_errors.get(&tenant_id)
     }
 

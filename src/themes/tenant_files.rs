@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 use super::RenderError;
 use super::source::{StaticFile, read_tree};
 use crate::db::TenantTx;
+use crate::model::TenantId;
 
 /// Largest single file, and all of a tenant's templates together.
 pub const MAX_FILE_BYTES: usize = 1024 * 1024;
@@ -69,7 +70,7 @@ impl TenantFiles {
 /// (asynchronous) removal of the old entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct FilesKey {
-    tenant_id: i64,
+    tenant_id: TenantId,
     epoch: u64,
     stamp: u64,
 }
@@ -79,7 +80,7 @@ struct Stamps {
     epoch: u64,
     /// Tenants invalidated at least once; never evicted, since forgetting a
     /// stamp could bring an old entry back.
-    by_tenant: HashMap<i64, u64>,
+    by_tenant: HashMap<TenantId, u64>,
 }
 
 /// Tenants' files in memory, coherent with invalidations: a load that raced
@@ -104,7 +105,7 @@ impl FilesCache {
     /// (concurrent misses share one load).
     pub async fn get_or_load<E, F>(
         &self,
-        tenant_id: i64,
+        tenant_id: TenantId,
         load: F,
     ) -> Result<Arc<TenantFiles>, Arc<E>>
     where
@@ -121,14 +122,14 @@ impl FilesCache {
     }
 
     /// The tenant's files if they are in memory; never reads the database.
-    pub async fn cached(&self, tenant_id: i64) -> Option<Arc<TenantFiles>> {
+    pub async fn cached(&self, tenant_id: TenantId) -> Option<Arc<TenantFiles>> {
         self.entries.get(&self.key(tenant_id)).await
     }
 
     /// Forgets the tenant's files (they changed). Synchronous, so it can be
     /// called from the change listener; the old entry is removed in the
     /// background, and no reader asks for it any more.
-    pub fn invalidate(&self, tenant_id: i64) {
+    pub fn invalidate(&self, tenant_id: TenantId) {
         let old = self.key(tenant_id);
         *self.stamps().by_tenant.entry(tenant_id).or_default() += 1;
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
@@ -142,7 +143,7 @@ impl FilesCache {
         self.entries.invalidate_all();
     }
 
-    fn key(&self, tenant_id: i64) -> FilesKey {
+    fn key(&self, tenant_id: TenantId) -> FilesKey {
         let stamps = self.stamps();
         FilesKey {
             tenant_id,
@@ -272,7 +273,7 @@ mod tests {
             let cache = cache.clone();
             tokio::spawn(async move {
                 cache
-                    .get_or_load(7, async move {
+                    .get_or_load(TenantId::new(7), async move {
                         let _ = started_tx.send(());
                         let _ = finish_rx.await;
                         files(1)
@@ -281,17 +282,23 @@ mod tests {
             })
         };
         assert!(started.await.is_ok());
-        cache.invalidate(7);
+        cache.invalidate(TenantId::new(7));
         assert!(finish.send(()).is_ok());
         let raced = slow.await.ok().and_then(Result::ok);
         assert_eq!(raced.map(|f| f.version), Some(1));
         let version = |files: Result<Arc<TenantFiles>, _>| files.ok().map(|f| f.version);
-        let next = cache.get_or_load(7, async { files(2) }).await;
+        let next = cache
+            .get_or_load(TenantId::new(7), async { files(2) })
+            .await;
         assert_eq!(version(next), Some(2), "the raced load was kept");
-        let cached = cache.get_or_load(7, async { files(3) }).await;
+        let cached = cache
+            .get_or_load(TenantId::new(7), async { files(3) })
+            .await;
         assert_eq!(version(cached), Some(2), "a fresh load is kept");
         cache.invalidate_all();
-        let after_all = cache.get_or_load(7, async { files(4) }).await;
+        let after_all = cache
+            .get_or_load(TenantId::new(7), async { files(4) })
+            .await;
         assert_eq!(version(after_all), Some(4));
     }
 

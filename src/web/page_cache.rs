@@ -22,6 +22,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use crate::model::TenantId;
 use moka::Expiry;
 use moka::sync::Cache;
 
@@ -31,7 +32,7 @@ pub use page::Page;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PageKey {
-    pub tenant_id: i64,
+    pub tenant_id: TenantId,
     /// [`crate::tenancy::Tenant::version`] of the tenant the page shows.
     pub tenant_version: i64,
     pub page: &'static str,
@@ -62,7 +63,7 @@ impl Expiry<PageKey, Arc<Stored>> for UntilDue {
 /// everything) is not stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Ticket {
-    tenant_id: i64,
+    tenant_id: TenantId,
     epoch: u64,
     generation: u64,
 }
@@ -92,7 +93,7 @@ const SHARDS: usize = 16;
 /// counter that restarted from zero could match an old ticket again.
 struct Generations {
     epoch: AtomicU64,
-    shards: [Mutex<HashMap<i64, u64>>; SHARDS],
+    shards: [Mutex<HashMap<TenantId, u64>>; SHARDS],
 }
 
 impl Generations {
@@ -105,14 +106,14 @@ impl Generations {
 
     /// A poisoned shard still holds valid counters (they are only ever
     /// incremented), so it is used as it is.
-    fn shard(&self, tenant_id: i64) -> std::sync::MutexGuard<'_, HashMap<i64, u64>> {
-        let index = tenant_id.unsigned_abs() as usize % SHARDS;
+    fn shard(&self, tenant_id: TenantId) -> std::sync::MutexGuard<'_, HashMap<TenantId, u64>> {
+        let index = tenant_id.get().unsigned_abs() as usize % SHARDS;
         self.shards[index]
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn ticket(&self, tenant_id: i64) -> Ticket {
+    fn ticket(&self, tenant_id: TenantId) -> Ticket {
         let epoch = self.epoch.load(Ordering::Acquire);
         let generation = self.shard(tenant_id).get(&tenant_id).copied().unwrap_or(0);
         Ticket {
@@ -126,7 +127,7 @@ impl Generations {
         self.ticket(ticket.tenant_id) == ticket
     }
 
-    fn bump(&self, tenant_id: i64) {
+    fn bump(&self, tenant_id: TenantId) {
         *self.shard(tenant_id).entry(tenant_id).or_insert(0) += 1;
     }
 
@@ -181,7 +182,7 @@ impl PageCache {
     }
 
     /// Take before reading the data a page of `tenant_id` is rendered from.
-    pub fn ticket(&self, tenant_id: i64) -> Ticket {
+    pub fn ticket(&self, tenant_id: TenantId) -> Ticket {
         self.generations.ticket(tenant_id)
     }
 
@@ -216,7 +217,7 @@ impl PageCache {
         count(&self.counters.stores, "tessera_page_cache_stores_total");
     }
 
-    pub fn invalidate_tenant(&self, tenant_id: i64) {
+    pub fn invalidate_tenant(&self, tenant_id: TenantId) {
         self.generations.bump(tenant_id);
         if let Some(pages) = &self.pages
             && pages
@@ -264,7 +265,7 @@ mod tests {
         page.map(|page| page.html().clone())
     }
 
-    fn key(tenant_id: i64) -> PageKey {
+    fn key(tenant_id: TenantId) -> PageKey {
         PageKey {
             tenant_id,
             tenant_version: 1,
@@ -276,51 +277,78 @@ mod tests {
     #[test]
     fn pages_are_kept_per_tenant() {
         let cache = PageCache::new(true, Duration::from_secs(60));
-        cache.put(key(1), page(b"one"), cache.ticket(1), None);
-        cache.put(key(2), page(b"two"), cache.ticket(2), None);
-        assert_eq!(html(cache.get(&key(1))).as_deref(), Some(&b"one"[..]));
-        assert_eq!(html(cache.get(&key(2))).as_deref(), Some(&b"two"[..]));
-        cache.invalidate_tenant(1);
-        assert!(cache.get(&key(1)).is_none());
-        assert_eq!(html(cache.get(&key(2))).as_deref(), Some(&b"two"[..]));
+        cache.put(
+            key(TenantId::new(1)),
+            page(b"one"),
+            cache.ticket(TenantId::new(1)),
+            None,
+        );
+        cache.put(
+            key(TenantId::new(2)),
+            page(b"two"),
+            cache.ticket(TenantId::new(2)),
+            None,
+        );
+        assert_eq!(
+            html(cache.get(&key(TenantId::new(1)))).as_deref(),
+            Some(&b"one"[..])
+        );
+        assert_eq!(
+            html(cache.get(&key(TenantId::new(2)))).as_deref(),
+            Some(&b"two"[..])
+        );
+        cache.invalidate_tenant(TenantId::new(1));
+        assert!(cache.get(&key(TenantId::new(1))).is_none());
+        assert_eq!(
+            html(cache.get(&key(TenantId::new(2)))).as_deref(),
+            Some(&b"two"[..])
+        );
     }
 
     #[test]
     fn a_render_that_raced_an_invalidation_of_its_tenant_is_not_stored() {
         let cache = PageCache::new(true, Duration::from_secs(60));
-        let ticket = cache.ticket(1);
-        cache.invalidate_tenant(1);
-        cache.put(key(1), page(b"stale"), ticket, None);
-        assert!(cache.get(&key(1)).is_none());
+        let ticket = cache.ticket(TenantId::new(1));
+        cache.invalidate_tenant(TenantId::new(1));
+        cache.put(key(TenantId::new(1)), page(b"stale"), ticket, None);
+        assert!(cache.get(&key(TenantId::new(1))).is_none());
         assert_eq!(cache.stats().discarded, 1);
     }
 
     #[test]
     fn another_tenants_invalidation_does_not_block_caching() {
         let cache = PageCache::new(true, Duration::from_secs(60));
-        let ticket = cache.ticket(2);
-        cache.invalidate_tenant(1);
-        cache.put(key(2), page(b"two"), ticket, None);
-        assert_eq!(html(cache.get(&key(2))).as_deref(), Some(&b"two"[..]));
+        let ticket = cache.ticket(TenantId::new(2));
+        cache.invalidate_tenant(TenantId::new(1));
+        cache.put(key(TenantId::new(2)), page(b"two"), ticket, None);
+        assert_eq!(
+            html(cache.get(&key(TenantId::new(2)))).as_deref(),
+            Some(&b"two"[..])
+        );
         assert_eq!(cache.stats().stores, 1);
     }
 
     #[test]
     fn invalidating_everything_outdates_every_ticket() {
         let cache = PageCache::new(true, Duration::from_secs(60));
-        let ticket = cache.ticket(2);
+        let ticket = cache.ticket(TenantId::new(2));
         cache.invalidate_all();
-        cache.put(key(2), page(b"two"), ticket, None);
-        assert!(cache.get(&key(2)).is_none());
+        cache.put(key(TenantId::new(2)), page(b"two"), ticket, None);
+        assert!(cache.get(&key(TenantId::new(2))).is_none());
     }
 
     #[test]
     fn a_page_of_an_older_tenant_version_is_not_served_for_the_newer() {
         let cache = PageCache::new(true, Duration::from_secs(60));
-        cache.put(key(1), page(b"old name"), cache.ticket(1), None);
+        cache.put(
+            key(TenantId::new(1)),
+            page(b"old name"),
+            cache.ticket(TenantId::new(1)),
+            None,
+        );
         let newer = PageKey {
             tenant_version: 2,
-            ..key(1)
+            ..key(TenantId::new(1))
         };
         assert!(cache.get(&newer).is_none());
     }
@@ -328,10 +356,20 @@ mod tests {
     #[test]
     fn disabled_or_already_due_pages_are_not_stored() {
         let off = PageCache::new(false, Duration::from_secs(60));
-        off.put(key(1), page(b"x"), off.ticket(1), None);
-        assert!(off.get(&key(1)).is_none());
+        off.put(
+            key(TenantId::new(1)),
+            page(b"x"),
+            off.ticket(TenantId::new(1)),
+            None,
+        );
+        assert!(off.get(&key(TenantId::new(1))).is_none());
         let on = PageCache::new(true, Duration::from_secs(60));
-        on.put(key(1), page(b"x"), on.ticket(1), Some(Duration::ZERO));
-        assert!(on.get(&key(1)).is_none());
+        on.put(
+            key(TenantId::new(1)),
+            page(b"x"),
+            on.ticket(TenantId::new(1)),
+            Some(Duration::ZERO),
+        );
+        assert!(on.get(&key(TenantId::new(1))).is_none());
     }
 }

@@ -181,7 +181,7 @@ async fn pending_tenants(pool: &PgPool, count: usize) {
         .fetch_one(pool)
         .await
         .unwrap();
-        let schema = SchemaName::for_tenant(id);
+        let schema = SchemaName::for_tenant(tessera::model::TenantId::new(id));
         sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
             .execute(pool)
             .await

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use sqlx::{Acquire, AssertSqlSafe, PgConnection, PgPool};
 
 use super::{MigrateError, Migration, MigrationSet};
-use crate::model::SchemaName;
+use crate::model::{SchemaName, TenantId};
 
 /// How a tenant migration run behaves.
 #[derive(Debug, Clone)]
@@ -447,7 +447,7 @@ pub async fn adopt_unrecorded(pool: &PgPool, set: &MigrationSet) -> Result<(), s
 pub async fn install(
     conn: &mut PgConnection,
     schema: &SchemaName,
-    tenant_id: Option<i64>,
+    tenant_id: Option<TenantId>,
     set: &MigrationSet,
 ) -> Result<(), MigrateError> {
     sqlx::raw_sql(AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
@@ -470,7 +470,7 @@ pub async fn install(
         "INSERT INTO platform.tenant_schemas (schema_name, tenant_id, version, status)
          VALUES ($1, $2, $3, $4)",
         schema.as_str(),
-        tenant_id,
+        tenant_id.map(TenantId::get),
         set.latest(),
         status
     )

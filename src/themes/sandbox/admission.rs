@@ -4,6 +4,7 @@
 //! consecutive failures its own templates are skipped until it uploads new
 //! ones or a cool-down has passed).
 
+use crate::model::TenantId;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
@@ -24,7 +25,7 @@ pub enum Refusal {
 
 pub struct Admission {
     per_tenant: usize,
-    tenants: Mutex<HashMap<i64, TenantState>>,
+    tenants: Mutex<HashMap<TenantId, TenantState>>,
 }
 
 #[derive(Default)]
@@ -45,7 +46,7 @@ impl TenantState {
 /// A render in progress; dropping it frees the tenant's place.
 pub struct Pass {
     admission: Arc<Admission>,
-    tenant_id: i64,
+    tenant_id: TenantId,
 }
 
 impl Drop for Pass {
@@ -70,7 +71,7 @@ impl Admission {
     }
 
     /// Lets a render of the tenant's template set `version` in, or says why not.
-    pub fn enter(self: &Arc<Self>, tenant_id: i64, version: u64) -> Result<Pass, Refusal> {
+    pub fn enter(self: &Arc<Self>, tenant_id: TenantId, version: u64) -> Result<Pass, Refusal> {
         let mut tenants = self.tenants();
         let state = tenants.entry(tenant_id).or_default();
         if state.version != version {
@@ -98,7 +99,7 @@ impl Admission {
     }
 
     /// Counts the outcome of a render of `version` that was let in.
-    pub fn record(&self, tenant_id: i64, version: u64, succeeded: bool) {
+    pub fn record(&self, tenant_id: TenantId, version: u64, succeeded: bool) {
         let mut tenants = self.tenants();
         let Some(state) = tenants.get_mut(&tenant_id) else {
             return;
@@ -117,7 +118,7 @@ impl Admission {
     }
 
     /// Nothing panics while holding the lock, so poisoned data is consistent.
-    fn tenants(&self) -> MutexGuard<'_, HashMap<i64, TenantState>> {
+    fn tenants(&self) -> MutexGuard<'_, HashMap<TenantId, TenantState>> {
         self.tenants.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
@@ -129,34 +130,46 @@ mod tests {
     #[test]
     fn a_tenant_gets_at_most_half_the_workers() {
         let admission = Admission::new(4);
-        let first = admission.enter(1, 0);
-        let second = admission.enter(1, 0);
+        let first = admission.enter(TenantId::new(1), 0);
+        let second = admission.enter(TenantId::new(1), 0);
         assert!(first.is_ok() && second.is_ok());
-        assert_eq!(admission.enter(1, 0).err(), Some(Refusal::Busy));
+        assert_eq!(
+            admission.enter(TenantId::new(1), 0).err(),
+            Some(Refusal::Busy)
+        );
         assert!(
-            admission.enter(2, 0).is_ok(),
+            admission.enter(TenantId::new(2), 0).is_ok(),
             "another tenant still gets in"
         );
         drop(first);
         assert!(
-            admission.enter(1, 0).is_ok(),
+            admission.enter(TenantId::new(1), 0).is_ok(),
             "a finished render frees its place"
         );
-        assert!(Admission::new(1).enter(3, 0).is_ok(), "at least one");
+        assert!(
+            Admission::new(1).enter(TenantId::new(3), 0).is_ok(),
+            "at least one"
+        );
     }
 
     #[test]
     fn repeated_failures_open_the_breaker_until_the_next_upload() {
         let admission = Admission::new(2);
         for _ in 0..FAILURES_TO_OPEN {
-            let pass = admission.enter(1, 10);
+            let pass = admission.enter(TenantId::new(1), 10);
             assert!(pass.is_ok());
-            admission.record(1, 10, false);
+            admission.record(TenantId::new(1), 10, false);
         }
-        assert_eq!(admission.enter(1, 10).err(), Some(Refusal::Open));
-        assert!(admission.enter(2, 10).is_ok(), "only that tenant");
+        assert_eq!(
+            admission.enter(TenantId::new(1), 10).err(),
+            Some(Refusal::Open)
+        );
         assert!(
-            admission.enter(1, 11).is_ok(),
+            admission.enter(TenantId::new(2), 10).is_ok(),
+            "only that tenant"
+        );
+        assert!(
+            admission.enter(TenantId::new(1), 11).is_ok(),
             "new templates are tried again"
         );
     }
@@ -165,9 +178,9 @@ mod tests {
     fn a_success_resets_the_count() {
         let admission = Admission::new(2);
         for succeeded in [false, false, true, false, false] {
-            let _pass = admission.enter(1, 0);
-            admission.record(1, 0, succeeded);
+            let _pass = admission.enter(TenantId::new(1), 0);
+            admission.record(TenantId::new(1), 0, succeeded);
         }
-        assert!(admission.enter(1, 0).is_ok());
+        assert!(admission.enter(TenantId::new(1), 0).is_ok());
     }
 }

@@ -20,6 +20,7 @@ use std::time::Duration;
 
 use tokio::sync::Semaphore;
 
+use crate::model::TenantId;
 use admission::{Admission, Refusal};
 use process::{Pids, Worker};
 use protocol::{Job, Reply};
@@ -75,7 +76,7 @@ pub struct Sandbox {
 /// one theme: a theme switch or a theme reload is another set.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct SetKey {
-    tenant_id: i64,
+    tenant_id: TenantId,
     version: u64,
     theme: String,
     theme_build: u64,

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
 
+use crate::model::TenantId;
 use serde::{Deserialize, Serialize};
 
 /// Frames larger than this are refused (a page is at most 1 MiB).
@@ -11,7 +12,7 @@ pub const MAX_FRAME: usize = 8 * 1024 * 1024;
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Job {
-    pub tenant_id: i64,
+    pub tenant_id: TenantId,
     /// Identifies the tenant's template set; the worker keeps compiled sets.
     pub version: u64,
     pub theme: String,

@@ -14,6 +14,7 @@ use tera::{Context, Tera};
 
 use super::confine;
 use super::protocol::{self, Job, Reply};
+use crate::model::TenantId;
 use crate::themes::env::ThemeEnv;
 use crate::themes::{Themes, filters};
 
@@ -44,7 +45,7 @@ pub fn run(themes_dir: &Path) -> anyhow::Result<()> {
 }
 
 /// A compiled set: the tenant's templates (by version) over one theme.
-type SetKey = (i64, u64, String);
+type SetKey = (TenantId, u64, String);
 
 /// The compiled sets, least recently used dropped first: a tenant cycling
 /// through versions only pushes out sets nobody used since.
@@ -123,7 +124,7 @@ mod tests {
     #[test]
     fn the_least_recently_used_set_goes_first() {
         let mut sets = Sets::default();
-        let key = |n: i64| (n, 0, "default".to_owned());
+        let key = |n: i64| (TenantId::new(n), 0, "default".to_owned());
         for n in 0..KEPT_SETS as i64 {
             sets.insert(key(n), Arc::new(Tera::default()));
         }
