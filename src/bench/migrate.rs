@@ -6,7 +6,9 @@ use std::time::Instant;
 
 use futures::StreamExt;
 use sqlx::postgres::PgConnectOptions;
-use sqlx::{Connection, PgConnection, PgPool};
+use sqlx::{Connection, PgConnection};
+
+use crate::db::Platform;
 
 use crate::db::migrate::{self, Migration, MigrationSet, TenantMigrationOptions};
 use crate::tenancy::provision::{NewTenant, Provisioner};
@@ -92,7 +94,7 @@ fn w5_migration() -> Migration {
     }
 }
 
-async fn recreate_database(options: &PgConnectOptions, name: &str) -> anyhow::Result<PgPool> {
+async fn recreate_database(options: &PgConnectOptions, name: &str) -> anyhow::Result<Platform> {
     anyhow::ensure!(
         name.bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
@@ -111,5 +113,5 @@ async fn recreate_database(options: &PgConnectOptions, name: &str) -> anyhow::Re
         .max_connections(8)
         .connect_with(options.clone().database(name))
         .await?;
-    Ok(pool)
+    Ok(pool.into())
 }

@@ -10,6 +10,7 @@ use super::DatabaseHandle;
 use crate::accounts::Email;
 use crate::app::load_themes;
 use crate::config::Config;
+use crate::db::Platform;
 use crate::manifest;
 use crate::tenancy::provision::{NewTenant, Provisioner};
 use crate::tenancy::{Hostname, Slug, TenantStatus, registry, warm_pool};
@@ -260,7 +261,7 @@ async fn create(
     Ok(())
 }
 
-async fn list(pool: &sqlx::PgPool, json: bool) -> anyhow::Result<()> {
+async fn list(pool: &Platform, json: bool) -> anyhow::Result<()> {
     let tenants = registry::list(pool).await?;
     if json {
         println!("{}", serde_json::to_string_pretty(&tenants)?);
@@ -289,7 +290,7 @@ async fn list(pool: &sqlx::PgPool, json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn show(pool: &sqlx::PgPool, slug: &Slug) -> anyhow::Result<()> {
+async fn show(pool: &Platform, slug: &Slug) -> anyhow::Result<()> {
     let Some(tenant) = registry::find_by_slug(pool, slug).await? else {
         bail!("no tenant has the slug {slug}");
     };

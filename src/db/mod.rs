@@ -11,6 +11,7 @@
 
 pub mod embedded;
 pub mod migrate;
+mod platform;
 mod tenant_tx;
 
 use std::fmt;
@@ -22,6 +23,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::{AssertSqlSafe, PgPool, Postgres, Transaction};
 use tokio::sync::OnceCell;
 
+pub use platform::Platform;
 pub use tenant_tx::{TenantTx, TxScope};
 
 use crate::config::DbConfig;
@@ -31,7 +33,7 @@ use crate::model::TenantId;
 /// The platform pool plus one pool per tenant shard.
 #[derive(Clone)]
 pub struct Database {
-    platform: PgPool,
+    platform: Platform,
     tenants: Arc<OnceCell<TenantPools>>,
     options: Arc<PgConnectOptions>,
     settings: PoolSettings,
@@ -88,21 +90,24 @@ impl Database {
             lifetime: Duration::from_secs(config.max_connection_lifetime_secs),
         };
         Self {
-            platform: settings.pool(config.platform_connections, options.clone()),
+            platform: settings
+                .pool(config.platform_connections, options.clone())
+                .into(),
             tenants: Arc::new(OnceCell::new()),
             options: Arc::new(options),
             settings,
         }
     }
 
-    /// The pool for platform tables (tenants, domains, registry, jobs).
-    pub fn platform(&self) -> &PgPool {
+    /// The platform tables (tenants, domains, registry, jobs), for tenancy,
+    /// migrations and the CLI; never for handlers.
+    pub fn platform(&self) -> &Platform {
         &self.platform
     }
 
     /// Connections of the platform pool: open, and idle among them.
     pub fn platform_connections(&self) -> (u32, usize) {
-        (self.platform.size(), self.platform.num_idle())
+        self.platform.connections()
     }
 
     /// Options to open dedicated connections (e.g. `LISTEN`).
@@ -198,7 +203,7 @@ impl TenantPools {
 }
 
 /// The app role's prefix and password, written by the platform migrations.
-async fn app_credentials(platform: &PgPool) -> Result<(String, SecretString), sqlx::Error> {
+async fn app_credentials(platform: &Platform) -> Result<(String, SecretString), sqlx::Error> {
     let row = sqlx::query!("SELECT prefix, app_password FROM platform.db_roles")
         .fetch_one(platform)
         .await?;

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
+use crate::db::Platform;
 use crate::db::{Database, TenantTx};
 use crate::model::Branding;
 use crate::model::Email;
@@ -247,7 +248,7 @@ pub async fn apply(
 /// The slugs of registered tenants that have no manifest in `manifests`:
 /// what `apply` with `prune` would delete.
 pub async fn without_manifest(
-    pool: &sqlx::PgPool,
+    pool: &Platform,
     manifests: &[(Slug, Manifest)],
 ) -> Result<Vec<String>, ManifestError> {
     let listed: BTreeSet<&str> = manifests.iter().map(|(slug, _)| slug.as_str()).collect();

@@ -8,9 +8,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::db::Platform;
 use crate::model::TenantId;
-use sqlx::PgPool;
-use sqlx::postgres::{PgListener, PgPoolOptions};
+use sqlx::postgres::PgListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -35,21 +35,24 @@ pub type Subscriber = Arc<dyn Fn(Change) + Send + Sync>;
 /// options. The returned receiver fires once `LISTEN` is active, so a caller
 /// can wait before serving.
 pub fn spawn(
-    pool: PgPool,
+    pool: Platform,
     subscribers: Vec<Subscriber>,
 ) -> (JoinHandle<()>, oneshot::Receiver<()>) {
     let (ready_tx, ready_rx) = oneshot::channel();
     // Its own connection, outside the platform pool: a listener holds its
     // connection for good, which would take a slot from host resolution.
-    let own = PgPoolOptions::new()
-        .max_connections(1)
-        .connect_lazy_with((*pool.connect_options()).clone());
+    let own = pool.dedicated(Duration::from_secs(30));
     let task = tokio::spawn(run(pool, own, subscribers, ready_tx));
     (task, ready_rx)
 }
 
 /// Listens on `own` for as long as the platform `pool` is open.
-async fn run(pool: PgPool, own: PgPool, subscribers: Vec<Subscriber>, ready: oneshot::Sender<()>) {
+async fn run(
+    pool: Platform,
+    own: Platform,
+    subscribers: Vec<Subscriber>,
+    ready: oneshot::Sender<()>,
+) {
     let notify = |change| subscribers.iter().for_each(|subscriber| subscriber(change));
     let mut ready = Some(ready);
     let mut backoff = Duration::from_millis(250);
@@ -78,8 +81,8 @@ async fn run(pool: PgPool, own: PgPool, subscribers: Vec<Subscriber>, ready: one
     }
 }
 
-async fn listen(pool: &PgPool) -> Result<PgListener, sqlx::Error> {
-    let mut listener = PgListener::connect_with(pool).await?;
+async fn listen(pool: &Platform) -> Result<PgListener, sqlx::Error> {
+    let mut listener = pool.listener().await?;
     listener
         .listen_all([TENANTS_CHANNEL, CONTENT_CHANNEL])
         .await?;

@@ -5,13 +5,14 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use sqlx::PgConnection;
 use sqlx::types::Json;
-use sqlx::{PgConnection, PgPool};
 use tokio::sync::Notify;
 
 use super::domains::{insert_domain, replace_custom_domains};
 use super::warm_pool::{self, bound_lock_waits};
 use super::{Hostname, Resolver, SchemaName, Slug, TenantStatus};
+use crate::db::Platform;
 use crate::db::migrate::{MigrateError, MigrationSet, tenants as schemas};
 use crate::model::Branding;
 use crate::model::Email;
@@ -74,7 +75,7 @@ pub enum ProvisionError {
 /// console and the benchmarks, so they all measure and do the same thing.
 #[derive(Debug, Clone)]
 pub struct Provisioner {
-    pool: PgPool,
+    pool: Platform,
     base_domain: Hostname,
     platform_host: Hostname,
     migrations: MigrationSet,
@@ -86,7 +87,7 @@ pub struct Provisioner {
 }
 
 impl Provisioner {
-    pub fn new(pool: PgPool, base_domain: Hostname, platform_host: Hostname) -> Self {
+    pub fn new(pool: Platform, base_domain: Hostname, platform_host: Hostname) -> Self {
         Self {
             pool,
             base_domain,
@@ -123,7 +124,7 @@ impl Provisioner {
         self
     }
 
-    pub fn pool(&self) -> &PgPool {
+    pub fn pool(&self) -> &Platform {
         &self.pool
     }
 

@@ -4,9 +4,9 @@
 use std::sync::LazyLock;
 
 use serde::Serialize;
-use sqlx::PgPool;
 
 use super::{Hostname, Slug, Tenant, TenantStatus};
+use crate::db::Platform;
 use crate::db::migrate::MigrationSet;
 use crate::model::Branding;
 use crate::model::TenantId;
@@ -65,7 +65,7 @@ fn schema_state(status: Option<&str>, version: Option<i64>) -> SchemaState {
 }
 
 /// The tenant `host` belongs to, if any.
-pub async fn find_by_host(pool: &PgPool, host: &Hostname) -> Result<Option<Tenant>, sqlx::Error> {
+pub async fn find_by_host(pool: &Platform, host: &Hostname) -> Result<Option<Tenant>, sqlx::Error> {
     let row = sqlx::query_as!(
         TenantRow,
         r#"SELECT t.id, t.version, t.slug, t.name, t.status, t.locale, t.theme, t.brand,
@@ -85,7 +85,7 @@ pub async fn find_by_host(pool: &PgPool, host: &Hostname) -> Result<Option<Tenan
 
 /// The tenant with this id, if any: how the resolver loads a tenant row
 /// once its in-memory host map named it.
-pub async fn find_by_id(pool: &PgPool, id: TenantId) -> Result<Option<Tenant>, sqlx::Error> {
+pub async fn find_by_id(pool: &Platform, id: TenantId) -> Result<Option<Tenant>, sqlx::Error> {
     let row = sqlx::query_as!(
         TenantRow,
         r#"SELECT t.id, t.version, t.slug, t.name, t.status, t.locale, t.theme, t.brand,
@@ -103,7 +103,7 @@ pub async fn find_by_id(pool: &PgPool, id: TenantId) -> Result<Option<Tenant>, s
 }
 
 /// Every (hostname, tenant id) of the platform.
-pub async fn all_hosts(pool: &PgPool) -> Result<Vec<(String, TenantId)>, sqlx::Error> {
+pub async fn all_hosts(pool: &Platform) -> Result<Vec<(String, TenantId)>, sqlx::Error> {
     let rows = sqlx::query!("SELECT hostname, tenant_id FROM platform.domains")
         .fetch_all(pool)
         .await?;
@@ -115,7 +115,7 @@ pub async fn all_hosts(pool: &PgPool) -> Result<Vec<(String, TenantId)>, sqlx::E
 
 /// The (hostname, tenant id) of these tenants only.
 pub async fn hosts_of(
-    pool: &PgPool,
+    pool: &Platform,
     tenant_ids: &[TenantId],
 ) -> Result<Vec<(String, TenantId)>, sqlx::Error> {
     let rows = sqlx::query!(
@@ -130,7 +130,7 @@ pub async fn hosts_of(
         .collect())
 }
 
-pub async fn find_by_slug(pool: &PgPool, slug: &Slug) -> Result<Option<Tenant>, sqlx::Error> {
+pub async fn find_by_slug(pool: &Platform, slug: &Slug) -> Result<Option<Tenant>, sqlx::Error> {
     let row = sqlx::query_as!(
         TenantRow,
         r#"SELECT t.id, t.version, t.slug, t.name, t.status, t.locale, t.theme, t.brand,
@@ -159,7 +159,7 @@ pub struct TenantSummary {
     pub hosts: Vec<String>,
 }
 
-pub async fn list(pool: &PgPool) -> Result<Vec<TenantSummary>, sqlx::Error> {
+pub async fn list(pool: &Platform) -> Result<Vec<TenantSummary>, sqlx::Error> {
     sqlx::query_as!(
         TenantSummary,
         r#"SELECT t.id, t.slug, t.name, t.status,
@@ -176,7 +176,7 @@ pub async fn list(pool: &PgPool) -> Result<Vec<TenantSummary>, sqlx::Error> {
 
 /// The custom (non-default) hostnames of a tenant.
 pub async fn custom_domains(
-    pool: &PgPool,
+    pool: &Platform,
     tenant_id: TenantId,
 ) -> Result<Vec<String>, sqlx::Error> {
     sqlx::query_scalar!(
@@ -199,7 +199,7 @@ pub struct SchemaInfo {
 }
 
 pub async fn schema_info(
-    pool: &PgPool,
+    pool: &Platform,
     tenant_id: TenantId,
 ) -> Result<Option<SchemaInfo>, sqlx::Error> {
     sqlx::query_as!(

@@ -18,14 +18,13 @@ use std::time::{Duration, Instant};
 
 use moka::Expiry;
 use moka::future::Cache;
-use sqlx::PgPool;
-use sqlx::postgres::PgPoolOptions;
 use tokio::sync::{Notify, Semaphore, watch};
 use tokio::task::JoinHandle;
 
 use super::domains::{HostMap, Pending};
 use super::listen::Liveness;
 use super::{Hostname, HostnameError, Tenant, registry};
+use crate::db::Platform;
 use crate::model::TenantId;
 
 /// Who a request is for.
@@ -108,7 +107,7 @@ impl std::fmt::Debug for Resolver {
 }
 
 struct Inner {
-    pool: PgPool,
+    pool: Platform,
     platform_host: Hostname,
     hosts: RwLock<HostMap>,
     /// True once the first full load is in: before it, "unknown" is a guess.
@@ -139,15 +138,14 @@ struct Inner {
 }
 
 impl Resolver {
-    pub fn new(pool: PgPool, platform_host: Hostname) -> Self {
+    pub fn new(pool: Platform, platform_host: Hostname) -> Self {
         let rows = Cache::builder()
             .max_capacity(CAPACITY)
             .expire_after(Ttl)
             .support_invalidation_closures()
             .build();
-        let options = pool.options();
-        let permits = (options.get_max_connections() / 2).max(1) as usize;
-        let miss_wait = options.get_acquire_timeout();
+        let (connections, miss_wait) = pool.limits();
+        let permits = (connections / 2).max(1) as usize;
         let pending = Pending {
             everything: true,
             ..Pending::default()
@@ -298,16 +296,12 @@ impl Resolver {
     /// and pings the database, on one connection outside the platform pool.
     /// It stops once the platform pool is closed.
     pub fn spawn_refresher(&self) -> JoinHandle<()> {
-        let own = PgPoolOptions::new()
-            .max_connections(1)
-            .acquire_timeout(ROUND_TRIP_TIMEOUT)
-            .test_before_acquire(false)
-            .connect_lazy_with((*self.inner.pool.connect_options()).clone());
+        let own = self.inner.pool.dedicated(ROUND_TRIP_TIMEOUT);
         tokio::spawn(refresh(self.inner.clone(), own))
     }
 }
 
-async fn refresh(inner: Arc<Inner>, own: PgPool) {
+async fn refresh(inner: Arc<Inner>, own: Platform) {
     while !inner.pool.is_closed() {
         let (pass, work) = inner.take_pending();
         match inner.reload(&own, &work).await {
@@ -342,7 +336,7 @@ impl Inner {
     }
 
     /// Applies `work` to the host map; a full load replaces it whole.
-    async fn reload(&self, own: &PgPool, work: &Pending) -> Result<(), sqlx::Error> {
+    async fn reload(&self, own: &Platform, work: &Pending) -> Result<(), sqlx::Error> {
         if work.everything {
             let map = HostMap::from_rows(bounded(registry::all_hosts(own)).await?);
             tracing::debug!(hosts = map.len(), "host map loaded");
@@ -365,7 +359,7 @@ impl Inner {
         (pass, std::mem::take(&mut *pending))
     }
 
-    async fn ping(&self, own: &PgPool) {
+    async fn ping(&self, own: &Platform) {
         match bounded(sqlx::query("SELECT 1").execute(own)).await {
             Ok(_) => self.liveness.answered(),
             Err(error) => tracing::debug!(%error, "database ping failed"),

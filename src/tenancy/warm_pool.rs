@@ -8,11 +8,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::{Acquire, AssertSqlSafe, PgConnection, PgPool};
+use sqlx::{Acquire, AssertSqlSafe, PgConnection};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 use super::SchemaName;
+use crate::db::Platform;
 use crate::db::migrate::{MigrateError, MigrationSet, tenants as schemas};
 use crate::model::TenantId;
 
@@ -134,7 +135,7 @@ pub async fn ready_count<'c>(
 /// refillers never overshoot, and the lock cannot outlive the transaction
 /// (an error, a cancelled task, a pooler: nothing leaves it held on a
 /// pooled connection).
-pub async fn refill(pool: &PgPool, set: &MigrationSet, size: u32) -> Result<u32, MigrateError> {
+pub async fn refill(pool: &Platform, set: &MigrationSet, size: u32) -> Result<u32, MigrateError> {
     let mut created = 0;
     loop {
         let mut tx = pool.begin().await?;
@@ -184,7 +185,7 @@ async fn drop_broken_spares(conn: &mut PgConnection) -> Result<(), sqlx::Error> 
 /// Keeps the pool full in the background: after every `wake` (a claim in
 /// this process) and every `interval` (claims by other processes).
 pub fn spawn_refiller(
-    pool: PgPool,
+    pool: Platform,
     set: MigrationSet,
     size: u32,
     interval: Duration,

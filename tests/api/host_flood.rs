@@ -3,6 +3,7 @@
 //! health check (answered without the pool) and known tenants stay prompt.
 
 use std::time::{Duration, Instant};
+use tessera::db::Platform;
 
 use futures::StreamExt;
 use sqlx::PgPool;
@@ -179,7 +180,11 @@ async fn healthz_needs_no_pool_connection() {
 #[tokio::test]
 async fn healthz_follows_the_database_going_away_and_back() {
     let options = fresh_database().await;
-    let pool = PgPool::connect_with(options.clone()).await.unwrap();
+    let pool = Platform::from(
+        sqlx::PgPool::connect_with(options.clone())
+            .await
+            .expect("pool"),
+    );
     tessera::db::migrate::run(&pool, &Default::default())
         .await
         .unwrap();

@@ -3,8 +3,8 @@
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+use tessera::db::Platform;
 
-use sqlx::PgPool;
 use tessera::db::migrate::{self, Migration, MigrationSet, TenantMigrationOptions};
 use tessera::tenancy::provision::{NewTenant, Provisioner};
 use tessera::tenancy::{Hostname, SchemaName};
@@ -12,25 +12,27 @@ use tessera::tenancy::{Hostname, SchemaName};
 use crate::helpers::cluster::database_url;
 use crate::helpers::{fresh_database, unique_slug};
 
-async fn migrated_pool() -> (PgPool, sqlx::postgres::PgConnectOptions) {
+async fn migrated_pool() -> (Platform, sqlx::postgres::PgConnectOptions) {
     let options = fresh_database().await;
-    let pool = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(6)
-        .connect_with(options.clone())
-        .await
-        .unwrap();
+    let pool = Platform::from(
+        sqlx::postgres::PgPoolOptions::new()
+            .max_connections(6)
+            .connect_with(options.clone())
+            .await
+            .unwrap(),
+    );
     migrate::run(&pool, &TenantMigrationOptions::default())
         .await
         .unwrap();
     (pool, options)
 }
 
-fn provisioner(pool: &PgPool) -> Provisioner {
+fn provisioner(pool: &Platform) -> Provisioner {
     let host = |h| Hostname::parse(h).unwrap();
     Provisioner::new(pool.clone(), host("localhost"), host("admin.localhost"))
 }
 
-async fn column_exists(pool: &PgPool, schema: &str, column: &str) -> bool {
+async fn column_exists(pool: &Platform, schema: &str, column: &str) -> bool {
     sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM information_schema.columns
          WHERE table_schema = $1 AND table_name = 'members' AND column_name = $2)",
@@ -143,11 +145,13 @@ async fn a_run_with_nothing_pending_costs_one_query() {
         .unwrap();
 
     // A dedicated connection, opened before the counters are reset.
-    let runner = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(1)
-        .connect_with(options)
-        .await
-        .unwrap();
+    let runner = Platform::from(
+        sqlx::postgres::PgPoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await
+            .unwrap(),
+    );
     sqlx::query("SELECT 1").execute(&runner).await.unwrap();
     sqlx::query("SELECT pg_stat_statements_reset()")
         .execute(&admin)
@@ -172,7 +176,7 @@ async fn a_run_with_nothing_pending_costs_one_query() {
 
 /// Registers `count` tenants whose schemas exist but hold no tables yet
 /// (version 0), as after deploying a release with new migrations.
-async fn pending_tenants(pool: &PgPool, count: usize) {
+async fn pending_tenants(pool: &Platform, count: usize) {
     for i in 0..count {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO platform.tenants (slug, name) VALUES ($1, 'K') RETURNING id",
@@ -195,7 +199,7 @@ async fn pending_tenants(pool: &PgPool, count: usize) {
     }
 }
 
-async fn count_at(pool: &PgPool, version: i64) -> i64 {
+async fn count_at(pool: &Platform, version: i64) -> i64 {
     sqlx::query_scalar("SELECT count(*) FROM platform.tenant_schemas WHERE version = $1")
         .bind(version)
         .fetch_one(pool)
@@ -258,7 +262,7 @@ fn broken_migration() -> Migration {
     }
 }
 
-async fn schemas_with(pool: &PgPool, status: &str, version: i64) -> i64 {
+async fn schemas_with(pool: &Platform, status: &str, version: i64) -> i64 {
     sqlx::query_scalar(
         "SELECT count(*) FROM platform.tenant_schemas WHERE status = $1 AND version = $2",
     )

@@ -3,8 +3,8 @@
 //! gives up on a lock rather than queueing requests behind it.
 
 use std::time::{Duration, Instant};
+use tessera::db::Platform;
 
-use sqlx::PgPool;
 use tessera::db::migrate::{self, MigrationSet};
 use tessera::tenancy::provision::{NewTenant, ProvisionError, Provisioner};
 use tessera::tenancy::{Hostname, Slug, SlugError, TenantStatus, warm_pool};
@@ -14,7 +14,7 @@ use crate::helpers::{
 };
 
 /// Counts of every platform table a creation writes to, and of schemas.
-async fn footprint(pool: &PgPool) -> (i64, i64, i64, i64, i64) {
+async fn footprint(pool: &Platform) -> (i64, i64, i64, i64, i64) {
     sqlx::query_as(
         "SELECT (SELECT count(*) FROM platform.tenants), (SELECT count(*) FROM platform.domains),
                 (SELECT count(*) FROM platform.tenant_schemas),
@@ -101,7 +101,11 @@ async fn invalid_input_is_refused() {
 #[tokio::test]
 async fn the_warm_pool_is_used_then_refilled() {
     let options = fresh_database().await;
-    let pool = PgPool::connect_with(options.clone()).await.unwrap();
+    let pool = Platform::from(
+        sqlx::PgPool::connect_with(options.clone())
+            .await
+            .expect("pool"),
+    );
     migrate::run(&pool, &Default::default()).await.unwrap();
     let set = MigrationSet::tenant();
     assert_eq!(warm_pool::refill(&pool, &set, 2).await.unwrap(), 2);
@@ -168,11 +172,13 @@ async fn delete_removes_the_schema_and_every_row() {
 async fn a_cancelled_refill_leaves_no_lock_behind() {
     let options = fresh_database().await;
     // One connection: whatever the cancelled refill held comes back to us.
-    let pool = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(1)
-        .connect_with(options)
-        .await
-        .unwrap();
+    let pool = Platform::from(
+        sqlx::postgres::PgPoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await
+            .unwrap(),
+    );
     migrate::run(&pool, &Default::default()).await.unwrap();
     let set = MigrationSet::tenant();
     let refill = {
@@ -200,7 +206,7 @@ async fn a_cancelled_refill_leaves_no_lock_behind() {
 #[tokio::test]
 async fn tenant_roles_follow_their_schemas() {
     let app = spawn_isolated_app().await;
-    let roles = |pool: PgPool| async move {
+    let roles = |pool: Platform| async move {
         sqlx::query_scalar::<_, String>(
             "SELECT rolname::text FROM pg_roles
              WHERE rolname LIKE (SELECT prefix || '\\_%' FROM platform.db_roles)
@@ -229,7 +235,7 @@ async fn tenant_roles_follow_their_schemas() {
 
 /// Runs `sql` in a transaction on a connection of its own and keeps it open
 /// (holding whatever locks it took) until the returned sender is dropped.
-async fn hold_locks(pool: &PgPool, sql: String) -> tokio::sync::oneshot::Sender<()> {
+async fn hold_locks(pool: &Platform, sql: String) -> tokio::sync::oneshot::Sender<()> {
     let (release, released) = tokio::sync::oneshot::channel::<()>();
     let (held_tx, held) = tokio::sync::oneshot::channel();
     let mut conn = pool.acquire().await.unwrap().detach();
@@ -284,8 +290,12 @@ async fn delete_gives_up_on_a_busy_schema_instead_of_queueing_requests() {
 }
 
 /// A fresh database with `spares` warm spares, and a provisioner on it.
-async fn warm_database(spares: u32) -> (PgPool, Provisioner) {
-    let pool = PgPool::connect_with(fresh_database().await).await.unwrap();
+async fn warm_database(spares: u32) -> (Platform, Provisioner) {
+    let pool = Platform::from(
+        sqlx::PgPool::connect_with(fresh_database().await)
+            .await
+            .expect("pool"),
+    );
     migrate::run(&pool, &Default::default()).await.unwrap();
     let set = MigrationSet::tenant();
     assert_eq!(
@@ -297,7 +307,7 @@ async fn warm_database(spares: u32) -> (PgPool, Provisioner) {
     (pool.clone(), Provisioner::new(pool, localhost, admin))
 }
 
-async fn spares(pool: &PgPool) -> Vec<String> {
+async fn spares(pool: &Platform) -> Vec<String> {
     sqlx::query_scalar(
         "SELECT schema_name FROM platform.tenant_schemas WHERE status = 'spare' ORDER BY 1",
     )
@@ -379,7 +389,11 @@ async fn set_status_audits_only_real_changes() {
 
 #[tokio::test]
 async fn a_default_host_equal_to_the_platform_host_is_refused() {
-    let pool = PgPool::connect_with(fresh_database().await).await.unwrap();
+    let pool = Platform::from(
+        sqlx::PgPool::connect_with(fresh_database().await)
+            .await
+            .expect("pool"),
+    );
     migrate::run(&pool, &Default::default()).await.unwrap();
     // A custom platform host under the base domain, not a reserved word.
     let slug = unique_slug("console");

@@ -4,8 +4,7 @@
 
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
-
-use sqlx::PgPool;
+use tessera::db::Platform;
 
 use crate::helpers::cluster::database_url;
 use crate::helpers::fresh_database;
@@ -45,7 +44,7 @@ fn serve_refusal(url: &str) -> Output {
     child.wait_with_output().unwrap()
 }
 
-async fn platform_schema_exists(pool: &PgPool) -> bool {
+async fn platform_schema_exists(pool: &Platform) -> bool {
     sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'platform')")
         .fetch_one(pool)
         .await
@@ -56,7 +55,7 @@ async fn platform_schema_exists(pool: &PgPool) -> bool {
 async fn commands_other_than_migrate_refuse_an_unmigrated_database_and_change_nothing() {
     let options = fresh_database().await;
     let url = database_url(&options);
-    let pool = PgPool::connect_with(options).await.unwrap();
+    let pool = Platform::from(sqlx::PgPool::connect_with(options).await.expect("pool"));
     let commands: [&[&str]; 3] = [
         &["tenant", "list"],
         &[
@@ -88,7 +87,7 @@ async fn commands_other_than_migrate_refuse_an_unmigrated_database_and_change_no
 async fn a_database_migrated_by_a_newer_binary_is_refused() {
     let options = fresh_database().await;
     let url = database_url(&options);
-    let pool = PgPool::connect_with(options).await.unwrap();
+    let pool = Platform::from(sqlx::PgPool::connect_with(options).await.expect("pool"));
     assert!(run(&url, &["migrate"]).status.success());
     let futures = [
         (

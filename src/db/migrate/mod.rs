@@ -13,9 +13,8 @@ pub mod platform;
 pub mod status;
 pub mod tenants;
 
+use crate::db::Platform;
 use std::sync::Arc;
-
-use sqlx::PgPool;
 
 pub use tenants::{Progress, TenantMigrationOptions, TenantMigrationReport};
 
@@ -179,7 +178,7 @@ impl MigrationReport {
 
 /// Platform schema first, then every tenant schema.
 pub async fn run(
-    pool: &PgPool,
+    pool: &Platform,
     options: &TenantMigrationOptions,
 ) -> Result<MigrationReport, MigrateError> {
     run_with(
@@ -193,7 +192,7 @@ pub async fn run(
 
 /// [`run`] with explicit migration sets.
 pub async fn run_with(
-    pool: &PgPool,
+    pool: &Platform,
     platform_set: &MigrationSet,
     tenant_set: &MigrationSet,
     options: &TenantMigrationOptions,

@@ -2,9 +2,10 @@
 //! each under a transaction-level advisory lock so that concurrent starts
 //! apply each file once.
 
-use sqlx::{Acquire, AssertSqlSafe, PgConnection, PgPool};
+use sqlx::{Acquire, AssertSqlSafe, PgConnection};
 
 use super::{MigrateError, MigrationSet};
+use crate::db::Platform;
 
 /// Advisory lock key shared by every Tessera instance ("tssr").
 const LOCK_KEY: i64 = 0x7473_7372;
@@ -25,7 +26,7 @@ CREATE TABLE IF NOT EXISTS platform.schema_migrations (
 /// lock goes away with the transaction whatever happens (an error, a
 /// cancelled future, a pooler between us and PostgreSQL), so it can never
 /// be left held on a pooled connection.
-pub async fn migrate(pool: &PgPool, set: &MigrationSet) -> Result<usize, MigrateError> {
+pub async fn migrate(pool: &Platform, set: &MigrationSet) -> Result<usize, MigrateError> {
     let mut conn = pool.acquire().await?;
     bootstrap(&mut conn).await?;
     let mut count = 0;

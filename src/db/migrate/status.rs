@@ -4,9 +4,8 @@
 //! newer binary knows). Every run starts with it, and the commands that do
 //! not migrate use it to refuse a database that is not at their version.
 
-use sqlx::PgPool;
-
 use super::{MigrateError, MigrationSet};
+use crate::db::Platform;
 
 /// The answer of the status query.
 #[derive(Debug, Clone, Copy)]
@@ -75,7 +74,7 @@ impl Status {
 /// One query. `Err` when the platform schema does not exist yet (or is older
 /// than the tables this query reads): the caller then runs the migrations.
 pub async fn status(
-    pool: &PgPool,
+    pool: &Platform,
     platform_set: &MigrationSet,
     tenant_set: &MigrationSet,
 ) -> Result<Status, sqlx::Error> {
@@ -141,7 +140,7 @@ pub async fn status(
 
 /// For the commands that must not migrate (`tenant …`, `theme check`, …):
 /// fails with a message telling the operator what to run, changing nothing.
-pub async fn require_current(pool: &PgPool) -> Result<(), MigrateError> {
+pub async fn require_current(pool: &Platform) -> Result<(), MigrateError> {
     let platform_set = MigrationSet::platform();
     let tenant_set = MigrationSet::tenant();
     match status(pool, &platform_set, &tenant_set).await {

@@ -18,9 +18,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use sqlx::{Acquire, AssertSqlSafe, PgConnection, PgPool};
+use sqlx::{Acquire, AssertSqlSafe, PgConnection};
 
 use super::{MigrateError, Migration, MigrationSet};
+use crate::db::Platform;
 use crate::model::{SchemaName, TenantId};
 
 /// How a tenant migration run behaves.
@@ -115,7 +116,7 @@ impl FailureBudget {
 
 /// Migrates every schema behind `set.latest()`.
 pub async fn migrate(
-    pool: &PgPool,
+    pool: &Platform,
     set: &MigrationSet,
     options: &TenantMigrationOptions,
 ) -> Result<TenantMigrationReport, MigrateError> {
@@ -158,7 +159,7 @@ pub async fn migrate(
 
 /// Migrates schemas one after another until none is left to claim.
 async fn drain(
-    pool: &PgPool,
+    pool: &Platform,
     set: &MigrationSet,
     progress: &Progress,
     budget: &FailureBudget,
@@ -192,7 +193,7 @@ enum Step {
 }
 
 async fn migrate_next(
-    pool: &PgPool,
+    pool: &Platform,
     set: &MigrationSet,
     budget: &FailureBudget,
 ) -> Result<Step, MigrateError> {
@@ -412,7 +413,7 @@ async fn record(
 /// to be this binary's files up to their version, once. The catalogue of
 /// checksums is only filled this way while it is empty, so that a migration
 /// inserted later below the applied ones is still reported, not adopted.
-pub async fn adopt_unrecorded(pool: &PgPool, set: &MigrationSet) -> Result<(), sqlx::Error> {
+pub async fn adopt_unrecorded(pool: &Platform, set: &MigrationSet) -> Result<(), sqlx::Error> {
     let (versions, checksums) = set.columns();
     let mut tx = pool.begin().await?;
     sqlx::query!(
@@ -498,7 +499,7 @@ pub async fn drop_schema(conn: &mut PgConnection, schema: &SchemaName) -> Result
     Ok(())
 }
 
-async fn pending_count(pool: &PgPool, target: i64) -> Result<i64, sqlx::Error> {
+async fn pending_count(pool: &Platform, target: i64) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar!(
         r#"SELECT count(*) AS "count!" FROM platform.tenant_schemas
            WHERE version < $1 AND status <> 'quarantined'"#,
@@ -508,7 +509,7 @@ async fn pending_count(pool: &PgPool, target: i64) -> Result<i64, sqlx::Error> {
     .await
 }
 
-async fn quarantined_count(pool: &PgPool) -> Result<i64, sqlx::Error> {
+async fn quarantined_count(pool: &Platform) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar!(
         r#"SELECT count(*) AS "count!" FROM platform.tenant_schemas WHERE status = 'quarantined'"#
     )
@@ -518,7 +519,7 @@ async fn quarantined_count(pool: &PgPool) -> Result<i64, sqlx::Error> {
 
 /// Puts quarantined schemas back in line for the next run (after the cause
 /// was fixed); returns how many.
-pub async fn release_quarantine(pool: &PgPool) -> Result<u64, sqlx::Error> {
+pub async fn release_quarantine(pool: &Platform) -> Result<u64, sqlx::Error> {
     let done = sqlx::query!(
         "UPDATE platform.tenant_schemas SET status = 'ready', updated_at = now()
          WHERE status = 'quarantined'"

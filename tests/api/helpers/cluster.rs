@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, PgConnection};
 use tessera::db::embedded::EmbeddedPostgres;
-use tessera::db::migrate;
+use tessera::db::{Platform, migrate};
 use tokio::sync::OnceCell;
 
 /// Options for a superuser connection to the cluster's `postgres` database.
@@ -96,9 +96,11 @@ pub async fn shared_database() -> PgConnectOptions {
     SHARED
         .get_or_init(|| async {
             let options = fresh_database().await;
-            let pool = sqlx::PgPool::connect_with(options.clone())
-                .await
-                .expect("pool");
+            let pool = Platform::from(
+                sqlx::PgPool::connect_with(options.clone())
+                    .await
+                    .expect("pool"),
+            );
             migrate::run(&pool, &Default::default())
                 .await
                 .expect("migrations");

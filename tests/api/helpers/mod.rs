@@ -12,11 +12,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use reqwest::header::HOST;
-use sqlx::PgPool;
 use sqlx::postgres::PgConnectOptions;
 use tessera::app::Application;
 use tessera::config::{Config, Overrides};
-use tessera::db::{Database, TenantTx};
+use tessera::db::{Database, Platform, TenantTx};
 use tessera::state::AppState;
 use tessera::tenancy::provision::{NewTenant, Provisioned};
 use tessera::tenancy::{Slug, Tenant, registry};
@@ -59,7 +58,11 @@ pub async fn spawn_app() -> TestApp {
 /// An application on a database of its own, for tests that count rows.
 pub async fn spawn_isolated_app() -> TestApp {
     let options = fresh_database().await;
-    let pool = PgPool::connect_with(options.clone()).await.expect("pool");
+    let pool = Platform::from(
+        sqlx::PgPool::connect_with(options.clone())
+            .await
+            .expect("pool"),
+    );
     tessera::db::migrate::run(&pool, &Default::default())
         .await
         .expect("migrations");
@@ -100,7 +103,7 @@ pub fn unique_slug(prefix: &str) -> Slug {
 }
 
 impl TestApp {
-    pub fn pool(&self) -> &PgPool {
+    pub fn pool(&self) -> &Platform {
         self.state.db.platform()
     }
 
