@@ -93,12 +93,11 @@ pub struct DemoArgs {
 
 /// Runs the parsed command; the exit code tells scripts how it went.
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    if let Command::RenderWorker { themes_dir } = &cli.command {
-        // Blocking stdin/stdout loop; it needs no configuration.
-        let themes_dir = themes_dir.clone();
-        tokio::task::spawn_blocking(move || crate::themes::sandbox::worker::run(&themes_dir))
-            .await??;
-        return Ok(ExitCode::SUCCESS);
+    if let Command::RenderWorker { .. } = &cli.command {
+        // Confinement (`unshare`, `setuid`) applies to the calling thread
+        // only once a runtime has started threads: `main` runs the worker
+        // before any runtime, and nothing else may.
+        anyhow::bail!("render-worker runs only as the program's first and only task");
     }
     let overrides = overrides(&cli);
     let config = Config::load(&cli.config, &overrides)?;
@@ -110,7 +109,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Tenant(command) => tenant::run(config, command).await,
         Command::Theme(command) => theme::run(config, command).await,
         Command::Bench(command) => bench::run(config, command).await,
-        Command::RenderWorker { .. } => Ok(ExitCode::SUCCESS),
+        Command::RenderWorker { .. } => anyhow::bail!("render-worker is started by main"),
     }
 }
 

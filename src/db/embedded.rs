@@ -12,7 +12,8 @@
 
 use std::fs;
 use std::net::TcpListener;
-use std::os::unix::fs::PermissionsExt;
+use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -444,8 +445,19 @@ fn write_private(path: &Path, contents: &str) -> Result<(), EmbeddedError> {
         path: path.to_owned(),
         source,
     };
-    fs::write(path, contents).map_err(io)?;
-    fs::set_permissions(path, fs::Permissions::from_mode(0o600)).map_err(io)
+    // Created 0600 and made so before the secret is written: never readable
+    // by others, not even for an instant (an existing file keeps its mode
+    // unless it is set).
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(io)?;
+    file.set_permissions(fs::Permissions::from_mode(0o600))
+        .map_err(io)?;
+    file.write_all(contents.as_bytes()).map_err(io)
 }
 
 fn create_dir(path: &Path, mode: u32) -> Result<(), EmbeddedError> {
