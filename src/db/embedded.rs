@@ -11,8 +11,8 @@
 //! server binaries run as the unprivileged `postgres` system user.
 
 use std::fs;
-use std::net::TcpListener;
 use std::io::Write;
+use std::net::TcpListener;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};

@@ -147,43 +147,46 @@ impl Drop for TenantTx {
 }
 
 /// One request's tenant transaction: hands out the request's [`TenantTx`]
-/// and finishes whatever it opened once the response is known.
+/// and finishes whatever it opened once the response is known. One
+/// allocation per request, shared with the transaction it hands out.
 #[derive(Clone)]
-pub struct TxScope {
+pub struct TxScope(Arc<Scope>);
+
+struct Scope {
     db: Database,
     tenant: Arc<Tenant>,
     handoff: Arc<Handoff>,
-    handed_out: Arc<AtomicBool>,
+    handed_out: AtomicBool,
 }
 
 impl TxScope {
     pub fn new(db: &Database, tenant: Arc<Tenant>) -> Self {
-        Self {
+        Self(Arc::new(Scope {
             db: db.clone(),
             tenant,
             handoff: Arc::default(),
-            handed_out: Arc::default(),
-        }
+            handed_out: AtomicBool::new(false),
+        }))
     }
 
     /// The request's transaction. Only one per request: two would commit or
     /// roll back independently, which is never what a handler means.
     pub fn tx(&self) -> Option<TenantTx> {
-        if self.handed_out.swap(true, Ordering::AcqRel) {
+        if self.0.handed_out.swap(true, Ordering::AcqRel) {
             return None;
         }
         Some(TenantTx {
-            db: self.db.clone(),
-            tenant: self.tenant.clone(),
+            db: self.0.db.clone(),
+            tenant: self.0.tenant.clone(),
             open: None,
-            handoff: Some(self.handoff.clone()),
+            handoff: Some(self.0.handoff.clone()),
         })
     }
 
     /// Commits (`commit = true`) or rolls back what the handler opened.
     /// Call it once the handler's `TenantTx` has been dropped.
     pub async fn finish(&self, commit: bool) -> Result<(), sqlx::Error> {
-        match (self.handoff.take(), commit) {
+        match (self.0.handoff.take(), commit) {
             (Some(tx), true) => tx.commit().await,
             (Some(tx), false) => tx.rollback().await,
             (None, _) => Ok(()),

@@ -88,7 +88,12 @@ async fn home(
     if !cacheable || rendered.degraded {
         return Ok(uncached(rendered.html));
     }
-    let page = Arc::new(Page::new(Bytes::from(rendered.html)));
+    let html = Bytes::from(rendered.html);
+    if !pages.is_enabled() {
+        // Nothing keeps the page: compress it only as this client wants it.
+        return Ok(Page::for_one(html, &headers).respond(&headers, cache_control));
+    }
+    let page = Arc::new(Page::new(html));
     let valid_for = front
         .next_due
         .map(|due| (due - Utc::now()).to_std().unwrap_or(Duration::ZERO));

@@ -42,17 +42,34 @@ const BROTLI_QUALITY: i32 = 5;
 const GZIP_LEVEL: u32 = 6;
 
 impl Page {
+    /// A page to keep: every encoding, compressed once for all its readers.
     pub fn new(html: Bytes) -> Self {
-        let hash = Sha256::digest(&html)
-            .iter()
-            .take(16)
-            .map(|b| format!("{b:02x}"))
-            .collect();
         Self {
             gzip: gzip(&html),
             br: brotli(&html),
+            hash: hash(&html),
             identity: html,
-            hash,
+        }
+    }
+
+    /// A page for one response only (nothing will keep it): compressed just
+    /// in the encoding this client will get.
+    pub fn for_one(html: Bytes, request: &HeaderMap) -> Self {
+        let accept_encoding = request
+            .get(header::ACCEPT_ENCODING)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default();
+        let br = accepts(accept_encoding, "br")
+            .then(|| brotli(&html))
+            .flatten();
+        let gzip = (br.is_none() && accepts(accept_encoding, "gzip"))
+            .then(|| gzip(&html))
+            .flatten();
+        Self {
+            gzip,
+            br,
+            hash: hash(&html),
+            identity: html,
         }
     }
 
@@ -156,6 +173,14 @@ fn accepts(accept_encoding: &str, coding: &str) -> bool {
     wildcard
 }
 
+fn hash(html: &[u8]) -> String {
+    Sha256::digest(html)
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 fn gzip(html: &[u8]) -> Option<Bytes> {
     let mut encoder =
         flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(GZIP_LEVEL));
@@ -188,6 +213,25 @@ mod tests {
         }
         let page = Page::new(Bytes::from_static(HTML.as_bytes()));
         page.respond(&request, HeaderValue::from_static("no-cache"))
+    }
+
+    #[test]
+    fn a_page_for_one_response_is_compressed_only_as_asked() {
+        let html = || Bytes::from_static(HTML.as_bytes());
+        let request = |value: &'static str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::ACCEPT_ENCODING, HeaderValue::from_static(value));
+            headers
+        };
+        let plain = Page::for_one(html(), &HeaderMap::new());
+        assert!(plain.gzip.is_none() && plain.br.is_none());
+        let gzip = Page::for_one(html(), &request("gzip"));
+        assert!(gzip.gzip.is_some() && gzip.br.is_none());
+        let br = Page::for_one(html(), &request("gzip, br"));
+        assert!(br.br.is_some() && br.gzip.is_none());
+        let response = br.respond(&request("gzip, br"), HeaderValue::from_static("no-cache"));
+        assert_eq!(response.headers()[header::CONTENT_ENCODING], "br");
+        assert_eq!(br.hash, Page::new(html()).hash, "the same validator");
     }
 
     #[test]
