@@ -1,7 +1,6 @@
 //! The public portal of a tenant: its home page, and how it is cached (in
 //! memory by [`crate::web::page_cache`], downstream by its HTTP headers).
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -19,7 +18,7 @@ use crate::db::TenantTx;
 use crate::error::AppError;
 use crate::themes::{PageView, Themes, locale};
 use crate::web::flash;
-use crate::web::page_cache::{Page, PageCache, PageKey};
+use crate::web::page_cache::{PageCache, PageKey};
 
 pub fn router<S>() -> Router<S>
 where
@@ -69,10 +68,7 @@ async fn home(
         page: "home",
         locale: view.locale,
     };
-    let cache_control = HeaderValue::from_static(match cookies_change_the_page(&headers) {
-        true => PRIVATE,
-        false => PUBLIC,
-    });
+    let cache_control = cache_control(&headers);
     // A flash message is for one visitor: such a page is neither served
     // from nor stored in the cache.
     let cacheable = view.flash.is_none();
@@ -88,17 +84,19 @@ async fn home(
     if !cacheable || rendered.degraded {
         return Ok(uncached(rendered.html));
     }
-    let html = Bytes::from(rendered.html);
-    if !pages.is_enabled() {
-        // Nothing keeps the page: compress it only as this client wants it.
-        return Ok(Page::for_one(html, &headers).respond(&headers, cache_control));
-    }
-    let page = Arc::new(Page::new(html));
     let valid_for = front
         .next_due
         .map(|due| (due - Utc::now()).to_std().unwrap_or(Duration::ZERO));
-    pages.put(key, page.clone(), ticket, valid_for);
+    let html = Bytes::from(rendered.html);
+    let page = pages.keep(key, ticket, valid_for, html, &headers);
     Ok(page.respond(&headers, cache_control))
+}
+
+fn cache_control(headers: &HeaderMap) -> HeaderValue {
+    HeaderValue::from_static(match cookies_change_the_page(headers) {
+        true => PRIVATE,
+        false => PUBLIC,
+    })
 }
 
 fn cookies_change_the_page(headers: &HeaderMap) -> bool {

@@ -22,9 +22,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use crate::model::TenantId;
+use axum::body::Bytes;
+use axum::http::HeaderMap;
 use moka::Expiry;
 use moka::sync::Cache;
+
+use crate::model::TenantId;
 
 mod page;
 
@@ -184,6 +187,25 @@ impl PageCache {
     /// Take before reading the data a page of `tenant_id` is rendered from.
     pub fn ticket(&self, tenant_id: TenantId) -> Ticket {
         self.generations.ticket(tenant_id)
+    }
+
+    /// The page to answer `request` with. With the cache on, it is kept for
+    /// the next visitors (see [`Self::put`]) in every encoding, compressed
+    /// once; otherwise it is compressed only as this client asks.
+    pub fn keep(
+        &self,
+        key: PageKey,
+        ticket: Ticket,
+        valid_for: Option<Duration>,
+        html: Bytes,
+        request: &HeaderMap,
+    ) -> Arc<Page> {
+        if !self.is_enabled() {
+            return Arc::new(Page::for_one(html, request));
+        }
+        let page = Arc::new(Page::new(html));
+        self.put(key, page.clone(), ticket, valid_for);
+        page
     }
 
     /// Stores a page for at most `valid_for` (capped by the TTL), unless its
