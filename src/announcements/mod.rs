@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use sqlx::FromRow;
 
 use crate::db::TenantTx;
 
@@ -22,45 +23,67 @@ pub struct FrontPage {
     pub next_due: Option<DateTime<Utc>>,
 }
 
-/// How many announcements the front page lists (the `LIMIT` of its query).
+/// How many announcements the front page lists (the `LIMIT` of `latest.sql`).
 pub const FRONT_PAGE_SIZE: usize = 5;
 
-const FRONT_PAGE_SQL: &str = include_str!("front_page.sql");
+/// The front page's two reads, sent together (see [`front_page`]). Each
+/// file is also checked at compile time on its own.
+const FRONT_PAGE_SQL: &str = concat!(
+    include_str!("latest.sql"),
+    ";\n",
+    include_str!("next_due.sql")
+);
 
-/// Column names as the simple protocol returns them, with the nullability
-/// markers of `front_page.sql`'s aliases.
 #[derive(sqlx::FromRow)]
-struct FrontPageRow {
-    #[sqlx(rename = "id?")]
-    id: Option<i64>,
-    #[sqlx(rename = "title?")]
-    title: Option<String>,
-    #[sqlx(rename = "body?")]
-    body: Option<String>,
+struct LatestRow {
+    id: i64,
+    title: String,
+    body: String,
     published_at: Option<DateTime<Utc>>,
+}
+
+#[derive(sqlx::FromRow)]
+struct NextDueRow {
     next_due: Option<DateTime<Utc>>,
 }
 
-/// The front page. Before the transaction is open, in one round trip of
-/// its own (see [`TenantTx::read_once`]); inside an open transaction, as a
-/// prepared statement. Both run the same file, checked at compile time.
+/// The front page. Before the transaction is open, both reads travel in one
+/// message with the role and `search_path`: one round trip (see
+/// [`TenantTx::read_batch`]). Inside an open transaction, they run as
+/// prepared statements.
 pub async fn front_page(tx: &mut TenantTx) -> Result<FrontPage, sqlx::Error> {
-    let rows = match tx.is_open() {
+    let (latest, next_due) = match tx.is_open() {
         true => {
-            sqlx::query_file_as!(FrontPageRow, "src/announcements/front_page.sql")
+            let latest = sqlx::query_file_as!(LatestRow, "src/announcements/latest.sql")
                 .fetch_all(tx.conn().await?)
-                .await?
+                .await?;
+            let due = sqlx::query_file_as!(NextDueRow, "src/announcements/next_due.sql")
+                .fetch_one(tx.conn().await?)
+                .await?;
+            (latest, due.next_due)
         }
-        false => tx.read_once(FRONT_PAGE_SQL).await?,
+        false => {
+            let results = tx.read_batch(FRONT_PAGE_SQL).await?;
+            let [latest, due] = results.as_slice() else {
+                return Err(sqlx::Error::Protocol(
+                    "the front page expects two results".into(),
+                ));
+            };
+            let latest = latest
+                .iter()
+                .map(LatestRow::from_row)
+                .collect::<Result<_, _>>()?;
+            let due = due.first().map(NextDueRow::from_row).transpose()?;
+            (latest, due.and_then(|due| due.next_due))
+        }
     };
-    let next_due = rows.first().and_then(|row| row.next_due);
-    let latest = rows
+    let latest = latest
         .into_iter()
-        .filter_map(|row| {
+        .filter_map(|row: LatestRow| {
             Some(Announcement {
-                id: row.id?,
-                title: row.title?,
-                body: row.body?,
+                id: row.id,
+                title: row.title,
+                body: row.body,
                 published_at: row.published_at?,
             })
         })

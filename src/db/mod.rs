@@ -131,19 +131,18 @@ impl Database {
             .await
     }
 
-    /// Runs `sql` (one statement of ours) as `tenant`'s role on its schema,
-    /// in one round trip: several statements in one simple-protocol message
+    /// Runs `sql` (statements of ours) as `tenant`'s role on its schema, in
+    /// one round trip: several statements in one simple-protocol message
     /// form one implicit transaction, so the `SET LOCAL`s end with it.
-    async fn read_once_as(
+    async fn read_batch_as(
         &self,
         tenant: &Tenant,
         sql: &'static str,
-    ) -> Result<Vec<PgRow>, sqlx::Error> {
+    ) -> Result<Vec<Vec<PgRow>>, sqlx::Error> {
         let pools = self.tenant_pools().await?;
-        let statement = format!("{}; {sql}", pools.scope_to(tenant));
-        sqlx::raw_sql(AssertSqlSafe(statement))
-            .fetch_all(pools.shard_for(tenant.id))
-            .await
+        let statement = format!("{};\n{sql}", pools.scope_to(tenant));
+        let mut conn = pools.shard_for(tenant.id).acquire().await?;
+        tenant_tx::results_of(&mut conn, &statement, SCOPE_STATEMENTS).await
     }
 
     async fn tenant_pools(&self) -> Result<&TenantPools, sqlx::Error> {
@@ -183,6 +182,9 @@ impl Database {
         }
     }
 }
+
+/// The statements of [`TenantPools::scope_to`].
+const SCOPE_STATEMENTS: usize = 2;
 
 impl TenantPools {
     /// The statements that put a transaction in `tenant`'s role and schema.

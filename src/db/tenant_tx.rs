@@ -15,16 +15,17 @@
 //!   [`TenantTx::lazy`] give a transaction the caller commits; dropping it
 //!   rolls back.
 //!
-//! [`TenantTx::read_once`] serves the common read-only page: when nothing
-//! has been opened yet, the role, the `search_path` and the query travel in
-//! one simple-protocol message and run as one implicit transaction, which
-//! makes an uncached page a single round trip.
+//! [`TenantTx::read_batch`] serves the common read-only page: when nothing
+//! has been opened yet, the role, the `search_path` and the page's queries
+//! travel in one simple-protocol message and run as one implicit
+//! transaction, which makes an uncached page a single round trip.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
+use futures::TryStreamExt;
 use sqlx::postgres::PgRow;
-use sqlx::{AssertSqlSafe, FromRow, PgConnection, Postgres, Transaction};
+use sqlx::{AssertSqlSafe, Either, PgConnection, Postgres, Transaction};
 
 use super::Database;
 use crate::model::Tenant;
@@ -105,26 +106,17 @@ impl TenantTx {
         Ok(&mut **self.open.insert(tx))
     }
 
-    /// Runs one read-only statement of ours and decodes its rows. Before
-    /// anything else was opened, the statement runs in its own implicit
-    /// transaction in the same round trip as the role and `search_path`;
-    /// inside an open transaction it runs there. `sql` is a `&'static str`
-    /// so that it is always our own text, never built from input, and it must
-    /// hold a single statement without parameters (the simple protocol has
-    /// none).
-    pub async fn read_once<R>(&mut self, sql: &'static str) -> Result<Vec<R>, sqlx::Error>
-    where
-        R: for<'r> FromRow<'r, PgRow> + Send + Unpin,
-    {
-        let rows = match &mut self.open {
-            Some(tx) => {
-                sqlx::raw_sql(AssertSqlSafe(sql))
-                    .fetch_all(&mut **tx)
-                    .await?
-            }
-            None => self.db.read_once_as(&self.tenant, sql).await?,
-        };
-        rows.iter().map(R::from_row).collect()
+    /// Runs read-only statements of ours, separated by `;`, and returns the
+    /// rows of each, in order. Before anything else was opened they run, in
+    /// the same message as the role and `search_path`, as one implicit
+    /// transaction: a single round trip. Inside an open transaction they run
+    /// there. `sql` is a `&'static str` so that it is always our own text,
+    /// never built from input; the simple protocol takes no parameters.
+    pub async fn read_batch(&mut self, sql: &'static str) -> Result<Vec<Vec<PgRow>>, sqlx::Error> {
+        match &mut self.open {
+            Some(tx) => results_of(tx, sql, 0).await,
+            None => self.db.read_batch_as(&self.tenant, sql).await,
+        }
     }
 
     /// Commits what was done; nothing to do if nothing was opened.
@@ -134,6 +126,25 @@ impl TenantTx {
             None => Ok(()),
         }
     }
+}
+
+/// Runs `sql` and splits its rows by statement, leaving out the results of
+/// the first `skipped` statements (the role and `search_path`).
+pub(super) async fn results_of(
+    conn: &mut PgConnection,
+    sql: &str,
+    skipped: usize,
+) -> Result<Vec<Vec<PgRow>>, sqlx::Error> {
+    let statement = AssertSqlSafe(sql.to_owned());
+    let mut stream = sqlx::raw_sql(statement).fetch_many(conn);
+    let (mut results, mut rows) = (Vec::new(), Vec::new());
+    while let Some(step) = stream.try_next().await? {
+        match step {
+            Either::Right(row) => rows.push(row),
+            Either::Left(_) => results.push(std::mem::take(&mut rows)),
+        }
+    }
+    Ok(results.split_off(skipped.min(results.len())))
 }
 
 /// A request's transaction goes back to its scope; any other one rolls
