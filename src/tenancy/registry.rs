@@ -130,21 +130,19 @@ pub async fn hosts_of(
         .collect())
 }
 
+/// The tenant with this slug, if any (the CLI, manifests, tests): its id,
+/// then the same read as [`find_by_id`].
 pub async fn find_by_slug(pool: &Platform, slug: &Slug) -> Result<Option<Tenant>, sqlx::Error> {
-    let row = sqlx::query_as!(
-        TenantRow,
-        r#"SELECT t.id, t.version, t.slug, t.name, t.status, t.locale, t.theme, t.brand,
-                  d.hostname AS default_host,
-                  s.status AS "schema_status?", s.version AS "schema_version?"
-           FROM platform.tenants AS t
-           JOIN platform.domains AS d ON d.tenant_id = t.id AND d.kind = 'default'
-           LEFT JOIN platform.tenant_schemas AS s ON s.tenant_id = t.id
-           WHERE t.slug = $1"#,
+    let id = sqlx::query_scalar!(
+        "SELECT id FROM platform.tenants WHERE slug = $1",
         slug.as_str()
     )
     .fetch_optional(pool)
     .await?;
-    row.map(Tenant::try_from).transpose()
+    match id {
+        Some(id) => find_by_id(pool, TenantId::new(id)).await,
+        None => Ok(None),
+    }
 }
 
 /// A line of `tessera tenant list`.

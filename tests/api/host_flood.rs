@@ -3,7 +3,6 @@
 //! health check (answered without the pool) and known tenants stay prompt.
 
 use std::time::{Duration, Instant};
-use tessera::db::Platform;
 
 use futures::StreamExt;
 use sqlx::PgPool;
@@ -11,7 +10,8 @@ use tessera::tenancy::Hostname;
 use tessera::tenancy::provision::NewTenant;
 
 use crate::helpers::{
-    TestApp, fresh_database, raw_http, spawn_app_with, spawn_isolated_app, test_config, unique_slug,
+    TestApp, migrated_database, raw_http, spawn_app_with, spawn_isolated_app, test_config,
+    unique_slug,
 };
 
 const SECOND: Duration = Duration::from_secs(1);
@@ -179,16 +179,7 @@ async fn healthz_needs_no_pool_connection() {
 
 #[tokio::test]
 async fn healthz_follows_the_database_going_away_and_back() {
-    let options = fresh_database().await;
-    let pool = Platform::from(
-        sqlx::PgPool::connect_with(options.clone())
-            .await
-            .expect("pool"),
-    );
-    tessera::db::migrate::run(&pool, &Default::default())
-        .await
-        .unwrap();
-    pool.close().await;
+    let options = migrated_database().await;
     let app = spawn_app_with(options.clone(), test_config()).await;
     let admin = PgPool::connect_with(options.clone().database("postgres"))
         .await

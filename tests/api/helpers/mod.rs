@@ -57,6 +57,11 @@ pub async fn spawn_app() -> TestApp {
 
 /// An application on a database of its own, for tests that count rows.
 pub async fn spawn_isolated_app() -> TestApp {
+    spawn_app_with(migrated_database().await, test_config()).await
+}
+
+/// A fresh database with every migration applied, not yet served.
+pub async fn migrated_database() -> PgConnectOptions {
     let options = fresh_database().await;
     let pool = Platform::from(
         sqlx::PgPool::connect_with(options.clone())
@@ -67,7 +72,7 @@ pub async fn spawn_isolated_app() -> TestApp {
         .await
         .expect("migrations");
     pool.close().await;
-    spawn_app_with(options, test_config()).await
+    options
 }
 
 pub async fn spawn_app_with(options: PgConnectOptions, config: Config) -> TestApp {
