@@ -13,6 +13,7 @@ use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
+use crate::auth::{self, Auth};
 use crate::config::Config;
 use crate::db::Database;
 use crate::state::{AppState, Services};
@@ -45,6 +46,8 @@ pub enum StartError {
     Themes(#[from] crate::themes::RenderError),
     #[error("server: {0}")]
     Serve(std::io::Error),
+    #[error("auth: {0}")]
+    Auth(String),
 }
 
 impl Application {
@@ -56,7 +59,8 @@ impl Application {
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| StartError::Bind { addr, source })?;
-        let state = build_state(config, db)?;
+        let auth = build_auth(&config, &db).await?;
+        let state = build_state(config, db, auth)?;
         let metrics = bind_metrics(&state).await?;
         let mut tasks = vec![state.resolver.spawn_refresher()];
         let subscriber = invalidation_subscriber(&state);
@@ -112,7 +116,12 @@ impl Application {
         if let Some(metrics) = self.metrics {
             tasks.push(tokio::spawn(metrics.serve()));
         }
-        let served = axum::serve(self.listener, self.router)
+        // The peer address is the client's (or the proxy's): throttling and
+        // the audit log need it.
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let served = axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
             .await;
         for task in tasks {
@@ -159,7 +168,24 @@ fn invalidation_subscriber(state: &AppState) -> listen::Subscriber {
     })
 }
 
-fn build_state(config: Config, db: Database) -> Result<AppState, StartError> {
+/// Password hashing sized to this machine, login throttling, and the keys
+/// from the platform schema.
+async fn build_auth(config: &Config, db: &Database) -> Result<Auth, StartError> {
+    let keys = auth::Keys::load(db.platform())
+        .await
+        .map_err(|e| StartError::Auth(e.to_string()))?;
+    let passwords =
+        auth::Passwords::for_this_machine().map_err(|e| StartError::Auth(e.to_string()))?;
+    Ok(Auth {
+        passwords,
+        throttle: auth::Throttle::new(auth::throttle::Rules::default()),
+        keys,
+        always_secure_cookies: config.http.secure_cookies,
+        trust_forwarded_for: config.http.trust_forwarded_for,
+    })
+}
+
+fn build_state(config: Config, db: Database, auth: Auth) -> Result<AppState, StartError> {
     let warm_pool_wake = Arc::new(Notify::new());
     let resolver = Resolver::new(db.platform().clone(), config.platform_host.clone());
     let provisioner = Provisioner::new(
@@ -180,6 +206,7 @@ fn build_state(config: Config, db: Database) -> Result<AppState, StartError> {
         metrics: web::metrics::recorder(),
         warm_pool_wake,
         provisioner,
+        auth,
         config: Arc::new(config),
         db,
     }))
@@ -221,6 +248,11 @@ pub fn router(state: &AppState) -> Router {
         .layer(from_fn_with_state(
             state.db.clone(),
             web::transaction::scope,
+        ))
+        // Cookies and CSRF, before any handler work is done.
+        .layer(from_fn_with_state(
+            state.auth.clone(),
+            auth::context::context,
         ))
         .layer(from_fn(web::flash::consume))
         .layer(from_fn(crate::themes::locale::switch))

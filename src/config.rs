@@ -69,6 +69,13 @@ pub struct HttpConfig {
     pub request_timeout_secs: u64,
     /// Largest accepted request body, in bytes.
     pub body_limit_bytes: usize,
+    /// Browsers reach us over HTTPS (TLS here or in front of us): cookies
+    /// are `Secure` and `__Host-` on every host and links we mail are
+    /// `https://`. Without it only `localhost` names get secure cookies.
+    pub secure_cookies: bool,
+    /// Take the client address from the last `X-Forwarded-For` entry (only
+    /// behind a proxy that sets it; otherwise clients could pick theirs).
+    pub trust_forwarded_for: bool,
 }
 
 /// `GET /metrics` has a listener of its own, so platform-wide figures are
@@ -177,6 +184,8 @@ host = "127.0.0.1"
 port = 8080
 request_timeout_secs = 30
 body_limit_bytes = 2097152
+secure_cookies = false
+trust_forwarded_for = false
 
 [metrics]
 host = "127.0.0.1"

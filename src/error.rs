@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 #[derive(Debug, thiserror::Error)]
@@ -19,6 +19,18 @@ pub enum AppError {
     BadRequest(Cow<'static, str>),
     #[error("{0}")]
     Conflict(Cow<'static, str>),
+    /// No valid credentials (API: a missing, expired or foreign token).
+    #[error("{0}")]
+    Unauthorized(Cow<'static, str>),
+    /// Signed in, but the role or scope does not allow it.
+    #[error("{0}")]
+    Forbidden(Cow<'static, str>),
+    /// Throttled: try again after this many seconds.
+    #[error("too many attempts; try again in {0} seconds")]
+    TooManyRequests(u64),
+    /// Well-formed but invalid input (a failed validation).
+    #[error("{0}")]
+    Unprocessable(Cow<'static, str>),
     #[error("this site is temporarily unavailable")]
     Suspended,
     #[error("database error: {0}")]
@@ -49,6 +61,22 @@ impl AppError {
             Self::NotFound => (StatusCode::NOT_FOUND, "not-found", "Not found"),
             Self::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad-request", "Bad request"),
             Self::Conflict(_) => (StatusCode::CONFLICT, "conflict", "Conflict"),
+            Self::Unauthorized(_) => (
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "Authentication required",
+            ),
+            Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "Forbidden"),
+            Self::TooManyRequests(_) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "too-many-requests",
+                "Too many requests",
+            ),
+            Self::Unprocessable(_) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid-input",
+                "Invalid input",
+            ),
             Self::Suspended => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "site-suspended",
@@ -78,7 +106,18 @@ impl AppError {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        self.problem().into_response()
+        let mut response = self.problem().into_response();
+        let headers = response.headers_mut();
+        match self {
+            Self::TooManyRequests(seconds) => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            }
+            Self::Unauthorized(_) => {
+                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            _ => {}
+        }
+        response
     }
 }
 

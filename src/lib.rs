@@ -8,6 +8,7 @@
 //! - [`tenancy`]: hosts, tenants, provisioning, manifests, the warm pool.
 //! - [`themes`]: templates, branding, translations.
 //! - [`web`]: health, metrics, error bodies, middleware.
+//! - [`auth`], [`audit`]: who is asking and what they may do; what was done.
 //! - [`portal`], [`announcements`], [`accounts`]: what members see.
 //! - [`seed`]: demo content; [`bench`]: the benchmark data set and workloads.
 //! - [`cli`]: the `tessera` command.
@@ -18,6 +19,8 @@
 pub mod accounts;
 pub mod announcements;
 pub mod app;
+pub mod audit;
+pub mod auth;
 pub mod bench;
 pub mod cli;
 pub mod config;

@@ -6,6 +6,7 @@ use axum::extract::FromRef;
 use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::sync::Notify;
 
+use crate::auth::Auth;
 use crate::config::Config;
 use crate::db::Database;
 use crate::tenancy::Resolver;
@@ -42,6 +43,7 @@ pub struct Services {
     pub warm_pool_wake: Arc<Notify>,
     /// Rendered pages that are the same for every anonymous visitor.
     pub pages: PageCache,
+    pub auth: Auth,
 }
 
 // What handlers may take as `State<…>`: services, never a pool (tenant
@@ -62,5 +64,11 @@ impl FromRef<AppState> for Resolver {
 impl FromRef<AppState> for PageCache {
     fn from_ref(state: &AppState) -> Self {
         state.pages.clone()
+    }
+}
+
+impl FromRef<AppState> for Auth {
+    fn from_ref(state: &AppState) -> Self {
+        state.auth.clone()
     }
 }

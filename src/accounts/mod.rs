@@ -1,4 +1,17 @@
-//! Accounts of a tenant's members and staff. So far: the validated `Email`
-//! every module uses for addresses.
+//! The people of an association: their accounts (address, name, phone,
+//! postal address, locale, role, status), how they join (sign-up policy,
+//! invitations), sign in (password, second factor), recover access, and
+//! manage themselves; and the staff pages that manage them.
+//!
+//! Sessions, CSRF, roles and password hashing are `auth`'s; this module
+//! owns the `accounts`, `account_tokens`, `recovery_codes` and
+//! `account_settings` tables.
+
+pub mod login;
+pub mod model;
+pub mod store;
+pub mod tokens;
+pub mod two_factor;
 
 pub use crate::model::{Email, EmailError};
+pub use model::{Account, Address, SignupPolicy, Status};

@@ -40,10 +40,13 @@ pub struct TenantTx {
     handoff: Option<Arc<Handoff>>,
 }
 
-/// The transaction a handler opened, waiting for the scope to finish it.
+/// The transaction a handler opened, waiting for the scope to finish it
+/// (or for the next user in the same request, e.g. a guard then the handler).
 #[derive(Default)]
 struct Handoff {
     slot: Mutex<Option<OpenTx>>,
+    /// A `TenantTx` of this request is alive: nobody else may take one.
+    live: AtomicBool,
 }
 
 impl Handoff {
@@ -151,9 +154,13 @@ pub(super) async fn results_of(
 /// back (sqlx queues the `ROLLBACK` when the connection returns to its pool).
 impl Drop for TenantTx {
     fn drop(&mut self) {
-        if let (Some(tx), Some(handoff)) = (self.open.take(), &self.handoff) {
+        let Some(handoff) = &self.handoff else {
+            return;
+        };
+        if let Some(tx) = self.open.take() {
             handoff.put(tx);
         }
+        handoff.live.store(false, Ordering::Release);
     }
 }
 
@@ -167,7 +174,6 @@ struct Scope {
     db: Database,
     tenant: Arc<Tenant>,
     handoff: Arc<Handoff>,
-    handed_out: AtomicBool,
 }
 
 impl TxScope {
@@ -176,21 +182,24 @@ impl TxScope {
             db: db.clone(),
             tenant,
             handoff: Arc::default(),
-            handed_out: AtomicBool::new(false),
         }))
     }
 
-    /// The request's transaction. Only one per request: two would commit or
-    /// roll back independently, which is never what a handler means.
+    /// The request's transaction. One at a time: two alive together would
+    /// commit or roll back independently, which is never what a handler
+    /// means. Taken again after the previous holder dropped it (a guard
+    /// looks up the session, then the handler works), it resumes the same
+    /// open transaction.
     pub fn tx(&self) -> Option<TenantTx> {
-        if self.0.handed_out.swap(true, Ordering::AcqRel) {
+        let handoff = &self.0.handoff;
+        if handoff.live.swap(true, Ordering::AcqRel) {
             return None;
         }
         Some(TenantTx {
             db: self.0.db.clone(),
             tenant: self.0.tenant.clone(),
-            open: None,
-            handoff: Some(self.0.handoff.clone()),
+            open: handoff.take(),
+            handoff: Some(handoff.clone()),
         })
     }
 

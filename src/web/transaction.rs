@@ -12,6 +12,12 @@ use crate::db::{Database, TenantTx, TxScope};
 use crate::error::AppError;
 use crate::web::CurrentTenant;
 
+/// Marks an error response whose writes must stand all the same: a failed
+/// sign-in answers 401 but its audit entry is kept. Insert it into the
+/// response's extensions.
+#[derive(Debug, Clone, Copy)]
+pub struct KeepWrites;
+
 /// Middleware of the tenant routes. Costs nothing when the handler does not
 /// touch the database (a page-cache hit): no transaction is opened then.
 pub async fn scope(State(db): State<Database>, mut request: Request, next: Next) -> Response {
@@ -23,7 +29,8 @@ pub async fn scope(State(db): State<Database>, mut request: Request, next: Next)
     let response = next.run(request).await;
     let status = response.status();
     let succeeded = status.is_success() || status.is_redirection() || status.is_informational();
-    match scope.finish(succeeded).await {
+    let keep = succeeded || response.extensions().get::<KeepWrites>().is_some();
+    match scope.finish(keep).await {
         Ok(()) => response,
         // The handler's work is lost: the client must not believe otherwise.
         Err(error) => AppError::Database(error).into_response(),
@@ -38,7 +45,7 @@ impl<S: Send + Sync> FromRequestParts<S> for TenantTx {
             "no tenant transaction on this route".into(),
         ))?;
         scope.tx().ok_or(AppError::Internal(
-            "the tenant transaction was taken twice".into(),
+            "the tenant transaction is in use".into(),
         ))
     }
 }

@@ -1,0 +1,246 @@
+//! The `accounts` table: reading, creating and changing accounts. Every
+//! function runs in the caller's tenant transaction; audit entries are the
+//! caller's (it knows who acted and why).
+
+use chrono::{DateTime, Utc};
+
+use super::model::{Account, Address, SignupPolicy, Status};
+use crate::auth::Role;
+use crate::db::TenantTx;
+use crate::model::Email;
+
+/// A row as stored; see [`Account`].
+struct Row {
+    id: i64,
+    email: String,
+    display_name: String,
+    phone: Option<String>,
+    street: Option<String>,
+    postal_code: Option<String>,
+    town: Option<String>,
+    country: Option<String>,
+    locale: Option<String>,
+    role: String,
+    status: String,
+    password_hash: Option<String>,
+    email_verified_at: Option<DateTime<Utc>>,
+    totp_enabled_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+}
+
+impl From<Row> for Account {
+    fn from(row: Row) -> Self {
+        Account {
+            id: row.id,
+            email: row.email,
+            display_name: row.display_name,
+            phone: row.phone,
+            address: Address {
+                street: row.street,
+                postal_code: row.postal_code,
+                town: row.town,
+                country: row.country,
+            },
+            locale: row.locale,
+            // The table's CHECK constraints admit nothing else.
+            role: row.role.parse().unwrap_or(Role::Member),
+            status: Status::parse(&row.status).unwrap_or(Status::Deactivated),
+            email_verified: row.email_verified_at.is_some(),
+            two_factor: row.totp_enabled_at.is_some(),
+            created_at: row.created_at,
+            password_hash: row.password_hash,
+        }
+    }
+}
+
+pub async fn find(tx: &mut TenantTx, id: i64) -> Result<Option<Account>, sqlx::Error> {
+    let row = sqlx::query_as!(
+        Row,
+        "SELECT id, email, display_name, phone, street, postal_code, town, country, locale,
+                role, status, password_hash, email_verified_at, totp_enabled_at, created_at
+         FROM accounts WHERE id = $1",
+        id
+    )
+    .fetch_optional(tx.conn().await?)
+    .await?;
+    Ok(row.map(Account::from))
+}
+
+/// The account of `email`, whatever its case.
+pub async fn find_by_email(
+    tx: &mut TenantTx,
+    email: &Email,
+) -> Result<Option<Account>, sqlx::Error> {
+    let row = sqlx::query_as!(
+        Row,
+        "SELECT id, email, display_name, phone, street, postal_code, town, country, locale,
+                role, status, password_hash, email_verified_at, totp_enabled_at, created_at
+         FROM accounts WHERE lower(email) = lower($1)",
+        email.as_str()
+    )
+    .fetch_optional(tx.conn().await?)
+    .await?;
+    Ok(row.map(Account::from))
+}
+
+pub struct NewAccount<'a> {
+    pub email: &'a Email,
+    pub display_name: &'a str,
+    pub role: Role,
+    pub status: Status,
+    pub password_hash: Option<&'a str>,
+    pub locale: Option<&'a str>,
+    pub email_verified: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CreateError {
+    #[error("an account with this address already exists")]
+    Taken,
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+/// Creates an account; `Taken` if the address is in use (any case).
+pub async fn create(tx: &mut TenantTx, new: NewAccount<'_>) -> Result<i64, CreateError> {
+    let inserted = sqlx::query_scalar!(
+        "INSERT INTO accounts (email, display_name, role, status, password_hash, locale,
+                               email_verified_at)
+         VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $7 THEN now() END)
+         ON CONFLICT (lower(email)) DO NOTHING
+         RETURNING id",
+        new.email.as_str(),
+        new.display_name,
+        new.role.as_str(),
+        new.status.as_str(),
+        new.password_hash,
+        new.locale,
+        new.email_verified,
+    )
+    .fetch_optional(tx.conn().await?)
+    .await?;
+    inserted.ok_or(CreateError::Taken)
+}
+
+pub async fn set_password(tx: &mut TenantTx, id: i64, hash: &str) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE accounts SET password_hash = $2, updated_at = now() WHERE id = $1",
+        id,
+        hash
+    )
+    .execute(tx.conn().await?)
+    .await?;
+    Ok(())
+}
+
+pub async fn mark_verified(tx: &mut TenantTx, id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE accounts SET email_verified_at = coalesce(email_verified_at, now()),
+                updated_at = now() WHERE id = $1",
+        id
+    )
+    .execute(tx.conn().await?)
+    .await?;
+    Ok(())
+}
+
+/// Replaces the address (already verified by the caller's link).
+pub async fn set_email(tx: &mut TenantTx, id: i64, email: &Email) -> Result<(), CreateError> {
+    let done = sqlx::query!(
+        "UPDATE accounts SET email = $2, email_verified_at = now(), updated_at = now()
+         WHERE id = $1 AND NOT EXISTS
+               (SELECT 1 FROM accounts WHERE lower(email) = lower($2) AND id <> $1)",
+        id,
+        email.as_str()
+    )
+    .execute(tx.conn().await?)
+    .await?;
+    match done.rows_affected() {
+        0 => Err(CreateError::Taken),
+        _ => Ok(()),
+    }
+}
+
+pub async fn set_role(tx: &mut TenantTx, id: i64, role: Role) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query!(
+        "UPDATE accounts SET role = $2, updated_at = now() WHERE id = $1",
+        id,
+        role.as_str()
+    )
+    .execute(tx.conn().await?)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn set_status(tx: &mut TenantTx, id: i64, status: Status) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query!(
+        "UPDATE accounts SET status = $2, updated_at = now() WHERE id = $1",
+        id,
+        status.as_str()
+    )
+    .execute(tx.conn().await?)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// What a person may change about themselves.
+#[derive(Debug, Clone, Default)]
+pub struct Profile {
+    pub display_name: String,
+    pub phone: Option<String>,
+    pub address: Address,
+    pub locale: Option<String>,
+}
+
+pub async fn update_profile(
+    tx: &mut TenantTx,
+    id: i64,
+    profile: &Profile,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE accounts SET display_name = $2, phone = $3, street = $4, postal_code = $5,
+                town = $6, country = $7, locale = $8, updated_at = now()
+         WHERE id = $1",
+        id,
+        profile.display_name,
+        profile.phone,
+        profile.address.street,
+        profile.address.postal_code,
+        profile.address.town,
+        profile.address.country,
+        profile.locale,
+    )
+    .execute(tx.conn().await?)
+    .await?;
+    Ok(())
+}
+
+/// Admins left with this role and status: the last one cannot be demoted.
+pub async fn count_active_admins(tx: &mut TenantTx) -> Result<i64, sqlx::Error> {
+    let count = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "count!" FROM accounts WHERE role = 'admin' AND status = 'active'"#
+    )
+    .fetch_one(tx.conn().await?)
+    .await?;
+    Ok(count)
+}
+
+pub async fn signup_policy(tx: &mut TenantTx) -> Result<SignupPolicy, sqlx::Error> {
+    let policy = sqlx::query_scalar!("SELECT signup_policy FROM account_settings")
+        .fetch_optional(tx.conn().await?)
+        .await?;
+    Ok(policy
+        .as_deref()
+        .and_then(SignupPolicy::parse)
+        .unwrap_or(SignupPolicy::Open))
+}
+
+pub async fn set_signup_policy(tx: &mut TenantTx, policy: SignupPolicy) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE account_settings SET signup_policy = $1",
+        policy.as_str()
+    )
+    .execute(tx.conn().await?)
+    .await?;
+    Ok(())
+}

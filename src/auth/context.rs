@@ -1,0 +1,143 @@
+//! The `auth::context` middleware of the tenant routes: reads the session
+//! and visitor cookies once, enforces CSRF on state-changing browser
+//! requests, and leaves a [`RequestAuth`] for the guards and the pages.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::body::{Body, to_bytes};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::cookies::{CookiePolicy, Kind};
+use super::csrf::{self, CsrfToken};
+use super::{Auth, secret};
+use crate::error::AppError;
+use crate::web::CurrentTenant;
+
+/// What the middleware learnt about the request's credentials.
+#[derive(Clone)]
+pub struct RequestAuth {
+    pub auth: Auth,
+    pub policy: CookiePolicy,
+    /// The session cookie's value, not yet checked against the database.
+    pub session_cookie: Option<String>,
+    pub csrf: CsrfToken,
+    /// Where the request comes from, for throttling and the audit log.
+    pub client_ip: Option<IpAddr>,
+}
+
+pub async fn context(State(auth): State<Auth>, request: Request, next: Next) -> Response {
+    let Some(CurrentTenant(tenant)) = request.extensions().get::<CurrentTenant>().cloned() else {
+        return next.run(request).await;
+    };
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let bare_host = host
+        .rsplit_once(':')
+        .map_or(host.as_str(), |(name, _)| name);
+    let policy = CookiePolicy::for_host(bare_host, auth.always_secure_cookies);
+    let headers = request.headers();
+    let session_cookie = policy
+        .read(headers, Kind::Session)
+        .filter(|v| secret::is_well_formed(v));
+    let visitor = policy
+        .read(headers, Kind::Visitor)
+        .filter(|v| secret::is_well_formed(v));
+    // A first-time visitor gets a visitor id, sent only if a form uses it.
+    let fresh_visitor = (session_cookie.is_none() && visitor.is_none()).then(secret::generate);
+    let binding = session_cookie
+        .clone()
+        .or(visitor)
+        .or(fresh_visitor.clone())
+        .unwrap_or_default();
+    let csrf = CsrfToken::new(&auth.keys, tenant.id, &binding);
+    let client_ip = client_ip(&request, auth.trust_forwarded_for);
+    let context = RequestAuth {
+        client_ip,
+        auth,
+        policy,
+        session_cookie,
+        csrf: csrf.clone(),
+    };
+    let mut request = match guard_state_change(request, &context, &host).await {
+        Ok(request) => request,
+        Err(error) => return error.into_response(),
+    };
+    request.extensions_mut().insert(context);
+    let mut response = next.run(request).await;
+    if let Some(visitor) = fresh_visitor.filter(|_| csrf.was_used()) {
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            policy.set(Kind::Visitor, &visitor, false),
+        );
+    }
+    response
+}
+
+/// Refuses a state-changing browser request from elsewhere or without its
+/// token; the body is read (within the configured limit) and put back.
+async fn guard_state_change(
+    request: Request,
+    context: &RequestAuth,
+    host: &str,
+) -> Result<Request, AppError> {
+    if csrf::is_safe(request.method()) || request.uri().path().starts_with("/api/") {
+        return Ok(request);
+    }
+    if !csrf::origin_allowed(request.headers(), host) {
+        return Err(forged());
+    }
+    let (parts, body) = request.into_parts();
+    // The body-limit layer outside bounds this read.
+    let bytes = to_bytes(body, usize::MAX)
+        .await
+        .map_err(|_| AppError::BadRequest("the request body could not be read".into()))?;
+    let presented = csrf::presented(&parts.headers, &bytes).ok_or_else(forged)?;
+    if !context.csrf.matches(&presented) {
+        return Err(forged());
+    }
+    Ok(Request::from_parts(parts, Body::from(bytes)))
+}
+
+/// The peer address, or the last `X-Forwarded-For` entry (the one our
+/// proxy added) when configured to trust it.
+fn client_ip(request: &Request, trust_forwarded_for: bool) -> Option<IpAddr> {
+    let forwarded = trust_forwarded_for
+        .then(|| request.headers().get("x-forwarded-for")?.to_str().ok())
+        .flatten()
+        .and_then(|list| list.rsplit(',').next())
+        .and_then(|last| last.trim().parse().ok());
+    forwarded.or_else(|| {
+        request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(peer)| peer.ip())
+    })
+}
+
+fn forged() -> AppError {
+    AppError::Forbidden(
+        "this form has expired or did not come from this site; reload the page and try again"
+            .into(),
+    )
+}
+
+/// The request's auth context, for extractors.
+pub fn of(extensions: &axum::http::Extensions) -> Option<&RequestAuth> {
+    extensions.get::<RequestAuth>()
+}
+
+impl std::fmt::Debug for RequestAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestAuth")
+            .field("policy", &self.policy)
+            .field("has_session", &self.session_cookie.is_some())
+            .finish()
+    }
+}

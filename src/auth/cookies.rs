@@ -1,0 +1,113 @@
+//! The cookies of a signed-in (or signing-in) browser: the session id and,
+//! before sign-in, a random visitor id the CSRF token is bound to.
+//!
+//! Both are `HttpOnly`, `SameSite=Lax`, `Path=/` and host-only (no
+//! `Domain`). When the connection is secure they are also `Secure` and carry
+//! the `__Host-` prefix, which browsers only accept on such cookies: a
+//! sibling subdomain (another tenant under the same base domain) then cannot
+//! plant one of them. Browsers treat `localhost` and `*.localhost` as
+//! secure, so development gets the same cookies as production.
+
+use axum::http::{HeaderMap, HeaderValue, header};
+use cookie::{Cookie, SameSite};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CookiePolicy {
+    pub secure: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Session,
+    Visitor,
+}
+
+impl CookiePolicy {
+    /// `always_secure` comes from the configuration (TLS in front of us);
+    /// otherwise loopback names count as secure, as they do for browsers.
+    pub fn for_host(host: &str, always_secure: bool) -> Self {
+        let loopback = host == "localhost" || host.ends_with(".localhost");
+        Self {
+            secure: always_secure || loopback,
+        }
+    }
+
+    pub fn name(self, kind: Kind) -> &'static str {
+        match (kind, self.secure) {
+            (Kind::Session, true) => "__Host-session",
+            (Kind::Session, false) => "session",
+            (Kind::Visitor, true) => "__Host-visitor",
+            (Kind::Visitor, false) => "visitor",
+        }
+    }
+
+    /// The value the request carries for `kind`, if any.
+    pub fn read(self, headers: &HeaderMap, kind: Kind) -> Option<String> {
+        let name = self.name(kind);
+        headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| Cookie::split_parse(value).filter_map(Result::ok))
+            .find(|cookie| cookie.name() == name)
+            .map(|cookie| cookie.value().to_owned())
+    }
+
+    /// `Set-Cookie` for `value`; a session cookie lasts as long as the
+    /// browser unless `persistent`.
+    pub fn set(self, kind: Kind, value: &str, persistent: bool) -> HeaderValue {
+        let mut cookie = Cookie::build((self.name(kind), value.to_owned()))
+            .path("/")
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .secure(self.secure)
+            .build();
+        if persistent {
+            cookie.set_max_age(cookie::time::Duration::days(30));
+        }
+        header_value(&cookie)
+    }
+
+    /// `Set-Cookie` that removes `kind`.
+    pub fn clear(self, kind: Kind) -> HeaderValue {
+        let mut cookie = Cookie::build((self.name(kind), ""))
+            .path("/")
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .secure(self.secure)
+            .build();
+        cookie.make_removal();
+        header_value(&cookie)
+    }
+}
+
+fn header_value(cookie: &Cookie<'_>) -> HeaderValue {
+    // Our names and values are ASCII: this never falls back.
+    HeaderValue::from_str(&cookie.to_string()).unwrap_or(HeaderValue::from_static(""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secure_cookies_carry_the_host_prefix() {
+        let policy = CookiePolicy::for_host("velo.localhost", false);
+        let set = policy.set(Kind::Session, "abc", false);
+        let text = set.to_str().expect("ascii");
+        assert!(text.starts_with("__Host-session=abc"));
+        for part in ["HttpOnly", "SameSite=Lax", "Secure", "Path=/"] {
+            assert!(text.contains(part), "{text}");
+        }
+        assert!(!text.contains("Domain"));
+        let plain = CookiePolicy::for_host("velo.example.org", false);
+        assert_eq!(plain.name(Kind::Session), "session");
+        assert!(
+            !plain
+                .set(Kind::Session, "abc", false)
+                .to_str()
+                .expect("ascii")
+                .contains("Secure")
+        );
+    }
+}

@@ -1,0 +1,190 @@
+//! CSRF tokens. Tenants are subdomains of one base domain, hence *same-site*
+//! for browsers: `SameSite=Lax` does not stop a page of tenant B from
+//! posting a form to tenant A. So every state-changing browser request
+//! (any method but GET, HEAD, OPTIONS, outside `/api/`, which takes bearer
+//! tokens and never cookies) must:
+//!
+//! - not come from another site or another origin by the browser's own
+//!   account (`Sec-Fetch-Site`, else `Origin`), and
+//! - carry the token of its session (or, before sign-in, of its visitor
+//!   cookie): HMAC(signing key, tenant id, cookie value), in the form field
+//!   `csrf_token` or the `X-CSRF-Token` header.
+//!
+//! The token is bound to the tenant and to a cookie only this host can set,
+//! so a token read on one portal is worthless on another.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use axum::http::{HeaderMap, Method, header};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use subtle::ConstantTimeEq;
+
+use super::keys::Keys;
+use crate::model::TenantId;
+
+pub const FIELD: &str = "csrf_token";
+pub const HEADER: &str = "x-csrf-token";
+
+/// The request's token, for the forms of the page being rendered.
+#[derive(Debug, Clone)]
+pub struct CsrfToken {
+    value: Arc<str>,
+    /// A page that shows the token to a new visitor must also give them the
+    /// visitor cookie it is bound to.
+    used: Arc<AtomicBool>,
+}
+
+impl CsrfToken {
+    pub fn new(keys: &Keys, tenant: TenantId, binding: &str) -> Self {
+        Self {
+            value: compute(keys, tenant, binding).into(),
+            used: Arc::default(),
+        }
+    }
+
+    /// The token, to put in a form.
+    pub fn value(&self) -> &str {
+        self.used.store(true, Ordering::Relaxed);
+        &self.value
+    }
+
+    pub fn was_used(&self) -> bool {
+        self.used.load(Ordering::Relaxed)
+    }
+
+    /// Whether `presented` is this token (in constant time).
+    pub fn matches(&self, presented: &str) -> bool {
+        self.value.as_bytes().ct_eq(presented.as_bytes()).into()
+    }
+}
+
+fn compute(keys: &Keys, tenant: TenantId, binding: &str) -> String {
+    let mac = keys.mac(&[b"csrf", &tenant.get().to_be_bytes(), binding.as_bytes()]);
+    URL_SAFE_NO_PAD.encode(mac)
+}
+
+/// Methods that change nothing need no token.
+pub fn is_safe(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// Whether the browser says the request comes from this very origin: a
+/// cross-site or same-site (another tenant's subdomain) request is refused
+/// even before its token is looked at. Clients that send neither header
+/// (old browsers, scripts) are judged by the token alone.
+pub fn origin_allowed(headers: &HeaderMap, host: &str) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return matches!(site, "same-origin" | "none");
+    }
+    match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        None => true,
+        Some(origin) => origin
+            .split_once("://")
+            .is_some_and(|(_, authority)| authority.eq_ignore_ascii_case(host)),
+    }
+}
+
+/// The token a request presents: the header, else the form field of an
+/// urlencoded or multipart body.
+pub fn presented(headers: &HeaderMap, body: &[u8]) -> Option<String> {
+    if let Some(value) = headers.get(HEADER).and_then(|v| v.to_str().ok()) {
+        return Some(value.to_owned());
+    }
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if content_type.starts_with("application/x-www-form-urlencoded") {
+        return form_field(body);
+    }
+    if content_type.starts_with("multipart/form-data") {
+        return multipart_field(body);
+    }
+    None
+}
+
+fn form_field(body: &[u8]) -> Option<String> {
+    url::form_urlencoded::parse(body)
+        .find(|(name, _)| name == FIELD)
+        .map(|(_, value)| value.into_owned())
+}
+
+/// Finds `name="csrf_token"` in a multipart body and reads its value (our
+/// tokens are URL-safe base64: no line breaks to worry about).
+fn multipart_field(body: &[u8]) -> Option<String> {
+    let marker = format!("name=\"{FIELD}\"");
+    let at = find(body, marker.as_bytes())?;
+    let rest = body.get(at..)?;
+    let start = find(rest, b"\r\n\r\n")? + 4;
+    let value = rest.get(start..)?;
+    let end = find(value, b"\r\n")?;
+    let token = std::str::from_utf8(value.get(..end)?).ok()?;
+    (token.len() <= 64).then(|| token.to_owned())
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack
+        .windows(needle.len())
+        .position(|window| window == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::HeaderValue;
+
+    use super::*;
+
+    #[test]
+    fn tokens_are_bound_to_tenant_and_cookie() {
+        let keys = Keys::from_bytes([1; 32]);
+        let token = CsrfToken::new(&keys, TenantId::new(1), "cookie-a");
+        let value = token.value().to_owned();
+        assert!(token.matches(&value));
+        assert!(!CsrfToken::new(&keys, TenantId::new(2), "cookie-a").matches(&value));
+        assert!(!CsrfToken::new(&keys, TenantId::new(1), "cookie-b").matches(&value));
+    }
+
+    #[test]
+    fn tokens_are_found_in_forms_and_multipart() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/x-www-form-urlencoded"),
+        );
+        assert_eq!(
+            presented(&headers, b"a=1&csrf_token=xyz").as_deref(),
+            Some("xyz")
+        );
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("multipart/form-data; boundary=B"),
+        );
+        let body =
+            b"--B\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\nabc\r\n--B--\r\n";
+        assert_eq!(presented(&headers, body).as_deref(), Some("abc"));
+        assert_eq!(presented(&headers, b"--B--").as_deref(), None);
+    }
+
+    #[test]
+    fn other_sites_and_origins_are_refused() {
+        let mut headers = HeaderMap::new();
+        assert!(origin_allowed(&headers, "a.example.org"));
+        headers.insert("sec-fetch-site", HeaderValue::from_static("same-site"));
+        assert!(!origin_allowed(&headers, "a.example.org"));
+        headers.insert("sec-fetch-site", HeaderValue::from_static("same-origin"));
+        assert!(origin_allowed(&headers, "a.example.org"));
+        headers.remove("sec-fetch-site");
+        headers.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("https://b.example.org"),
+        );
+        assert!(!origin_allowed(&headers, "a.example.org"));
+        headers.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("https://a.example.org"),
+        );
+        assert!(origin_allowed(&headers, "a.example.org"));
+    }
+}

@@ -1,0 +1,245 @@
+//! Passwords: argon2id hashes, computed off the async executor behind a
+//! bounded semaphore so that a flood of logins queues up here instead of
+//! starving every other route of CPU; and the rules a new password follows.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use tokio::sync::Semaphore;
+
+/// OWASP's argon2id floor (2025): 19 MiB, 2 passes, 1 lane.
+pub const MEMORY_KIB: u32 = 19 * 1024;
+pub const PASSES: u32 = 2;
+pub const LANES: u32 = 1;
+
+pub const MIN_LENGTH: usize = 12;
+pub const MAX_LENGTH: usize = 256;
+
+/// A few of the most used passwords that the length rule lets through.
+const COMMON: &[&str] = &[
+    "123456789012",
+    "1234567890123",
+    "12345678901234",
+    "123456789123",
+    "000000000000",
+    "111111111111",
+    "password1234",
+    "password12345",
+    "passwordpassword",
+    "qwertyuiopas",
+    "azertyuiopqs",
+    "motdepasse123",
+    "motdepasse1234",
+    "iloveyou1234",
+    "abcdefghijkl",
+    "azertyazerty",
+    "qwertyqwerty",
+    "aaaaaaaaaaaa",
+    "administrator",
+    "adminadminadmin",
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum PasswordError {
+    #[error("too many sign-ins at once; try again in a moment")]
+    Busy,
+    #[error("password hashing failed: {0}")]
+    Hashing(String),
+}
+
+/// Why a new password is refused (a translation key each).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Weakness {
+    TooShort,
+    TooLong,
+    Common,
+    ContainsEmail,
+}
+
+impl Weakness {
+    pub fn key(self) -> &'static str {
+        match self {
+            Weakness::TooShort => "password-too-short",
+            Weakness::TooLong => "password-too-long",
+            Weakness::Common => "password-too-common",
+            Weakness::ContainsEmail => "password-contains-email",
+        }
+    }
+}
+
+/// The rules of ASVS 2.1: at least 12 characters, at most 256, not a
+/// well-known password, not the person's own address. No composition rules.
+pub fn check_strength(password: &str, email: &str) -> Result<(), Weakness> {
+    let length = password.chars().count();
+    if length < MIN_LENGTH {
+        return Err(Weakness::TooShort);
+    }
+    if length > MAX_LENGTH {
+        return Err(Weakness::TooLong);
+    }
+    let lowered = password.to_lowercase();
+    if COMMON.contains(&lowered.as_str())
+        || lowered.chars().all(|c| Some(c) == lowered.chars().next())
+    {
+        return Err(Weakness::Common);
+    }
+    let local = email.split('@').next().unwrap_or_default().to_lowercase();
+    if local.len() >= 4 && lowered.contains(&local) {
+        return Err(Weakness::ContainsEmail);
+    }
+    Ok(())
+}
+
+/// Hashes and verifies passwords; cheap to clone.
+#[derive(Clone)]
+pub struct Passwords {
+    permits: Arc<Semaphore>,
+    params: Params,
+    /// Verified when an address is unknown, so that the answer takes as
+    /// long as for a known one.
+    decoy: Arc<str>,
+}
+
+impl Passwords {
+    /// `parallel` hashes at most at a time (the rest wait their turn).
+    pub fn new(parallel: usize) -> Result<Self, PasswordError> {
+        let params = Params::new(MEMORY_KIB, PASSES, LANES, None)
+            .map_err(|e| PasswordError::Hashing(e.to_string()))?;
+        let decoy = hash_now(&params, "decoy password that nobody has")?;
+        Ok(Self {
+            permits: Arc::new(Semaphore::new(parallel.max(1))),
+            params,
+            decoy: decoy.into(),
+        })
+    }
+
+    /// Half the cores, at least one: hashing never takes the whole machine.
+    pub fn for_this_machine() -> Result<Self, PasswordError> {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Self::new(cores / 2)
+    }
+
+    pub async fn hash(&self, password: &str) -> Result<String, PasswordError> {
+        let (params, password) = (self.params.clone(), password.to_owned());
+        self.blocking(move || hash_now(&params, &password)).await?
+    }
+
+    /// Whether `password` matches `stored`; with no stored hash (unknown
+    /// address, invited account) a decoy is checked and `false` returned.
+    pub async fn verify(
+        &self,
+        stored: Option<&str>,
+        password: &str,
+    ) -> Result<bool, PasswordError> {
+        let known = stored.is_some();
+        let stored = stored.unwrap_or(&self.decoy).to_owned();
+        let password = password.to_owned();
+        let matches = self
+            .blocking(move || verify_now(&stored, &password))
+            .await?;
+        Ok(known && matches)
+    }
+
+    async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, PasswordError> {
+        // Waiting longer than a person would means the queue is a flood.
+        let permit = tokio::time::timeout(
+            Duration::from_secs(10),
+            self.permits.clone().acquire_owned(),
+        )
+        .await
+        .map_err(|_| PasswordError::Busy)?
+        .map_err(|_| PasswordError::Busy)?;
+        let done = tokio::task::spawn_blocking(move || {
+            let result = work();
+            drop(permit);
+            result
+        })
+        .await;
+        done.map_err(|e| PasswordError::Hashing(e.to_string()))
+    }
+}
+
+fn argon2(params: &Params) -> Argon2<'static> {
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone())
+}
+
+fn hash_now(params: &Params, password: &str) -> Result<String, PasswordError> {
+    let mut salt_bytes = [0u8; 16];
+    rand::RngCore::fill_bytes(&mut rand::rng(), &mut salt_bytes);
+    let salt =
+        SaltString::encode_b64(&salt_bytes).map_err(|e| PasswordError::Hashing(e.to_string()))?;
+    argon2(params)
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|e| PasswordError::Hashing(e.to_string()))
+}
+
+fn verify_now(stored: &str, password: &str) -> bool {
+    // The parameters travel in the PHC string: old hashes stay checkable.
+    PasswordHash::new(stored).is_ok_and(|parsed| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_hash_verifies_its_password_only() {
+        let passwords = Passwords::new(1).expect("params");
+        let hash = passwords.hash("correct horse battery").await.expect("hash");
+        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+        assert!(
+            passwords
+                .verify(Some(&hash), "correct horse battery")
+                .await
+                .expect("verify")
+        );
+        assert!(
+            !passwords
+                .verify(Some(&hash), "correct horse batterY")
+                .await
+                .expect("verify")
+        );
+        assert!(
+            !passwords
+                .verify(None, "decoy password that nobody has")
+                .await
+                .expect("verify")
+        );
+        assert!(
+            !passwords
+                .verify(Some("not a hash"), "x")
+                .await
+                .expect("verify")
+        );
+    }
+
+    #[test]
+    fn weak_passwords_are_named() {
+        let email = "camille.martin@example.org";
+        assert_eq!(check_strength("short", email), Err(Weakness::TooShort));
+        assert_eq!(check_strength("password1234", email), Err(Weakness::Common));
+        assert_eq!(
+            check_strength("zzzzzzzzzzzzzz", email),
+            Err(Weakness::Common)
+        );
+        assert_eq!(
+            check_strength("camille.martin-2024", email),
+            Err(Weakness::ContainsEmail)
+        );
+        assert_eq!(
+            check_strength(&"é".repeat(300), email),
+            Err(Weakness::TooLong)
+        );
+        assert_eq!(check_strength("velo du dimanche matin", email), Ok(()));
+    }
+}
