@@ -8,6 +8,7 @@
 //! `account_settings` tables.
 
 pub mod login;
+pub mod mails;
 pub mod model;
 pub mod store;
 pub mod tokens;
