@@ -23,7 +23,7 @@ use crate::themes::sandbox::SandboxConfig;
 use crate::themes::{RenderError, Themes};
 use crate::web::page_cache::PageCache;
 use crate::web::site::{self, Sites};
-use crate::{portal, web};
+use crate::{accounts, portal, web};
 
 /// A bound, ready-to-run instance.
 pub struct Application {
@@ -240,6 +240,7 @@ pub fn router(state: &AppState) -> Router {
     // Inside out: errors are rendered (themed) for everything below them.
     let tenant = Router::new()
         .merge(portal::router())
+        .merge(accounts::router())
         .route("/static/{hash}/{*path}", get(crate::themes::assets::serve))
         .fallback(not_found)
         .route_layer(from_fn(web::metrics::track))

@@ -244,3 +244,14 @@ pub async fn set_signup_policy(tx: &mut TenantTx, policy: SignupPolicy) -> Resul
     .await?;
     Ok(())
 }
+
+impl From<&Account> for Profile {
+    fn from(account: &Account) -> Self {
+        Profile {
+            display_name: account.display_name.clone(),
+            phone: account.phone.clone(),
+            address: account.address.clone(),
+            locale: account.locale.clone(),
+        }
+    }
+}

@@ -26,6 +26,11 @@ pub struct RequestAuth {
     pub csrf: CsrfToken,
     /// Where the request comes from, for throttling and the audit log.
     pub client_ip: Option<IpAddr>,
+    /// The `Host` the request named (one of this tenant's): links we mail
+    /// point back to it.
+    pub host: String,
+    /// Shown in the person's list of sessions.
+    pub user_agent: Option<String>,
 }
 
 pub async fn context(State(auth): State<Auth>, request: Request, next: Next) -> Response {
@@ -60,6 +65,11 @@ pub async fn context(State(auth): State<Auth>, request: Request, next: Next) -> 
     let client_ip = client_ip(&request, auth.trust_forwarded_for);
     let context = RequestAuth {
         client_ip,
+        host: host.clone(),
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|ua| ua.chars().take(300).collect()),
         auth,
         policy,
         session_cookie,

@@ -11,6 +11,9 @@
 use axum::http::{HeaderMap, HeaderValue, header};
 use cookie::{Cookie, SameSite};
 
+/// The session cookie's name, secure or not.
+pub const SESSION_NAMES: [&str; 2] = ["__Host-session", "session"];
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CookiePolicy {
     pub secure: bool,
@@ -34,8 +37,8 @@ impl CookiePolicy {
 
     pub fn name(self, kind: Kind) -> &'static str {
         match (kind, self.secure) {
-            (Kind::Session, true) => "__Host-session",
-            (Kind::Session, false) => "session",
+            (Kind::Session, true) => SESSION_NAMES[0],
+            (Kind::Session, false) => SESSION_NAMES[1],
             (Kind::Visitor, true) => "__Host-visitor",
             (Kind::Visitor, false) => "visitor",
         }

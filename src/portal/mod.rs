@@ -14,6 +14,7 @@ use cookie::Cookie;
 use serde::Serialize;
 
 use crate::announcements::{self, Announcement};
+use crate::auth::cookies::SESSION_NAMES;
 use crate::db::TenantTx;
 use crate::error::AppError;
 use crate::themes::{PageView, Themes, locale};
@@ -71,7 +72,7 @@ async fn home(
     let cache_control = cache_control(&headers);
     // A flash message is for one visitor: such a page is neither served
     // from nor stored in the cache.
-    let cacheable = view.flash.is_none();
+    let cacheable = view.flash.is_none() && !view.signed_in;
     if cacheable && let Some(page) = pages.get(&key) {
         return Ok(page.respond(&headers, cache_control));
     }
@@ -99,13 +100,22 @@ fn cache_control(headers: &HeaderMap) -> HeaderValue {
     })
 }
 
+/// Cookies that make a page personal: a chosen language, a flash message,
+/// a session (the header then shows the person's account links).
+const PERSONAL_COOKIES: [&str; 4] = [
+    locale::COOKIE,
+    flash::COOKIE,
+    SESSION_NAMES[0],
+    SESSION_NAMES[1],
+];
+
 fn cookies_change_the_page(headers: &HeaderMap) -> bool {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| Cookie::split_parse(value).filter_map(Result::ok))
-        .any(|cookie| [locale::COOKIE, flash::COOKIE].contains(&cookie.name()))
+        .any(|cookie| PERSONAL_COOKIES.contains(&cookie.name()))
 }
 
 fn uncached(html: String) -> Response {

@@ -14,6 +14,7 @@ use super::SUPPORTED_LOCALES;
 use super::env::ThemeEnv;
 use super::locale;
 use super::tenant_files::TenantFiles;
+use crate::auth::RequestAuth;
 use crate::error::AppError;
 use crate::model::{Branding, Link};
 use crate::tenancy::Tenant;
@@ -27,6 +28,10 @@ pub struct PageView {
     pub locale: &'static str,
     pub path: String,
     pub flash: Option<Flash>,
+    /// The visitor holds a session cookie: the header shows their account
+    /// links and a sign-out form (which needs `csrf_token`).
+    pub signed_in: bool,
+    pub csrf_token: Option<String>,
 }
 
 impl PageView {
@@ -39,6 +44,8 @@ impl PageView {
             locale,
             path: uri.path().to_owned(),
             flash: Flash::from_headers(headers),
+            signed_in: false,
+            csrf_token: None,
         }
     }
 
@@ -50,6 +57,8 @@ impl PageView {
             locale,
             path: path.to_owned(),
             flash: None,
+            signed_in: false,
+            csrf_token: None,
         }
     }
 }
@@ -59,7 +68,14 @@ impl<S: Send + Sync> FromRequestParts<S> for PageView {
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let CurrentTenant(tenant) = CurrentTenant::from_request_parts(parts, state).await?;
-        Ok(Self::from_head(&parts.headers, &parts.uri, tenant))
+        let mut view = Self::from_head(&parts.headers, &parts.uri, tenant);
+        if let Some(auth) = parts.extensions.get::<RequestAuth>()
+            && auth.session_cookie.is_some()
+        {
+            view.signed_in = true;
+            view.csrf_token = Some(auth.csrf.value().to_owned());
+        }
+        Ok(view)
     }
 }
 
@@ -70,6 +86,8 @@ pub struct RenderContext<'a, T: Serialize> {
     locales: Vec<LocaleLink>,
     path: &'a str,
     flash: Option<&'a Flash>,
+    signed_in: bool,
+    csrf_token: Option<&'a str>,
     assets: BTreeMap<String, String>,
     page: &'a T,
 }
@@ -137,6 +155,8 @@ pub fn build<'a, T: Serialize>(
             .collect(),
         path: &view.path,
         flash: view.flash.as_ref(),
+        signed_in: view.signed_in,
+        csrf_token: view.csrf_token.as_deref(),
         assets: files.asset_urls(),
         page,
     }

@@ -31,8 +31,12 @@ thread_local! {
 
 pub fn register(tera: &mut Tera, catalog: &Catalog, theme_statics: Arc<HashMap<String, String>>) {
     let catalog = catalog.clone();
+    let errors_catalog = catalog.clone();
     tera.register_function("t", move |kwargs: Kwargs, state: &State| {
         translate(&catalog, &kwargs, state)
+    });
+    tera.register_function("field_error", move |kwargs: Kwargs, state: &State| {
+        field_error(&errors_catalog, &kwargs, state)
     });
     tera.register_function("static", move |kwargs: Kwargs, state: &State| {
         static_url(&theme_statics, &kwargs, state)
@@ -142,6 +146,26 @@ fn translate(catalog: &Catalog, kwargs: &Kwargs, state: &State) -> TeraResult<St
         Some((name, value))
     });
     Ok(catalog.text(locale, key, Some(&fluent_args(pairs))))
+}
+
+/// `field_error(errors=page.errors, field="email")`: the translated error of
+/// one form field, or "" when it has none. Forms give their errors as a
+/// map of field name to translation key.
+fn field_error(catalog: &Catalog, kwargs: &Kwargs, state: &State) -> TeraResult<String> {
+    let field: &str = kwargs.must_get("field")?;
+    let errors: Option<Value> = kwargs.get("errors")?;
+    let key = errors
+        .as_ref()
+        .and_then(|errors| errors.as_map())
+        .and_then(|map| {
+            map.iter()
+                .find(|(name, _)| name.as_str() == Some(field))
+                .and_then(|(_, key)| key.as_str().map(str::to_owned))
+        });
+    match key {
+        Some(key) => Ok(catalog.text(render_locale(state)?, &key, None)),
+        None => Ok(String::new()),
+    }
 }
 
 fn static_url(

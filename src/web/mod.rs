@@ -3,6 +3,7 @@
 
 pub mod errors;
 pub mod flash;
+pub mod form;
 mod health;
 pub mod metrics;
 pub mod middleware;

@@ -20,6 +20,7 @@ mod render_fairness;
 mod round_trips;
 mod sandbox;
 mod schema_version;
+mod sign_in;
 mod stored_rows;
 mod theme_files;
 mod themes;
