@@ -252,13 +252,15 @@ pub async fn disable(tx: &mut TenantTx, account_id: i64) -> Result<(), sqlx::Err
 mod tests {
     use super::*;
 
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
     #[test]
-    fn a_code_matches_once_per_step_and_drift_is_allowed() {
+    fn a_code_matches_once_per_step_and_drift_is_allowed() -> TestResult {
         let secret = new_secret();
-        let totp = totp(&secret, "x", "x").expect("totp");
+        let totp = totp(&secret, "x", "x").ok_or("totp")?;
         let now = 1_800_000_000;
         let code = totp.generate(now);
-        let step = matching_step(&secret, &code, None, now).expect("matches");
+        let step = matching_step(&secret, &code, None, now).ok_or("no match")?;
         assert_eq!(step as u64, now / STEP);
         assert_eq!(
             matching_step(&secret, &code, Some(step), now),
@@ -271,22 +273,26 @@ mod tests {
         );
         assert_eq!(matching_step(&secret, &code, None, now + 3 * STEP), None);
         assert_eq!(matching_step(&secret, "12345", None, now), None);
+        Ok(())
     }
 
     #[test]
-    fn the_qr_code_is_inline_svg() {
-        let (url, svg) = enrolment(&new_secret(), "Vélo Club", "camille@example.org").expect("qr");
+    fn the_qr_code_is_inline_svg() -> TestResult {
+        let (url, svg) =
+            enrolment(&new_secret(), "Vélo Club", "camille@example.org").ok_or("qr")?;
         assert!(url.starts_with("otpauth://totp/"));
         assert!(svg.contains("<svg"));
+        Ok(())
     }
 
     #[test]
-    fn recovery_codes_normalise() {
+    fn recovery_codes_normalise() -> TestResult {
         let code = recovery_code();
         assert_eq!(code.len(), 11);
         assert_eq!(
             normalise_recovery(&code.to_uppercase()),
             normalise_recovery(&code)
         );
+        Ok(())
     }
 }

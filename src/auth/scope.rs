@@ -88,15 +88,18 @@ impl TryFrom<String> for Scope {
 mod tests {
     use super::*;
 
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
     #[test]
-    fn write_covers_read_and_star_covers_all() {
-        let read: Scope = "members:read".parse().expect("scope");
-        let write: Scope = "members:write".parse().expect("scope");
-        let all: Scope = "*:read".parse().expect("scope");
+    fn write_covers_read_and_star_covers_all() -> TestResult {
+        let read: Scope = "members:read".parse()?;
+        let write: Scope = "members:write".parse()?;
+        let all: Scope = "*:read".parse()?;
         assert!(write.covers(&read) && !read.covers(&write));
-        assert!(all.covers(&"announcements:read".parse().expect("scope")));
+        assert!(all.covers(&"announcements:read".parse()?));
         assert!(!all.covers(&write));
         assert!("members:delete".parse::<Scope>().is_err());
         assert!("secrets:read".parse::<Scope>().is_err());
+        Ok(())
     }
 }

@@ -37,6 +37,7 @@ async fn a_member_signs_in_sees_the_profile_and_signs_out() {
 
     let page = browser.get("/accounts/login/").await;
     assert_eq!(page.status, 200);
+    assert!(page.content_type.starts_with("text/html"));
     assert!(
         page.body.contains("name=\"csrf_token\""),
         "the form carries its token"

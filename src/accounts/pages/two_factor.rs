@@ -50,6 +50,13 @@ pub async fn overview(
     render(&themes, &tx, &view, TEMPLATE, StatusCode::OK, &page).await
 }
 
+/// A pending secret waiting for its first code, and what to say about it.
+struct Enrolment {
+    secret: String,
+    notice: Option<Notice>,
+    status: StatusCode,
+}
+
 /// The enrolment page for a (new) pending secret.
 async fn enrolment_page(
     themes: &Themes,
@@ -57,10 +64,13 @@ async fn enrolment_page(
     view: &PageView,
     auth: &RequestAuth,
     account: &Account,
-    secret: String,
-    notice: Option<Notice>,
-    status: StatusCode,
+    enrolment: Enrolment,
 ) -> Result<Response, AppError> {
+    let Enrolment {
+        secret,
+        notice,
+        status,
+    } = enrolment;
     let (_, svg) = two_factor::enrolment(&secret, &view.tenant.name, &account.email)
         .ok_or(AppError::Internal("the QR code could not be drawn".into()))?;
     let page = TwoFactorPage {
@@ -85,17 +95,12 @@ pub async fn setup(
         return Ok(redirect_with("/accounts/2fa/", None));
     }
     let secret = two_factor::begin(&mut tx, account.id).await?;
-    enrolment_page(
-        &themes,
-        &tx,
-        &view,
-        &auth,
-        &account,
+    let enrolment = Enrolment {
         secret,
-        None,
-        StatusCode::OK,
-    )
-    .await
+        notice: None,
+        status: StatusCode::OK,
+    };
+    enrolment_page(&themes, &tx, &view, &auth, &account, enrolment).await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -119,9 +124,12 @@ pub async fn confirm(
         let Some(secret) = state.secret.filter(|_| !state.enabled) else {
             return Ok(redirect_with("/accounts/2fa/", None));
         };
-        let notice = Some(Notice::error("login-code-invalid"));
-        let status = StatusCode::UNPROCESSABLE_ENTITY;
-        return enrolment_page(&themes, &tx, &view, &auth, &account, secret, notice, status).await;
+        let enrolment = Enrolment {
+            secret,
+            notice: Some(Notice::error("login-code-invalid")),
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        return enrolment_page(&themes, &tx, &view, &auth, &account, enrolment).await;
     };
     changed(&mut tx, &auth, &account, "2fa.enabled", "2fa-enabled").await?;
     let page = TwoFactorPage {
