@@ -289,6 +289,7 @@ pub fn router(state: &AppState) -> Router {
         routes,
         Duration::from_secs(state.config.http.request_timeout_secs),
         state.config.http.body_limit_bytes,
+        state.config.http.secure_cookies,
     )
 }
 

@@ -20,7 +20,11 @@ const CSP: &str = "default-src 'self'; img-src 'self' https: data:; style-src 's
 
 /// Wraps `router` in the stack, outermost first: our own request id → trace span →
 /// id echoed in the response → timeout → body limit → security headers.
-pub fn stack(router: Router, request_timeout: Duration, body_limit: usize) -> Router {
+/// Browsers must keep to HTTPS for a year, subdomains (other tenants) too.
+const HSTS: &str = "max-age=31536000; includeSubDomains";
+
+/// `hsts`: browsers reach us over HTTPS only (`http.secure_cookies`).
+pub fn stack(router: Router, request_timeout: Duration, body_limit: usize, hsts: bool) -> Router {
     let layers = ServiceBuilder::new()
         .map_request(assign_request_id)
         .layer(
@@ -40,8 +44,20 @@ pub fn stack(router: Router, request_timeout: Duration, body_limit: usize) -> Ro
             "strict-origin-when-cross-origin",
         ))
         .layer(header_layer(header::X_FRAME_OPTIONS, "DENY"))
-        .layer(header_layer(header::CONTENT_SECURITY_POLICY, CSP));
-    router.layer(layers)
+        .layer(header_layer(header::CONTENT_SECURITY_POLICY, CSP))
+        .layer(header_layer(
+            HeaderName::from_static("cross-origin-opener-policy"),
+            "same-origin",
+        ))
+        .layer(header_layer(
+            HeaderName::from_static("permissions-policy"),
+            "camera=(), microphone=(), geolocation=(), payment=()",
+        ));
+    let router = router.layer(layers);
+    match hsts {
+        true => router.layer(header_layer(header::STRICT_TRANSPORT_SECURITY, HSTS)),
+        false => router,
+    }
 }
 
 /// An id the client sent, kept only to be logged next to ours.

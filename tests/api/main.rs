@@ -25,3 +25,4 @@ mod stored_rows;
 mod theme_files;
 mod themes;
 mod translations;
+mod two_factor;

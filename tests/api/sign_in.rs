@@ -340,3 +340,41 @@ async fn bad_input_gets_a_clear_answer_and_changes_nothing() {
         .expect("count");
     assert_eq!(count, 0, "nothing written");
 }
+
+#[tokio::test]
+async fn security_headers_are_sent_and_hsts_only_under_tls() {
+    let app = spawn_app().await;
+    let (tenant, _) = app.create_tenant("headers", "Headers").await;
+    let page = app
+        .get(tenant.default_host.as_str(), "/accounts/login/")
+        .await;
+    let header = |name: &str| {
+        page.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(header("content-security-policy").contains("frame-ancestors 'none'"));
+    assert!(header("content-security-policy").contains("form-action 'self'"));
+    assert_eq!(header("referrer-policy"), "strict-origin-when-cross-origin");
+    assert_eq!(
+        header("cache-control"),
+        "no-store",
+        "a page with a CSRF token is never cached"
+    );
+    assert!(
+        header("strict-transport-security").is_empty(),
+        "no HSTS over plain HTTP"
+    );
+    let mut config = crate::helpers::test_config();
+    config.http.secure_cookies = true;
+    let tls = crate::helpers::spawn_app_with(crate::helpers::shared_database().await, config).await;
+    let page = tls.get(tenant.default_host.as_str(), "/").await;
+    let hsts = page
+        .headers()
+        .get("strict-transport-security")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    assert!(hsts.starts_with("max-age="), "{hsts}");
+}
