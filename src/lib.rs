@@ -8,6 +8,7 @@
 //! - [`tenancy`]: hosts, tenants, provisioning, manifests, the warm pool.
 //! - [`themes`]: templates, branding, translations.
 //! - [`web`]: health, metrics, error bodies, middleware.
+//! - [`jobs`], [`mail`]: the durable job queue, and themed mail sent by it.
 //! - [`portal`], [`announcements`], [`accounts`]: what members see.
 //! - [`seed`]: demo content; [`bench`]: the benchmark data set and workloads.
 //! - [`cli`]: the `tessera` command.
@@ -23,6 +24,8 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod jobs;
+pub mod mail;
 pub mod manifest;
 pub mod model;
 pub mod portal;

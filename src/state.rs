@@ -8,6 +8,7 @@ use tokio::sync::Notify;
 
 use crate::config::Config;
 use crate::db::Database;
+use crate::mail::{Mailer, Outbox};
 use crate::tenancy::Resolver;
 use crate::tenancy::provision::Provisioner;
 use crate::themes::Themes;
@@ -42,6 +43,10 @@ pub struct Services {
     pub warm_pool_wake: Arc<Notify>,
     /// Rendered pages that are the same for every anonymous visitor.
     pub pages: PageCache,
+    /// Sends the `mail` jobs.
+    pub mailer: Mailer,
+    /// The outbox pages' reads (empty unless `mail.transport = "outbox"`).
+    pub outbox: Outbox,
 }
 
 // What handlers may take as `State<…>`: services, never a pool (tenant
@@ -62,5 +67,11 @@ impl FromRef<AppState> for Resolver {
 impl FromRef<AppState> for PageCache {
     fn from_ref(state: &AppState) -> Self {
         state.pages.clone()
+    }
+}
+
+impl FromRef<AppState> for Outbox {
+    fn from_ref(state: &AppState) -> Self {
+        state.outbox.clone()
     }
 }
