@@ -5,6 +5,7 @@
 
 pub mod cluster;
 pub mod raw_http;
+pub mod smtp;
 
 use std::net::SocketAddr;
 use std::path::Path;
