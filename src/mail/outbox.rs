@@ -1,7 +1,9 @@
 //! The outbox pages of the platform host (`/outbox`, `/outbox/{id}`): the
-//! mails the `outbox` transport kept instead of sending, for operators and
-//! the demo. They exist only when that transport is on, and only the
-//! platform router mounts them: no tenant host can reach them.
+//! mails the `outbox` transport kept instead of sending, and the job queue's
+//! dead letters (`/outbox/dead`), for the demo and operators. They exist
+//! only when that transport is on (the platform host has no login yet, so
+//! nothing of this is served in production), and only the platform router
+//! mounts them: no tenant host can reach them.
 
 use std::fmt::Write as _;
 
@@ -79,6 +81,7 @@ where
 {
     Router::new()
         .route("/outbox", get(list))
+        .route("/outbox/dead", get(dead))
         .route("/outbox/{id}", get(show))
 }
 
@@ -97,11 +100,43 @@ async fn list(State(outbox): State<Outbox>) -> Result<Response, AppError> {
         );
     }
     let body = format!(
-        "<h1>Outbox</h1><p>Mails kept instead of sent (<code>mail.transport = \"outbox\"</code>).</p>\
+        "<h1>Outbox</h1><p>Mails kept instead of sent (<code>mail.transport = \"outbox\"</code>). \
+         <a href=\"/outbox/dead\">Dead letters</a> of the job queue.</p>\
          <div class=\"scroll\"><table><thead><tr><th>#</th><th>Date (UTC)</th><th>Tenant</th>\
          <th>To</th><th>Subject</th></tr></thead><tbody>{rows}</tbody></table></div>"
     );
     Ok(page("Outbox", &body))
+}
+
+/// Jobs that failed for good (`tessera jobs list --dead`; retried with
+/// `tessera jobs retry ID`).
+async fn dead(State(outbox): State<Outbox>) -> Result<Response, AppError> {
+    let jobs = crate::jobs::queue::list(outbox.platform()?, true, 200).await?;
+    let mut rows = String::new();
+    for job in jobs {
+        let _ = write!(
+            rows,
+            "<tr><td>{id}</td><td>{tenant}</td><td>{kind}</td><td>{attempts}</td><td>{at}</td>\
+             <td>{error}</td></tr>",
+            id = job.id,
+            tenant = job.tenant_id.map_or(String::new(), |id| id.to_string()),
+            kind = escape(&job.kind),
+            attempts = job.attempts,
+            at = job
+                .finished_at
+                .unwrap_or(job.run_at)
+                .format("%Y-%m-%d %H:%M:%S"),
+            error = escape(job.last_error.as_deref().unwrap_or("")),
+        );
+    }
+    let body = format!(
+        "<p><a href=\"/outbox\">← Outbox</a></p><h1>Dead letters</h1>\
+         <p>Jobs that failed for good. Run one again with <code>tessera jobs retry ID</code>.</p>\
+         <div class=\"scroll\"><table><thead><tr><th>#</th><th>Tenant</th><th>Kind</th>\
+         <th>Attempts</th><th>Failed (UTC)</th><th>Last error</th></tr></thead>\
+         <tbody>{rows}</tbody></table></div>"
+    );
+    Ok(page("Dead letters", &body))
 }
 
 async fn show(State(outbox): State<Outbox>, Path(id): Path<String>) -> Result<Response, AppError> {

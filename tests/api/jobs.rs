@@ -299,3 +299,91 @@ async fn a_job_whose_worker_died_is_claimed_again_after_its_lease() {
     assert_eq!(seen.lock().unwrap().len(), 1);
     assert_eq!(state_of(&app, id).await.0, "done");
 }
+
+#[tokio::test]
+async fn an_idle_worker_holds_no_platform_connection_and_wakes_on_notify() {
+    // One platform connection, and a worker polling fast: if the worker kept
+    // the connection, resolving a host would wait and answer 503.
+    let mut config = fast_config();
+    config.db.platform_connections = 1;
+    config.db.acquire_timeout_secs = 1;
+    config.jobs.workers = 2;
+    let app = spawn_app_with(migrated_database().await, config).await;
+    let (tenant, _) = app.create_tenant("jobs-idle", "Idle worker").await;
+    for _ in 0..5 {
+        let (status, page) = app.get_text(tenant.default_host.as_str(), "/").await;
+        assert_eq!(status, 200, "{page}");
+        tokio::time::sleep(Duration::from_millis(30)).await;
+    }
+
+    // A worker that polls once a minute still runs a new job at once:
+    // the queue's trigger notifies it.
+    let mut config = fast_config();
+    config.jobs.workers = 1;
+    config.jobs.poll_interval_ms = 60_000;
+    let app = spawn_app_with(migrated_database().await, config).await;
+    let (tenant, _) = app.create_tenant("jobs-wake", "Woken").await;
+    tokio::time::sleep(Duration::from_millis(200)).await; // the worker is asleep
+    let mut tx = app.tenant_tx(&tenant).await;
+    let mail = tessera::mail::Mail {
+        to: tessera::model::Email::parse("wake@example.org").unwrap(),
+        to_name: None,
+        template: "verify-email",
+        locale: "en".into(),
+        data: json!({"name": "W", "link": "https://w.example/"}),
+    };
+    tessera::mail::queue(&mut tx, &mail).await.unwrap();
+    tx.commit().await.unwrap();
+    let id: i64 = sqlx::query_scalar("SELECT id FROM platform.jobs WHERE kind = 'mail'")
+        .fetch_one(app.pool())
+        .await
+        .unwrap();
+    wait_for_state(&app, id, "done", Duration::from_secs(5)).await;
+}
+
+#[tokio::test]
+async fn operators_list_dead_jobs_and_retry_them_from_the_command_line() {
+    let options = migrated_database().await;
+    let app = spawn_app_with(options.clone(), fast_config()).await;
+    let (worker, _) = test_worker(&app);
+    let id = jobs::enqueue_platform(app.pool(), None, NewJob::new("test.broken", json!({})))
+        .await
+        .unwrap();
+    jobs::enqueue_platform(app.pool(), None, NewJob::new("test.ok", json!({})))
+        .await
+        .unwrap();
+    while !worker.run_once().await.unwrap().is_empty() {}
+
+    let url = crate::helpers::cluster::database_url(&options);
+    let tessera = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_tessera"))
+            .env("RUST_LOG", "warn")
+            .env("DATABASE_URL", &url)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let listed = tessera(&["jobs", "list", "--dead", "--json"]);
+    assert!(listed.status.success(), "{listed:?}");
+    let dead: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let dead = dead.as_array().unwrap();
+    assert_eq!(dead.len(), 1, "only the dead job: {dead:?}");
+    assert_eq!(dead[0]["id"], id);
+    assert_eq!(dead[0]["state"], "dead");
+    assert_eq!(dead[0]["last_error"], "bad payload");
+    let table = String::from_utf8(tessera(&["jobs", "list"]).stdout).unwrap();
+    assert!(
+        table.contains("test.broken") && table.contains("test.ok"),
+        "{table}"
+    );
+
+    assert!(
+        tessera(&["jobs", "retry", &id.to_string()])
+            .status
+            .success()
+    );
+    assert_eq!(state_of(&app, id).await.0, "pending");
+    let again = tessera(&["jobs", "retry", &id.to_string()]);
+    assert!(!again.status.success(), "not dead any more");
+    assert!(String::from_utf8_lossy(&again.stderr).contains("not in the dead-letter queue"));
+}

@@ -243,14 +243,28 @@ async fn the_outbox_keeps_mails_and_shows_them_on_the_platform_host_only() {
         "the link can be followed"
     );
     assert_eq!(app.get_text(&platform, "/outbox/999999").await.0, 404);
+    // A mail that can never be sent is dead-lettered, and listed there.
+    let bogus = tessera::jobs::NewJob::new("mail", json!({"not": "a mail"}));
+    tessera::jobs::enqueue_platform(app.pool(), Some(tenant.id), bogus)
+        .await
+        .unwrap();
+    deliver(&app).await;
+    let (status, dead) = app.get_text(&platform, "/outbox/dead").await;
+    assert_eq!(status, 200);
+    assert!(
+        dead.contains("<td>mail</td>") && dead.contains("not a mail"),
+        "{dead}"
+    );
     assert_eq!(app.get_text(&platform, "/outbox/x").await.0, 404);
     // Never on a tenant's host.
     let host = tenant.default_host.as_str();
     assert_eq!(app.get_text(host, "/outbox").await.0, 404);
     assert_eq!(app.get_text(host, &format!("/outbox/{id}")).await.0, 404);
+    assert_eq!(app.get_text(host, "/outbox/dead").await.0, 404);
 
     // With another transport, the platform host has no outbox either.
     let sink = SmtpSink::start();
     let smtp = spawn_app_with(migrated_database().await, smtp_config(&sink)).await;
     assert_eq!(smtp.get_text(&platform, "/outbox").await.0, 404);
+    assert_eq!(smtp.get_text(&platform, "/outbox/dead").await.0, 404);
 }
