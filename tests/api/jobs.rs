@@ -387,3 +387,30 @@ async fn operators_list_dead_jobs_and_retry_them_from_the_command_line() {
     assert!(!again.status.success(), "not dead any more");
     assert!(String::from_utf8_lossy(&again.stderr).contains("not in the dead-letter queue"));
 }
+
+#[tokio::test]
+async fn a_job_that_keeps_killing_its_worker_ends_dead_lettered() {
+    let app = fast_app().await;
+    let id = jobs::enqueue_platform(app.pool(), None, NewJob::new("test.ok", json!({})))
+        .await
+        .unwrap();
+    // Three workers in turn claim it and die (max_attempts = 3).
+    for attempt in 1..=3 {
+        let (dying, _) = test_worker(&app);
+        let claimed = dying.claim(1).await.unwrap();
+        assert_eq!(claimed[0].attempt, attempt);
+        tokio::time::sleep(Duration::from_millis(450)).await; // the lease runs out
+    }
+    let (survivor, seen) = test_worker(&app);
+    assert!(
+        survivor.claim(1).await.unwrap().is_empty(),
+        "no fourth attempt"
+    );
+    let running = survivor.spawn();
+    wait_for_state(&app, id, "dead", Duration::from_secs(5)).await;
+    running.abort();
+    assert!(seen.lock().unwrap().is_empty());
+    let (_, attempts, error) = state_of(&app, id).await;
+    assert_eq!(attempts, 3);
+    assert!(error.unwrap().contains("stopped or timed out"));
+}
