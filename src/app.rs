@@ -16,6 +16,7 @@ use tokio::task::JoinHandle;
 use crate::auth::{self, Auth};
 use crate::config::Config;
 use crate::db::Database;
+use crate::mail::{self, Mailer};
 use crate::state::{AppState, Services};
 use crate::tenancy::provision::Provisioner;
 use crate::tenancy::{Resolver, listen, warm_pool};
@@ -23,7 +24,7 @@ use crate::themes::sandbox::SandboxConfig;
 use crate::themes::{RenderError, Themes};
 use crate::web::page_cache::PageCache;
 use crate::web::site::{self, Sites};
-use crate::{accounts, portal, web};
+use crate::{accounts, jobs, portal, web};
 
 /// A bound, ready-to-run instance.
 pub struct Application {
@@ -48,6 +49,8 @@ pub enum StartError {
     Serve(std::io::Error),
     #[error("auth: {0}")]
     Auth(String),
+    #[error("mail: {0}")]
+    Mail(#[from] crate::mail::TransportError),
 }
 
 impl Application {
@@ -64,8 +67,11 @@ impl Application {
         let metrics = bind_metrics(&state).await?;
         let mut tasks = vec![state.resolver.spawn_refresher()];
         let subscriber = invalidation_subscriber(&state);
-        let (listener_task, listening) =
-            listen::spawn(state.db.platform().clone(), vec![subscriber]);
+        let worker = job_worker(&state);
+        let (listener_task, listening) = listen::spawn(
+            state.db.platform().clone(),
+            vec![subscriber, job_waker(&worker)],
+        );
         tasks.push(listener_task);
         // Serve only once changes made elsewhere can reach our caches.
         if tokio::time::timeout(Duration::from_secs(10), listening)
@@ -83,6 +89,7 @@ impl Application {
                 state.warm_pool_wake.clone(),
             ));
         }
+        tasks.push(worker.spawn());
         let router = router(&state);
         Ok(Self {
             listener,
@@ -165,6 +172,31 @@ fn invalidation_subscriber(state: &AppState) -> listen::Subscriber {
             themes.invalidate_all();
             pages.invalidate_all();
         }
+        listen::Change::Jobs => {}
+    })
+}
+
+/// The job handlers of every module, and the worker that runs them (also
+/// what tests drive by hand with `Worker::run_once`). A module with
+/// background work registers its handlers here.
+pub fn job_worker(state: &AppState) -> jobs::Worker {
+    let mut registry = jobs::Registry::new();
+    state.mailer.register(&mut registry);
+    jobs::Worker::new(
+        state.db.clone(),
+        registry,
+        jobs::WorkerSettings::from(&state.config.jobs),
+    )
+}
+
+/// Wakes the job worker when a job is enqueued, or when notifications may
+/// have been missed.
+fn job_waker(worker: &jobs::Worker) -> listen::Subscriber {
+    let wake = worker.waker();
+    Arc::new(move |change| {
+        if matches!(change, listen::Change::Jobs | listen::Change::Everything) {
+            wake.notify_one();
+        }
     })
 }
 
@@ -199,10 +231,15 @@ fn build_state(config: Config, db: Database, auth: Auth) -> Result<AppState, Sta
         config.cache.pages && !config.dev_mode,
         Duration::from_secs(config.cache.page_ttl_secs),
     );
+    let themes = load_themes(&config)?;
+    let mailer = Mailer::from_config(&config.mail, themes.clone())?;
+    let outbox = mail::Outbox::new(db.platform(), mailer.transport());
     Ok(AppState::new(Services {
         pages,
         resolver,
-        themes: load_themes(&config)?,
+        themes,
+        mailer,
+        outbox,
         metrics: web::metrics::recorder(),
         warm_pool_wake,
         provisioner,
@@ -264,9 +301,10 @@ pub fn router(state: &AppState) -> Router {
         // Outermost: compresses what is not already (cached pages are).
         .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state.clone());
-    // No routes yet (the operator console comes later; `/metrics` has its
-    // own listener), so no `route_layer` either: axum refuses one here.
+    // The operator console comes later; `/metrics` has its own listener.
+    // The outbox answers only when mails go there.
     let platform = Router::new()
+        .merge(mail::outbox::router())
         .fallback(not_found)
         .layer(from_fn_with_state(
             state.themes.clone(),

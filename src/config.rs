@@ -39,6 +39,49 @@ pub struct Config {
     pub cache: CacheConfig,
     pub render: RenderConfig,
     pub log: LogConfig,
+    pub jobs: JobsConfig,
+    pub mail: MailConfig,
+}
+
+/// The job queue's worker (see `jobs`). Durations in milliseconds so that
+/// tests can make retries fast.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct JobsConfig {
+    /// Jobs run at the same time by this instance (0: it runs none).
+    pub workers: usize,
+    /// How often an idle worker looks for due jobs (it is also woken by
+    /// `NOTIFY` when one is enqueued).
+    pub poll_interval_ms: u64,
+    /// A job failing this many times is dead-lettered.
+    pub max_attempts: i32,
+    /// Retry n waits `backoff_base_ms * 2^(n-1)`, at most `backoff_max_ms`.
+    pub backoff_base_ms: u64,
+    pub backoff_max_ms: u64,
+    /// A claimed job not finished within this time is claimed again (its
+    /// worker is presumed dead); a handler is stopped after it.
+    pub lease_ms: u64,
+    /// Finished jobs are deleted after this many days; dead ones are kept.
+    pub keep_done_days: u32,
+}
+
+/// How mails leave (see `mail`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct MailConfig {
+    /// `smtp`, `outbox` (kept in the database, shown on the platform host:
+    /// the demo's) or `log`; unset: `log`, or `outbox` under `tessera demo`.
+    pub transport: Option<MailTransport>,
+    /// `smtp://host:port`, `smtps://user:pass@host`, … (lettre's URL form).
+    pub smtp_url: Option<SecretString>,
+    /// The sender's address; the display name is the tenant's name.
+    pub from: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTransport {
+    Smtp,
+    Outbox,
+    Log,
 }
 
 /// Tenants' own templates render in worker processes (see `themes::sandbox`).
@@ -216,6 +259,18 @@ timeout_ms = 2000
 [log]
 filter = "info"
 format = "pretty"
+
+[jobs]
+workers = 2
+poll_interval_ms = 1000
+max_attempts = 8
+backoff_base_ms = 5000
+backoff_max_ms = 3600000
+lease_ms = 300000
+keep_done_days = 7
+
+[mail]
+from = "noreply@localhost"
 "#;
 
 impl Config {
@@ -244,6 +299,17 @@ impl Config {
         if self.db.shards == 0 || self.db.max_connections < self.db.shards {
             return Err(ConfigError::Invalid(
                 "db.shards must be at least 1 and at most db.max_connections",
+            ));
+        }
+        if self.mail.transport == Some(MailTransport::Smtp) && self.mail.smtp_url.is_none() {
+            return Err(ConfigError::Invalid(
+                "mail.smtp_url is required when mail.transport = \"smtp\"",
+            ));
+        }
+        if self.jobs.max_attempts < 1 || self.jobs.lease_ms == 0 || self.jobs.poll_interval_ms == 0
+        {
+            return Err(ConfigError::Invalid(
+                "jobs.max_attempts, jobs.lease_ms and jobs.poll_interval_ms must be at least 1",
             ));
         }
         if self.db.platform_connections == 0 || self.db.migrate_parallelism == 0 {

@@ -9,6 +9,7 @@
 //! - [`themes`]: templates, branding, translations.
 //! - [`web`]: health, metrics, error bodies, middleware.
 //! - [`auth`], [`audit`]: who is asking and what they may do; what was done.
+//! - [`jobs`], [`mail`]: the durable job queue, and themed mail sent by it.
 //! - [`portal`], [`announcements`], [`accounts`]: what members see.
 //! - [`seed`]: demo content; [`bench`]: the benchmark data set and workloads.
 //! - [`cli`]: the `tessera` command.
@@ -26,6 +27,8 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod jobs;
+pub mod mail;
 pub mod manifest;
 pub mod model;
 pub mod portal;

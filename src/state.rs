@@ -9,6 +9,7 @@ use tokio::sync::Notify;
 use crate::auth::Auth;
 use crate::config::Config;
 use crate::db::Database;
+use crate::mail::{Mailer, Outbox};
 use crate::tenancy::Resolver;
 use crate::tenancy::provision::Provisioner;
 use crate::themes::Themes;
@@ -44,6 +45,10 @@ pub struct Services {
     /// Rendered pages that are the same for every anonymous visitor.
     pub pages: PageCache,
     pub auth: Auth,
+    /// Sends the `mail` jobs.
+    pub mailer: Mailer,
+    /// The outbox pages' reads (empty unless `mail.transport = "outbox"`).
+    pub outbox: Outbox,
 }
 
 // What handlers may take as `State<…>`: services, never a pool (tenant
@@ -70,5 +75,11 @@ impl FromRef<AppState> for PageCache {
 impl FromRef<AppState> for Auth {
     fn from_ref(state: &AppState) -> Self {
         state.auth.clone()
+    }
+}
+
+impl FromRef<AppState> for Outbox {
+    fn from_ref(state: &AppState) -> Self {
+        state.outbox.clone()
     }
 }

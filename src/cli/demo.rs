@@ -7,11 +7,13 @@ use std::process::ExitCode;
 use super::serve::migrate_at_start;
 use super::{DatabaseHandle, shutdown_signal};
 use crate::app::Application;
-use crate::config::Config;
+use crate::config::{Config, MailTransport};
 use crate::manifest;
 use crate::seed;
 
-pub async fn run(config: Config) -> anyhow::Result<ExitCode> {
+pub async fn run(mut config: Config) -> anyhow::Result<ExitCode> {
+    // Mails are kept and shown on the platform host unless configured.
+    config.mail.transport.get_or_insert(MailTransport::Outbox);
     let handle = DatabaseHandle::open(&config).await?;
     let served = demo(&handle, config).await;
     handle.close().await?;
@@ -40,6 +42,12 @@ async fn demo(handle: &DatabaseHandle, config: Config) -> anyhow::Result<()> {
         println!(
             "  http://{slug}.{}:{port}/   {}",
             state.config.base_domain, manifest.name
+        );
+    }
+    if state.mailer.transport() == MailTransport::Outbox {
+        println!(
+            "  http://{}:{port}/outbox   (mails sent by the portals)",
+            state.config.platform_host
         );
     }
     if let Some(metrics) = app.metrics_addr() {

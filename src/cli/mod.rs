@@ -5,6 +5,7 @@
 mod bench;
 mod database;
 mod demo;
+mod jobs;
 mod migrate;
 mod serve;
 mod tenant;
@@ -58,6 +59,9 @@ pub enum Command {
     /// Benchmark data and workloads (see benches/run.sh).
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// The job queue: list jobs (the dead-letter queue with --dead), retry one.
+    #[command(subcommand)]
+    Jobs(jobs::JobsCommand),
     /// Internal: render tenants' templates for a server (started by it).
     #[command(hide = true)]
     RenderWorker {
@@ -109,6 +113,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Tenant(command) => tenant::run(config, command).await,
         Command::Theme(command) => theme::run(config, command).await,
         Command::Bench(command) => bench::run(config, command).await,
+        Command::Jobs(command) => jobs::run(config, command).await,
         Command::RenderWorker { .. } => anyhow::bail!("render-worker is started by main"),
     }
 }

@@ -19,6 +19,8 @@ pub const TENANTS_CHANNEL: &str = "tessera_tenants";
 /// Data shown on a tenant's public pages changed; the payload is the
 /// tenant's schema name (`t_<id>`), sent by triggers in the tenant schema.
 pub const CONTENT_CHANNEL: &str = "tessera_content";
+/// A job was enqueued (a trigger on `platform.jobs`); no payload.
+pub const JOBS_CHANNEL: &str = "tessera_jobs";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Change {
@@ -26,6 +28,8 @@ pub enum Change {
     Tenant(TenantId),
     /// Content of the tenant's pages.
     Content(TenantId),
+    /// A job is waiting (wakes the job worker; no cache cares).
+    Jobs,
     Everything,
 }
 
@@ -84,13 +88,14 @@ async fn run(
 async fn listen(pool: &Platform) -> Result<PgListener, sqlx::Error> {
     let mut listener = pool.listener().await?;
     listener
-        .listen_all([TENANTS_CHANNEL, CONTENT_CHANNEL])
+        .listen_all([TENANTS_CHANNEL, CONTENT_CHANNEL, JOBS_CHANNEL])
         .await?;
     Ok(listener)
 }
 
 fn decode(channel: &str, payload: &str) -> Change {
     let id = match channel {
+        JOBS_CHANNEL => return Change::Jobs,
         CONTENT_CHANNEL => payload
             .strip_prefix("t_")
             .and_then(|id| id.parse().ok())
@@ -178,5 +183,6 @@ mod tests {
         );
         assert_eq!(decode(CONTENT_CHANNEL, "spare_3"), Change::Everything);
         assert_eq!(decode(TENANTS_CHANNEL, "x"), Change::Everything);
+        assert_eq!(decode(JOBS_CHANNEL, ""), Change::Jobs);
     }
 }

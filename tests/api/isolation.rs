@@ -121,7 +121,7 @@ async fn platform_tables_are_refused_to_a_tenant_transaction() {
     let (a, _) = app.create_tenant("iso-plat", "Platform probe").await;
     for statement in [
         "SELECT slug FROM platform.tenants",
-        "SELECT host FROM platform.domains",
+        "SELECT hostname FROM platform.domains",
         "SELECT app_password FROM platform.db_roles",
         "UPDATE platform.tenants SET name = 'pwned'",
     ] {

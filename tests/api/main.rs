@@ -12,6 +12,8 @@ mod hosts;
 mod http_caching;
 mod http_edges;
 mod isolation;
+mod jobs;
+mod mail;
 mod migrations;
 mod page_cache;
 mod pools;

@@ -6,6 +6,7 @@
 pub mod browser;
 pub mod cluster;
 pub mod raw_http;
+pub mod smtp;
 
 use std::net::SocketAddr;
 use std::path::Path;

@@ -1,0 +1,163 @@
+//! Where a rendered mail goes: an SMTP server (lettre, pooled connections),
+//! the `platform.outbox` table, or the log. The outbox and the log print the
+//! text body, links included (the demo's way to follow a verification link):
+//! they are for demos and development, never for production. The SMTP
+//! transport logs no address and no body.
+
+use std::sync::Arc;
+
+use lettre::message::{Mailbox, MultiPart};
+use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use secrecy::ExposeSecret;
+
+use super::QueuedMail;
+use super::render::RenderedMail;
+use crate::config::{MailConfig, MailTransport};
+use crate::db::Platform;
+use crate::jobs::Job;
+use crate::model::Tenant;
+
+#[derive(Debug, thiserror::Error)]
+pub enum TransportError {
+    #[error("mail configuration: {0}")]
+    Config(String),
+    #[error("building the message: {0}")]
+    Message(String),
+    #[error("SMTP: {0}")]
+    Smtp(#[from] lettre::transport::smtp::Error),
+    #[error("outbox: {0}")]
+    Outbox(#[from] sqlx::Error),
+}
+
+impl TransportError {
+    /// Sending again will not help (a malformed message, a 5xx answer).
+    pub fn is_permanent(&self) -> bool {
+        match self {
+            Self::Config(_) | Self::Message(_) => true,
+            Self::Smtp(error) => error.is_permanent(),
+            Self::Outbox(_) => false,
+        }
+    }
+}
+
+/// Who a mail is for, and the job that carries it.
+pub struct Envelope<'a> {
+    pub job: &'a Job,
+    pub tenant: &'a Arc<Tenant>,
+    pub mail: &'a QueuedMail,
+}
+
+pub struct Sender {
+    kind: MailTransport,
+    from: Address,
+    smtp: Option<AsyncSmtpTransport<Tokio1Executor>>,
+}
+
+impl Sender {
+    pub fn new(kind: MailTransport, config: &MailConfig) -> Result<Self, TransportError> {
+        let from: Address = config
+            .from
+            .parse()
+            .map_err(|e| TransportError::Config(format!("mail.from: {e}")))?;
+        let smtp = match (kind, &config.smtp_url) {
+            (MailTransport::Smtp, Some(url)) => {
+                Some(AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose_secret())?.build())
+            }
+            (MailTransport::Smtp, None) => {
+                return Err(TransportError::Config("mail.smtp_url is not set".into()));
+            }
+            _ => None,
+        };
+        Ok(Self { kind, from, smtp })
+    }
+
+    pub fn kind(&self) -> MailTransport {
+        self.kind
+    }
+
+    /// Sends (or keeps, or logs) one rendered mail.
+    pub async fn send(
+        &self,
+        platform: &Platform,
+        envelope: &Envelope<'_>,
+        rendered: &RenderedMail,
+    ) -> Result<(), TransportError> {
+        let message_id = format!(
+            "<job-{}.{}@{}>",
+            envelope.job.id,
+            envelope.tenant.id,
+            self.from.domain()
+        );
+        let (job, template) = (envelope.job.id, envelope.mail.template.as_str());
+        match (&self.smtp, self.kind) {
+            (Some(smtp), _) => {
+                let message = self.message(envelope, rendered, message_id)?;
+                smtp.send(message).await?;
+                tracing::info!(job, template, tenant = %envelope.tenant.slug, "mail sent");
+            }
+            (None, MailTransport::Outbox) => {
+                keep(platform, envelope, rendered, &message_id).await?;
+                log_whole(envelope, rendered, "mail kept in the outbox");
+            }
+            (None, _) => log_whole(envelope, rendered, "mail (log transport, not sent)"),
+        }
+        Ok(())
+    }
+
+    /// A multipart (text, then HTML) message from the tenant's name at the
+    /// configured address.
+    fn message(
+        &self,
+        envelope: &Envelope<'_>,
+        rendered: &RenderedMail,
+        message_id: String,
+    ) -> Result<Message, TransportError> {
+        let bad = |e: &dyn std::fmt::Display| TransportError::Message(e.to_string());
+        let to: Address = envelope.mail.to.as_str().parse().map_err(|e| bad(&e))?;
+        let from = Mailbox::new(Some(envelope.tenant.name.clone()), self.from.clone());
+        Message::builder()
+            .from(from)
+            .to(Mailbox::new(envelope.mail.to_name.clone(), to))
+            .subject(rendered.subject.clone())
+            .message_id(Some(message_id))
+            .multipart(MultiPart::alternative_plain_html(
+                rendered.text.clone(),
+                rendered.html.clone(),
+            ))
+            .map_err(|e| bad(&e))
+    }
+}
+
+/// Stores the mail in the outbox, once per job.
+async fn keep(
+    platform: &Platform,
+    envelope: &Envelope<'_>,
+    rendered: &RenderedMail,
+    message_id: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "INSERT INTO platform.outbox
+             (job_id, tenant_id, recipient, subject, text_body, html_body, message_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (job_id) DO NOTHING",
+        envelope.job.id,
+        envelope.tenant.id.get(),
+        envelope.mail.to.as_str(),
+        rendered.subject,
+        rendered.text,
+        rendered.html,
+        message_id
+    )
+    .execute(platform)
+    .await?;
+    Ok(())
+}
+
+fn log_whole(envelope: &Envelope<'_>, rendered: &RenderedMail, what: &str) {
+    tracing::info!(
+        to = %envelope.mail.to,
+        subject = %rendered.subject,
+        "{what}:\n{}",
+        rendered.text
+    );
+}
