@@ -1,6 +1,7 @@
 //! Integration tests: the real application over real HTTP, a real
 //! PostgreSQL. One binary (see helpers for the harness).
 
+mod account_flow;
 mod bench;
 mod browser;
 mod cli;
