@@ -206,11 +206,19 @@ async fn build_auth(config: &Config, db: &Database) -> Result<Auth, StartError> 
     let keys = auth::Keys::load(db.platform())
         .await
         .map_err(|e| StartError::Auth(e.to_string()))?;
-    let passwords =
-        auth::Passwords::for_this_machine().map_err(|e| StartError::Auth(e.to_string()))?;
+    let passwords = match config.auth.hash_parallelism {
+        Some(parallel) => auth::Passwords::new(parallel),
+        None => auth::Passwords::for_this_machine(),
+    }
+    .map_err(|e| StartError::Auth(e.to_string()))?;
+    let rules = auth::throttle::Rules {
+        account_free: config.auth.failures_per_account,
+        address_free: config.auth.failures_per_address,
+        ..Default::default()
+    };
     Ok(Auth {
         passwords,
-        throttle: auth::Throttle::new(auth::throttle::Rules::default()),
+        throttle: auth::Throttle::new(rules),
         keys,
         always_secure_cookies: config.http.secure_cookies,
         trust_forwarded_for: config.http.trust_forwarded_for,

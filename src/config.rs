@@ -41,6 +41,7 @@ pub struct Config {
     pub log: LogConfig,
     pub jobs: JobsConfig,
     pub mail: MailConfig,
+    pub auth: AuthConfig,
 }
 
 /// The job queue's worker (see `jobs`). Durations in milliseconds so that
@@ -82,6 +83,17 @@ pub enum MailTransport {
     Smtp,
     Outbox,
     Log,
+}
+
+/// Sign-in protection.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AuthConfig {
+    /// Wrong passwords per account before exponential back-off starts.
+    pub failures_per_account: u32,
+    /// Wrong passwords per client address (across accounts) before back-off.
+    pub failures_per_address: u32,
+    /// Password hashes computed at once (default: half the cores).
+    pub hash_parallelism: Option<usize>,
 }
 
 /// Tenants' own templates render in worker processes (see `themes::sandbox`).
@@ -268,6 +280,10 @@ backoff_base_ms = 5000
 backoff_max_ms = 3600000
 lease_ms = 300000
 keep_done_days = 7
+
+[auth]
+failures_per_account = 5
+failures_per_address = 30
 
 [mail]
 from = "noreply@localhost"

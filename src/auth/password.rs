@@ -1,13 +1,12 @@
-//! Passwords: argon2id hashes, computed off the async executor behind a
-//! bounded semaphore so that a flood of logins queues up here instead of
-//! starving every other route of CPU; and the rules a new password follows.
+//! Passwords: argon2id hashes, computed off the async executor on a few
+//! low-priority threads of their own with a bounded queue, so that a flood
+//! of sign-ins queues up here instead of starving every other route of
+//! CPU; and the rules a new password follows.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
-use tokio::sync::Semaphore;
 
 /// OWASP's argon2id floor (2025): 19 MiB, 2 passes, 1 lane.
 pub const MEMORY_KIB: u32 = 19 * 1024;
@@ -93,7 +92,7 @@ pub fn check_strength(password: &str, email: &str) -> Result<(), Weakness> {
 /// Hashes and verifies passwords; cheap to clone.
 #[derive(Clone)]
 pub struct Passwords {
-    permits: Arc<Semaphore>,
+    pool: HashPool,
     params: Params,
     /// Verified when an address is unknown, so that the answer takes as
     /// long as for a known one.
@@ -107,7 +106,7 @@ impl Passwords {
             .map_err(|e| PasswordError::Hashing(e.to_string()))?;
         let decoy = hash_now(&params, "decoy password that nobody has")?;
         Ok(Self {
-            permits: Arc::new(Semaphore::new(parallel.max(1))),
+            pool: HashPool::start(parallel.max(1))?,
             params,
             decoy: decoy.into(),
         })
@@ -121,7 +120,7 @@ impl Passwords {
 
     pub async fn hash(&self, password: &str) -> Result<String, PasswordError> {
         let (params, password) = (self.params.clone(), password.to_owned());
-        self.blocking(move || hash_now(&params, &password)).await?
+        self.pool.run(move || hash_now(&params, &password)).await?
     }
 
     /// Whether `password` matches `stored`; with no stored hash (unknown
@@ -135,30 +134,64 @@ impl Passwords {
         let stored = stored.unwrap_or(&self.decoy).to_owned();
         let password = password.to_owned();
         let matches = self
-            .blocking(move || verify_now(&stored, &password))
+            .pool
+            .run(move || verify_now(&stored, &password))
             .await?;
         Ok(known && matches)
     }
+}
 
-    async fn blocking<T: Send + 'static>(
+type Work = Box<dyn FnOnce() + Send>;
+
+/// Threads of their own for hashing, at the lowest scheduling priority:
+/// when the machine is busy, serving pages comes first and sign-ins wait
+/// (a few milliseconds more for a person; a flood only slows itself). The
+/// queue is bounded: past it, a sign-in is refused as busy at once.
+#[derive(Clone)]
+struct HashPool {
+    queue: std::sync::mpsc::SyncSender<Work>,
+}
+
+/// Sign-ins waiting for a hashing thread, at most.
+const QUEUE: usize = 256;
+
+impl HashPool {
+    fn start(threads: usize) -> Result<Self, PasswordError> {
+        let (queue, waiting) = std::sync::mpsc::sync_channel::<Work>(QUEUE);
+        let waiting = Arc::new(std::sync::Mutex::new(waiting));
+        for n in 0..threads {
+            let waiting = waiting.clone();
+            std::thread::Builder::new()
+                .name(format!("password-hash-{n}"))
+                .spawn(move || work(&waiting))
+                .map_err(|e| PasswordError::Hashing(e.to_string()))?;
+        }
+        Ok(Self { queue })
+    }
+
+    async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, PasswordError> {
-        // Waiting longer than a person would means the queue is a flood.
-        let permit = tokio::time::timeout(
-            Duration::from_secs(10),
-            self.permits.clone().acquire_owned(),
-        )
-        .await
-        .map_err(|_| PasswordError::Busy)?
-        .map_err(|_| PasswordError::Busy)?;
-        let done = tokio::task::spawn_blocking(move || {
-            let result = work();
-            drop(permit);
-            result
-        })
-        .await;
-        done.map_err(|e| PasswordError::Hashing(e.to_string()))
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let job: Work = Box::new(move || {
+            let _ = reply.send(work());
+        });
+        self.queue.try_send(job).map_err(|_| PasswordError::Busy)?;
+        answer.await.map_err(|_| PasswordError::Busy)
+    }
+}
+
+fn work(waiting: &std::sync::Mutex<std::sync::mpsc::Receiver<Work>>) {
+    // Failing to lower the priority only makes hashing compete harder.
+    let _ = thread_priority::set_current_thread_priority(thread_priority::ThreadPriority::Min);
+    loop {
+        let next = waiting.lock().unwrap_or_else(|p| p.into_inner()).recv();
+        match next {
+            Ok(job) => job(),
+            // Every `Passwords` is gone.
+            Err(_) => return,
+        }
     }
 }
 

@@ -14,6 +14,7 @@ mod http_caching;
 mod http_edges;
 mod isolation;
 mod jobs;
+mod login_flood;
 mod mail;
 mod migrations;
 mod page_cache;
