@@ -16,3 +16,4 @@ pub mod two_factor;
 
 pub use crate::model::{Email, EmailError};
 pub use model::{Account, Address, SignupPolicy, Status};
+pub mod staff;

@@ -9,6 +9,7 @@ mod migrate;
 mod serve;
 mod tenant;
 mod theme;
+mod user;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -55,6 +56,9 @@ pub enum Command {
     /// Themes: list them, check or preview a tenant's pages.
     #[command(subcommand)]
     Theme(theme::ThemeCommand),
+    /// Manage a tenant's accounts: create, list, set-role, deactivate.
+    #[command(subcommand)]
+    User(user::UserCommand),
     /// Benchmark data and workloads (see benches/run.sh).
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -109,6 +113,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Tenant(command) => tenant::run(config, command).await,
         Command::Theme(command) => theme::run(config, command).await,
         Command::Bench(command) => bench::run(config, command).await,
+        Command::User(command) => user::run(config, command).await,
         Command::RenderWorker { .. } => anyhow::bail!("render-worker is started by main"),
     }
 }
