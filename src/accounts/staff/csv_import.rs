@@ -63,49 +63,71 @@ struct Columns {
     role: Option<usize>,
 }
 
-/// Parses the file; any error in any row rejects the whole file.
-pub fn parse(bytes: &[u8]) -> Result<Vec<Row>, Vec<RowError>> {
+/// What a file holds: the good rows and the problems. The file may be used
+/// only when `errors` is empty.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    pub rows: Vec<Row>,
+    pub errors: Vec<RowError>,
+}
+
+impl Parsed {
+    fn refused(key: &'static str) -> Self {
+        Self {
+            rows: Vec::new(),
+            errors: vec![RowError::file(key)],
+        }
+    }
+
+    /// Adds more problems (found in the database), in row order.
+    pub fn add(&mut self, errors: Vec<RowError>) {
+        self.errors.extend(errors);
+        self.errors.sort_by_key(|e| e.row);
+    }
+}
+
+/// Parses the file and checks every row.
+pub fn parse(bytes: &[u8]) -> Parsed {
+    match read(bytes) {
+        Ok(parsed) => parsed,
+        Err(key) => Parsed::refused(key),
+    }
+}
+
+fn read(bytes: &[u8]) -> Result<Parsed, &'static str> {
     if bytes.len() > MAX_BYTES {
-        return Err(vec![RowError::file("staff-csv-too-big")]);
+        return Err("staff-csv-too-big");
     }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let Ok(text) = std::str::from_utf8(bytes) else {
-        return Err(vec![RowError::file("staff-csv-not-utf8")]);
-    };
+    let text = std::str::from_utf8(bytes).map_err(|_| "staff-csv-not-utf8")?;
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(separator(text))
         .flexible(true)
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());
-    let columns = match reader.headers() {
-        Ok(header) => columns(header).ok_or_else(|| vec![RowError::file("staff-csv-header")])?,
-        Err(_) => return Err(vec![RowError::file("staff-csv-header")]),
-    };
+    let header = reader.headers().map_err(|_| "staff-csv-header")?;
+    let columns = columns(header).ok_or("staff-csv-header")?;
     let mut rows = Vec::new();
     let mut errors = Vec::new();
     let mut seen: HashMap<String, u64> = HashMap::new();
     for record in reader.records() {
-        let record = match record {
-            Ok(record) => record,
-            Err(_) => return Err(vec![RowError::file("staff-csv-unreadable")]),
-        };
+        let record = record.map_err(|_| "staff-csv-unreadable")?;
         let line = record.position().map_or(0, |p| p.line());
         if record.iter().all(str::is_empty) {
             continue;
         }
         if rows.len() + errors.len() >= MAX_ROWS {
-            return Err(vec![RowError::file("staff-csv-too-many-rows")]);
+            return Err("staff-csv-too-many-rows");
         }
         match check_row(&record, &columns, line, &mut seen) {
             Ok(invitee) => rows.push(Row { line, invitee }),
             Err(mut found) => errors.append(&mut found),
         }
     }
-    match (errors.is_empty(), rows.is_empty()) {
-        (false, _) => Err(errors),
-        (true, true) => Err(vec![RowError::file("staff-csv-empty")]),
-        (true, false) => Ok(rows),
+    if rows.is_empty() && errors.is_empty() {
+        return Err("staff-csv-empty");
     }
+    Ok(Parsed { rows, errors })
 }
 
 /// `;` when the header row has more of them than commas (spreadsheets in
@@ -219,10 +241,9 @@ pub fn already_members(rows: &[Row], taken: &[String]) -> Vec<RowError> {
 mod tests {
     use super::*;
 
-    fn keys(result: Result<Vec<Row>, Vec<RowError>>) -> Vec<(u64, &'static str, &'static str)> {
-        result
-            .err()
-            .unwrap_or_default()
+    fn keys(parsed: Parsed) -> Vec<(u64, &'static str, &'static str)> {
+        parsed
+            .errors
             .into_iter()
             .map(|e| (e.row, e.column, e.key))
             .collect()
@@ -230,13 +251,11 @@ mod tests {
 
     #[test]
     fn reads_commas_semicolons_and_a_bom() {
-        let rows = parse(b"email,name,role\na@example.org,Ann,admin\nb@example.org,Bob,\n");
-        let rows = rows.unwrap_or_default();
+        let rows = parse(b"email,name,role\na@example.org,Ann,admin\nb@example.org,Bob,\n").rows;
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].invitee.role, Role::Admin);
         assert_eq!(rows[1].invitee.role, Role::Member);
-        let rows = parse("\u{feff}Nom;Email\nÉlodie Brun;e@example.org\n".as_bytes());
-        let rows = rows.unwrap_or_default();
+        let rows = parse("\u{feff}Nom;Email\nÉlodie Brun;e@example.org\n".as_bytes()).rows;
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].invitee.name, "Élodie Brun");
         assert_eq!(rows[0].line, 2);

@@ -212,37 +212,32 @@ pub async fn csv_submit(
     mut tx: TenantTx,
     mut multipart: Multipart,
 ) -> Result<Response, AppError> {
-    let rows = match read_file(&mut multipart).await {
+    let mut parsed = match read_file(&mut multipart).await {
         Ok(bytes) => csv_import::parse(&bytes),
-        Err(errors) => Err(errors),
+        Err(errors) => csv_import::Parsed {
+            rows: Vec::new(),
+            errors,
+        },
     };
-    let rows = match rows {
-        Ok(rows) => {
-            let emails: Vec<String> = rows.iter().map(|r| r.invitee.email.to_string()).collect();
-            let taken = directory::existing_emails(&mut tx, &emails).await?;
-            let errors = csv_import::already_members(&rows, &taken);
-            if errors.is_empty() {
-                Ok(rows)
-            } else {
-                Err(errors)
-            }
-        }
-        Err(errors) => Err(errors),
-    };
-    let rows = match rows {
-        Ok(rows) => rows,
-        Err(errors) => {
-            // 422: the request's transaction is rolled back; nothing was
-            // written in it anyway.
-            let data = CsvPage {
-                errors,
-                max_rows: csv_import::MAX_ROWS,
-                csrf_token: auth.csrf.value().to_owned(),
-            };
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
-            return page(&themes, &tx, &view, "staff/import.html", status, &data).await;
-        }
-    };
+    let emails: Vec<String> = parsed
+        .rows
+        .iter()
+        .map(|r| r.invitee.email.to_string())
+        .collect();
+    let taken = directory::existing_emails(&mut tx, &emails).await?;
+    parsed.add(csv_import::already_members(&parsed.rows, &taken));
+    if !parsed.errors.is_empty() {
+        // 422: the request's transaction is rolled back; nothing was
+        // written in it anyway.
+        let data = CsvPage {
+            errors: parsed.errors,
+            max_rows: csv_import::MAX_ROWS,
+            csrf_token: auth.csrf.value().to_owned(),
+        };
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return page(&themes, &tx, &view, "staff/import.html", status, &data).await;
+    }
+    let rows = parsed.rows;
     let inviter = inviter_name(&mut tx, guard.principal()).await?;
     let base = link_base(&headers, &auth, &view);
     for row in &rows {
