@@ -12,7 +12,7 @@ use tessera::auth::{Keys, Role};
 use tessera::model::Email;
 use tessera::tenancy::Tenant;
 
-use crate::helpers::browser::{Browser, Page};
+use crate::helpers::browser::{Browser, Page, create_account};
 use crate::helpers::{TestApp, spawn_app};
 
 /// An account with a chosen name and status, straight into the database.
@@ -133,6 +133,7 @@ async fn members_are_refused_and_editors_only_read() {
     let mut as_editor = Browser::signed_in_as(&app, &tenant, editor, Role::Editor).await;
     let page = as_editor.get("/staff/members/").await;
     assert_eq!(page.status, 200);
+    assert!(page.content_type.starts_with("text/html"));
     assert!(page.body.contains("Marie Membre") && page.body.contains("eddy@example.org"));
     let page = as_editor.get(&format!("/staff/members/{member}")).await;
     assert_eq!(page.status, 200);
@@ -374,6 +375,11 @@ async fn a_role_change_ends_the_persons_sessions_and_is_audited() {
         )
         .await;
     assert_eq!(page.status, 303, "{}", page.body);
+    assert!(
+        page.set_cookies
+            .iter()
+            .any(|c| c.contains("staff-flash-role-changed"))
+    );
     assert_eq!(role_of(&app, &tenant, member).await, Role::Editor);
     // Their old cookie no longer signs them in (not even with the new role).
     let after = theirs.get("/staff/").await;
