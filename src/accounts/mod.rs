@@ -11,6 +11,7 @@ pub mod login;
 pub mod mails;
 pub mod model;
 pub mod pages;
+pub mod staff;
 pub mod store;
 pub mod tokens;
 pub mod two_factor;
@@ -18,11 +19,11 @@ pub mod two_factor;
 pub use crate::model::{Email, EmailError};
 pub use model::{Account, Address, SignupPolicy, Status};
 
-/// The accounts routes (the member pages; staff pages join them).
+/// The accounts routes: the member pages and the staff pages.
 pub fn router<S>() -> axum::Router<S>
 where
     S: Clone + Send + Sync + 'static,
     crate::themes::Themes: axum::extract::FromRef<S>,
 {
-    pages::router()
+    pages::router().merge(staff::router())
 }

@@ -37,6 +37,8 @@ async fn demo(handle: &DatabaseHandle, config: Config) -> anyhow::Result<()> {
     let port = app
         .local_addr()
         .map_or(state.config.http.port, |a| a.port());
+    let logins = seed::logins::seed(&state, &manifests, port).await?;
+    println!("\nDemo logins:\n{}", seed::logins::table(&logins));
     println!("\nTessera demo is running. Open:");
     for (slug, manifest) in &manifests {
         println!(

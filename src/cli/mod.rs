@@ -10,6 +10,7 @@ mod migrate;
 mod serve;
 mod tenant;
 mod theme;
+mod user;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -56,6 +57,9 @@ pub enum Command {
     /// Themes: list them, check or preview a tenant's pages.
     #[command(subcommand)]
     Theme(theme::ThemeCommand),
+    /// Manage a tenant's accounts: create, list, set-role, deactivate.
+    #[command(subcommand)]
+    User(user::UserCommand),
     /// Benchmark data and workloads (see benches/run.sh).
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -114,6 +118,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Theme(command) => theme::run(config, command).await,
         Command::Bench(command) => bench::run(config, command).await,
         Command::Jobs(command) => jobs::run(config, command).await,
+        Command::User(command) => user::run(config, command).await,
         Command::RenderWorker { .. } => anyhow::bail!("render-worker is started by main"),
     }
 }

@@ -18,11 +18,14 @@ static BUILTIN_TENANTS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/tenants
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct DemoContent {
+pub(super) struct DemoContent {
     #[serde(default)]
     announcements: Vec<DemoAnnouncement>,
     #[serde(default)]
     members: Vec<DemoMember>,
+    /// People who can sign in (see [`super::logins`]).
+    #[serde(default)]
+    pub(super) accounts: Vec<super::logins::DemoAccount>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -69,7 +72,7 @@ fn builtin_file(slug: &str, file: &str) -> Option<&'static str> {
         .and_then(|f| f.contents_utf8())
 }
 
-fn demo_content(tenants_dir: &Path, slug: &Slug) -> anyhow::Result<DemoContent> {
+pub(super) fn demo_content(tenants_dir: &Path, slug: &Slug) -> anyhow::Result<DemoContent> {
     let path = tenants_dir.join(slug.as_str()).join("demo.toml");
     let text = match std::fs::read_to_string(&path) {
         Ok(text) => text,
