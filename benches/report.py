@@ -20,6 +20,7 @@ TARGETS = {
     "w4_warm_median_ms": 20,
     "w5_large_s": 10,
     "w5_noop_ms": 100,
+    "w1_during_w3_p99_ratio": 2.0,
 }
 
 
@@ -44,6 +45,7 @@ def parse_wrk(text):
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
     socket = re.search(r"Socket errors: (.*)", text)
     checks = re.search(r"W1-CHECKS checked=(\d+) bad_status=(\d+) bad_body=(\d+)(?: bytes=(\d+))?", text)
+    signins = re.search(r"W3-CHECKS signed_in=(\d+) refused=(\d+)", text)
     return {
         "rps": float(rps.group(1)) if rps else 0.0,
         "p50_ms": pct.get("50"),
@@ -54,6 +56,8 @@ def parse_wrk(text):
         "bad": (int(checks.group(2)) + int(checks.group(3))) if checks else None,
         "bytes_per_response": (int(checks.group(4)) / max(int(checks.group(1)), 1))
         if checks and checks.group(4) else None,
+        "signed_in": int(signins.group(1)) if signins else None,
+        "refused": int(signins.group(2)) if signins else None,
     }
 
 
@@ -106,6 +110,32 @@ def w1_row(out, name, label, w1, lower, ratios, judged):
             *ratios(w1["rps"]), targets)
 
 
+def w3_rows(out, ratios):
+    """W3 (sign-ins) and W1's latency while W3 runs, against W1 alone."""
+    rows = []
+    w3 = parse_wrk(read(os.path.join(out, "w3.wrk")))
+    hashing = load_json(out, "hash.json")
+    if w3:
+        params = (f"argon2id m={hashing['memory_kib']} KiB, t={hashing['passes']}, p={hashing['lanes']}, "
+                  f"one hash {hashing['median_ms']:.1f} ms" if hashing else "hash time not measured")
+        rows.append((f"W3 sign-in ({os.environ.get('BENCH_W3_CONNECTIONS', '16')} connections)",
+                     f"{w3['rps']:,.1f} sign-ins/s, p50 {w3['p50_ms']:.1f} ms, p99 {w3['p99_ms']:.1f} ms; "
+                     f"{params}; {w3['signed_in']} signed in, {w3['refused']} refused",
+                     *ratios(w3["rps"]), "reported"))
+    alone = parse_wrk(read(os.path.join(out, "w1.wrk")))
+    during = parse_wrk(read(os.path.join(out, "w1-during-w3.wrk")))
+    background = parse_wrk(read(os.path.join(out, "w3-background.wrk")))
+    if during:
+        ratio = during["p99_ms"] / alone["p99_ms"] if alone and alone["p99_ms"] else None
+        target = (f"p99 ≤ 2× W1 alone: {verdict(ratio <= TARGETS['w1_during_w3_p99_ratio'])} ({ratio:.2f}×)"
+                  if ratio else "no W1-alone run to compare")
+        signins = f"; W3 meanwhile {background['rps']:,.1f} sign-ins/s" if background else ""
+        rows.append(("W1 while W3 signs in",
+                     f"{during['rps']:,.0f} req/s, p50 {during['p50_ms']:.2f} ms, p99 {during['p99_ms']:.2f} ms"
+                     f"{signins}; {during['bad']} wrong", *ratios(during["rps"]), target))
+    return rows
+
+
 def build_rows(out):
     rows = []
     http = parse_wrk(read(os.path.join(out, "floor-http.wrk")))
@@ -127,6 +157,7 @@ def build_rows(out):
         w1 = parse_wrk(read(os.path.join(out, name + ".wrk")))
         if w1:
             rows.append(w1_row(out, name, label, w1, lower, ratios, judged))
+    rows += w3_rows(out, ratios)
     for name, label in [("w4-warm.json", "W4 provisioning, warm pool"), ("w4-cold.json", "W4 provisioning, no warm pool")]:
         w4 = load_json(out, name)
         if w4:

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Benchmark harness: one command, from a clean clone.
 #
-#   benches/run.sh [workload…]      workloads: floor-http floor-db w1 w1-br w1-nocache w4 w5
+#   benches/run.sh [workload…]      workloads: floor-http floor-db w1 w1-br w1-nocache w3 w1-w3 w4 w5
 #                                   (default: all of them, in that order)
 #
+# w3 signs in (argon2id, a session, an audit row per request) as the bench
+# member of a random tenant; w1-w3 runs W1 and W3 at once and reports W1's
+# latency under the sign-in load (W1 alone is the `w1` run).
 # w1 runs the server as shipped (page cache on); w1-br is the same with
 # `Accept-Encoding: br`, as browsers send it; w1-nocache runs a second
 # server with the page cache off, so every request reads the database.
@@ -17,13 +20,13 @@
 #
 # Knobs (environment): BENCH_TENANTS=200  BENCH_LARGE_TENANTS=2000
 # BENCH_SECONDS=20  BENCH_WARMUP=5  BENCH_CONNECTIONS=64  BENCH_PORT=18090
-# BENCH_W4_COUNT=100  BENCH_NO_RECORD=1 (print only, do not touch BENCHMARKS.md)
+# BENCH_W4_COUNT=100  BENCH_W3_CONNECTIONS=16  BENCH_NO_RECORD=1 (print only, do not touch BENCHMARKS.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
 workloads=("$@")
-[ ${#workloads[@]} -gt 0 ] || workloads=(floor-http floor-db w1 w1-br w1-nocache w4 w5)
+[ ${#workloads[@]} -gt 0 ] || workloads=(floor-http floor-db w1 w1-br w1-nocache w3 w1-w3 w4 w5)
 tenants=${BENCH_TENANTS:-200}
 large=${BENCH_LARGE_TENANTS:-2000}
 seconds=${BENCH_SECONDS:-20}
@@ -31,6 +34,7 @@ warmup=${BENCH_WARMUP:-5}
 connections=${BENCH_CONNECTIONS:-64}
 port=${BENCH_PORT:-18090}
 w4_count=${BENCH_W4_COUNT:-100}
+w3_connections=${BENCH_W3_CONNECTIONS:-16}
 data=$root/target/bench/data
 out=$root/target/bench/out
 bin=$root/target/release/tessera
@@ -110,6 +114,36 @@ if wants w1-nocache; then
   log "W1 without the page cache: every request reads the database"
   run_wrk w1-nocache "http://127.0.0.1:$((port + 1))/" "$root/benches/w1.lua"
   grep VmHWM "/proc/$nocache/status" | awk '{print $2}' > "$out/w1-nocache.rss-kib"
+fi
+collect_logins() { # port: one visitor cookie and CSRF token per tenant (50 tenants)
+  local host head page cookie token
+  head -n 50 "$out/hosts.tsv" | cut -f1 | while read -r host; do
+    page=$(curl -s -D "$out/login.head" -H "Host: $host" "http://127.0.0.1:$1/accounts/login/")
+    cookie=$(tr -d '\r' < "$out/login.head" | sed -n -E 's/^[Ss]et-[Cc]ookie: (__Host-visitor=[^;]*);.*/\1/p' | head -1)
+    token=$(printf '%s' "$page" | grep -o 'name="csrf_token" value="[^"]*"' | head -1 | sed -E 's/.*value="([^"]*)"/\1/')
+    printf '%s\t%s\t%s\n' "$host" "$cookie" "$token"
+  done > "$out/logins.tsv"
+}
+run_w3() { # name: W3 for the warm-up and the measured seconds
+  W3_LOGINS=$out/logins.tsv W3_EMAIL=member@bench.test W3_PASSWORD="bench sign-in phrase 2026" \
+    wrk -t2 -c"$w3_connections" -d"$((warmup + seconds))s" --latency -s "$root/benches/w3.lua" \
+    "http://127.0.0.1:$port/accounts/login/" > "$out/$1.wrk"
+}
+if wants w3 || wants w1-w3; then
+  collect_logins "$port"
+  tessera bench hash > "$out/hash.json"
+fi
+if wants w3; then
+  log "W3: sign-ins ($w3_connections connections)"
+  run_w3 w3
+  cat "$out/w3.wrk" >&2
+fi
+if wants w1-w3; then
+  log "W1 while W3 signs in"
+  run_w3 w3-background &
+  background=$!
+  run_wrk w1-during-w3 "http://127.0.0.1:$port/" "$root/benches/w1.lua"
+  wait "$background"
 fi
 if wants w4; then
   log "W4: $w4_count tenants, one after another"

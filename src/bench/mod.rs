@@ -4,6 +4,7 @@
 //! them together with the HTTP load (wrk) and records the results.
 
 pub mod floor;
+pub mod hash;
 pub mod migrate;
 pub mod provision;
 pub mod seed;

@@ -4,7 +4,8 @@
 //! own name and brand colour, 200 members and 10 announcements (5 published).
 //! Rows are written with set-based `INSERT … SELECT generate_series` (one
 //! statement per table and tenant), tenants in parallel. Idempotent: existing
-//! tenants are kept, and only empty ones are filled.
+//! tenants are kept, and only empty ones are filled. Every tenant also has
+//! one active member, [`SIGN_IN_EMAIL`], who signs in during W3.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -12,7 +13,11 @@ use std::time::Instant;
 use futures::StreamExt;
 
 use super::{BENCH_DOMAIN, bench_slug};
+use crate::accounts::Status;
+use crate::accounts::store::{self, CreateError, NewAccount};
+use crate::auth::{Passwords, Role};
 use crate::db::{Database, TenantTx};
+use crate::model::Email;
 use crate::tenancy::provision::{NewTenant, Provisioner};
 use crate::tenancy::{Hostname, Slug, registry};
 use crate::themes::{Branding, Colour};
@@ -20,6 +25,9 @@ use crate::themes::{Branding, Colour};
 pub const MEMBERS_PER_TENANT: i64 = 200;
 pub const ANNOUNCEMENTS_PER_TENANT: i64 = 10;
 pub const PUBLISHED_PER_TENANT: i64 = 5;
+/// W3 signs in as this member of every bench tenant.
+pub const SIGN_IN_EMAIL: &str = "member@bench.test";
+pub const SIGN_IN_PASSWORD: &str = "bench sign-in phrase 2026";
 
 #[derive(Debug, Default, Clone, serde::Serialize)]
 pub struct SeedReport {
@@ -49,8 +57,11 @@ pub async fn seed(
     parallel: usize,
 ) -> anyhow::Result<SeedReport> {
     let started = Instant::now();
+    // One hash for every tenant's bench member (a salt shared by a data set
+    // nobody uses for real changes nothing W3 measures).
+    let hash = Passwords::new(1)?.hash(SIGN_IN_PASSWORD).await?;
     let results: Vec<anyhow::Result<(bool, bool)>> = futures::stream::iter(1..=tenants)
-        .map(|n| seed_one(db, provisioner, n))
+        .map(|n| seed_one(db, provisioner, n, &hash))
         .buffer_unordered(parallel.max(1))
         .collect()
         .await;
@@ -86,6 +97,7 @@ async fn seed_one(
     db: &Database,
     provisioner: &Provisioner,
     n: usize,
+    password_hash: &str,
 ) -> anyhow::Result<(bool, bool)> {
     let slug = Slug::parse(&bench_slug(n))?;
     let existing = registry::find_by_slug(db.platform(), &slug).await?;
@@ -108,6 +120,7 @@ async fn seed_one(
     };
     let mut tx = TenantTx::begin(db, Arc::new(tenant)).await?;
     let filled = fill(&mut tx, slug.as_str()).await?;
+    add_sign_in_member(&mut tx, password_hash).await?;
     tx.commit().await?;
     Ok((created, filled))
 }
@@ -143,6 +156,24 @@ async fn fill(tx: &mut TenantTx, slug: &str) -> anyhow::Result<bool> {
     .execute(tx.conn().await?)
     .await?;
     Ok(true)
+}
+
+/// The member W3 signs in as (kept if already there).
+async fn add_sign_in_member(tx: &mut TenantTx, password_hash: &str) -> anyhow::Result<()> {
+    let email = Email::parse(SIGN_IN_EMAIL)?;
+    let member = NewAccount {
+        email: &email,
+        display_name: "Bench Member",
+        role: Role::Member,
+        status: Status::Active,
+        password_hash: Some(password_hash),
+        locale: None,
+        email_verified: true,
+    };
+    match store::create(tx, member).await {
+        Ok(_) | Err(CreateError::Taken) => Ok(()),
+        Err(CreateError::Database(error)) => Err(error.into()),
+    }
 }
 
 /// Well-spread hues (golden angle) at a lightness white text reads on.

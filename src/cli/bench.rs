@@ -32,6 +32,12 @@ pub enum BenchCommand {
         #[arg(long)]
         no_warm_pool: bool,
     },
+    /// W3's yardstick: the time of one password hash with the parameters
+    /// in use, on one core.
+    Hash {
+        #[arg(long, default_value_t = 20)]
+        count: usize,
+    },
     /// W5: apply one new migration to every tenant of a scratch database.
     Migrate {
         #[arg(long, default_value_t = 200)]
@@ -43,6 +49,15 @@ pub enum BenchCommand {
 }
 
 pub async fn run(config: Config, command: BenchCommand) -> anyhow::Result<ExitCode> {
+    if let BenchCommand::Hash { count } = command {
+        let report = bench::hash::run(count).await?;
+        eprintln!(
+            "one argon2id hash (m={} KiB, t={}, p={}): median {:.1} ms",
+            report.memory_kib, report.passes, report.lanes, report.median_ms
+        );
+        println!("{}", serde_json::to_string(&report)?);
+        return Ok(ExitCode::SUCCESS);
+    }
     let handle = DatabaseHandle::open(&config).await?;
     super::serve::migrate_at_start(&handle, &config).await?;
     let result = execute(&handle, &config, command).await;
@@ -98,6 +113,7 @@ async fn execute(
             );
             serde_json::to_string(&report)?
         }
+        BenchCommand::Hash { .. } => anyhow::bail!("bench hash needs no database"),
         BenchCommand::Migrate { tenants, database } => {
             let options = db.connect_options().clone();
             let report =
