@@ -14,7 +14,7 @@ use crate::helpers::browser::Browser;
 use crate::helpers::smtp::{ReadMail, SmtpSink};
 use crate::helpers::{migrated_database, spawn_app_with, test_config};
 
-fn mailing_config(sink: &SmtpSink) -> Config {
+pub fn mailing_config(sink: &SmtpSink) -> Config {
     let mut config = test_config();
     config.jobs.workers = 1;
     config.jobs.poll_interval_ms = 20;
@@ -25,7 +25,7 @@ fn mailing_config(sink: &SmtpSink) -> Config {
 }
 
 /// Waits for the `n`th mail (1-based) to arrive.
-async fn nth_mail(sink: &SmtpSink, n: usize) -> ReadMail {
+pub async fn nth_mail(sink: &SmtpSink, n: usize) -> ReadMail {
     let started = Instant::now();
     while sink.count() < n {
         assert!(
@@ -38,7 +38,7 @@ async fn nth_mail(sink: &SmtpSink, n: usize) -> ReadMail {
 }
 
 /// The path of the first link of the mail's text part.
-fn link_path(mail: &ReadMail) -> String {
+pub fn link_path(mail: &ReadMail) -> String {
     let start = mail
         .text
         .find("https://")
@@ -51,7 +51,7 @@ fn link_path(mail: &ReadMail) -> String {
     after_scheme[after_scheme.find('/').expect("a path")..].to_owned()
 }
 
-fn code(secret: &str, offset_steps: u64) -> String {
+pub fn code(secret: &str, offset_steps: u64) -> String {
     let bytes = Secret::Encoded(secret.to_owned())
         .to_bytes()
         .expect("base32");

@@ -15,7 +15,7 @@ use tessera::themes::preview;
 
 use crate::helpers::{TestApp, spawn_isolated_app};
 
-struct Driver {
+pub struct Driver {
     process: Child,
     port: u16,
 }
@@ -27,7 +27,7 @@ impl Drop for Driver {
     }
 }
 
-fn start_chromedriver() -> Driver {
+pub fn start_chromedriver() -> Driver {
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -42,7 +42,7 @@ fn start_chromedriver() -> Driver {
     Driver { process, port }
 }
 
-async fn browser(driver: &Driver, width: u32, height: u32, profile: &Path) -> Client {
+pub async fn browser(driver: &Driver, width: u32, height: u32, profile: &Path) -> Client {
     // Two TLS backends are linked into the test binary; pick one (the
     // connection to chromedriver is plain HTTP anyway).
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -94,7 +94,7 @@ async fn demo_app() -> (TestApp, Vec<String>) {
     (app, slugs)
 }
 
-async fn overflows(client: &Client) -> bool {
+pub async fn overflows(client: &Client) -> bool {
     let script =
         "return document.documentElement.scrollWidth > document.documentElement.clientWidth";
     client
@@ -164,7 +164,7 @@ async fn demo_tenants_fit_phones_and_desktops() {
     assert!(problems.is_empty(), "{problems:#?}");
 }
 
-fn tempdir(name: &str) -> PathBuf {
+pub fn tempdir(name: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
         .join(format!("{name}-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();

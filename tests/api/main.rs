@@ -4,6 +4,7 @@
 mod account_flow;
 mod bench;
 mod browser;
+mod browser_accounts;
 mod cli;
 mod coherence;
 mod health;
