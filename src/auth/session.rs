@@ -79,8 +79,11 @@ pub async fn start(tx: &mut TenantTx, new: NewSession<'_>) -> Result<String, sql
     let user_agent = new
         .user_agent
         .map(|ua| ua.chars().take(300).collect::<String>());
+    // The account's expired sessions go as a new one starts: the table
+    // stays bounded without a sweep over every tenant.
     sqlx::query!(
-        "INSERT INTO sessions (id_hash, account_id, role, stage, expires_at, user_agent, ip)
+        "WITH expired AS (DELETE FROM sessions WHERE account_id = $2 AND expires_at <= now())
+         INSERT INTO sessions (id_hash, account_id, role, stage, expires_at, user_agent, ip)
          VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5), $6, $7::text::inet)",
         secret::digest(&id),
         new.account_id,
@@ -213,14 +216,6 @@ pub async fn list(
             ip: row.ip,
         })
         .collect())
-}
-
-/// Removes expired sessions (a periodic job).
-pub async fn purge_expired(tx: &mut TenantTx) -> Result<u64, sqlx::Error> {
-    let done = sqlx::query!("DELETE FROM sessions WHERE expires_at <= now()")
-        .execute(tx.conn().await?)
-        .await?;
-    Ok(done.rows_affected())
 }
 
 /// Seconds, for `make_interval(secs => …)`.
