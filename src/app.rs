@@ -240,6 +240,9 @@ pub fn router(state: &AppState) -> Router {
     // Inside out: errors are rendered (themed) for everything below them.
     let tenant = Router::new()
         .merge(portal::router())
+        .merge(crate::api::router(crate::api::RateLimit::new(
+            &state.config.api,
+        )))
         .route("/static/{hash}/{*path}", get(crate::themes::assets::serve))
         .fallback(not_found)
         .route_layer(from_fn(web::metrics::track))

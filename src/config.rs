@@ -39,6 +39,16 @@ pub struct Config {
     pub cache: CacheConfig,
     pub render: RenderConfig,
     pub log: LogConfig,
+    pub api: ApiConfig,
+}
+
+/// The JSON API (`/api/v1`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ApiConfig {
+    /// Requests a client address may make per second, on average…
+    pub rate_per_second: u32,
+    /// …and at once after a quiet spell.
+    pub rate_burst: u32,
 }
 
 /// Tenants' own templates render in worker processes (see `themes::sandbox`).
@@ -216,6 +226,10 @@ timeout_ms = 2000
 [log]
 filter = "info"
 format = "pretty"
+
+[api]
+rate_per_second = 20
+rate_burst = 100
 "#;
 
 impl Config {

@@ -18,6 +18,7 @@
 
 pub mod accounts;
 pub mod announcements;
+pub mod api;
 pub mod app;
 pub mod audit;
 pub mod auth;
