@@ -54,7 +54,7 @@ pub struct RefreshRequest {
 /// Creates an unverified account (or one awaiting approval) and mails the
 /// verification link. The answer does not reveal whether the address
 /// already had an account.
-#[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth",
+#[utoipa::path(operation_id = "auth_register", post, path = "/api/v1/auth/register", tag = "auth",
     request_body = RegisterRequest,
     responses((status = 202, body = Registered), (status = 403, description = "Invitation only"),
               (status = 422, description = "Invalid input")))]
@@ -138,7 +138,7 @@ async fn send_verification(
 }
 
 /// Exchanges a password (and the second factor, when on) for tokens.
-#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth",
+#[utoipa::path(operation_id = "auth_login", post, path = "/api/v1/auth/login", tag = "auth",
     request_body = LoginRequest,
     responses((status = 200, body = TokenResponse),
               (status = 401, description = "Wrong credentials, or `totp-required`"),
@@ -183,7 +183,7 @@ pub async fn login(
 
 /// Exchanges a refresh token for new tokens; the old one is then void, and
 /// presenting it again revokes every token of its log-in.
-#[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth",
+#[utoipa::path(operation_id = "auth_refresh_tokens", post, path = "/api/v1/auth/refresh", tag = "auth",
     request_body = RefreshRequest,
     responses((status = 200, body = TokenResponse), (status = 401, description = "Invalid or reused")))]
 pub async fn refresh_tokens(
@@ -204,7 +204,7 @@ pub async fn refresh_tokens(
 }
 
 /// Ends a log-in: its refresh tokens and access tokens stop working.
-#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
+#[utoipa::path(operation_id = "auth_logout", post, path = "/api/v1/auth/logout", tag = "auth",
     request_body = RefreshRequest,
     responses((status = 204, description = "Logged out (also for an unknown token)")))]
 pub async fn logout(

@@ -96,7 +96,7 @@ pub async fn revoke(
     Ok(())
 }
 
-#[utoipa::path(get, path = "/api/v1/api-keys", tag = "api-keys",
+#[utoipa::path(operation_id = "keys_list", get, path = "/api/v1/api-keys", tag = "api-keys",
     security(("bearer" = [])),
     responses((status = 200, body = Vec<ApiKey>), (status = 403)))]
 pub async fn list(person: Person, mut tx: TenantTx) -> Result<Json<Vec<ApiKey>>, AppError> {
@@ -104,7 +104,7 @@ pub async fn list(person: Person, mut tx: TenantTx) -> Result<Json<Vec<ApiKey>>,
     Ok(Json(api_keys::list(&mut tx).await?))
 }
 
-#[utoipa::path(post, path = "/api/v1/api-keys", tag = "api-keys",
+#[utoipa::path(operation_id = "keys_create_key", post, path = "/api/v1/api-keys", tag = "api-keys",
     security(("bearer" = [])), request_body = NewKey,
     responses((status = 201, body = CreatedKey), (status = 403), (status = 422)))]
 pub async fn create_key(
@@ -119,7 +119,7 @@ pub async fn create_key(
     Ok((StatusCode::CREATED, Json(CreatedKey { id, key })))
 }
 
-#[utoipa::path(delete, path = "/api/v1/api-keys/{id}", tag = "api-keys",
+#[utoipa::path(operation_id = "keys_revoke_key", delete, path = "/api/v1/api-keys/{id}", tag = "api-keys",
     params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 204), (status = 403), (status = 404)))]
 pub async fn revoke_key(

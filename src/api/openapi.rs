@@ -77,7 +77,9 @@ pub async fn document(context: RequestAuth, headers: HeaderMap) -> Json<Document
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("localhost");
-    let scheme = if context.policy.secure && !host.contains(':') {
+    // Loopback names get secure cookies without TLS: only the
+    // configuration says whether clients reach us over HTTPS.
+    let scheme = if context.auth.always_secure_cookies {
         "https"
     } else {
         "http"

@@ -84,7 +84,7 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Strin
     Option::<String>::deserialize(d).map(Some)
 }
 
-#[utoipa::path(get, path = "/api/v1/auth/user", tag = "auth",
+#[utoipa::path(operation_id = "profile_show", get, path = "/api/v1/auth/user", tag = "auth",
     security(("bearer" = [])),
     responses((status = 200, body = UserView), (status = 401)))]
 pub async fn show(Person(me): Person, mut tx: TenantTx) -> Result<Json<UserView>, AppError> {
@@ -94,7 +94,7 @@ pub async fn show(Person(me): Person, mut tx: TenantTx) -> Result<Json<UserView>
     Ok(Json(account.into()))
 }
 
-#[utoipa::path(patch, path = "/api/v1/auth/user", tag = "auth",
+#[utoipa::path(operation_id = "profile_update", patch, path = "/api/v1/auth/user", tag = "auth",
     security(("bearer" = [])), request_body = ProfilePatch,
     responses((status = 200, body = UserView), (status = 401), (status = 422)))]
 pub async fn update(

@@ -46,7 +46,7 @@ pub struct UserChange {
     pub status: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/users", tag = "users", params(ListQuery),
+#[utoipa::path(operation_id = "users_list", get, path = "/api/v1/users", tag = "users", params(ListQuery),
     security(("bearer" = []), ("api_key" = ["members:read"])),
     responses((status = 200, body = UserPage), (status = 401), (status = 403)))]
 pub async fn list(
@@ -91,7 +91,7 @@ pub async fn list(
     Ok(Json(UserPage { items, next_cursor }))
 }
 
-#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users",
+#[utoipa::path(operation_id = "users_show", get, path = "/api/v1/users/{id}", tag = "users",
     params(("id" = i64, Path)),
     security(("bearer" = []), ("api_key" = ["members:read"])),
     responses((status = 200, body = UserView), (status = 403), (status = 404)))]
@@ -104,7 +104,7 @@ pub async fn show(
     Ok(Json(account.into()))
 }
 
-#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users",
+#[utoipa::path(operation_id = "users_update", patch, path = "/api/v1/users/{id}", tag = "users",
     params(("id" = i64, Path)), request_body = UserChange,
     security(("bearer" = []), ("api_key" = ["members:write"])),
     responses((status = 200, body = UserView), (status = 403), (status = 404),

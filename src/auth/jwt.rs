@@ -103,31 +103,34 @@ mod tests {
 
     use super::*;
 
+    type Outcome = Result<(), Box<dyn std::error::Error>>;
+
     fn keys() -> Keys {
         Keys::from_bytes([9; 32])
     }
 
     #[test]
-    fn a_token_verifies_only_on_its_tenant() {
+    fn a_token_verifies_only_on_its_tenant() -> Outcome {
         let (a, b) = (TenantId::new(1), TenantId::new(2));
-        let token = issue(&keys(), a, 42, Role::Editor, &[1; 16]).expect("token");
-        let claims = verify(&keys(), a, &token).expect("valid");
+        let token = issue(&keys(), a, 42, Role::Editor, &[1; 16])?;
+        let claims = verify(&keys(), a, &token)?;
         assert_eq!(claims.account_id(), Some(42));
         assert_eq!(claims.role, Role::Editor);
         assert!(verify(&keys(), b, &token).is_err());
         assert!(verify(&Keys::from_bytes([8; 32]), a, &token).is_err());
+        Ok(())
     }
 
     #[test]
-    fn alg_none_and_tampered_payloads_are_refused() {
+    fn alg_none_and_tampered_payloads_are_refused() -> Outcome {
         let a = TenantId::new(1);
-        let token = issue(&keys(), a, 42, Role::Member, &[1; 16]).expect("token");
+        let token = issue(&keys(), a, 42, Role::Member, &[1; 16])?;
         let parts: Vec<&str> = token.split('.').collect();
+        assert_eq!(parts.len(), 3);
         let none = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
         assert!(verify(&keys(), a, &format!("{none}.{}.", parts[1])).is_err());
-        let payload = String::from_utf8(URL_SAFE_NO_PAD.decode(parts[1]).expect("b64"))
-            .expect("utf8")
-            .replace("member", "admin");
+        let payload =
+            String::from_utf8(URL_SAFE_NO_PAD.decode(parts[1])?)?.replace("member", "admin");
         let forged = format!(
             "{}.{}.{}",
             parts[0],
@@ -135,5 +138,6 @@ mod tests {
             parts[2]
         );
         assert!(verify(&keys(), a, &forged).is_err());
+        Ok(())
     }
 }

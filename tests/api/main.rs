@@ -1,6 +1,8 @@
 //! Integration tests: the real application over real HTTP, a real
 //! PostgreSQL. One binary (see helpers for the harness).
 
+mod api_auth;
+mod api_input;
 mod bench;
 mod browser;
 mod cli;
@@ -13,6 +15,7 @@ mod http_caching;
 mod http_edges;
 mod isolation;
 mod migrations;
+mod oauth;
 mod page_cache;
 mod pools;
 mod provisioning;

@@ -82,7 +82,7 @@ impl IntoResponse for OAuthError {
     }
 }
 
-#[utoipa::path(post, path = "/api/v1/oauth/token", tag = "oauth",
+#[utoipa::path(operation_id = "token_token", post, path = "/api/v1/oauth/token", tag = "oauth",
     request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
     responses((status = 200, body = TokenResponse),
               (status = 400, description = "RFC 6749 error (`invalid_grant`, …)")))]
