@@ -286,3 +286,54 @@ async fn wrong_verifiers_other_redirects_unknown_uris_and_denials_are_refused() 
         );
     }
 }
+
+#[tokio::test]
+async fn the_api_keys_page_shows_a_new_key_once_and_revokes_it() {
+    let app = spawn_app().await;
+    let (tenant, _) = app.create_tenant("keypage", "Key Page").await;
+    let host = tenant.default_host.to_string();
+    let admin = create_account(&app, &tenant, "root@example.org", PASSWORD, Role::Admin).await;
+    let member = create_account(&app, &tenant, "mo@example.org", PASSWORD, Role::Member).await;
+    let mut visitor = Browser::signed_in_as(&app, &tenant, member, Role::Member).await;
+    assert_eq!(visitor.get("/staff/api-keys/").await.status, 403);
+
+    let mut browser = Browser::signed_in_as(&app, &tenant, admin, Role::Admin).await;
+    let created = browser
+        .post(
+            "/staff/api-keys/",
+            &[
+                ("name", "Sync"),
+                ("scope", "members:read"),
+                ("scope", "announcements:read"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, 200, "{}", created.body);
+    let start = created
+        .body
+        .find("<code class=\"secret\">")
+        .expect("key shown")
+        + 21;
+    let end = start + created.body[start..].find('<').expect("end");
+    let key = created.body[start..end].to_owned();
+    assert!(key.starts_with("tsk_"));
+    assert_eq!(
+        get(&app, &host, "/api/v1/users", Some(&key)).await.status,
+        200
+    );
+    let listed = browser.get("/staff/api-keys/").await;
+    assert!(
+        listed.body.contains("Sync") && !listed.body.contains(&key),
+        "the key is shown again"
+    );
+    let end = listed.body.find("/revoke\"").expect("revoke form");
+    let id = &listed.body[listed.body[..end].rfind('/').expect("slash") + 1..end];
+    let revoked = browser
+        .post(&format!("/staff/api-keys/{id}/revoke"), &[])
+        .await;
+    assert_eq!(revoked.status, 303);
+    assert_eq!(
+        get(&app, &host, "/api/v1/users", Some(&key)).await.status,
+        401
+    );
+}
