@@ -3,6 +3,7 @@
 
 mod api_auth;
 mod api_input;
+mod api_staff;
 mod bench;
 mod browser;
 mod cli;

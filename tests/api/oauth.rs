@@ -149,7 +149,7 @@ async fn a_signed_in_member_authorizes_a_client_which_gets_tokens_with_its_verif
     // Another tenant's host does not know the client, nor the code.
     let foreign = token(
         &app,
-        &other.default_host.to_string(),
+        other.default_host.as_ref(),
         &[
             ("grant_type", "authorization_code"),
             ("client_id", &client_id),
