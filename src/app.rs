@@ -286,6 +286,9 @@ pub fn router(state: &AppState) -> Router {
     let tenant = Router::new()
         .merge(portal::router())
         .merge(accounts::router())
+        .merge(crate::api::router(crate::api::RateLimit::new(
+            &state.config.api,
+        )))
         .route("/static/{hash}/{*path}", get(crate::themes::assets::serve))
         .fallback(not_found)
         .route_layer(from_fn(web::metrics::track))

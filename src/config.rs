@@ -42,6 +42,7 @@ pub struct Config {
     pub jobs: JobsConfig,
     pub mail: MailConfig,
     pub auth: AuthConfig,
+    pub api: ApiConfig,
 }
 
 /// The job queue's worker (see `jobs`). Durations in milliseconds so that
@@ -94,6 +95,15 @@ pub struct AuthConfig {
     pub failures_per_address: u32,
     /// Password hashes computed at once (default: half the cores).
     pub hash_parallelism: Option<usize>,
+}
+
+/// The JSON API (`/api/v1`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ApiConfig {
+    /// Requests a client address may make per second, on average…
+    pub rate_per_second: u32,
+    /// …and at once after a quiet spell.
+    pub rate_burst: u32,
 }
 
 /// Tenants' own templates render in worker processes (see `themes::sandbox`).
@@ -287,6 +297,10 @@ failures_per_address = 30
 
 [mail]
 from = "noreply@localhost"
+
+[api]
+rate_per_second = 20
+rate_burst = 100
 "#;
 
 impl Config {

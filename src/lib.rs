@@ -19,6 +19,7 @@
 
 pub mod accounts;
 pub mod announcements;
+pub mod api;
 pub mod app;
 pub mod audit;
 pub mod auth;

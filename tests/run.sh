@@ -19,6 +19,8 @@ if [ -z "${DATABASE_URL:-}" ] && ! have_postgres; then packages+=(postgresql); f
 # Browser tests drive Debian's Chromium through chromedriver.
 command -v chromium >/dev/null 2>&1 || packages+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || packages+=(chromium-driver)
+# The OpenAPI test validates the document with openapi-spec-validator (PyPI) in a venv.
+python3 -c 'import ensurepip' >/dev/null 2>&1 || packages+=(python3-venv)
 if [ ${#packages[@]} -gt 0 ]; then
   echo "tests/run.sh: installing ${packages[*]}"
   as_root apt-get update -qq

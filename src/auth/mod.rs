@@ -6,15 +6,19 @@
 //! People themselves (their addresses, profiles, 2FA secrets) belong to the
 //! `accounts` feature; this layer knows an account by its id and role only.
 
+pub mod api_keys;
 pub mod bearer;
 pub mod context;
 pub mod cookies;
 pub mod csrf;
 pub mod guard;
+pub mod jwt;
 pub mod keys;
 pub mod password;
+pub mod refresh;
 pub mod role;
 pub mod scope;
+pub mod scoped;
 pub mod secret;
 pub mod session;
 pub mod throttle;

@@ -97,6 +97,31 @@ pub fn problem_json(problem: &Problem, request_id: Option<String>) -> Response {
     response
 }
 
+/// Gives the body limit's bare 413 a problem body for API clients (the
+/// limit answers before any route, so `render` never sees it).
+pub async fn too_large(request: Request, next: Next) -> Response {
+    let json = wants_json(request.uri().path(), request.headers());
+    let request_id = request
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let response = next.run(request).await;
+    let bare = response.headers().get(header::CONTENT_TYPE)
+        != Some(&HeaderValue::from_static("application/problem+json"));
+    if !json || !bare || response.status() != axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        return response;
+    }
+    let problem = Problem {
+        status: response.status(),
+        code: "payload-too-large",
+        title: "Payload too large",
+        detail: Some("the request body is larger than this server accepts".into()),
+        cause: None,
+    };
+    problem_json(&problem, request_id)
+}
+
 /// API paths, and clients that ask for JSON rather than HTML, get JSON.
 pub fn wants_json(path: &str, headers: &HeaderMap) -> bool {
     if path.starts_with("/api/") {

@@ -37,6 +37,7 @@ pub fn stack(router: Router, request_timeout: Duration, body_limit: usize, hsts:
             StatusCode::SERVICE_UNAVAILABLE,
             request_timeout,
         ))
+        .layer(axum::middleware::from_fn(super::errors::too_large))
         .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header_layer(

@@ -2,6 +2,9 @@
 //! PostgreSQL. One binary (see helpers for the harness).
 
 mod account_flow;
+mod api_auth;
+mod api_input;
+mod api_staff;
 mod bench;
 mod browser;
 mod browser_accounts;
@@ -18,6 +21,7 @@ mod jobs;
 mod login_flood;
 mod mail;
 mod migrations;
+mod oauth;
 mod page_cache;
 mod pools;
 mod provisioning;

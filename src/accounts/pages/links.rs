@@ -17,10 +17,10 @@ use crate::accounts::model::Status;
 use crate::accounts::store::{self, CreateError};
 use crate::accounts::tokens::{self, Purpose};
 use crate::audit::{self, Entry};
-use crate::auth::RequestAuth;
 use crate::auth::password::{self, PasswordError};
 use crate::auth::session::{self, Stage};
 use crate::auth::throttle::Attempt;
+use crate::auth::{RequestAuth, refresh};
 use crate::db::TenantTx;
 use crate::error::AppError;
 use crate::model::Email;
@@ -249,6 +249,7 @@ pub async fn reset(
     // Following the link proved the address.
     store::mark_verified(&mut tx, account.id).await?;
     session::end_all(&mut tx, account.id, None).await?;
+    refresh::revoke_all_for(&mut tx, account.id).await?;
     let entry = Entry::new("password.reset")
         .by(account.id)
         .on(account.id)

@@ -16,7 +16,7 @@ use crate::accounts::{mails, store, tokens};
 use crate::audit::{self, Entry};
 use crate::auth::password::{self, PasswordError};
 use crate::auth::session::{self, SessionInfo, Stage};
-use crate::auth::{Principal, RequestAuth, SignedIn};
+use crate::auth::{Principal, RequestAuth, SignedIn, refresh};
 use crate::db::TenantTx;
 use crate::error::AppError;
 use crate::model::Email;
@@ -129,6 +129,7 @@ pub async fn change_password(
     store::set_password(&mut tx, account.id, &hash).await?;
     // Every other session ends; this one gets a new id.
     session::end_all(&mut tx, account.id, None).await?;
+    refresh::revoke_all_for(&mut tx, account.id).await?;
     let entry = Entry::new("password.changed")
         .by(account.id)
         .on(account.id)
@@ -300,7 +301,8 @@ pub async fn end_other_sessions(
     auth: RequestAuth,
     mut tx: TenantTx,
 ) -> Result<Response, AppError> {
-    let ended = session::end_all(&mut tx, principal.account_id, principal.session()).await?;
+    let ended = session::end_all(&mut tx, principal.account_id, principal.session()).await?
+        + refresh::revoke_all_for(&mut tx, principal.account_id).await?;
     revoked(&mut tx, &principal, &auth, ended).await?;
     Ok(redirect_with(
         "/accounts/sessions/",

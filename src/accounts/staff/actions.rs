@@ -111,8 +111,7 @@ fn not_self(actor: &Actor, id: i64) -> Result<(), ActionError> {
 /// sessions and API refresh tokens.
 async fn end_access(tx: &mut TenantTx, account_id: i64) -> Result<(), sqlx::Error> {
     session::end_all(tx, account_id, None).await?;
-    // LEAD: wire the API refresh tokens here once `auth::refresh` is on main:
-    // crate::auth::refresh::revoke_all_for(tx, account_id).await?;
+    crate::auth::refresh::revoke_all_for(tx, account_id).await?;
     Ok(())
 }
 

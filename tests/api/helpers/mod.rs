@@ -3,6 +3,7 @@
 //! migrated database, fresh databases for tests that need one, and the real
 //! application on a random port, spoken to over HTTP with real `Host` headers.
 
+pub mod api_client;
 pub mod browser;
 pub mod cluster;
 pub mod raw_http;
