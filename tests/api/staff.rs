@@ -12,7 +12,7 @@ use tessera::auth::{Keys, Role};
 use tessera::model::Email;
 use tessera::tenancy::Tenant;
 
-use crate::helpers::browser::{Browser, Page, create_account};
+use crate::helpers::browser::{Browser, Page};
 use crate::helpers::{TestApp, spawn_app};
 
 /// An account with a chosen name and status, straight into the database.
