@@ -44,7 +44,10 @@ fn admin(Person(me): Person) -> Result<Principal, AppError> {
 /// Checks a key's name and scopes.
 pub fn validated(name: &str, scopes: &[String]) -> Result<(String, Vec<Scope>), AppError> {
     let name = name.trim();
-    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+    if name.is_empty()
+        || name.chars().count() > 100
+        || name.chars().any(crate::model::is_hidden_or_control)
+    {
         return Err(AppError::Unprocessable(
             "name must be 1 to 100 printable characters".into(),
         ));

@@ -142,7 +142,7 @@ fn merged(account: &Account, patch: ProfilePatch) -> Result<Profile, AppError> {
 pub fn display_name(raw: &str) -> Result<String, AppError> {
     let name = raw.trim();
     let length = name.chars().count();
-    if length == 0 || length > 120 || name.chars().any(char::is_control) {
+    if length == 0 || length > 120 || name.chars().any(crate::model::is_hidden_or_control) {
         return Err(AppError::Unprocessable(
             "display_name must be 1 to 120 printable characters".into(),
         ));
@@ -163,7 +163,7 @@ fn optional(value: Option<String>, field: &str, max: usize) -> Result<Option<Str
     let Some(value) = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()) else {
         return Ok(None);
     };
-    if value.chars().count() > max || value.chars().any(char::is_control) {
+    if value.chars().count() > max || value.chars().any(crate::model::is_hidden_or_control) {
         return Err(AppError::Unprocessable(
             format!("{field} must be at most {max} printable characters").into(),
         ));

@@ -223,7 +223,10 @@ async fn revoke_client(
 /// for loopback (native apps), otherwise `https` or an app's own scheme.
 pub fn client_fields(name: &str, uris: &str) -> Result<(String, Vec<String>), String> {
     let name = name.trim();
-    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+    if name.is_empty()
+        || name.chars().count() > 100
+        || name.chars().any(crate::model::is_hidden_or_control)
+    {
         return Err("name must be 1 to 100 printable characters".into());
     }
     let uris: Vec<String> = uris

@@ -8,6 +8,8 @@ use std::sync::Arc;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 
+use crate::error::AppError;
+
 /// OWASP's argon2id floor (2025): 19 MiB, 2 passes, 1 lane.
 pub const MEMORY_KIB: u32 = 19 * 1024;
 pub const PASSES: u32 = 2;
@@ -46,6 +48,16 @@ pub enum PasswordError {
     Busy,
     #[error("password hashing failed: {0}")]
     Hashing(String),
+}
+
+/// A sign-in flood is "try again shortly", not a server failure.
+impl From<PasswordError> for AppError {
+    fn from(error: PasswordError) -> Self {
+        match error {
+            PasswordError::Busy => AppError::TooManyRequests(2),
+            PasswordError::Hashing(cause) => AppError::Internal(cause.into()),
+        }
+    }
 }
 
 /// Why a new password is refused (a translation key each).

@@ -24,7 +24,9 @@ impl Email {
             && domain.contains('.')
             && !domain.starts_with('.')
             && !domain.ends_with('.')
-            && !raw.chars().any(|c| c.is_whitespace() || c.is_control());
+            && !raw
+                .chars()
+                .any(|c| c.is_whitespace() || super::text::is_hidden_or_control(c));
         if !valid {
             return Err(bad());
         }
@@ -79,6 +81,8 @@ mod tests {
             "a@b@c.fr",
             "an ne@velo.fr",
             "anne@.fr",
+            "anne\u{202E}rf.olev@velo.fr",
+            "an\u{200B}ne@velo.fr",
         ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }

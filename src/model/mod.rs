@@ -11,6 +11,7 @@ pub mod locale;
 mod schema;
 mod slug;
 mod tenant;
+mod text;
 
 pub use branding::{BrandError, Branding, DEFAULT_PRIMARY, Font, Link};
 pub use colour::{Colour, ColourError};
@@ -20,3 +21,4 @@ pub use ids::TenantId;
 pub use schema::SchemaName;
 pub use slug::{Slug, SlugError};
 pub use tenant::{SchemaState, SchemaStatus, Tenant, TenantStatus};
+pub use text::is_hidden_or_control;

@@ -2,27 +2,13 @@
 //! sign in with a code, refuse a replayed code, sign in with a recovery
 //! code once, turn it off with password and code.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use tessera::auth::Role;
-use totp_rs::{Algorithm, Secret, TOTP};
 
+use crate::account_flow::code;
 use crate::helpers::browser::{Browser, create_account};
 use crate::helpers::spawn_app;
 
 const PASSWORD: &str = "deux étapes valent mieux";
-
-fn code_at(secret: &str, offset_steps: i64) -> String {
-    let bytes = Secret::Encoded(secret.to_owned())
-        .to_bytes()
-        .expect("base32");
-    let totp = TOTP::new(Algorithm::SHA1, 6, 1, 30, bytes, None, "x".into()).expect("totp");
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock")
-        .as_secs() as i64;
-    totp.generate((now + offset_steps * 30) as u64)
-}
 
 fn between<'a>(body: &'a str, start: &str, end: &str) -> &'a str {
     let from = body.find(start).expect("start marker") + start.len();
@@ -60,7 +46,7 @@ async fn enrol_then_sign_in_with_a_code_and_with_a_recovery_code() {
         .await;
     assert_eq!(page.status, 422, "a wrong code does not turn it on");
     let page = browser
-        .post("/accounts/2fa/confirm", &[("code", &code_at(&secret, 0))])
+        .post("/accounts/2fa/confirm", &[("code", &code(&secret, 0))])
         .await;
     assert_eq!(page.status, 200);
     let codes: Vec<String> = page
@@ -93,7 +79,7 @@ async fn enrol_then_sign_in_with_a_code_and_with_a_recovery_code() {
         )
         .await;
     assert_eq!(page.status, 401);
-    let code = code_at(&secret, 1);
+    let code = code(&secret, 1);
     let page = phone
         .post(
             "/accounts/login/2fa/",

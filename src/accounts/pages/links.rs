@@ -17,7 +17,7 @@ use crate::accounts::model::Status;
 use crate::accounts::store::{self, CreateError};
 use crate::accounts::tokens::{self, Purpose};
 use crate::audit::{self, Entry};
-use crate::auth::password::{self, PasswordError};
+use crate::auth::password;
 use crate::auth::session::{self, Stage};
 use crate::auth::throttle::Attempt;
 use crate::auth::{RequestAuth, refresh};
@@ -188,24 +188,45 @@ pub async fn reset_form(
     Path(token): Path<String>,
     mut tx: TenantTx,
 ) -> Result<Response, AppError> {
-    if !tokens::is_valid(&mut tx, &token, Purpose::Reset).await? {
-        return invalid_link(&themes, &tx, &view).await;
+    let link = Link::new(&token, Purpose::Reset, "accounts/reset.html");
+    new_password_form(&themes, &view, &auth, &mut tx, link).await
+}
+
+/// A mailed link whose page asks for a new password.
+struct Link<'a> {
+    token: &'a str,
+    purpose: Purpose,
+    template: &'static str,
+}
+
+impl<'a> Link<'a> {
+    fn new(token: &'a str, purpose: Purpose, template: &'static str) -> Self {
+        Self {
+            token,
+            purpose,
+            template,
+        }
+    }
+}
+
+/// The form behind a reset or invitation link, if the link still works.
+async fn new_password_form(
+    themes: &Themes,
+    view: &PageView,
+    auth: &RequestAuth,
+    tx: &mut TenantTx,
+    link: Link<'_>,
+) -> Result<Response, AppError> {
+    if !tokens::is_valid(tx, link.token, link.purpose).await? {
+        return invalid_link(themes, tx, view).await;
     }
     let page = NewPasswordPage {
         csrf: auth.csrf.value(),
-        token: &token,
+        token: link.token,
         display_name: "",
         errors: Errors::default(),
     };
-    render(
-        &themes,
-        &tx,
-        &view,
-        "accounts/reset.html",
-        StatusCode::OK,
-        &page,
-    )
-    .await
+    render(themes, tx, view, link.template, StatusCode::OK, &page).await
 }
 
 pub async fn reset(
@@ -244,7 +265,7 @@ pub async fn reset(
         )
         .await;
     }
-    let hash = hash(&auth, &form.password).await?;
+    let hash = auth.auth.passwords.hash(&form.password).await?;
     store::set_password(&mut tx, account.id, &hash).await?;
     // Following the link proved the address.
     store::mark_verified(&mut tx, account.id).await?;
@@ -262,17 +283,6 @@ pub async fn reset(
     ))
 }
 
-async fn hash(auth: &RequestAuth, password: &str) -> Result<String, AppError> {
-    auth.auth
-        .passwords
-        .hash(password)
-        .await
-        .map_err(|e| match e {
-            PasswordError::Busy => AppError::TooManyRequests(2),
-            PasswordError::Hashing(cause) => AppError::Internal(cause.into()),
-        })
-}
-
 pub async fn invitation_form(
     State(themes): State<Themes>,
     view: PageView,
@@ -280,24 +290,8 @@ pub async fn invitation_form(
     Path(token): Path<String>,
     mut tx: TenantTx,
 ) -> Result<Response, AppError> {
-    if !tokens::is_valid(&mut tx, &token, Purpose::Invite).await? {
-        return invalid_link(&themes, &tx, &view).await;
-    }
-    let page = NewPasswordPage {
-        csrf: auth.csrf.value(),
-        token: &token,
-        display_name: "",
-        errors: Errors::default(),
-    };
-    render(
-        &themes,
-        &tx,
-        &view,
-        "accounts/invitation.html",
-        StatusCode::OK,
-        &page,
-    )
-    .await
+    let link = Link::new(&token, Purpose::Invite, "accounts/invitation.html");
+    new_password_form(&themes, &view, &auth, &mut tx, link).await
 }
 
 /// Sets the invited person's name and password, activates the account and
@@ -318,7 +312,7 @@ pub async fn accept_invitation(
         .ok_or(AppError::NotFound)?;
     let mut errors = Errors::default();
     let name = form.display_name.trim();
-    if name.chars().count() > 120 || name.chars().any(char::is_control) {
+    if name.chars().count() > 120 || name.chars().any(crate::model::is_hidden_or_control) {
         errors.add("display_name", "field-invalid-name");
     }
     if let Err(weakness) = password::check_strength(&form.password, &account.email) {
@@ -345,7 +339,7 @@ pub async fn accept_invitation(
         )
         .await;
     }
-    let hash = hash(&auth, &form.password).await?;
+    let hash = auth.auth.passwords.hash(&form.password).await?;
     store::set_password(&mut tx, account.id, &hash).await?;
     store::mark_verified(&mut tx, account.id).await?;
     store::set_status(&mut tx, account.id, Status::Active).await?;

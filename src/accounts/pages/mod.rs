@@ -166,7 +166,7 @@ pub fn safe_next(next: &str) -> String {
     let local = next.starts_with('/')
         && !next.starts_with("//")
         && !next.contains('\\')
-        && !next.chars().any(char::is_control)
+        && !next.chars().any(crate::model::is_hidden_or_control)
         && next.len() <= 2000;
     if local {
         next.to_owned()

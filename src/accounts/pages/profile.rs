@@ -111,7 +111,7 @@ pub fn validate(form: &ProfileForm) -> Result<Profile, Errors> {
     let name = form.display_name.trim();
     if name.is_empty() {
         errors.add("display_name", "field-required");
-    } else if name.chars().count() > 120 || name.chars().any(char::is_control) {
+    } else if name.chars().count() > 120 || name.chars().any(crate::model::is_hidden_or_control) {
         errors.add("display_name", "field-invalid-name");
     }
     let phone = optional(&form.phone);
@@ -133,10 +133,9 @@ pub fn validate(form: &ProfileForm) -> Result<Profile, Errors> {
     }
     let bounded = |field: &'static str, value: &str, max: usize, errors: &mut Errors| {
         let value = optional(value);
-        if value
-            .as_ref()
-            .is_some_and(|v| v.chars().count() > max || v.chars().any(char::is_control))
-        {
+        if value.as_ref().is_some_and(|v| {
+            v.chars().count() > max || v.chars().any(crate::model::is_hidden_or_control)
+        }) {
             errors.add(field, "field-too-long");
         }
         value

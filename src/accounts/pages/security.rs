@@ -14,7 +14,7 @@ use crate::accounts::login::{self, Credentials, LoginError};
 use crate::accounts::model::Account;
 use crate::accounts::{mails, store, tokens};
 use crate::audit::{self, Entry};
-use crate::auth::password::{self, PasswordError};
+use crate::auth::password;
 use crate::auth::session::{self, SessionInfo, Stage};
 use crate::auth::{Principal, RequestAuth, SignedIn, refresh};
 use crate::db::TenantTx;
@@ -117,15 +117,7 @@ pub async fn change_password(
         )
         .await;
     }
-    let hash = auth
-        .auth
-        .passwords
-        .hash(&form.new_password)
-        .await
-        .map_err(|e| match e {
-            PasswordError::Busy => AppError::TooManyRequests(2),
-            PasswordError::Hashing(cause) => AppError::Internal(cause.into()),
-        })?;
+    let hash = auth.auth.passwords.hash(&form.new_password).await?;
     store::set_password(&mut tx, account.id, &hash).await?;
     // Every other session ends; this one gets a new id.
     session::end_all(&mut tx, account.id, None).await?;

@@ -18,7 +18,7 @@ use crate::accounts::model::{SignupPolicy, Status};
 use crate::accounts::store::{self, CreateError, NewAccount};
 use crate::accounts::{mails, tokens};
 use crate::audit::{self, Entry};
-use crate::auth::password::{self, PasswordError};
+use crate::auth::password;
 use crate::auth::{RequestAuth, Role};
 use crate::db::TenantTx;
 use crate::error::AppError;
@@ -98,15 +98,7 @@ pub async fn submit(
         )
         .await;
     };
-    let hash = auth
-        .auth
-        .passwords
-        .hash(&form.password)
-        .await
-        .map_err(|e| match e {
-            PasswordError::Busy => AppError::TooManyRequests(2),
-            PasswordError::Hashing(cause) => AppError::Internal(cause.into()),
-        })?;
+    let hash = auth.auth.passwords.hash(&form.password).await?;
     let status = match policy {
         SignupPolicy::Approval => Status::Pending,
         _ => Status::Active,
@@ -134,7 +126,7 @@ fn validate(form: &SignupForm) -> (Option<Email>, Errors) {
     let name = form.display_name.trim();
     if name.is_empty() {
         errors.add("display_name", "field-required");
-    } else if name.chars().count() > 120 || name.chars().any(char::is_control) {
+    } else if name.chars().count() > 120 || name.chars().any(crate::model::is_hidden_or_control) {
         errors.add("display_name", "field-invalid-name");
     }
     let email = match Email::parse(&form.email) {

@@ -194,7 +194,9 @@ fn check_row(
     }
     if name.is_empty() {
         errors.push(RowError::at(line, "name", "staff-csv-missing", ""));
-    } else if name.chars().count() > MAX_NAME || name.chars().any(char::is_control) {
+    } else if name.chars().count() > MAX_NAME
+        || name.chars().any(crate::model::is_hidden_or_control)
+    {
         errors.push(RowError::at(line, "name", "staff-csv-too-long", name));
     }
     let role_text = columns.role.map(cell).unwrap_or_default();

@@ -78,7 +78,7 @@ fn check(form: InviteForm, csrf_token: String) -> Result<Invitee, Box<InvitePage
     let role = form.role.parse::<Role>().ok();
     let name_ok = !name.is_empty()
         && name.chars().count() <= csv_import::MAX_NAME
-        && !name.chars().any(char::is_control);
+        && !name.chars().any(crate::model::is_hidden_or_control);
     match (email, role) {
         (Some(email), Some(role)) if name_ok => Ok(Invitee {
             email,
