@@ -75,7 +75,7 @@ pub async fn check_password(
         .check(&attempt)
         .map_err(LoginError::Throttled)?;
     let account = match Email::parse(credentials.email) {
-        Ok(email) => store::find_by_email(tx, &email).await?,
+        Ok(email) => find_without_holding(tx, &email).await?,
         Err(_) => None,
     };
     let stored = account.as_ref().and_then(|a| a.password_hash.as_deref());
@@ -108,6 +108,24 @@ pub async fn check_password(
         _ if !account.email_verified => Err(LoginError::Unverified(Box::new(account))),
         _ => Ok(account),
     }
+}
+
+/// The account of `email`, read so that no connection is held while the
+/// hash waits for its turn: when the request has no transaction open yet,
+/// the read runs in one of its own that ends at once. Otherwise a flood of
+/// sign-ins would hold every pooled connection while queueing for hashes,
+/// and stall pages that need the database.
+async fn find_without_holding(
+    tx: &mut TenantTx,
+    email: &Email,
+) -> Result<Option<Account>, sqlx::Error> {
+    if tx.is_open() {
+        return store::find_by_email(tx, email).await;
+    }
+    let mut read = tx.sibling();
+    let found = store::find_by_email(&mut read, email).await?;
+    read.commit().await?;
+    Ok(found)
 }
 
 /// Records a completed sign-in (after the second factor, if any).

@@ -235,6 +235,16 @@ pub async fn signup_policy(tx: &mut TenantTx) -> Result<SignupPolicy, sqlx::Erro
         .unwrap_or(SignupPolicy::Open))
 }
 
+/// The policy, read in a transaction of its own that ends at once: the
+/// caller is about to hash a password, and must not hold a pooled
+/// connection while the hash waits for its turn.
+pub async fn signup_policy_apart(tx: &TenantTx) -> Result<SignupPolicy, sqlx::Error> {
+    let mut read = tx.sibling();
+    let policy = signup_policy(&mut read).await?;
+    read.commit().await?;
+    Ok(policy)
+}
+
 pub async fn set_signup_policy(tx: &mut TenantTx, policy: SignupPolicy) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "UPDATE account_settings SET signup_policy = $1",

@@ -64,7 +64,7 @@ pub async fn register(
     mut tx: TenantTx,
     ApiJson(body): ApiJson<RegisterRequest>,
 ) -> Result<Response, AppError> {
-    let policy = store::signup_policy(&mut tx).await?;
+    let policy = store::signup_policy_apart(&tx).await?;
     if policy == SignupPolicy::Invitation {
         return Err(AppError::Forbidden(
             "this association admits members by invitation only".into(),

@@ -155,7 +155,7 @@ impl Passwords {
 
 type Work = Box<dyn FnOnce() + Send>;
 
-/// Threads of their own for hashing, at the lowest scheduling priority:
+/// Threads of their own for hashing, at the lowest scheduling class:
 /// when the machine is busy, serving pages comes first and sign-ins wait
 /// (a few milliseconds more for a person; a flood only slows itself). The
 /// queue is bounded: past it, a sign-in is refused as busy at once.
@@ -195,8 +195,7 @@ impl HashPool {
 }
 
 fn work(waiting: &std::sync::Mutex<std::sync::mpsc::Receiver<Work>>) {
-    // Failing to lower the priority only makes hashing compete harder.
-    let _ = thread_priority::set_current_thread_priority(thread_priority::ThreadPriority::Min);
+    lower_priority();
     loop {
         let next = waiting.lock().unwrap_or_else(|p| p.into_inner()).recv();
         match next {
@@ -205,6 +204,25 @@ fn work(waiting: &std::sync::Mutex<std::sync::mpsc::Receiver<Work>>) {
             Err(_) => return,
         }
     }
+}
+
+/// `SCHED_IDLE` on Linux: a hash runs on a core nothing else wants at that
+/// moment, and any request that wakes up takes the core back at once.
+/// Failing to lower it only makes hashing compete harder.
+#[cfg(target_os = "linux")]
+fn lower_priority() {
+    use thread_priority::{NormalThreadSchedulePolicy, ThreadPriority, ThreadSchedulePolicy};
+    let idle = ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle);
+    let _ = thread_priority::set_thread_priority_and_policy(
+        thread_priority::thread_native_id(),
+        ThreadPriority::Min,
+        idle,
+    );
+}
+
+#[cfg(not(target_os = "linux"))]
+fn lower_priority() {
+    let _ = thread_priority::set_current_thread_priority(thread_priority::ThreadPriority::Min);
 }
 
 fn argon2(params: &Params) -> Argon2<'static> {

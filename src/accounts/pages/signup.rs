@@ -72,7 +72,7 @@ pub async fn submit(
     mut tx: TenantTx,
     Form(form): Form<SignupForm>,
 ) -> Result<Response, AppError> {
-    let policy = store::signup_policy(&mut tx).await?;
+    let policy = store::signup_policy_apart(&tx).await?;
     if policy == SignupPolicy::Invitation {
         return Err(AppError::Forbidden(
             "this association admits members by invitation only".into(),
