@@ -47,7 +47,7 @@ mod tests {
     #[test]
     fn rfc7636_example_matches() {
         let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-        let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGF3jvTdsI";
+        let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
         assert!(is_challenge(challenge));
         assert!(verifier_matches(verifier, challenge));
         assert!(!verifier_matches(&verifier.replace('d', "e"), challenge));
