@@ -1,9 +1,7 @@
 //! API keys through the API: admins list, create (the key is in the answer,
 //! once) and revoke them. Keys themselves cannot manage keys: a leaked key
 //! must not be able to mint another. The staff page is `keys_page`.
-
 use axum::Json;
-use axum::extract::Path;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -16,6 +14,7 @@ use crate::auth::scoped::Person;
 use crate::auth::{Principal, RequestAuth, Role, Scope};
 use crate::db::TenantTx;
 use crate::error::AppError;
+use crate::web::extract::Path;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

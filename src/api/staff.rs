@@ -5,7 +5,7 @@
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{FromRef, Path, State};
+use axum::extract::{FromRef, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -21,6 +21,7 @@ use crate::auth::{Admin, RequestAuth, RequireRole};
 use crate::db::TenantTx;
 use crate::error::AppError;
 use crate::themes::{PageView, Themes};
+use crate::web::extract::Path;
 
 pub fn router<S>() -> Router<S>
 where

@@ -2,9 +2,7 @@
 //! an API key with `members:read`), and role and status changes for admins
 //! (`members:write`). A change ends the person's sessions and tokens and
 //! is audited in the same transaction; the last active admin stays one.
-
 use axum::Json;
-use axum::extract::Path;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
@@ -17,6 +15,7 @@ use crate::auth::scoped::{Allowed, MembersRead, MembersWrite};
 use crate::auth::{Admin, Editor, RequestAuth, Role, refresh, session};
 use crate::db::TenantTx;
 use crate::error::AppError;
+use crate::web::extract::Path;
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct ListQuery {

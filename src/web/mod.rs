@@ -2,6 +2,7 @@
 //! request ids and the middleware stack.
 
 pub mod errors;
+pub mod extract;
 pub mod flash;
 pub mod form;
 mod health;

@@ -261,3 +261,27 @@ async fn the_openapi_document_is_valid_openapi_3_1_and_lists_every_endpoint() {
         String::from_utf8_lossy(&checked.stderr)
     );
 }
+
+#[tokio::test]
+async fn ids_and_query_strings_that_do_not_parse_get_a_problem_or_a_page() {
+    let app = spawn_app().await;
+    let (tenant, _) = app.create_tenant("badids", "Bad ids").await;
+    let host = tenant.default_host.to_string();
+    let (id, token) = crate::api_auth::admin_token(&app, &tenant, "ids@example.org").await;
+    for path in [
+        "/api/v1/users/abc",
+        "/api/v1/users/99999999999999999999",
+        "/api/v1/users/1%27",
+    ] {
+        let reply = get(&app, &host, path, Some(&token)).await;
+        assert_eq!(reply.status, 404, "{path}");
+        assert_eq!(reply.content_type, "application/problem+json", "{path}");
+    }
+    let mut admin =
+        crate::helpers::browser::Browser::signed_in_as(&app, &tenant, id, Role::Admin).await;
+    let page = admin.get("/staff/members/abc").await;
+    assert_eq!(page.status, 404);
+    assert!(page.content_type.starts_with("text/html"), "a themed page");
+    let page = admin.get("/staff/members/?page=%ZZ&per=-1").await;
+    assert!(page.status < 500, "{}", page.status);
+}

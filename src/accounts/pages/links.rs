@@ -4,7 +4,7 @@
 //! is sent; an unknown, used or expired link gets the same « invalid
 //! link » page, on any tenant but its own as well.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
@@ -25,6 +25,7 @@ use crate::db::TenantTx;
 use crate::error::AppError;
 use crate::model::Email;
 use crate::themes::{PageView, Themes};
+use crate::web::extract::Path;
 use crate::web::form::Form;
 
 #[derive(Serialize)]

@@ -6,7 +6,7 @@
 //! Each step starts a new session id (the previous one is ended), so an id
 //! planted before sign-in is worthless after it.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
@@ -23,6 +23,7 @@ use crate::auth::{RequestAuth, secret};
 use crate::db::TenantTx;
 use crate::error::AppError;
 use crate::themes::{PageView, Themes};
+use crate::web::extract::Query;
 use crate::web::flash::{Flash, FlashKind};
 use crate::web::form::Form;
 use crate::web::transaction::KeepWrites;

@@ -2,7 +2,7 @@
 //! by area of action and by account, a page at a time (`before` = the id
 //! of the last entry shown).
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
@@ -14,6 +14,7 @@ use crate::auth::{Admin, RequireRole};
 use crate::db::TenantTx;
 use crate::error::AppError;
 use crate::themes::{PageView, Themes};
+use crate::web::extract::Query;
 
 /// The areas the filter offers (the part of an action before its dot).
 pub const AREAS: [&str; 12] = [

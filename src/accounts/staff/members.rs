@@ -1,9 +1,7 @@
 //! The forms of a member's page (admins only): change the role, deactivate,
 //! reactivate, resend the invitation, approve or refuse a sign-up. Each
 //! answers with a redirect back to the page and a one-time message.
-
 use axum::Form;
-use axum::extract::Path;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::Deserialize;
@@ -15,6 +13,7 @@ use crate::auth::{Admin, Principal, RequestAuth, RequireRole, Role};
 use crate::db::TenantTx;
 use crate::error::AppError;
 use crate::themes::PageView;
+use crate::web::extract::Path;
 use crate::web::flash::FlashKind;
 
 fn back(id: i64) -> String {

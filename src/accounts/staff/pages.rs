@@ -1,7 +1,7 @@
 //! The staff pages that only read: the landing page, the directory and a
 //! member's page (editors and above; the forms on it are shown to admins).
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Serialize;
@@ -15,6 +15,7 @@ use crate::auth::{Editor, RequestAuth, RequireRole, Role};
 use crate::db::TenantTx;
 use crate::error::AppError;
 use crate::themes::{PageView, Themes};
+use crate::web::extract::{Path, Query};
 
 #[derive(Serialize)]
 struct IndexPage {
