@@ -140,3 +140,68 @@ async fn a_person_joins_and_signs_in_with_two_steps_in_chromium() {
     client.close().await.expect("browser closed");
     assert!(narrow.is_empty(), "pages wider than 360 px: {narrow:?}");
 }
+
+#[tokio::test]
+async fn the_staff_pages_fit_a_phone() {
+    let app = crate::helpers::spawn_app().await;
+    let (tenant, _) = app
+        .create_tenant("chromium-staff", "Amicale des Écluses")
+        .await;
+    let password = "gérer les membres depuis un téléphone";
+    let admin = "admin.ecluses@example.org";
+    crate::helpers::browser::create_account(
+        &app,
+        &tenant,
+        admin,
+        password,
+        tessera::auth::Role::Admin,
+    )
+    .await;
+    for n in 0..12 {
+        let email =
+            format!("membre.{n}.avec.une.adresse.longue@association-des-ecluses.example.org");
+        crate::helpers::browser::create_account(
+            &app,
+            &tenant,
+            &email,
+            password,
+            tessera::auth::Role::Member,
+        )
+        .await;
+    }
+    let base = format!("http://{}:{}", tenant.default_host, app.addr.port());
+    let driver = start_chromedriver();
+    let profile = tempdir("chromium-staff");
+    let client = browser(&driver, 360, 800, &profile).await;
+    client
+        .goto(&format!("{base}/accounts/login/"))
+        .await
+        .expect("login page");
+    fill(&client, "email", admin).await;
+    fill(&client, "password", password).await;
+    submit(&client, "form.form").await;
+    arrive(&client, "/accounts/profile/").await;
+    let mut narrow = Vec::new();
+    for path in [
+        "/staff/",
+        "/staff/members/",
+        "/staff/invite/",
+        "/staff/audit/",
+        "/staff/settings/signup/",
+        "/staff/api-keys/",
+        "/staff/oauth-clients/",
+        "/accounts/2fa/",
+    ] {
+        client.goto(&format!("{base}{path}")).await.expect("page");
+        let title = client.title().await.expect("title");
+        assert!(
+            !title.contains("404") && !title.contains("403"),
+            "{path}: {title}"
+        );
+        if overflows(&client).await {
+            narrow.push(path);
+        }
+    }
+    client.close().await.expect("browser closed");
+    assert!(narrow.is_empty(), "pages wider than 360 px: {narrow:?}");
+}
