@@ -31,6 +31,7 @@ mod sandbox;
 mod schema_version;
 mod sign_in;
 mod staff;
+mod staff_invitations;
 mod stored_rows;
 mod theme_files;
 mod themes;
