@@ -175,35 +175,50 @@ async fn a_signed_in_member_authorizes_a_client_which_gets_tokens_with_its_verif
     let me = get(&app, &host, "/api/v1/auth/user", Some(access)).await;
     assert_eq!(me.json["email"], "mia@example.org");
 
-    // A code works once.
+    // The refresh grant rotates, for this client.
+    let refresh = tokens.json["refresh_token"].as_str().expect("refresh");
+    let renew = |token_value: String| {
+        [
+            ("grant_type", "refresh_token".to_owned()),
+            ("client_id", client_id.clone()),
+            ("refresh_token", token_value),
+        ]
+    };
+    let renewed = token_owned(&app, &host, &renew(refresh.to_owned())).await;
+    assert_eq!(renewed.status, 200, "{renewed:?}");
+    let newest = renewed.json["refresh_token"]
+        .as_str()
+        .expect("refresh")
+        .to_owned();
+    let newest_access = renewed.json["access_token"]
+        .as_str()
+        .expect("access")
+        .to_owned();
+
+    // A code works once; presenting it again revokes what it gave
+    // (RFC 6749 §4.1.2): someone else may hold it.
     let reused = token(&app, &host, &exchange).await;
     assert_eq!(reused.status, 400);
     assert_eq!(reused.json["error"], "invalid_grant");
+    let after = token_owned(&app, &host, &renew(newest)).await;
+    assert_eq!(
+        after.json["error"], "invalid_grant",
+        "the family is revoked"
+    );
+    let me = get(&app, &host, "/api/v1/auth/user", Some(&newest_access)).await;
+    assert_eq!(me.status, 401, "and its access tokens die with it");
+}
 
-    // The refresh grant rotates, for this client only.
-    let refresh = tokens.json["refresh_token"].as_str().expect("refresh");
-    let renewed = token(
-        &app,
-        &host,
-        &[
-            ("grant_type", "refresh_token"),
-            ("client_id", &client_id),
-            ("refresh_token", refresh),
-        ],
-    )
-    .await;
-    assert_eq!(renewed.status, 200, "{renewed:?}");
-    let replay = token(
-        &app,
-        &host,
-        &[
-            ("grant_type", "refresh_token"),
-            ("client_id", &client_id),
-            ("refresh_token", refresh),
-        ],
-    )
-    .await;
-    assert_eq!(replay.json["error"], "invalid_grant");
+async fn token_owned(
+    app: &crate::helpers::TestApp,
+    host: &str,
+    form: &[(&str, String)],
+) -> crate::helpers::api_client::Reply {
+    let fields: Vec<(&str, &str)> = form
+        .iter()
+        .map(|(name, value)| (*name, value.as_str()))
+        .collect();
+    token(app, host, &fields).await
 }
 
 #[tokio::test]

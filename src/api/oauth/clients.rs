@@ -147,3 +147,36 @@ pub async fn redeem_code(tx: &mut TenantTx, code: &str) -> Result<Option<Redeeme
     .fetch_optional(tx.conn().await?)
     .await
 }
+
+/// Remembers which token family a code was exchanged for.
+pub async fn record_family(
+    tx: &mut TenantTx,
+    code: &str,
+    family: &[u8],
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE oauth_codes SET family = $2 WHERE hash = $1",
+        secret::digest(code),
+        family
+    )
+    .execute(tx.conn().await?)
+    .await?;
+    Ok(())
+}
+
+/// The family a spent code was exchanged for, if `code` is one.
+pub async fn family_of_spent(
+    tx: &mut TenantTx,
+    code: &str,
+) -> Result<Option<Vec<u8>>, sqlx::Error> {
+    if !secret::is_well_formed(code) {
+        return Ok(None);
+    }
+    let family = sqlx::query_scalar!(
+        "SELECT family FROM oauth_codes WHERE hash = $1 AND used_at IS NOT NULL",
+        secret::digest(code)
+    )
+    .fetch_optional(tx.conn().await?)
+    .await?;
+    Ok(family.flatten())
+}

@@ -16,7 +16,7 @@ use crate::accounts::{Status, store};
 use crate::api::json::keeping_writes;
 use crate::api::tokens::{self, RefreshRefused, TokenResponse};
 use crate::audit::{self, Entry};
-use crate::auth::RequestAuth;
+use crate::auth::{RequestAuth, refresh};
 use crate::db::TenantTx;
 use crate::error::AppError;
 
@@ -134,8 +134,9 @@ async fn exchange_code(
             "the code is invalid, expired, used or not yours",
         )))
     };
-    let Some(grant) = clients::redeem_code(tx, request.code.as_deref().unwrap_or_default()).await?
-    else {
+    let code = request.code.as_deref().unwrap_or_default();
+    let Some(grant) = clients::redeem_code(tx, code).await? else {
+        revoke_if_reused(tx, context, code).await?;
         return invalid();
     };
     let verifier = request.code_verifier.as_deref().unwrap_or_default();
@@ -157,7 +158,28 @@ async fn exchange_code(
     audit::record(tx, entry).await?;
     let keys = &context.auth.keys;
     let tokens = tokens::start(tx, keys, account.id, account.role, Some(client.id)).await?;
+    if let Some((family, _)) = refresh::family_of(tx, &tokens.refresh_token).await? {
+        clients::record_family(tx, code, &family).await?;
+    }
     Ok(Ok(tokens))
+}
+
+/// A spent code presented again may have been stolen: the tokens it was
+/// exchanged for are revoked (RFC 6749 §4.1.2), and the attempt audited.
+async fn revoke_if_reused(
+    tx: &mut TenantTx,
+    context: &RequestAuth,
+    code: &str,
+) -> Result<(), AppError> {
+    let Some(family) = clients::family_of_spent(tx, code).await? else {
+        return Ok(());
+    };
+    let revoked = refresh::revoke_family(tx, &family).await?;
+    let entry = Entry::new("oauth.code_reused")
+        .from(context.client_ip)
+        .with(json!({ "revoked": revoked }));
+    audit::record(tx, entry).await?;
+    Ok(())
 }
 
 async fn refresh(
