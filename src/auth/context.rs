@@ -54,14 +54,7 @@ pub async fn context(State(auth): State<Auth>, request: Request, next: Next) -> 
     let visitor = policy
         .read(headers, Kind::Visitor)
         .filter(|v| secret::is_well_formed(v));
-    // A first-time visitor gets a visitor id, sent only if a form uses it.
-    let fresh_visitor = (session_cookie.is_none() && visitor.is_none()).then(secret::generate);
-    let binding = session_cookie
-        .clone()
-        .or(visitor)
-        .or(fresh_visitor.clone())
-        .unwrap_or_default();
-    let csrf = CsrfToken::new(&auth.keys, tenant.id, &binding);
+    let csrf = CsrfToken::new(&auth.keys, tenant.id, session_cookie.clone().or(visitor));
     let client_ip = client_ip(&request, auth.trust_forwarded_for);
     let context = RequestAuth {
         client_ip,
@@ -81,10 +74,11 @@ pub async fn context(State(auth): State<Auth>, request: Request, next: Next) -> 
     };
     request.extensions_mut().insert(context);
     let mut response = next.run(request).await;
-    if let Some(visitor) = fresh_visitor.filter(|_| csrf.was_used()) {
+    // A page showed a token bound to a visitor id made for it.
+    if let Some(visitor) = csrf.issued_visitor() {
         response.headers_mut().append(
             header::SET_COOKIE,
-            policy.set(Kind::Visitor, &visitor, false),
+            policy.set(Kind::Visitor, visitor, false),
         );
     }
     response

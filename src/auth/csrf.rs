@@ -13,8 +13,7 @@
 //! The token is bound to the tenant and to a cookie only this host can set,
 //! so a token read on one portal is worthless on another.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use axum::http::{HeaderMap, Method, header};
 use base64::Engine;
@@ -22,41 +21,77 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use subtle::ConstantTimeEq;
 
 use super::keys::Keys;
+use super::secret;
 use crate::model::TenantId;
 
 pub const FIELD: &str = "csrf_token";
 pub const HEADER: &str = "x-csrf-token";
 
-/// The request's token, for the forms of the page being rendered.
+/// The request's token, for the forms of the page being rendered. It is
+/// computed on first use only: most requests (a cached public page) never
+/// show or check one. A first-time visitor has no cookie to bind it to; a
+/// visitor id is then made with the token, and must be sent as a cookie
+/// with the page that shows it ([`CsrfToken::issued_visitor`]).
 #[derive(Debug, Clone)]
-pub struct CsrfToken {
-    value: Arc<str>,
-    /// A page that shows the token to a new visitor must also give them the
-    /// visitor cookie it is bound to.
-    used: Arc<AtomicBool>,
+pub struct CsrfToken(Arc<Lazy>);
+
+#[derive(Debug)]
+struct Lazy {
+    keys: Keys,
+    tenant: TenantId,
+    /// The session or visitor cookie's value; none for a first visit.
+    binding: Option<String>,
+    computed: OnceLock<Computed>,
+}
+
+#[derive(Debug)]
+struct Computed {
+    value: String,
+    new_visitor: Option<String>,
 }
 
 impl CsrfToken {
-    pub fn new(keys: &Keys, tenant: TenantId, binding: &str) -> Self {
-        Self {
-            value: compute(keys, tenant, binding).into(),
-            used: Arc::default(),
-        }
+    /// The token bound to `binding` (a session or visitor cookie's value),
+    /// or, with none, to a visitor id made when the token is first used.
+    pub fn new(keys: &Keys, tenant: TenantId, binding: Option<String>) -> Self {
+        Self(Arc::new(Lazy {
+            keys: keys.clone(),
+            tenant,
+            binding,
+            computed: OnceLock::new(),
+        }))
+    }
+
+    fn computed(&self) -> &Computed {
+        let lazy = &self.0;
+        lazy.computed.get_or_init(|| {
+            let new_visitor = lazy.binding.is_none().then(secret::generate);
+            let binding = lazy
+                .binding
+                .as_deref()
+                .or(new_visitor.as_deref())
+                .unwrap_or_default();
+            Computed {
+                value: compute(&lazy.keys, lazy.tenant, binding),
+                new_visitor,
+            }
+        })
     }
 
     /// The token, to put in a form.
     pub fn value(&self) -> &str {
-        self.used.store(true, Ordering::Relaxed);
-        &self.value
+        &self.computed().value
     }
 
-    pub fn was_used(&self) -> bool {
-        self.used.load(Ordering::Relaxed)
+    /// The visitor id the token was bound to, if it was made for this
+    /// request: the response must set it as the visitor cookie.
+    pub fn issued_visitor(&self) -> Option<&str> {
+        self.0.computed.get()?.new_visitor.as_deref()
     }
 
     /// Whether `presented` is this token (in constant time).
     pub fn matches(&self, presented: &str) -> bool {
-        self.value.as_bytes().ct_eq(presented.as_bytes()).into()
+        self.value().as_bytes().ct_eq(presented.as_bytes()).into()
     }
 }
 
@@ -137,13 +172,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tokens_are_bound_to_tenant_and_cookie() {
+    fn tokens_are_bound_to_tenant_and_cookie() -> Result<(), Box<dyn std::error::Error>> {
         let keys = Keys::from_bytes([1; 32]);
-        let token = CsrfToken::new(&keys, TenantId::new(1), "cookie-a");
-        let value = token.value().to_owned();
-        assert!(token.matches(&value));
-        assert!(!CsrfToken::new(&keys, TenantId::new(2), "cookie-a").matches(&value));
-        assert!(!CsrfToken::new(&keys, TenantId::new(1), "cookie-b").matches(&value));
+        let token = |tenant, cookie: &str| {
+            CsrfToken::new(&keys, TenantId::new(tenant), Some(cookie.into()))
+        };
+        let value = token(1, "cookie-a").value().to_owned();
+        assert!(token(1, "cookie-a").matches(&value));
+        assert!(!token(2, "cookie-a").matches(&value));
+        assert!(!token(1, "cookie-b").matches(&value));
+        assert!(token(1, "cookie-a").issued_visitor().is_none());
+        let first_visit = CsrfToken::new(&keys, TenantId::new(1), None);
+        assert!(
+            first_visit.issued_visitor().is_none(),
+            "nothing made until used"
+        );
+        let shown = first_visit.value().to_owned();
+        let Some(visitor) = first_visit.issued_visitor().map(str::to_owned) else {
+            return Err("a visitor id was made with the token".into());
+        };
+        assert!(
+            token(1, &visitor).matches(&shown),
+            "bound to the visitor id it made"
+        );
+        Ok(())
     }
 
     #[test]

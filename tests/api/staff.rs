@@ -369,7 +369,9 @@ async fn tenants_stay_apart() {
     let mut browser_b = Browser::signed_in_as(&app, &b, admin_b, Role::Admin).await;
     let keys = Keys::load(app.pool()).await.unwrap();
     let session_b = browser_b.session().unwrap().clone();
-    let forged = CsrfToken::new(&keys, a.id, &session_b).value().to_owned();
+    let forged = CsrfToken::new(&keys, a.id, Some(session_b.clone()))
+        .value()
+        .to_owned();
     let page = browser_b
         .post_raw(
             &format!("/staff/members/{member_b}/role"),

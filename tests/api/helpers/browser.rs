@@ -88,7 +88,7 @@ impl<'a> Browser<'a> {
                 visitor
             }
         };
-        CsrfToken::new(&self.keys, self.tenant.id, &binding)
+        CsrfToken::new(&self.keys, self.tenant.id, Some(binding))
             .value()
             .to_owned()
     }
