@@ -7,7 +7,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{FromRef, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Redirect, Response};
 use axum::routing::{get, post};
 use serde::Serialize;
 use serde_json::json;
@@ -98,10 +98,9 @@ async fn render_keys(
         created_key,
         error,
     };
-    let html = themes
-        .render(tx, view, "staff_api_keys.html", &page)
-        .await?;
-    Ok((status, no_store(), Html(html)).into_response())
+    Ok(themes
+        .private_page(tx, view, "staff_api_keys.html", status, &page)
+        .await?)
 }
 
 async fn create_key(
@@ -170,10 +169,9 @@ async fn render_clients(
         created_client,
         error,
     };
-    let html = themes
-        .render(tx, view, "staff_oauth_clients.html", &page)
-        .await?;
-    Ok((status, no_store(), Html(html)).into_response())
+    Ok(themes
+        .private_page(tx, view, "staff_oauth_clients.html", status, &page)
+        .await?)
 }
 
 async fn register_client(
@@ -248,8 +246,4 @@ pub fn client_fields(name: &str, uris: &str) -> Result<(String, Vec<String>), St
         }
     }
     Ok((name.to_owned(), uris))
-}
-
-fn no_store() -> [(axum::http::HeaderName, &'static str); 1] {
-    [(axum::http::header::CACHE_CONTROL, "no-store")]
 }

@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use axum::http::header;
+use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use include_dir::{Dir, include_dir};
 use serde::Serialize;
@@ -225,6 +225,20 @@ impl Themes {
         page: &T,
     ) -> Result<String, RenderError> {
         Ok(self.render_page(tx, view, template, page).await?.html)
+    }
+
+    /// Renders a page meant for one person (someone's data, a form with its
+    /// CSRF token) as a response that no cache may store.
+    pub async fn private_page<T: Serialize>(
+        &self,
+        tx: &TenantTx,
+        view: &PageView,
+        template: &str,
+        status: StatusCode,
+        page: &T,
+    ) -> Result<Response, RenderError> {
+        let html = self.render(tx, view, template, page).await?;
+        Ok((status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response())
     }
 
     /// Like [`Themes::render`], and says whether the page is the theme's

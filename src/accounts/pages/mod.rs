@@ -19,8 +19,8 @@ use std::collections::BTreeMap;
 
 use axum::Router;
 use axum::extract::FromRef;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Serialize;
 
@@ -130,8 +130,8 @@ impl Notice {
     }
 }
 
-/// Renders an account page; never cached anywhere (it is personal or
-/// carries a CSRF token).
+/// Renders an account page (never cached: it is personal or carries a
+/// CSRF token).
 pub async fn render<T: Serialize>(
     themes: &Themes,
     tx: &TenantTx,
@@ -140,12 +140,9 @@ pub async fn render<T: Serialize>(
     status: StatusCode,
     page: &T,
 ) -> Result<Response, AppError> {
-    let html = themes.render(tx, view, template, page).await?;
-    let mut response = (status, Html(html)).into_response();
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(response)
+    Ok(themes
+        .private_page(tx, view, template, status, page)
+        .await?)
 }
 
 /// 303 to `path`, showing `flash` there.

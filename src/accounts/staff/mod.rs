@@ -16,14 +16,13 @@ mod settings;
 
 use axum::Router;
 use axum::extract::FromRef;
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Serialize;
 
 use self::actions::{ActionError, LinkBase};
 use crate::auth::RequestAuth;
-use crate::db::TenantTx;
 use crate::error::AppError;
 use crate::themes::{PageView, Themes};
 use crate::web::flash::{Flash, FlashKind};
@@ -55,19 +54,8 @@ where
         .route("/staff/audit/", get(audit_page::list))
 }
 
-/// Renders a staff page: never cached anywhere (it shows people's data).
-async fn page<T: Serialize>(
-    themes: &Themes,
-    tx: &TenantTx,
-    view: &PageView,
-    template: &str,
-    status: StatusCode,
-    data: &T,
-) -> Result<Response, AppError> {
-    let html = themes.render(tx, view, template, data).await?;
-    let headers = [(header::CACHE_CONTROL, "no-store")];
-    Ok((status, headers, Html(html)).into_response())
-}
+/// Staff pages are personal data: never cached (one way for every page).
+use crate::accounts::pages::render as page;
 
 /// Back to `to`, with a one-time message.
 fn done(to: &str, kind: FlashKind, key: &str) -> Response {
