@@ -18,6 +18,7 @@ mod http_caching;
 mod http_edges;
 mod isolation;
 mod jobs;
+mod jobs_cli;
 mod login_flood;
 mod mail;
 mod migrations;
