@@ -1,6 +1,7 @@
 //! Two-step sign-in through the pages: enrol with the QR code's secret,
 //! sign in with a code, refuse a replayed code, sign in with a recovery
-//! code once, turn it off with password and code.
+//! code once, turn it off with password and code. And the sessions of
+//! one person: listed, ended one by one or everywhere else.
 
 use tessera::auth::Role;
 
@@ -165,4 +166,63 @@ async fn the_second_step_needs_the_first() {
         .await;
     assert_eq!(page.status, 303);
     assert_eq!(page.location.as_deref(), Some("/accounts/login/"));
+}
+
+#[tokio::test]
+async fn sessions_are_listed_and_ended_one_by_one_or_everywhere_else() {
+    let app = spawn_app().await;
+    let (tenant, _) = app.create_tenant("sessions", "Sessions").await;
+    let email = "nomade@example.org";
+    create_account(&app, &tenant, email, PASSWORD, Role::Member).await;
+    let mut devices = Vec::new();
+    for _ in 0..3 {
+        let mut device = Browser::new(&app, &tenant).await;
+        assert_eq!(sign_in(&mut device, email).await.status, 303);
+        devices.push(device);
+    }
+    let page = devices[0].get("/accounts/sessions/").await;
+    assert_eq!(page.status, 200);
+    let ids: Vec<String> = page
+        .body
+        .split("name=\"id\" value=\"")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(
+        ids.len(),
+        2,
+        "the two other devices, each with a sign-out button"
+    );
+
+    let page = devices[0]
+        .post("/accounts/sessions/end", &[("id", &ids[0])])
+        .await;
+    assert_eq!(page.status, 303);
+    let mut signed_in = 0;
+    for device in &mut devices[1..] {
+        if device.get("/accounts/profile/").await.status == 200 {
+            signed_in += 1;
+        }
+    }
+    assert_eq!(signed_in, 1, "one device signed out");
+
+    let page = devices[0].post("/accounts/sessions/end-others", &[]).await;
+    assert_eq!(page.status, 303);
+    for device in &mut devices[1..] {
+        assert_eq!(
+            device.get("/accounts/profile/").await.status,
+            303,
+            "signed out everywhere else"
+        );
+    }
+    assert_eq!(
+        devices[0].get("/accounts/profile/").await.status,
+        200,
+        "but not here"
+    );
+    // Another person's session id cannot be ended from this account.
+    let page = devices[0]
+        .post("/accounts/sessions/end", &[("id", &"ab".repeat(32))])
+        .await;
+    assert_eq!(page.status, 404);
 }
