@@ -26,6 +26,7 @@ pub mod auth;
 pub mod bench;
 pub mod cli;
 pub mod config;
+pub mod contributions;
 pub mod db;
 pub mod error;
 pub mod jobs;
