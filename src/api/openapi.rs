@@ -12,6 +12,7 @@ use utoipa::{Modify, OpenApi};
 
 use super::{auth, keys, oauth, profile, tokens, users};
 use crate::auth::RequestAuth;
+use crate::contributions::api::{export as ce, list as cl, money as cm};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -24,17 +25,23 @@ use crate::auth::RequestAuth;
         users::list, users::show, users::update,
         keys::list, keys::create_key, keys::revoke_key,
         oauth::token::token,
+        cl::list, cl::totals, cl::mine, ce::api_csv, ce::api_xlsx,
     ),
     components(schemas(
         auth::RegisterRequest, auth::Registered, auth::LoginRequest, auth::RefreshRequest,
         tokens::TokenResponse, profile::UserView, profile::AddressView, profile::ProfilePatch,
         users::UserPage, users::UserChange, keys::NewKey, keys::CreatedKey,
         crate::auth::api_keys::ApiKey, oauth::token::TokenRequest,
+        cl::PaymentPage, cl::PaymentListItem, cl::TotalsPage, cl::TotalsView,
+        cm::MoneyView, cm::MoneyInput, crate::contributions::Method,
+        crate::contributions::PaymentStatus,
     )),
     tags((name = "auth", description = "Log-in, tokens and one's own profile"),
          (name = "users", description = "The member directory (staff)"),
          (name = "api-keys", description = "Keys of integrations (admins)"),
-         (name = "oauth", description = "OAuth2 authorization code with PKCE")),
+         (name = "oauth", description = "OAuth2 authorization code with PKCE"),
+         (name = "contributions", description = "Plans, memberships, households, payments \
+                                                 (treasurers, or keys with contributions:read/write)")),
 )]
 struct ApiDoc;
 
