@@ -10,7 +10,9 @@
 //! This module owns the tables of `migrations/tenant/0008_contributions.sql`.
 //! People are `accounts`'; this module only refers to them by id.
 
+pub mod dates;
 pub mod model;
+pub mod status;
 
 pub use model::{
     Anchor, HouseholdPricing, LedgerKind, Method, PaymentStatus, Period, ProRata, Status,
