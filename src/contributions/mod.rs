@@ -11,9 +11,15 @@
 //! People are `accounts`'; this module only refers to them by id.
 
 pub mod dates;
+pub mod error;
+pub mod households;
+pub mod ledger;
 pub mod model;
+pub mod plans;
+pub mod settings;
 pub mod status;
 
+pub use error::Error;
 pub use model::{
     Anchor, HouseholdPricing, LedgerKind, Method, PaymentStatus, Period, ProRata, Status,
 };
