@@ -14,8 +14,6 @@ CREATE TABLE contribution_settings (
     currency             text NOT NULL DEFAULT 'EUR' CHECK (currency ~ '^[A-Z]{3}$'),
     -- First month of the season (9 = September) for season-based plans.
     season_start_month   smallint NOT NULL DEFAULT 9 CHECK (season_start_month BETWEEN 1 AND 12),
-    -- Days after the end of a period during which a member is in grace.
-    grace_days           integer NOT NULL DEFAULT 30 CHECK (grace_days BETWEEN 0 AND 366),
     -- Renewal reminders, in days before (positive) and after (negative)
     -- the end of a period.
     reminder_days        integer[] NOT NULL DEFAULT '{30,7,-7,-30}'
