@@ -12,7 +12,9 @@ use utoipa::{Modify, OpenApi};
 
 use super::{auth, keys, oauth, profile, tokens, users};
 use crate::auth::RequestAuth;
-use crate::contributions::api::{export as ce, list as cl, money as cm};
+use crate::contributions::api::{
+    balance as cb, export as ce, households as ch, list as cl, money as cm, plans as cp,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -26,6 +28,8 @@ use crate::contributions::api::{export as ce, list as cl, money as cm};
         keys::list, keys::create_key, keys::revoke_key,
         oauth::token::token,
         cl::list, cl::totals, cl::mine, ce::api_csv, ce::api_xlsx,
+        cp::list, cp::show, cp::create, cp::update,
+        ch::list, ch::show, ch::create, ch::add_member, ch::remove_member, cb::show,
     ),
     components(schemas(
         auth::RegisterRequest, auth::Registered, auth::LoginRequest, auth::RefreshRequest,
@@ -34,7 +38,12 @@ use crate::contributions::api::{export as ce, list as cl, money as cm};
         crate::auth::api_keys::ApiKey, oauth::token::TokenRequest,
         cl::PaymentPage, cl::PaymentListItem, cl::TotalsPage, cl::TotalsView,
         cm::MoneyView, cm::MoneyInput, crate::contributions::Method,
-        crate::contributions::PaymentStatus,
+        crate::contributions::PaymentStatus, crate::contributions::Period,
+        crate::contributions::Anchor, crate::contributions::ProRata,
+        crate::contributions::HouseholdPricing, crate::contributions::LedgerKind,
+        cp::PlanView, cp::TierView, cp::PlanBody, cp::TierBody,
+        ch::HouseholdBody, crate::contributions::households::Household,
+        crate::contributions::households::HouseholdMember, cb::BalanceView, cb::LedgerLineView,
     )),
     tags((name = "auth", description = "Log-in, tokens and one's own profile"),
          (name = "users", description = "The member directory (staff)"),

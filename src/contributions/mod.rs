@@ -10,16 +10,16 @@
 //! This module owns the tables of `migrations/tenant/0008_contributions.sql`.
 //! People are `accounts`'; this module only refers to them by id.
 
+pub mod api;
 pub mod dates;
 pub mod error;
 pub mod households;
 pub mod ledger;
 pub mod model;
+pub mod payments;
 pub mod plans;
 pub mod settings;
 pub mod status;
-pub mod api;
-pub mod payments;
 
 pub use error::Error;
 pub use model::{

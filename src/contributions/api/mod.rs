@@ -4,12 +4,15 @@
 //! keys with `contributions:read` / `contributions:write`; members read
 //! only their own (`/api/v1/auth/user/payments`). Errors are problems.
 
+pub mod balance;
 pub mod export;
+pub mod households;
 pub mod list;
 pub mod money;
+pub mod plans;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 
 /// The `/api/v1` routes.
 pub fn router<S>() -> Router<S>
@@ -22,6 +25,18 @@ where
         .route("/api/v1/payments/export.csv", get(export::api_csv))
         .route("/api/v1/payments/export.xlsx", get(export::api_xlsx))
         .route("/api/v1/auth/user/payments", get(list::mine))
+        .route("/api/v1/plans", get(plans::list).post(plans::create))
+        .route("/api/v1/plans/{id}", get(plans::show).patch(plans::update))
+        .route(
+            "/api/v1/households",
+            get(households::list).post(households::create),
+        )
+        .route("/api/v1/households/{id}", get(households::show))
+        .route(
+            "/api/v1/households/{id}/members/{account_id}",
+            post(households::add_member).delete(households::remove_member),
+        )
+        .route("/api/v1/members/{id}/balance", get(balance::show))
 }
 
 /// The treasurer's downloads (session and role, like the desk's pages).
