@@ -13,7 +13,8 @@ use utoipa::{Modify, OpenApi};
 use super::{auth, keys, oauth, profile, tokens, users};
 use crate::auth::RequestAuth;
 use crate::contributions::api::{
-    balance as cb, export as ce, households as ch, list as cl, money as cm, plans as cp,
+    balance as cb, export as ce, households as ch, list as cl, memberships as cs, money as cm,
+    payments as cy, plans as cp,
 };
 
 #[derive(OpenApi)]
@@ -30,6 +31,8 @@ use crate::contributions::api::{
         cl::list, cl::totals, cl::mine, ce::api_csv, ce::api_xlsx,
         cp::list, cp::show, cp::create, cp::update,
         ch::list, ch::show, ch::create, ch::add_member, ch::remove_member, cb::show,
+        cy::show, cy::record, cy::refund,
+        cs::list, cs::mine, cs::show, cs::join, cs::renew, cs::cancel,
     ),
     components(schemas(
         auth::RegisterRequest, auth::Registered, auth::LoginRequest, auth::RefreshRequest,
@@ -44,6 +47,9 @@ use crate::contributions::api::{
         cp::PlanView, cp::TierView, cp::PlanBody, cp::TierBody,
         ch::HouseholdBody, crate::contributions::households::Household,
         crate::contributions::households::HouseholdMember, cb::BalanceView, cb::LedgerLineView,
+        cy::PaymentView, cy::AllocationView, cy::PaymentBody, cy::AllocationBody, cy::RefundBody,
+        cs::MembershipJson, cs::JoinedJson, cs::JoinedLine, cs::JoinedInstalment, cs::JoinBody,
+        cs::CancelBody, crate::contributions::Status,
     )),
     tags((name = "auth", description = "Log-in, tokens and one's own profile"),
          (name = "users", description = "The member directory (staff)"),

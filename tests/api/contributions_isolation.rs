@@ -14,17 +14,27 @@ struct Rows {
     payment: i64,
     plan: i64,
     household: i64,
+    membership: i64,
 }
 
 async fn rows(app: &TestApp, desk: &Desk, padding: i64) -> Rows {
     for n in 0..padding {
-        person(
+        let pad = person(
             app,
             &desk.tenant,
             &format!("pad{n}@b.test"),
             "Pad",
             Role::Member,
             false,
+        )
+        .await;
+        pay(
+            app,
+            &desk.tenant,
+            Pay {
+                payer: pad,
+                ..Pay::default()
+            },
         )
         .await;
         scalar(
@@ -66,11 +76,21 @@ async fn rows(app: &TestApp, desk: &Desk, padding: i64) -> Rows {
     .await;
     scalar(app, &desk.tenant, &format!(
         "INSERT INTO household_members (household_id, account_id) VALUES ({household}, {payer}) RETURNING household_id")).await;
+    let membership = scalar(
+        app,
+        &desk.tenant,
+        &format!(
+            "INSERT INTO memberships (account_id, plan_id, payer_id, starts_on, ends_on, amount_minor, currency)
+             VALUES ({payer}, {plan}, {payer}, current_date, current_date + 364, 3000, 'EUR') RETURNING id"
+        ),
+    )
+    .await;
     Rows {
         payer,
         payment,
         plan,
         household,
+        membership,
     }
 }
 
@@ -100,6 +120,9 @@ async fn one_tenants_ids_and_tokens_mean_nothing_on_another() {
     let theirs = rows(&app, &b, 5).await;
 
     let reads = [
+        format!("/api/v1/payments/{}", theirs.payment),
+        format!("/api/v1/memberships/{}", theirs.membership),
+        format!("/api/v1/subscriptions/{}", theirs.membership),
         format!("/api/v1/plans/{}", theirs.plan),
         format!("/api/v1/households/{}", theirs.household),
         format!("/api/v1/members/{}/balance", theirs.payer),
@@ -109,6 +132,31 @@ async fn one_tenants_ids_and_tokens_mean_nothing_on_another() {
         assert_eq!(reply.status, 404, "B's id on A's host: {path}: {reply:?}");
     }
     let writes = [
+        (
+            "POST",
+            format!("/api/v1/payments/{}/refund", theirs.payment),
+            json!({ "amount": { "minor": 100, "currency": "EUR" }, "reason": "x" }),
+        ),
+        (
+            "POST",
+            format!("/api/v1/memberships/{}/renew", theirs.membership),
+            json!({}),
+        ),
+        (
+            "POST",
+            format!("/api/v1/memberships/{}/cancel", theirs.membership),
+            json!({ "reason": "x" }),
+        ),
+        (
+            "POST",
+            "/api/v1/payments".to_owned(),
+            json!({ "payer_id": theirs.payer, "amount": { "minor": 100, "currency": "EUR" }, "method": "cash" }),
+        ),
+        (
+            "POST",
+            "/api/v1/memberships".to_owned(),
+            json!({ "plan_id": theirs.plan, "payer_id": a_payer }),
+        ),
         (
             "PATCH",
             format!("/api/v1/plans/{}", theirs.plan),
@@ -134,7 +182,15 @@ async fn one_tenants_ids_and_tokens_mean_nothing_on_another() {
         ),
     ];
     for (method, path, body) in &writes {
-        let reply = send(&app, method, &a.host, path, body, &a.token).await;
+        let request = app
+            .http
+            .request(
+                method.parse().unwrap(),
+                format!("http://{}{path}", app.addr),
+            )
+            .header("Idempotency-Key", format!("iso-{method}-{path}"))
+            .json(body);
+        let reply = crate::helpers::api_client::send(&app, request, &a.host, Some(&a.token)).await;
         assert!(
             matches!(reply.status, 404 | 422),
             "B's ids on A's host: {method} {path}: {reply:?}"
@@ -155,6 +211,25 @@ async fn one_tenants_ids_and_tokens_mean_nothing_on_another() {
     assert_eq!(export.status, 200);
 
     let every = [
+        ("POST", "/api/v1/payments".to_owned()),
+        ("GET", format!("/api/v1/payments/{}", theirs.payment)),
+        (
+            "POST",
+            format!("/api/v1/payments/{}/refund", theirs.payment),
+        ),
+        ("GET", "/api/v1/memberships".to_owned()),
+        ("POST", "/api/v1/memberships".to_owned()),
+        ("GET", format!("/api/v1/memberships/{}", theirs.membership)),
+        (
+            "POST",
+            format!("/api/v1/memberships/{}/renew", theirs.membership),
+        ),
+        (
+            "POST",
+            format!("/api/v1/memberships/{}/cancel", theirs.membership),
+        ),
+        ("GET", "/api/v1/subscriptions".to_owned()),
+        ("GET", "/api/v1/auth/user/memberships".to_owned()),
         ("GET", "/api/v1/payments".to_owned()),
         ("GET", "/api/v1/payments/totals".to_owned()),
         ("GET", "/api/v1/payments/export.csv".to_owned()),
@@ -200,11 +275,20 @@ async fn one_tenants_ids_and_tokens_mean_nothing_on_another() {
     }
     assert_eq!(
         scalar(&app, &b.tenant, "SELECT count(*) FROM payments").await,
-        1
+        6
     );
     assert_eq!(
         scalar(&app, &b.tenant, "SELECT count(*) FROM household_members").await,
         1
     );
-    let _ = theirs.payment;
+    let untouched = [
+        ("SELECT sum(refunded_minor)::bigint FROM payments", 0),
+        ("SELECT count(*) FROM memberships WHERE cancelled_at IS NULL", 1),
+        ("SELECT count(*) FROM memberships", 1),
+        ("SELECT count(*) FROM plans WHERE name = 'taken'", 0),
+    ];
+    for (sql, expected) in untouched {
+        assert_eq!(scalar(&app, &b.tenant, sql).await, expected, "{sql}");
+    }
+    assert_eq!(scalar(&app, &a.tenant, "SELECT count(*) FROM payments").await, 1);
 }

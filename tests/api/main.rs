@@ -15,6 +15,7 @@ mod contributions_bench;
 mod contributions_export;
 mod contributions_fixture;
 mod contributions_isolation;
+mod contributions_payments;
 mod contributions_writes;
 mod health;
 mod helpers;
