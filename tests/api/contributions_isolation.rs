@@ -283,12 +283,18 @@ async fn one_tenants_ids_and_tokens_mean_nothing_on_another() {
     );
     let untouched = [
         ("SELECT sum(refunded_minor)::bigint FROM payments", 0),
-        ("SELECT count(*) FROM memberships WHERE cancelled_at IS NULL", 1),
+        (
+            "SELECT count(*) FROM memberships WHERE cancelled_at IS NULL",
+            1,
+        ),
         ("SELECT count(*) FROM memberships", 1),
         ("SELECT count(*) FROM plans WHERE name = 'taken'", 0),
     ];
     for (sql, expected) in untouched {
         assert_eq!(scalar(&app, &b.tenant, sql).await, expected, "{sql}");
     }
-    assert_eq!(scalar(&app, &a.tenant, "SELECT count(*) FROM payments").await, 1);
+    assert_eq!(
+        scalar(&app, &a.tenant, "SELECT count(*) FROM payments").await,
+        1
+    );
 }

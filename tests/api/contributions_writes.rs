@@ -327,3 +327,39 @@ async fn households_and_balances() {
         404
     );
 }
+
+#[tokio::test]
+async fn the_openapi_document_lists_the_contributions_endpoints() {
+    let app = app().await;
+    let (tenant, _) = app.create_tenant("oas-contrib", "OpenAPI").await;
+    let reply = crate::helpers::api_client::get(
+        &app,
+        tenant.default_host.as_str(),
+        "/api/v1/openapi.json",
+        None,
+    )
+    .await;
+    let paths = &reply.json["paths"];
+    for (path, method) in [
+        ("/api/v1/payments", "get"),
+        ("/api/v1/payments", "post"),
+        ("/api/v1/payments/{id}", "get"),
+        ("/api/v1/payments/{id}/refund", "post"),
+        ("/api/v1/payments/totals", "get"),
+        ("/api/v1/payments/export.csv", "get"),
+        ("/api/v1/payments/export.xlsx", "get"),
+        ("/api/v1/plans", "post"),
+        ("/api/v1/plans/{id}", "patch"),
+        ("/api/v1/memberships", "post"),
+        ("/api/v1/memberships/{id}/renew", "post"),
+        ("/api/v1/memberships/{id}/cancel", "post"),
+        ("/api/v1/households/{id}/members/{account_id}", "delete"),
+        ("/api/v1/members/{id}/balance", "get"),
+        ("/api/v1/auth/user/payments", "get"),
+        ("/api/v1/auth/user/memberships", "get"),
+    ] {
+        assert!(paths[path][method].is_object(), "{method} {path} missing");
+    }
+    let record = &paths["/api/v1/payments"]["post"];
+    assert!(record["parameters"].to_string().contains("Idempotency-Key"));
+}
