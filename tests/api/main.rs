@@ -12,6 +12,7 @@ mod cli;
 mod coherence;
 mod contributions_api;
 mod contributions_bench;
+mod contributions_core;
 mod contributions_export;
 mod contributions_fixture;
 mod contributions_isolation;
