@@ -98,3 +98,70 @@ async fn the_w2_request_answers_as_the_harness_expects() {
         "topped up once"
     );
 }
+
+/// W2's request on the wire: the transaction's start (role and
+/// `search_path`), the token's check (one statement), the page (one
+/// statement, the payer's name joined in) and the commit. A per-row lookup
+/// or a count would add trips.
+#[tokio::test]
+async fn a_page_of_payments_is_one_statement() {
+    use crate::contributions_fixture::{PASSWORD, Pay, pay, person};
+    use tessera::auth::Role;
+
+    let (app, proxy) = crate::round_trips::app_behind_proxy().await;
+    let (tenant, _) = app.create_tenant("trips-w2", "W2 trips").await;
+    let host = tenant.default_host.to_string();
+    person(
+        &app,
+        &tenant,
+        "t@w2.test",
+        "Treasurer",
+        Role::Treasurer,
+        true,
+    )
+    .await;
+    let (token, _) = api_client::login(&app, &host, "t@w2.test", PASSWORD).await;
+    for n in 0..60 {
+        let payer = person(
+            &app,
+            &tenant,
+            &format!("p{n}@w2.test"),
+            &format!("Payer {n}"),
+            Role::Member,
+            false,
+        )
+        .await;
+        pay(
+            &app,
+            &tenant,
+            Pay {
+                payer,
+                age_s: n,
+                ..Pay::default()
+            },
+        )
+        .await;
+    }
+    let path = "/api/v1/payments?limit=50";
+    // Each pooled connection prepares the statements once.
+    for _ in 0..12 {
+        assert_eq!(
+            api_client::get(&app, &host, path, Some(&token))
+                .await
+                .status,
+            200
+        );
+    }
+    let mut trips = Vec::new();
+    for _ in 0..5 {
+        let before = proxy.count();
+        let reply = api_client::get(&app, &host, path, Some(&token)).await;
+        assert_eq!(reply.json["items"].as_array().map(Vec::len), Some(50));
+        assert_eq!(reply.json["items"][0]["payer_name"], "Payer 0");
+        trips.push(proxy.count() - before);
+    }
+    assert!(
+        trips.iter().all(|t| *t == 4),
+        "begin, token, page, commit: {trips:?}"
+    );
+}
