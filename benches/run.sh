@@ -195,7 +195,9 @@ if wants w6; then
   start_server "$((port + 2))" false "$out/server-w6.log"; exporter=$started
   export_run() { # label host rows: three downloads, then the server's peak RSS
     local token lines
-    token=$(treasurer_token "$((port + 2))" "$2")
+    # Signed in on the main server (same keys): the exporter never hashes a
+    # password, so its peak RSS is the exports' own.
+    token=$(treasurer_token "$port" "$2")
     for i in 1 2 3; do
       curl -s -o "$out/w6-$1.csv" -w '%{time_total} %{size_download} %{http_code}\n' \
         -H "Host: $2" -H "Authorization: Bearer $token" \
