@@ -131,6 +131,31 @@ pub fn limit(asked: Option<i64>) -> Option<i64> {
     }
 }
 
+/// Later than any payment: the unfiltered list's first page starts here.
+fn far_future() -> DateTime<Utc> {
+    NaiveDate::from_ymd_opt(9999, 12, 31)
+        .and_then(|day| day.and_hms_opt(0, 0, 0))
+        .map_or(DateTime::<Utc>::MAX_UTC, |t| t.and_utc())
+}
+
+/// A row of either list statement.
+struct Row {
+    id: i64,
+    payer_id: i64,
+    payer_name: String,
+    amount_minor: i64,
+    refunded_minor: i64,
+    currency: String,
+    method: String,
+    status: String,
+    received_on: NaiveDate,
+    created_at: DateTime<Utc>,
+    paid_at: Option<DateTime<Utc>>,
+    reference: Option<String>,
+    cheque_number: Option<String>,
+    cheque_bank: Option<String>,
+}
+
 /// The page of at most `limit` payments after `after` (newest first).
 pub async fn page(
     tx: &mut TenantTx,
@@ -139,20 +164,38 @@ pub async fn page(
     after: Option<Cursor>,
 ) -> Result<Page, sqlx::Error> {
     let limit = limit.clamp(1, MAX_LIMIT);
-    let rows = sqlx::query_file!(
-        "src/contributions/payments/list.sql",
-        after.map(|c| c.created_at),
-        after.map(|c| c.id),
-        filter.received_from,
-        filter.received_to,
-        filter.method.map(|m| m.as_str()),
-        filter.status.map(|s| s.as_str()),
-        filter.payer_id,
-        filter.plan_id,
-        limit + 1,
-    )
-    .fetch_all(tx.conn().await?)
-    .await?;
+    let rows = if *filter == PaymentFilter::default() {
+        // The unfiltered list (the API's default, W2) gets a statement of
+        // its own: PostgreSQL re-plans statements whenever the tenant (the
+        // search_path) changes, and this one plans several times faster
+        // than the one with every optional filter.
+        let (created_at, id) = after.map_or((far_future(), i64::MAX), |c| (c.created_at, c.id));
+        sqlx::query_file_as!(
+            Row,
+            "src/contributions/payments/newest.sql",
+            created_at,
+            id,
+            limit + 1
+        )
+        .fetch_all(tx.conn().await?)
+        .await?
+    } else {
+        sqlx::query_file_as!(
+            Row,
+            "src/contributions/payments/list.sql",
+            after.map(|c| c.created_at),
+            after.map(|c| c.id),
+            filter.received_from,
+            filter.received_to,
+            filter.method.map(|m| m.as_str()),
+            filter.status.map(|s| s.as_str()),
+            filter.payer_id,
+            filter.plan_id,
+            limit + 1,
+        )
+        .fetch_all(tx.conn().await?)
+        .await?
+    };
     let more = rows.len() as i64 > limit;
     let mut items = Vec::with_capacity(rows.len().min(limit as usize));
     for row in rows.into_iter().take(limit as usize) {
