@@ -11,6 +11,7 @@
 //! People are `accounts`'; this module only refers to them by id.
 
 pub mod dates;
+pub mod desk;
 pub mod error;
 pub mod households;
 pub mod ledger;
