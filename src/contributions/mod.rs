@@ -14,9 +14,14 @@ pub mod dates;
 pub mod desk;
 pub mod error;
 pub mod households;
+pub mod idempotency;
 pub mod ledger;
+pub mod memberships;
 pub mod model;
+pub mod payments;
 pub mod plans;
+pub mod provider;
+pub mod receipts;
 pub mod settings;
 pub mod status;
 
