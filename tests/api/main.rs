@@ -12,6 +12,7 @@ mod cli;
 mod coherence;
 mod contributions_core;
 mod contributions_desk;
+mod contributions_desk_payments;
 mod health;
 mod helpers;
 mod host_flood;

@@ -11,95 +11,39 @@ use serde::{Deserialize, Serialize};
 
 use super::{money, render};
 use crate::auth::{RequireRole, Treasurer};
-use crate::contributions::status::{self, Facts};
-use crate::contributions::{Status, ledger, settings};
+use crate::contributions::memberships::{self, MembershipFilter, MembershipView};
+use crate::contributions::{Status, ledger, settings, status};
 use crate::db::TenantTx;
 use crate::error::AppError;
-use crate::model::{Amount, Currency};
 use crate::themes::{PageView, Themes};
 use crate::web::extract::Query;
 
-/// The last period of a chain (not renewed, not cancelled), with its status.
-#[derive(Debug, Clone, Serialize)]
-pub struct Latest {
-    pub membership_id: i64,
-    pub account_id: i64,
-    pub name: String,
-    pub email: String,
-    pub plan_id: i64,
-    pub plan_name: String,
-    pub starts_on: NaiveDate,
-    pub ends_on: Option<NaiveDate>,
-    pub amount_minor: i64,
-    pub currency: String,
-    pub status: Status,
-}
-
-/// Every last period of a chain ending on or after `since` (or never),
-/// with its status on `today`.
-pub async fn latest(
+/// Memberships not renewed yet (the last of each chain), cancelled ones
+/// left out, with their status today; `ends` narrows to periods ending
+/// between two dates (lifetime ones then drop out).
+async fn latest(
     tx: &mut TenantTx,
-    since: NaiveDate,
+    ends: Option<(NaiveDate, NaiveDate)>,
     today: NaiveDate,
-) -> Result<Vec<Latest>, sqlx::Error> {
+) -> Result<Vec<MembershipView>, sqlx::Error> {
     let rules = status::rules(tx).await?;
-    let rows = sqlx::query!(
-        r#"SELECT m.id, m.account_id, a.display_name, a.email, m.plan_id, p.name AS plan_name,
-                  m.starts_on, m.ends_on, m.amount_minor, m.credit_minor, m.currency,
-                  m.status_override,
-                  (SELECT min(j.starts_on) FROM memberships j
-                   WHERE j.account_id = m.account_id AND j.plan_id = m.plan_id) AS "joined_on!",
-                  EXISTS (SELECT 1 FROM payment_allocations pa JOIN payments py ON py.id = pa.payment_id
-                          WHERE pa.membership_id = m.id AND py.status IN ('paid', 'refunded')) AS "paid_any!",
-                  EXISTS (SELECT 1 FROM payment_allocations pa JOIN payments py ON py.id = pa.payment_id
-                          WHERE pa.membership_id = m.id AND py.status = 'pending') AS "pending!"
-           FROM memberships m
-           JOIN accounts a ON a.id = m.account_id
-           JOIN plans p ON p.id = m.plan_id
-           WHERE m.cancelled_at IS NULL
-             AND (m.ends_on IS NULL OR m.ends_on >= $1)
-             AND NOT EXISTS (SELECT 1 FROM memberships n
-                             WHERE n.previous_id = m.id AND n.cancelled_at IS NULL)
-           ORDER BY m.ends_on NULLS LAST, a.display_name, m.id
-           LIMIT 5000"#,
-        since
-    )
-    .fetch_all(tx.conn().await?)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            let facts = Facts {
-                joined_on: r.joined_on,
-                starts_on: r.starts_on,
-                ends_on: r.ends_on,
-                amount_due: r.amount_minor > r.credit_minor,
-                paid_any: r.paid_any,
-                payment_pending: r.pending,
-                cancelled: false,
-                overridden: r.status_override.and_then(|s| s.parse().ok()),
-            };
-            Latest {
-                status: status::status_of(&rules, &facts, today),
-                membership_id: r.id,
-                account_id: r.account_id,
-                name: r.display_name,
-                email: r.email,
-                plan_id: r.plan_id,
-                plan_name: r.plan_name,
-                starts_on: r.starts_on,
-                ends_on: r.ends_on,
-                amount_minor: r.amount_minor,
-                currency: r.currency,
-            }
-        })
-        .collect())
+    let filter = MembershipFilter {
+        ends_from: ends.map(|e| e.0),
+        ends_until: ends.map(|e| e.1),
+        latest_only: true,
+        limit: LIMIT,
+        ..MembershipFilter::default()
+    };
+    memberships::list(tx, &filter, &rules, today).await
 }
 
-/// People with a membership that is new, current or in grace today.
+/// Rows a list reads at most (the newest first).
+const LIMIT: i64 = 5000;
+
+/// People with a membership that is new, current or in grace today
+/// (among the newest [`LIMIT`] chains).
 pub async fn active_count(tx: &mut TenantTx, today: NaiveDate) -> Result<i64, sqlx::Error> {
-    let since = today.checked_sub_days(Days::new(400)).unwrap_or(today);
-    let mut people: Vec<i64> = latest(tx, since, today)
+    let mut people: Vec<i64> = latest(tx, None, today)
         .await?
         .into_iter()
         .filter(|m| matches!(m.status, Status::New | Status::Current | Status::Grace))
@@ -118,9 +62,14 @@ pub struct Window {
 
 #[derive(Serialize)]
 struct Line {
-    #[serde(flatten)]
-    membership: Latest,
+    account_id: i64,
+    name: String,
+    email: String,
+    plan_name: String,
+    ends_on: Option<NaiveDate>,
+    status: Status,
     amount: String,
+    due: String,
 }
 
 #[derive(Serialize)]
@@ -131,21 +80,23 @@ struct ListPage {
     lines: Vec<Line>,
 }
 
-fn lines(found: Vec<Latest>, view: &PageView) -> Vec<Line> {
-    found
+fn lines(found: Vec<MembershipView>, view: &PageView) -> Vec<Line> {
+    let mut lines: Vec<Line> = found
         .into_iter()
-        .map(|m| {
-            let amount = Currency::parse(&m.currency)
-                .ok()
-                .and_then(|c| Amount::new(m.amount_minor, c))
-                .map(|a| money(a, view))
-                .unwrap_or_default();
-            Line {
-                membership: m,
-                amount,
-            }
+        .map(|m| Line {
+            amount: money(m.amount, view),
+            due: money(m.due, view),
+            account_id: m.account_id,
+            name: m.member_name,
+            email: m.member_email,
+            plan_name: m.plan_name,
+            ends_on: m.ends_on,
+            status: m.status,
         })
-        .collect()
+        .collect();
+    // Soonest end first, then by name.
+    lines.sort_by(|a, b| (a.ends_on, &a.name).cmp(&(b.ends_on, &b.name)));
+    lines
 }
 
 /// `GET /treasury/members/expiring?days=30`: periods ending within the
@@ -166,12 +117,7 @@ pub async fn expiring(
     let until = today
         .checked_add_days(Days::new(days.unsigned_abs()))
         .unwrap_or(today);
-    let found: Vec<Latest> = latest(&mut tx, today, today)
-        .await?
-        .into_iter()
-        .filter(|m| m.ends_on.is_some_and(|end| end <= until))
-        .filter(|m| m.status != Status::Cancelled)
-        .collect();
+    let found = latest(&mut tx, Some((today, until)), today).await?;
     let data = ListPage {
         kind: "expiring",
         days,
@@ -199,7 +145,7 @@ pub async fn lapsed(
     let since = today
         .checked_sub_days(Days::new(days.unsigned_abs()))
         .unwrap_or(today);
-    let found: Vec<Latest> = latest(&mut tx, since, today)
+    let found: Vec<MembershipView> = latest(&mut tx, Some((since, today)), today)
         .await?
         .into_iter()
         .filter(|m| matches!(m.status, Status::Grace | Status::Expired))

@@ -16,10 +16,13 @@
 pub mod chart;
 mod dashboard;
 mod households;
+mod member;
 mod members;
+mod payment;
 mod plan_form;
 mod plans;
 mod record;
+mod record_form;
 pub mod search;
 mod settings;
 pub mod stats;
@@ -78,6 +81,15 @@ where
         .route("/treasury/members/expiring", get(members::expiring))
         .route("/treasury/members/lapsed", get(members::lapsed))
         .route("/treasury/members/balances", get(members::balances))
+        .route("/treasury/members/{id}", get(member::page))
+        .route(
+            "/treasury/memberships/{id}/override",
+            post(member::override_status),
+        )
+        .route("/treasury/memberships/{id}/cancel", post(member::cancel))
+        .route("/treasury/memberships/{id}/renew", post(member::renew))
+        .route("/treasury/payments/{id}", get(payment::show))
+        .route("/treasury/payments/{id}/refund", post(payment::refund))
 }
 
 /// Renders a desk page: personal data with a CSRF token, never cached.
@@ -162,8 +174,14 @@ const KEYS: &[&str] = &[
     "treasury-error-cheque-number",
     "treasury-error-not-a-date",
     "treasury-error-not-a-number",
-    "treasury-error-already-refunded",
-    "treasury-error-refund-too-large",
+    "treasury-error-reason",
+    "treasury-error-already-renewed",
+    "treasury-error-not-renewable",
+    "treasury-error-already-cancelled",
+    "treasury-error-not-refundable",
+    "treasury-error-over-refund",
+    "treasury-error-over-allocated",
+    "treasury-error-date",
 ];
 
 /// The translation key of a store error.

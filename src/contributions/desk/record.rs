@@ -12,20 +12,20 @@ use axum::response::Response;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::plan_form::money_key;
+use super::record_form::{Checked, METHODS, Values, check};
 use super::search::{self, Match};
-use super::{Choice, Errors, optional, render};
+use super::{Choice, Errors, done, money, render};
 use crate::auth::{RequestAuth, RequireRole, Treasurer};
-use crate::contributions::{Method, settings};
+use crate::contributions::memberships::{self, MembershipView};
+use crate::contributions::payments::{self, Allocation, NewPayment};
+use crate::contributions::{Error, PaymentStatus, Status, settings};
 use crate::db::TenantTx;
 use crate::error::AppError;
-use crate::model::{Amount, Currency};
+use crate::model::Amount;
 use crate::themes::{PageView, Themes};
 use crate::web::extract::Query;
+use crate::web::flash::FlashKind;
 use crate::web::form::Form;
-
-/// The methods a treasurer records by hand (`online` is the providers').
-const METHODS: [&str; 5] = ["cash", "cheque", "transfer", "card", "other"];
 
 #[derive(Debug, Default, Deserialize)]
 pub struct Pick {
@@ -33,137 +33,6 @@ pub struct Pick {
     q: String,
     #[serde(default)]
     payer: String,
-}
-
-/// The form as typed.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[serde(default)]
-pub struct Values {
-    pub payer: String,
-    pub method: String,
-    pub amount: String,
-    pub received_on: String,
-    pub cheque_number: String,
-    pub cheque_bank: String,
-    pub reference: String,
-    pub note: String,
-    /// Membership ids ticked (`memberships=1&memberships=2` comes as
-    /// repeated fields; read by hand, see [`Values::from_fields`]).
-    #[serde(skip)]
-    pub memberships: Vec<i64>,
-}
-
-impl Values {
-    pub fn from_fields(fields: &[(String, String)]) -> Self {
-        let get = |name: &str| {
-            fields
-                .iter()
-                .find(|(key, _)| key == name)
-                .map(|(_, value)| value.clone())
-                .unwrap_or_default()
-        };
-        Self {
-            payer: get("payer"),
-            method: get("method"),
-            amount: get("amount"),
-            received_on: get("received_on"),
-            cheque_number: get("cheque_number"),
-            cheque_bank: get("cheque_bank"),
-            reference: get("reference"),
-            note: get("note"),
-            memberships: fields
-                .iter()
-                .filter(|(key, _)| key == "memberships")
-                .filter_map(|(_, value)| value.parse().ok())
-                .collect(),
-        }
-    }
-}
-
-/// A payment ready for the store.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Checked {
-    pub payer_id: i64,
-    pub method: Method,
-    pub amount: Amount,
-    pub received_on: NaiveDate,
-    pub cheque_number: Option<String>,
-    pub cheque_bank: Option<String>,
-    pub reference: Option<String>,
-    pub note: Option<String>,
-    pub memberships: Vec<i64>,
-}
-
-/// Checks every field; nothing is written unless all are right.
-pub fn check(
-    values: &Values,
-    payer: Option<&Match>,
-    currency: Currency,
-) -> Result<Checked, Errors> {
-    let mut errors = Errors::default();
-    if payer.is_none() {
-        errors.add("payer", "treasury-error-required");
-    }
-    let method = values
-        .method
-        .parse::<Method>()
-        .ok()
-        .filter(|m| METHODS.contains(&m.as_str()));
-    if method.is_none() {
-        errors.add("method", "treasury-error-required");
-    }
-    let amount = match Amount::parse(&values.amount, currency) {
-        Ok(amount) if amount.is_positive() => Some(amount),
-        Ok(_) => {
-            errors.add("amount", "treasury-error-positive");
-            None
-        }
-        Err(_) if values.amount.trim().is_empty() => {
-            errors.add("amount", "treasury-error-required");
-            None
-        }
-        Err(error) => {
-            errors.add("amount", money_key(error));
-            None
-        }
-    };
-    let received_on = NaiveDate::parse_from_str(values.received_on.trim(), "%Y-%m-%d").ok();
-    if received_on.is_none() {
-        errors.add("received_on", "treasury-error-not-a-date");
-    }
-    let cheque_number = optional(&values.cheque_number);
-    let cheque_bank = optional(&values.cheque_bank);
-    if method == Some(Method::Cheque) && cheque_number.is_none() {
-        errors.add("cheque_number", "treasury-error-cheque-number");
-    }
-    let limits = [
-        ("cheque_number", &cheque_number, 40),
-        ("cheque_bank", &cheque_bank, 80),
-        ("reference", &optional(&values.reference), 35),
-        ("note", &optional(&values.note), 1000),
-    ];
-    for (field, value, max) in limits {
-        if value.as_ref().is_some_and(|v| v.chars().count() > max) {
-            errors.add(field, "treasury-error-too-long");
-        }
-    }
-    match (payer, method, amount, received_on) {
-        (Some(payer), Some(method), Some(amount), Some(received_on)) if errors.is_empty() => {
-            let cheque = method == Method::Cheque;
-            Ok(Checked {
-                payer_id: payer.id,
-                method,
-                amount,
-                received_on,
-                cheque_number: cheque_number.filter(|_| cheque),
-                cheque_bank: cheque_bank.filter(|_| cheque),
-                reference: optional(&values.reference),
-                note: optional(&values.note),
-                memberships: values.memberships.clone(),
-            })
-        }
-        _ => Err(errors),
-    }
 }
 
 /// An open membership the payment may pay.
@@ -216,12 +85,22 @@ pub async fn form(
         received_on: chrono::Utc::now().date_naive().to_string(),
         ..Values::default()
     };
-    let data = page(&mut tx, &auth, pick.q, payer, values, Errors::default()).await?;
+    let data = page(
+        &mut tx,
+        &view,
+        &auth,
+        pick.q,
+        payer,
+        values,
+        Errors::default(),
+    )
+    .await?;
     render(&themes, &tx, &view, TEMPLATE, StatusCode::OK, &data).await
 }
 
 async fn page(
     tx: &mut TenantTx,
+    view: &PageView,
     auth: &RequestAuth,
     q: String,
     payer: Option<Match>,
@@ -230,7 +109,7 @@ async fn page(
 ) -> Result<RecordPage, AppError> {
     let currency = settings::get(tx).await?.currency;
     let open = match &payer {
-        Some(payer) => open_memberships(tx, payer.id, &values.memberships).await?,
+        Some(payer) => open_memberships(tx, payer.id, &values.memberships, view).await?,
         None => Vec::new(),
     };
     Ok(RecordPage {
@@ -247,19 +126,65 @@ async fn page(
     })
 }
 
-/// The payer's memberships with something left to pay, oldest first.
-async fn open_memberships(
-    _tx: &mut TenantTx,
-    _payer_id: i64,
-    _checked: &[i64],
-) -> Result<Vec<Open>, AppError> {
-    Ok(Vec::new())
+/// The payer's memberships (theirs and those they pay for) with something
+/// left to pay, oldest first.
+async fn due_memberships(
+    tx: &mut TenantTx,
+    payer_id: i64,
+) -> Result<Vec<MembershipView>, AppError> {
+    let mut open: Vec<MembershipView> = memberships::for_account(tx, payer_id)
+        .await?
+        .into_iter()
+        .filter(|m| m.payer_id == payer_id && m.due.is_positive() && m.status != Status::Cancelled)
+        .collect();
+    open.sort_by_key(|m| (m.starts_on, m.id));
+    Ok(open)
 }
 
-/// `POST /treasury/payments/new`.
+async fn open_memberships(
+    tx: &mut TenantTx,
+    payer_id: i64,
+    checked: &[i64],
+    view: &PageView,
+) -> Result<Vec<Open>, AppError> {
+    Ok(due_memberships(tx, payer_id)
+        .await?
+        .into_iter()
+        .map(|m| Open {
+            checked: checked.contains(&m.id),
+            due: money(m.due, view),
+            id: m.id,
+            member_name: m.member_name,
+            plan_name: m.plan_name,
+            starts_on: m.starts_on,
+        })
+        .collect())
+}
+
+/// What the ticked memberships get of `amount`: each its due, oldest
+/// first, until the amount runs out (what is left stays a credit).
+pub fn allocate(amount: Amount, ticked: &[(i64, Amount)]) -> Vec<Allocation> {
+    let mut left = amount.minor();
+    let mut allocations = Vec::new();
+    for (membership_id, due) in ticked {
+        let part = due.minor().min(left);
+        if part <= 0 {
+            break;
+        }
+        allocations.push(Allocation {
+            membership_id: *membership_id,
+            amount_minor: part,
+        });
+        left -= part;
+    }
+    allocations
+}
+
+/// `POST /treasury/payments/new`: records it (paid), with its ledger line,
+/// receipt number and audit entry, then shows it.
 pub async fn submit(
     State(themes): State<Themes>,
-    _guard: RequireRole<Treasurer>,
+    guard: RequireRole<Treasurer>,
     view: PageView,
     auth: RequestAuth,
     mut tx: TenantTx,
@@ -269,12 +194,78 @@ pub async fn submit(
     let payer = payer_of(&mut tx, &values.payer).await?;
     let currency = settings::get(&mut tx).await?.currency;
     let errors = match check(&values, payer.as_ref(), currency) {
-        Ok(_checked) => {
-            return Err(AppError::Internal("payments are not recorded yet".into()));
-        }
+        Ok(checked) => match write(&mut tx, &checked, guard.principal().account_id).await {
+            Ok(id) => {
+                return Ok(done(
+                    &format!("/treasury/payments/{id}"),
+                    FlashKind::Success,
+                    "treasury-flash-payment-recorded",
+                ));
+            }
+            Err(Ok(errors)) => errors,
+            Err(Err(error)) => return Err(error),
+        },
         Err(errors) => errors,
     };
-    let data = page(&mut tx, &auth, String::new(), payer, values, errors).await?;
+    let data = page(&mut tx, &view, &auth, String::new(), payer, values, errors).await?;
     let status = StatusCode::UNPROCESSABLE_ENTITY;
     render(&themes, &tx, &view, TEMPLATE, status, &data).await
+}
+
+/// Records `checked`; a refusal of the store comes back as form errors.
+async fn write(
+    tx: &mut TenantTx,
+    checked: &Checked,
+    by: i64,
+) -> Result<i64, Result<Errors, AppError>> {
+    let ticked: Vec<(i64, Amount)> = due_memberships(tx, checked.payer_id)
+        .await
+        .map_err(Err)?
+        .into_iter()
+        .filter(|m| checked.memberships.contains(&m.id))
+        .map(|m| (m.id, m.due))
+        .collect();
+    let payment = NewPayment {
+        payer_id: checked.payer_id,
+        amount: checked.amount,
+        method: checked.method,
+        status: PaymentStatus::Paid,
+        cheque_number: checked.cheque_number.clone(),
+        cheque_bank: checked.cheque_bank.clone(),
+        reference: checked.reference.clone(),
+        received_on: checked.received_on,
+        note: checked.note.clone(),
+        allocations: allocate(checked.amount, &ticked),
+        provider: None,
+    };
+    match payments::record(tx, &payment, Some(by)).await {
+        Ok(recorded) => Ok(recorded.id),
+        Err(Error::Database(e)) => Err(Err(AppError::Database(e))),
+        Err(error) => {
+            let mut errors = Errors::default();
+            errors.store(&error, "amount");
+            Err(Ok(errors))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Currency;
+
+    fn eur(minor: i64) -> Amount {
+        Amount::new(minor, Currency::EUR).unwrap_or(Amount::zero(Currency::EUR))
+    }
+
+    #[test]
+    fn ticked_memberships_get_their_due_oldest_first() {
+        let got = allocate(eur(5000), &[(1, eur(3000)), (2, eur(3000)), (3, eur(1000))]);
+        let parts: Vec<(i64, i64)> = got
+            .iter()
+            .map(|a| (a.membership_id, a.amount_minor))
+            .collect();
+        assert_eq!(parts, [(1, 3000), (2, 2000)]);
+        assert!(allocate(eur(5000), &[]).is_empty());
+    }
 }
