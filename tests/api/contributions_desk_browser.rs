@@ -97,7 +97,7 @@ async fn the_desk_fits_a_phone_and_takes_a_payment_by_keyboard() {
     assert_eq!(focused_id(&client).await, "f-q", "the search has the focus");
     let search = client.active_element().await.expect("focus");
     search
-        .send_keys(&format!("zoé{}", Key::Enter.to_string()))
+        .send_keys(&format!("zoé{}", Key::Enter))
         .await
         .expect("searched");
     let link = client
@@ -126,7 +126,7 @@ async fn the_desk_fits_a_phone_and_takes_a_payment_by_keyboard() {
     assert_eq!(focused_id(&client).await, "f-amount", "then the amount");
     let amount = client.active_element().await.expect("focus");
     amount
-        .send_keys(&format!("45,50{}", Key::Enter.to_string()))
+        .send_keys(&format!("45,50{}", Key::Enter))
         .await
         .expect("recorded");
     arrive(&client, "/treasury/payments/").await;

@@ -150,7 +150,23 @@ async fn a_treasurer_records_cash_and_cheques_and_refunds() {
         list.body.contains("/treasury/payments/export.csv?season="),
         "the export keeps the filter"
     );
+    let export = browser
+        .get("/treasury/payments/export.csv?season=2000")
+        .await;
+    assert_eq!(
+        export.status, 200,
+        "the export route is B's, beside the list"
+    );
     let cheques = browser.get("/treasury/payments?method=cheque").await;
+    assert!(
+        cheques
+            .body
+            .contains("/treasury/payments/export.csv?season=")
+    );
+    assert!(
+        cheques.body.contains("method=cheque"),
+        "the export keeps the method"
+    );
     assert!(
         cheques
             .body

@@ -19,6 +19,7 @@ mod households;
 mod member;
 mod members;
 mod payment;
+mod payment_list;
 mod plan_form;
 mod plans;
 mod record;
@@ -88,6 +89,7 @@ where
         )
         .route("/treasury/memberships/{id}/cancel", post(member::cancel))
         .route("/treasury/memberships/{id}/renew", post(member::renew))
+        .route("/treasury/payments", get(payment_list::page))
         .route("/treasury/payments/{id}", get(payment::show))
         .route("/treasury/payments/{id}/refund", post(payment::refund))
 }

@@ -91,30 +91,38 @@ async fn filter_of(
     season_now: i32,
 ) -> Result<(PaymentFilter, String), AppError> {
     let mut filter = PaymentFilter::default();
-    let mut query = url::form_urlencoded::Serializer::new(String::new());
-    match filters.season.trim() {
-        "all" => {}
-        text => {
-            let year = text.parse::<i32>().ok().filter(|y| (1900..=9000).contains(y));
-            let year = year.unwrap_or(season_now);
-            filters.season = year.to_string();
-            filter = filter.within(list::season(tx, year).await?);
-            query.append_pair("season", &filters.season);
-        }
+    if filters.season.trim() != "all" {
+        let year = filters.season.trim().parse::<i32>().ok();
+        let year = year
+            .filter(|y| (1900..=9000).contains(y))
+            .unwrap_or(season_now);
+        filters.season = year.to_string();
+        filter = filter.within(list::season(tx, year).await?);
     }
     filter.method = filters.method.parse::<Method>().ok();
+    filter.status = filters.status.parse::<PaymentStatus>().ok();
+    filter.plan_id = filters.plan_id.parse::<i64>().ok();
+    let query = query_of(&filter, &filters.season);
+    Ok((filter, query))
+}
+
+/// The filter as the export and the next page read it (`season` as
+/// chosen, then only what narrows).
+fn query_of(filter: &PaymentFilter, season: &str) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    if season != "all" {
+        query.append_pair("season", season);
+    }
     if let Some(method) = filter.method {
         query.append_pair("method", method.as_str());
     }
-    filter.status = filters.status.parse::<PaymentStatus>().ok();
     if let Some(status) = filter.status {
         query.append_pair("status", status.as_str());
     }
-    filter.plan_id = filters.plan_id.parse::<i64>().ok();
     if let Some(plan) = filter.plan_id {
         query.append_pair("plan_id", &plan.to_string());
     }
-    Ok((filter, query.finish()))
+    query.finish()
 }
 
 /// `GET /treasury/payments?season=&method=&status=&plan_id=&cursor=`.
