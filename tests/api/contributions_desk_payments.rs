@@ -129,7 +129,27 @@ async fn a_treasurer_records_cash_and_cheques_and_refunds() {
         1250,
         "the ticked membership is paid"
     );
-    let receipts = scalar(&app, &tenant, "SELECT count(*) FROM receipts").await;
+    let mut transfer = base("transfer", "5");
+    transfer.push(("reference", "RF18 5390 0754 7034".into()));
+    let transfer_id = payment_id(&send(&mut browser, transfer.clone()).await);
+    let page = send(&mut browser, transfer).await;
+    assert_eq!(page.status, 422, "a reference is on one payment only");
+    assert!(
+        page.body.contains("déjà sur un autre paiement"),
+        "{}",
+        page.body
+    );
+    let refund = format!("/treasury/payments/{transfer_id}/refund");
+    let page = browser
+        .post(&refund, &[("amount", "5"), ("reason", "doublon")])
+        .await;
+    assert_eq!(page.status, 303, "a whole refund");
+    let receipts = scalar(
+        &app,
+        &tenant,
+        "SELECT count(*) FROM receipts WHERE cancelled_at IS NULL",
+    )
+    .await;
     assert_eq!(receipts, 2, "each paid payment has its receipt number");
 
     let page = browser
@@ -210,7 +230,7 @@ async fn a_treasurer_records_cash_and_cheques_and_refunds() {
     );
     assert!(
         list.body
-            .contains("<dd id=\"total-refunded\">7,50\u{a0}€</dd>")
+            .contains("<dd id=\"total-refunded\">12,50\u{a0}€</dd>")
     );
 
     // The member's page: memberships, history, payments, receipts.

@@ -218,6 +218,19 @@ async fn write(
     checked: &Checked,
     by: i64,
 ) -> Result<i64, Result<Errors, AppError>> {
+    // References are unique: say so next to the field rather than let the
+    // insert fail (and the transaction with it).
+    let taken = match &checked.reference {
+        Some(reference) => reference_taken(tx, reference)
+            .await
+            .map_err(|e| Err(e.into()))?,
+        None => false,
+    };
+    if taken {
+        let mut errors = Errors::default();
+        errors.add("reference", "treasury-error-reference-taken");
+        return Err(Ok(errors));
+    }
     let ticked: Vec<(i64, Amount)> = due_memberships(tx, checked.payer_id)
         .await
         .map_err(Err)?
@@ -247,6 +260,15 @@ async fn write(
             Err(Ok(errors))
         }
     }
+}
+
+async fn reference_taken(tx: &mut TenantTx, reference: &str) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM payments WHERE reference = $1) AS "taken!""#,
+        reference
+    )
+    .fetch_one(tx.conn().await?)
+    .await
 }
 
 #[cfg(test)]

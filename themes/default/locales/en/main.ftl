@@ -565,3 +565,4 @@ treasury-received = Received
 treasury-net = Net
 treasury-export-csv = Export (CSV)
 treasury-export-xlsx = Export (Excel)
+treasury-error-reference-taken = This reference is already on another payment.

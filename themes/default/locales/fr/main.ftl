@@ -565,3 +565,4 @@ treasury-received = Encaissé
 treasury-net = Net
 treasury-export-csv = Exporter (CSV)
 treasury-export-xlsx = Exporter (Excel)
+treasury-error-reference-taken = Cette référence figure déjà sur un autre paiement.
