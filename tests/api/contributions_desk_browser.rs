@@ -2,7 +2,8 @@
 //! and its chart fit a phone, and a payment is recorded with the keyboard
 //! alone — the search has the focus and Enter searches, Enter on a match
 //! opens the form, the method has the focus, Tab reaches the amount and
-//! Enter records. No JavaScript of ours runs.
+//! Enter records. No JavaScript of ours runs. Screenshots of both are
+//! kept under `target/screenshots/desk-*.png`.
 
 use std::time::{Duration, Instant};
 
@@ -89,6 +90,10 @@ async fn the_desk_fits_a_phone_and_takes_a_payment_by_keyboard() {
     if overflows(&client).await {
         narrow.push("dashboard");
     }
+    let shots = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("../screenshots");
+    std::fs::create_dir_all(&shots).expect("screenshots dir");
+    let png = client.screenshot().await.expect("screenshot");
+    std::fs::write(shots.join("desk-dashboard-360.png"), png).expect("saved");
 
     client
         .goto(&format!("{base}/treasury/payments/new"))
@@ -116,6 +121,8 @@ async fn the_desk_fits_a_phone_and_takes_a_payment_by_keyboard() {
     if overflows(&client).await {
         narrow.push("record a payment");
     }
+    let png = client.screenshot().await.expect("screenshot");
+    std::fs::write(shots.join("desk-record-360.png"), png).expect("saved");
     assert_eq!(
         focused_id(&client).await,
         "f-method",
@@ -130,6 +137,24 @@ async fn the_desk_fits_a_phone_and_takes_a_payment_by_keyboard() {
         .await
         .expect("recorded");
     arrive(&client, "/treasury/payments/").await;
+    if overflows(&client).await {
+        narrow.push("a payment");
+    }
+    // The other pages fit too.
+    for path in [
+        "/treasury/payments".to_owned(),
+        format!("/treasury/plans/{plan}"),
+        "/treasury/settings".to_owned(),
+        format!("/treasury/members/{member}"),
+        "/treasury/members/expiring".to_owned(),
+        "/treasury/households/new?q=zo".to_owned(),
+    ] {
+        client.goto(&format!("{base}{path}")).await.expect("page");
+        if overflows(&client).await {
+            narrow.push("another page");
+            eprintln!("overflow at 360 px: {path}");
+        }
+    }
     client.close().await.expect("browser closed");
 
     let recorded = "SELECT count(*) FROM payments WHERE amount_minor = 4550 AND method = 'cash'";
