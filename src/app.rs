@@ -286,6 +286,7 @@ pub fn router(state: &AppState) -> Router {
     let tenant = Router::new()
         .merge(portal::router())
         .merge(accounts::router())
+        .merge(crate::contributions::desk::router())
         .merge(crate::api::router(crate::api::RateLimit::new(
             &state.config.api,
         )))

@@ -12,6 +12,7 @@
 
 pub mod api;
 pub mod dates;
+pub mod desk;
 pub mod error;
 pub mod households;
 pub mod idempotency;

@@ -20,6 +20,8 @@ use crate::web::extract::{Path, Query};
 #[derive(Serialize)]
 struct IndexPage {
     is_admin: bool,
+    /// Treasurers and admins get the treasury link.
+    is_treasurer: bool,
 }
 
 /// `GET /staff/`: links to the staff pages.
@@ -31,6 +33,7 @@ pub async fn index(
 ) -> Result<Response, AppError> {
     let data = IndexPage {
         is_admin: guard.principal().role == Role::Admin,
+        is_treasurer: guard.principal().role >= Role::Treasurer,
     };
     page(
         &themes,
