@@ -15,7 +15,9 @@ pub mod error;
 pub mod households;
 pub mod ledger;
 pub mod model;
+pub mod pages;
 pub mod plans;
+pub mod reminders;
 pub mod settings;
 pub mod status;
 
