@@ -13,13 +13,19 @@
 pub mod dates;
 pub mod error;
 pub mod households;
+pub mod idempotency;
 pub mod ledger;
+pub mod memberships;
 pub mod model;
-pub mod pages;
+pub mod payments;
 pub mod plans;
-pub mod reminders;
+pub mod provider;
+pub mod receipts;
 pub mod settings;
 pub mod status;
+// Member pages and reminders (helper M).
+pub mod pages;
+pub mod reminders;
 
 pub use error::Error;
 pub use model::{

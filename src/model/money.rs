@@ -57,9 +57,9 @@ impl Currency {
             .ok_or(MoneyError::UnknownCurrency)
     }
 
-    pub fn code(&self) -> &str {
-        // Built only from KNOWN, which is ASCII.
-        std::str::from_utf8(&self.0).unwrap_or("EUR")
+    pub fn code(&self) -> &'static str {
+        // Built only from KNOWN.
+        self.entry().map_or("EUR", |(code, _, _)| code)
     }
 
     /// Number of decimals of the minor unit (2 for EUR, 0 for XOF).
