@@ -10,6 +10,8 @@ mod browser;
 mod browser_accounts;
 mod cli;
 mod coherence;
+mod contributions_member;
+mod contributions_reminders;
 mod health;
 mod helpers;
 mod host_flood;
