@@ -70,7 +70,10 @@ fn first_status(body: &str) -> String {
 /// The text of the element with `class="<class>"`.
 fn class_text(body: &str, class: &str) -> String {
     let marker = format!("class=\"{class}\">");
-    let at = body.find(&marker).unwrap_or_else(|| panic!("no {class} in {body}")) + marker.len();
+    let at = body
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {class} in {body}"))
+        + marker.len();
     body[at..].chars().take_while(|c| *c != '<').collect()
 }
 
@@ -89,13 +92,22 @@ async fn a_member_joins_alone_pays_and_is_current_with_nothing_owed() {
     let app = spawn_isolated_app().await;
     let (tenant, _) = app.create_tenant("joinalone", "Club Solo").await;
     let plan_id = plan(&app, &tenant, yearly()).await;
-    let me = create_account(&app, &tenant, "solo@example.test", "pw-solo-1234567", Role::Member).await;
+    let me = create_account(
+        &app,
+        &tenant,
+        "solo@example.test",
+        "pw-solo-1234567",
+        Role::Member,
+    )
+    .await;
     let mut member = Browser::signed_in_as(&app, &tenant, me, Role::Member).await;
 
     let list = member.get("/membership/plans").await;
     assert_eq!(list.status, 200);
     assert!(list.body.contains("Saison"), "{}", list.body);
-    let form = member.get(&format!("/membership/join?plan={plan_id}")).await;
+    let form = member
+        .get(&format!("/membership/join?plan={plan_id}"))
+        .await;
     assert_eq!(form.status, 200, "{}", form.body);
     // Nothing is pre-selected among the prices.
     assert!(!form.body.contains("value=\"standard\" checked"));
@@ -105,7 +117,11 @@ async fn a_member_joins_alone_pays_and_is_current_with_nothing_owed() {
     let review = member.post("/membership/join", &fields).await;
     assert_eq!(review.status, 200, "{}", review.body);
     let shown = class_text(&review.body, "quote-total");
-    assert_eq!(memberships_count(&app, &tenant).await, 0, "the review writes nothing");
+    assert_eq!(
+        memberships_count(&app, &tenant).await,
+        0,
+        "the review writes nothing"
+    );
 
     let done = member.post("/membership/join/confirm", &fields).await;
     assert_eq!(done.status, 303, "{}", done.body);
@@ -135,14 +151,22 @@ async fn a_member_joins_alone_pays_and_is_current_with_nothing_owed() {
         allocations: Vec::new(),
         provider: None,
     };
-    payments::record(&mut tx, &payment, None).await.expect("payment");
+    payments::record(&mut tx, &payment, None)
+        .await
+        .expect("payment");
     tx.commit().await.unwrap();
     let mine = member.get("/membership").await;
     let status = first_status(&mine.body);
     // "new" is the default rules' name for a paid first period.
     assert!(status == "new" || status == "current", "{status}");
-    assert_eq!(class_text(&mine.body, "membership-balance"), eur(0).format("fr"));
-    assert!(mine.body.contains("/membership/receipts/"), "a receipt link");
+    assert_eq!(
+        class_text(&mine.body, "membership-balance"),
+        eur(0).format("fr")
+    );
+    assert!(
+        mine.body.contains("/membership/receipts/"),
+        "a receipt link"
+    );
 }
 
 #[tokio::test]
@@ -158,7 +182,14 @@ async fn a_household_of_three_pays_the_cap_shown_in_the_quote() {
         }),
     )
     .await;
-    let me = create_account(&app, &tenant, "parent@example.test", "pw-parent-123456", Role::Member).await;
+    let me = create_account(
+        &app,
+        &tenant,
+        "parent@example.test",
+        "pw-parent-123456",
+        Role::Member,
+    )
+    .await;
     let mut member = Browser::signed_in_as(&app, &tenant, me, Role::Member).await;
     let plan = plan_id.to_string();
     let fields = [
@@ -173,7 +204,10 @@ async fn a_household_of_three_pays_the_cap_shown_in_the_quote() {
     ];
     let review = member.post("/membership/join", &fields).await;
     assert_eq!(review.status, 200, "{}", review.body);
-    assert_eq!(class_text(&review.body, "quote-total"), eur(5000).format("fr"));
+    assert_eq!(
+        class_text(&review.body, "quote-total"),
+        eur(5000).format("fr")
+    );
     assert!(review.body.contains("Léa Martin") && review.body.contains("Hugo Martin"));
     assert_eq!(memberships_count(&app, &tenant).await, 0);
 
@@ -204,52 +238,104 @@ async fn a_free_amount_below_its_minimum_is_refused_and_nothing_is_written() {
                "minimum_minor": 1000, "suggested_minor": 3000}),
     )
     .await;
-    let me = create_account(&app, &tenant, "giver@example.test", "pw-giver-1234567", Role::Member).await;
+    let me = create_account(
+        &app,
+        &tenant,
+        "giver@example.test",
+        "pw-giver-1234567",
+        Role::Member,
+    )
+    .await;
     let mut member = Browser::signed_in_as(&app, &tenant, me, Role::Member).await;
-    let form = member.get(&format!("/membership/join?plan={plan_id}")).await;
+    let form = member
+        .get(&format!("/membership/join?plan={plan_id}"))
+        .await;
     // The suggestion is prefilled; the minimum is said.
     assert!(form.body.contains("value=\"30.00\""), "{}", form.body);
     assert!(form.body.contains(&eur(1000).format("fr")));
     let plan = plan_id.to_string();
     for step in ["/membership/join", "/membership/join/confirm"] {
         let page = member
-            .post(step, &[("plan", plan.as_str()), ("amount", "9,99"), ("who", "me")])
+            .post(
+                step,
+                &[("plan", plan.as_str()), ("amount", "9,99"), ("who", "me")],
+            )
             .await;
         assert_eq!(page.status, 422, "{step}: {}", page.body);
         assert!(page.body.contains("field__error"), "{}", page.body);
     }
     for bad in ["-5", "abc", "99999999999999999999", "10.001"] {
         let page = member
-            .post("/membership/join/confirm", &[("plan", plan.as_str()), ("amount", bad)])
+            .post(
+                "/membership/join/confirm",
+                &[("plan", plan.as_str()), ("amount", bad)],
+            )
             .await;
         assert_eq!(page.status, 422, "{bad}");
     }
     assert_eq!(memberships_count(&app, &tenant).await, 0);
     let ok = member
-        .post("/membership/join/confirm", &[("plan", plan.as_str()), ("amount", "12,50")])
+        .post(
+            "/membership/join/confirm",
+            &[("plan", plan.as_str()), ("amount", "12,50")],
+        )
         .await;
     assert_eq!(ok.status, 303, "{}", ok.body);
     let mut tx = app.tenant_tx(&tenant).await;
-    assert_eq!(ledger::balance(&mut tx, me, Currency::EUR).await.unwrap(), eur(1250));
+    assert_eq!(
+        ledger::balance(&mut tx, me, Currency::EUR).await.unwrap(),
+        eur(1250)
+    );
     tx.commit().await.unwrap();
 }
 
 #[tokio::test]
 async fn closed_hidden_archived_or_unknown_plans_cannot_be_joined() {
     let app = spawn_isolated_app().await;
-    let (tenant, _) = app.create_tenant("closedplan", "Club Fermé").await;
-    let closed = plan(&app, &tenant, json!({"name": "Fermé", "period": "yearly", "open": false,
-        "tiers": [{"code": "standard", "label": "Standard", "amount_minor": 3000}]})).await;
-    let hidden = plan(&app, &tenant, json!({"name": "Honneur", "period": "lifetime", "public": false,
-        "tiers": [{"code": "standard", "label": "Standard", "amount_minor": 0}]})).await;
-    let me = create_account(&app, &tenant, "late@example.test", "pw-late-12345678", Role::Member).await;
+    let (tenant, _) = app.create_tenant("closedplan", "Club Clos").await;
+    let closed = plan(
+        &app,
+        &tenant,
+        json!({"name": "Fermé", "period": "yearly", "open": false,
+        "tiers": [{"code": "standard", "label": "Standard", "amount_minor": 3000}]}),
+    )
+    .await;
+    let hidden = plan(
+        &app,
+        &tenant,
+        json!({"name": "Honneur", "period": "lifetime", "public": false,
+        "tiers": [{"code": "standard", "label": "Standard", "amount_minor": 0}]}),
+    )
+    .await;
+    let me = create_account(
+        &app,
+        &tenant,
+        "late@example.test",
+        "pw-late-12345678",
+        Role::Member,
+    )
+    .await;
     let mut member = Browser::signed_in_as(&app, &tenant, me, Role::Member).await;
     let list = member.get("/membership/plans").await;
     assert!(!list.body.contains("Fermé") && !list.body.contains("Honneur"));
-    for id in [closed.to_string(), hidden.to_string(), "999999".into(), "x".into()] {
-        assert_eq!(member.get(&format!("/membership/join?plan={id}")).await.status, 404, "{id}");
+    for id in [
+        closed.to_string(),
+        hidden.to_string(),
+        "999999".into(),
+        "x".into(),
+    ] {
+        assert_eq!(
+            member
+                .get(&format!("/membership/join?plan={id}"))
+                .await
+                .status,
+            404,
+            "{id}"
+        );
         for step in ["/membership/join", "/membership/join/confirm"] {
-            let page = member.post(step, &[("plan", id.as_str()), ("tier", "standard")]).await;
+            let page = member
+                .post(step, &[("plan", id.as_str()), ("tier", "standard")])
+                .await;
             assert_eq!(page.status, 404, "{step} {id}");
         }
     }
@@ -257,7 +343,13 @@ async fn closed_hidden_archived_or_unknown_plans_cannot_be_joined() {
 }
 
 /// A membership of `account` that started `days_ago` days ago, unpaid.
-pub async fn joined_long_ago(app: &TestApp, tenant: &Arc<Tenant>, plan_id: i64, account: i64, days_ago: i64) -> i64 {
+pub async fn joined_long_ago(
+    app: &TestApp,
+    tenant: &Arc<Tenant>,
+    plan_id: i64,
+    account: i64,
+    days_ago: i64,
+) -> i64 {
     let mut tx = app.tenant_tx(tenant).await;
     let request = JoinRequest {
         plan_id,
@@ -270,7 +362,9 @@ pub async fn joined_long_ago(app: &TestApp, tenant: &Arc<Tenant>, plan_id: i64, 
         on: today() - Duration::days(days_ago),
         by_staff: true,
     };
-    let joined = memberships::join(&mut tx, &request, None).await.expect("join");
+    let joined = memberships::join(&mut tx, &request, None)
+        .await
+        .expect("join");
     tx.commit().await.unwrap();
     joined.membership_ids[0]
 }
@@ -279,12 +373,27 @@ pub async fn joined_long_ago(app: &TestApp, tenant: &Arc<Tenant>, plan_id: i64, 
 async fn i_have_sent_a_transfer_keeps_a_lapsed_member_in_grace() {
     let app = spawn_isolated_app().await;
     let (tenant, _) = app.create_tenant("grace", "Club Grâce").await;
-    let plan_id = plan(&app, &tenant, json!({"name": "Annuel", "period": "yearly", "anchor": "anniversary",
-        "tiers": [{"code": "standard", "label": "Standard", "amount_minor": 2000}]})).await;
-    let me = create_account(&app, &tenant, "late@example.test", "pw-late-12345678", Role::Member).await;
+    let plan_id = plan(
+        &app,
+        &tenant,
+        json!({"name": "Annuel", "period": "yearly", "anchor": "anniversary",
+        "tiers": [{"code": "standard", "label": "Standard", "amount_minor": 2000}]}),
+    )
+    .await;
+    let me = create_account(
+        &app,
+        &tenant,
+        "late@example.test",
+        "pw-late-12345678",
+        Role::Member,
+    )
+    .await;
     joined_long_ago(&app, &tenant, plan_id, me, 420).await;
     let mut member = Browser::signed_in_as(&app, &tenant, me, Role::Member).await;
-    assert_eq!(first_status(&member.get("/membership").await.body), "expired");
+    assert_eq!(
+        first_status(&member.get("/membership").await.body),
+        "expired"
+    );
     let sent = member.post("/membership/pay/transfer-sent", &[]).await;
     assert_eq!(sent.status, 303, "{}", sent.body);
     assert_eq!(first_status(&member.get("/membership").await.body), "grace");
@@ -308,12 +417,40 @@ async fn members_see_only_their_own_and_associations_stay_apart() {
     let (b, _) = app.create_tenant("privacyb", "Club B").await;
     let plan_a = plan(&app, &a, yearly()).await;
     let plan_b = plan(&app, &b, yearly()).await;
-    let alice = create_account(&app, &a, "alice@example.test", "pw-alice-123456", Role::Member).await;
-    let bruno = create_account(&app, &a, "bruno@example.test", "pw-bruno-123456", Role::Member).await;
-    let carla = create_account(&app, &b, "carla@example.test", "pw-carla-123456", Role::Member).await;
+    let alice = create_account(
+        &app,
+        &a,
+        "alice@example.test",
+        "pw-alice-123456",
+        Role::Member,
+    )
+    .await;
+    let bruno = create_account(
+        &app,
+        &a,
+        "bruno@example.test",
+        "pw-bruno-123456",
+        Role::Member,
+    )
+    .await;
+    let carla = create_account(
+        &app,
+        &b,
+        "carla@example.test",
+        "pw-carla-123456",
+        Role::Member,
+    )
+    .await;
     let alices = joined_long_ago(&app, &a, plan_a, alice, 400).await;
     let brunos = joined_long_ago(&app, &a, plan_a, bruno, 400).await;
+    // B's ids run past A's: an id of B names nothing in A.
+    for n in 0..3 {
+        let email = format!("filler{n}@example.test");
+        let filler = create_account(&app, &b, &email, "pw-filler-123456", Role::Member).await;
+        joined_long_ago(&app, &b, plan_b, filler, 400).await;
+    }
     let carlas = joined_long_ago(&app, &b, plan_b, carla, 400).await;
+    assert!(carlas > brunos.max(alices));
     let mut tx = app.tenant_tx(&a).await;
     sqlx::query("UPDATE accounts SET display_name = 'Bruno Secret' WHERE id = $1")
         .bind(bruno)
@@ -325,12 +462,24 @@ async fn members_see_only_their_own_and_associations_stay_apart() {
     let mut as_alice = Browser::signed_in_as(&app, &a, alice, Role::Member).await;
     let mine = as_alice.get("/membership").await;
     assert!(!mine.body.contains("Bruno Secret"));
-    assert_eq!(as_alice.get(&format!("/membership/renew?membership={alices}")).await.status, 200);
+    assert_eq!(
+        as_alice
+            .get(&format!("/membership/renew?membership={alices}"))
+            .await
+            .status,
+        200
+    );
     for other in [brunos, carlas, 987654] {
         let path = format!("/membership/renew?membership={other}");
         assert_eq!(as_alice.get(&path).await.status, 404, "{other}");
         let id = other.to_string();
-        assert_eq!(as_alice.post("/membership/renew", &[("membership", id.as_str())]).await.status, 404);
+        assert_eq!(
+            as_alice
+                .post("/membership/renew", &[("membership", id.as_str())])
+                .await
+                .status,
+            404
+        );
     }
     // Alice's session means nothing on B's host.
     let mut stolen = Browser::new(&app, &b).await;
@@ -341,5 +490,11 @@ async fn members_see_only_their_own_and_associations_stay_apart() {
     // Signed out, the pages ask to sign in.
     let mut visitor = Browser::new(&app, &a).await;
     assert_eq!(visitor.get("/membership").await.status, 303);
-    assert_eq!(visitor.post("/membership/pay/transfer-sent", &[]).await.status, 303);
+    assert_eq!(
+        visitor
+            .post("/membership/pay/transfer-sent", &[])
+            .await
+            .status,
+        303
+    );
 }

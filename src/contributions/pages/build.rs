@@ -67,10 +67,16 @@ pub async fn build(
                     name: person.name.clone(),
                     role: Role::Member,
                 };
-                let id = match actions::create_invited(tx, &invitee, &account.display_name, &base).await {
+                let id = match actions::create_invited(tx, &invitee, &account.display_name, &base)
+                    .await
+                {
                     Ok((id, _)) => id,
                     Err(ActionError::AlreadyMember) => {
-                        return Err(Error::invalid(EMAIL_FIELDS[n], "email-taken", "has an account"));
+                        return Err(Error::invalid(
+                            EMAIL_FIELDS[n],
+                            "email-taken",
+                            "has an account",
+                        ));
                     }
                     Err(ActionError::Database(e)) => return Err(Error::Database(e)),
                     Err(other) => return Err(Error::conflict("invitation", other.to_string())),
@@ -89,7 +95,6 @@ pub async fn build(
     };
     Ok((request, names, household))
 }
-
 
 pub async fn savepoint(tx: &mut TenantTx) -> Result<(), sqlx::Error> {
     sqlx::query!("SAVEPOINT membership_join")

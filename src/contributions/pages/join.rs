@@ -91,7 +91,10 @@ async fn paid_households(
     account: &Account,
 ) -> Result<Vec<households::Household>, sqlx::Error> {
     let all = households::for_account(tx, account.id).await?;
-    Ok(all.into_iter().filter(|h| h.payer_id == account.id).collect())
+    Ok(all
+        .into_iter()
+        .filter(|h| h.payer_id == account.id)
+        .collect())
 }
 
 struct FormCtx<'a> {
@@ -157,7 +160,16 @@ pub async fn form(
     };
     let Some(raw) = query.plan.filter(|p| !p.is_empty()) else {
         let values = JoinForm::default();
-        return show_form(&ctx, &mut tx, &account, None, &values, Errors::default(), None).await;
+        return show_form(
+            &ctx,
+            &mut tx,
+            &account,
+            None,
+            &values,
+            Errors::default(),
+            None,
+        )
+        .await;
     };
     let plan = offered_plan(&mut tx, raw.parse().ok()).await?;
     let values = JoinForm {
@@ -168,7 +180,16 @@ pub async fn form(
         instalments: "1".into(),
         ..JoinForm::default()
     };
-    show_form(&ctx, &mut tx, &account, Some(&plan), &values, Errors::default(), None).await
+    show_form(
+        &ctx,
+        &mut tx,
+        &account,
+        Some(&plan),
+        &values,
+        Errors::default(),
+        None,
+    )
+    .await
 }
 
 /// The page's message for a refusal of the core.
@@ -211,12 +232,23 @@ async fn checked(
     form: &JoinForm,
 ) -> Result<Result<(Plan, Choice), Response>, AppError> {
     let plan = offered_plan(tx, form.plan_id()).await?;
-    let mine: Vec<i64> = paid_households(tx, account).await?.iter().map(|h| h.id).collect();
+    let mine: Vec<i64> = paid_households(tx, account)
+        .await?
+        .iter()
+        .map(|h| h.id)
+        .collect();
     match form.check(&plan, &mine) {
         Ok(choice) => Ok(Ok((plan, choice))),
-        Err(errors) => Ok(Err(
-            show_form(ctx, tx, account, Some(&plan), form, errors, None).await?,
-        )),
+        Err(errors) => Ok(Err(show_form(
+            ctx,
+            tx,
+            account,
+            Some(&plan),
+            form,
+            errors,
+            None,
+        )
+        .await?)),
     }
 }
 
@@ -290,7 +322,15 @@ pub async fn review(
             .map(|(on, amount)| (day(*on, locale), Money::new(*amount, locale)))
             .collect(),
     };
-    render(&themes, &tx, &view, "membership/confirm.html", StatusCode::OK, &page).await
+    render(
+        &themes,
+        &tx,
+        &view,
+        "membership/confirm.html",
+        StatusCode::OK,
+        &page,
+    )
+    .await
 }
 
 pub async fn confirm(
@@ -318,7 +358,10 @@ pub async fn confirm(
     }
     .await;
     match joined {
-        Ok(_) => Ok(redirect_with("/membership/pay", success("membership-flash-joined"))),
+        Ok(_) => Ok(redirect_with(
+            "/membership/pay",
+            success("membership-flash-joined"),
+        )),
         Err(error) => {
             rollback_to_savepoint(&mut tx).await?;
             refused(&ctx, &mut tx, &account, &plan, &form, error).await

@@ -128,7 +128,10 @@ impl JoinForm {
         if !plan.free_amount {
             return None;
         }
-        let text = self.amount.trim().replace(['€', '\u{a0}', '\u{202f}', ' '], "");
+        let text = self
+            .amount
+            .trim()
+            .replace(['€', '\u{a0}', '\u{202f}', ' '], "");
         let text = text.replace(',', ".");
         match Amount::parse(&text, plan.currency) {
             Ok(amount) if plan.minimum.is_some_and(|m| amount.minor() < m.minor()) => {
@@ -185,10 +188,12 @@ impl JoinForm {
                 errors.add(name_field, "field-invalid-name");
             }
             match Email::parse(email) {
-                Ok(email) if !people.iter().any(|p: &Person| p.email == email) => people.push(Person {
-                    name: name.to_owned(),
-                    email,
-                }),
+                Ok(email) if !people.iter().any(|p: &Person| p.email == email) => {
+                    people.push(Person {
+                        name: name.to_owned(),
+                        email,
+                    })
+                }
                 _ => errors.add(email_field, "field-invalid-email"),
             }
         }

@@ -117,7 +117,11 @@ fn money(minor: i64, currency: &str, locale: &str) -> Money {
 }
 
 /// The payments `payer_id` made, newest first.
-async fn payments_of(tx: &mut TenantTx, payer_id: i64, locale: &str) -> Result<Vec<PaymentLine>, sqlx::Error> {
+async fn payments_of(
+    tx: &mut TenantTx,
+    payer_id: i64,
+    locale: &str,
+) -> Result<Vec<PaymentLine>, sqlx::Error> {
     let rows = sqlx::query!(
         "SELECT received_on, amount_minor, currency, method, status, reference FROM payments
          WHERE payer_id = $1 ORDER BY created_at DESC, id DESC LIMIT 100",
@@ -138,7 +142,11 @@ async fn payments_of(tx: &mut TenantTx, payer_id: i64, locale: &str) -> Result<V
 }
 
 /// The live receipts of `account_id`, newest first.
-async fn receipts_of(tx: &mut TenantTx, account_id: i64, locale: &str) -> Result<Vec<ReceiptLine>, sqlx::Error> {
+async fn receipts_of(
+    tx: &mut TenantTx,
+    account_id: i64,
+    locale: &str,
+) -> Result<Vec<ReceiptLine>, sqlx::Error> {
     let rows = sqlx::query!(
         "SELECT id, year, number, amount_minor, currency, issued_at FROM receipts
          WHERE account_id = $1 AND cancelled_at IS NULL ORDER BY issued_at DESC, id DESC LIMIT 100",
@@ -194,7 +202,10 @@ pub async fn page(
         .collect();
     let page = MinePage {
         csrf: auth.csrf.value(),
-        memberships: memberships.iter().map(|m| Card::new(m, me, locale)).collect(),
+        memberships: memberships
+            .iter()
+            .map(|m| Card::new(m, me, locale))
+            .collect(),
         owes: balance.is_positive(),
         balance: Money::new(balance, locale),
         history,
@@ -202,7 +213,15 @@ pub async fn page(
         receipts: receipts_of(&mut tx, me, locale).await?,
         households,
     };
-    render(&themes, &tx, &view, "membership/mine.html", StatusCode::OK, &page).await
+    render(
+        &themes,
+        &tx,
+        &view,
+        "membership/mine.html",
+        StatusCode::OK,
+        &page,
+    )
+    .await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -242,7 +261,15 @@ pub async fn renew_form(
         membership: Card::new(&membership, me, view.locale),
         action: "/membership/renew".into(),
     };
-    render(&themes, &tx, &view, "membership/renew.html", StatusCode::OK, &page).await
+    render(
+        &themes,
+        &tx,
+        &view,
+        "membership/renew.html",
+        StatusCode::OK,
+        &page,
+    )
+    .await
 }
 
 pub async fn renew(
@@ -264,7 +291,10 @@ async fn renew_as(
     on: NaiveDate,
 ) -> Result<Response, AppError> {
     match memberships::renew(tx, membership.id, by, false, on).await {
-        Ok(_) => Ok(redirect_with("/membership/pay", success("membership-flash-renewed"))),
+        Ok(_) => Ok(redirect_with(
+            "/membership/pay",
+            success("membership-flash-renewed"),
+        )),
         Err(Error::Conflict { .. }) => {
             let flash = Flash::new(FlashKind::Error, "membership-flash-not-renewable");
             Ok(redirect_with("/membership", Some(flash)))

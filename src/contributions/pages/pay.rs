@@ -67,7 +67,11 @@ fn grouped(text: &str) -> String {
         .join(" ")
 }
 
-pub async fn pay_info(tx: &mut TenantTx, payer_id: i64, locale: &str) -> Result<PayInfo, sqlx::Error> {
+pub async fn pay_info(
+    tx: &mut TenantTx,
+    payer_id: i64,
+    locale: &str,
+) -> Result<PayInfo, sqlx::Error> {
     let settings = settings::get(tx).await?;
     let dues = open_dues(tx, payer_id).await?;
     let pending = memberships::for_account(tx, payer_id)
@@ -81,7 +85,9 @@ pub async fn pay_info(tx: &mut TenantTx, payer_id: i64, locale: &str) -> Result<
     Ok(PayInfo {
         due: total(&dues).map(|a| Money::new(a, locale)),
         pending,
-        reference: dues.first().map(|m| grouped(&payments::transfer_reference(m.id))),
+        reference: dues
+            .first()
+            .map(|m| grouped(&payments::transfer_reference(m.id))),
         holder,
         iban: settings.iban.as_deref().map(grouped),
         bic: settings.bic,
@@ -97,7 +103,11 @@ pub enum Announced {
 
 /// Records a pending transfer of everything `payer_id` owes and has not
 /// announced yet, with the reference shown.
-pub async fn announce_transfer(tx: &mut TenantTx, payer_id: i64, by: Option<i64>) -> Result<Announced, Error> {
+pub async fn announce_transfer(
+    tx: &mut TenantTx,
+    payer_id: i64,
+    by: Option<i64>,
+) -> Result<Announced, Error> {
     let dues = open_dues(tx, payer_id).await?;
     let (Some(amount), Some(first)) = (total(&dues), dues.first()) else {
         return Ok(Announced::NothingDue);
@@ -148,7 +158,15 @@ pub async fn page(
         pay: pay_info(&mut tx, account.id, view.locale).await?,
         action: "/membership/pay/transfer-sent",
     };
-    render(&themes, &tx, &view, "membership/pay.html", StatusCode::OK, &page).await
+    render(
+        &themes,
+        &tx,
+        &view,
+        "membership/pay.html",
+        StatusCode::OK,
+        &page,
+    )
+    .await
 }
 
 pub async fn transfer_sent(

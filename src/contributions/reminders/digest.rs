@@ -33,7 +33,11 @@ struct Figures {
     lapsed: i64,
 }
 
-async fn figures(tx: &mut TenantTx, today: NaiveDate, currency: &str) -> Result<Figures, sqlx::Error> {
+async fn figures(
+    tx: &mut TenantTx,
+    today: NaiveDate,
+    currency: &str,
+) -> Result<Figures, sqlx::Error> {
     let row = sqlx::query!(
         r#"SELECT
              (SELECT count(*) FROM payments
@@ -102,7 +106,11 @@ async fn already_sent(tx: &mut TenantTx, week: &str) -> Result<bool, sqlx::Error
 }
 
 /// Queues this week's digest if due; returns the number of mails queued.
-pub async fn send_if_due(tx: &mut TenantTx, keys: &Keys, today: NaiveDate) -> Result<usize, sqlx::Error> {
+pub async fn send_if_due(
+    tx: &mut TenantTx,
+    keys: &Keys,
+    today: NaiveDate,
+) -> Result<usize, sqlx::Error> {
     let settings = settings::get(tx).await?;
     if !settings.weekly_digest {
         return Ok(0);
@@ -117,11 +125,15 @@ pub async fn send_if_due(tx: &mut TenantTx, keys: &Keys, today: NaiveDate) -> Re
     let tenant = tx.tenant().clone();
     let host = tenant.default_host.as_str();
     for person in &people {
-        let locale = person.locale.clone().unwrap_or_else(|| tenant.locale.clone());
+        let locale = person
+            .locale
+            .clone()
+            .unwrap_or_else(|| tenant.locale.clone());
         let total = Amount::new(figures.total_minor, currency)
             .unwrap_or_else(|| Amount::zero(currency))
             .format(&locale);
-        let unsubscribe = links::unsubscribe_token(keys, tenant.id, person.id, Topic::TreasurerDigest);
+        let unsubscribe =
+            links::unsubscribe_token(keys, tenant.id, person.id, Topic::TreasurerDigest);
         let data = json!({
             "name": person.display_name,
             "week": week,

@@ -136,7 +136,10 @@ pub async fn send_batch(
     let mut by_payer: BTreeMap<i64, Vec<&Due>> = BTreeMap::new();
     for reminder in &due {
         if marked.contains(&(reminder.membership_id, reminder.offset_days)) {
-            by_payer.entry(reminder.payer_id).or_default().push(reminder);
+            by_payer
+                .entry(reminder.payer_id)
+                .or_default()
+                .push(reminder);
         }
     }
     let payers_seen = due
@@ -167,7 +170,10 @@ async fn queue_mail(
         return Ok(());
     };
     let tenant = tx.tenant().clone();
-    let locale = first.locale.clone().unwrap_or_else(|| tenant.locale.clone());
+    let locale = first
+        .locale
+        .clone()
+        .unwrap_or_else(|| tenant.locale.clone());
     let mut seen = Vec::new();
     let mut memberships = Vec::new();
     for reminder in reminders {
@@ -188,9 +194,14 @@ async fn queue_mail(
     }
     let host = tenant.default_host.as_str();
     let renew = links::renew_token(keys, tenant.id, first.membership_id, Utc::now());
-    let unsubscribe = links::unsubscribe_token(keys, tenant.id, first.payer_id, Topic::RenewalReminders);
+    let unsubscribe =
+        links::unsubscribe_token(keys, tenant.id, first.payer_id, Topic::RenewalReminders);
     let renew_link = links::absolute(host, &format!("/membership/renew/{renew}"));
-    let state = if first.ends_on < today { "ended" } else { "ending" };
+    let state = if first.ends_on < today {
+        "ended"
+    } else {
+        "ending"
+    };
     let data = json!({
         "name": first.payer_name,
         "state": state,
@@ -199,7 +210,11 @@ async fn queue_mail(
         "link": renew_link,
         "unsubscribe_link": links::absolute(host, &format!("/membership/unsubscribe/{unsubscribe}")),
     });
-    let to = Email::parse(&first.payer_email).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+    // A stored address always parses; if one ever did not, the reminder
+    // is dropped rather than blocking the tenant's run for good.
+    let Ok(to) = Email::parse(&first.payer_email) else {
+        return Ok(());
+    };
     let mail = Mail {
         to,
         to_name: Some(first.payer_name.clone()),

@@ -63,7 +63,12 @@ fn same(expected: &str, presented: &str) -> bool {
 }
 
 /// `<membership>-<expiry, unix seconds>-<signature>`.
-pub fn renew_token(keys: &Keys, tenant: TenantId, membership_id: i64, now: DateTime<Utc>) -> String {
+pub fn renew_token(
+    keys: &Keys,
+    tenant: TenantId,
+    membership_id: i64,
+    now: DateTime<Utc>,
+) -> String {
     let expires = (now + Duration::days(RENEW_LINK_DAYS)).timestamp();
     let sig = signature(
         keys,

@@ -48,22 +48,27 @@ pub struct Report {
 
 /// Registers the sweep and the per-tenant job.
 pub fn register(registry: &mut Registry, keys: Keys) {
-    registry.every(SWEEP_KIND, Duration::from_secs(3600), |ctx, _job| async move {
-        let tenants = registry::list(ctx.platform()).await?;
-        for tenant in tenants {
-            let ready = tenant.status == "active" && tenant.schema_status.as_deref() == Some("ready");
-            if !ready {
-                continue;
+    registry.every(
+        SWEEP_KIND,
+        Duration::from_secs(3600),
+        |ctx, _job| async move {
+            let tenants = registry::list(ctx.platform()).await?;
+            for tenant in tenants {
+                let ready =
+                    tenant.status == "active" && tenant.schema_status.as_deref() == Some("ready");
+                if !ready {
+                    continue;
+                }
+                let job = NewJob {
+                    dedupe_key: Some(KIND),
+                    ..NewJob::new(KIND, serde_json::json!({}))
+                };
+                let id = crate::model::TenantId::new(tenant.id);
+                jobs::enqueue_platform(ctx.platform(), Some(id), job).await?;
             }
-            let job = NewJob {
-                dedupe_key: Some(KIND),
-                ..NewJob::new(KIND, serde_json::json!({}))
-            };
-            let id = crate::model::TenantId::new(tenant.id);
-            jobs::enqueue_platform(ctx.platform(), Some(id), job).await?;
-        }
-        Ok(())
-    });
+            Ok(())
+        },
+    );
     registry.register(KIND, move |ctx, _job| {
         let keys = keys.clone();
         async move {

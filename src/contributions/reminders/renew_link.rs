@@ -38,9 +38,14 @@ struct RenewLinkPage<'a> {
 }
 
 /// The membership the token names, or 404.
-async fn linked(auth: &RequestAuth, tx: &mut TenantTx, token: &str) -> Result<MembershipView, AppError> {
+async fn linked(
+    auth: &RequestAuth,
+    tx: &mut TenantTx,
+    token: &str,
+) -> Result<MembershipView, AppError> {
     let now = chrono::Utc::now();
-    let id = links::check_renew(&auth.auth.keys, tx.tenant().id, token, now).ok_or(AppError::NotFound)?;
+    let id = links::check_renew(&auth.auth.keys, tx.tenant().id, token, now)
+        .ok_or(AppError::NotFound)?;
     memberships::find(tx, id).await?.ok_or(AppError::NotFound)
 }
 
@@ -75,7 +80,15 @@ async fn show(
         announced: shown.announced,
         pay,
     };
-    render(themes, tx, view, "membership/renew_link.html", StatusCode::OK, &page).await
+    render(
+        themes,
+        tx,
+        view,
+        "membership/renew_link.html",
+        StatusCode::OK,
+        &page,
+    )
+    .await
 }
 
 pub async fn form(
@@ -102,13 +115,16 @@ pub async fn renew(
 ) -> Result<Response, AppError> {
     let m = linked(&auth, &mut tx, &token).await?;
     // The link went to the payer: the renewal is theirs.
-    let renewed_now = match memberships::renew(&mut tx, m.id, m.payer_id, false, memberships::today()).await {
-        Ok(_) => true,
-        // Renewed in the meantime (another click, another device).
-        Err(Error::Conflict { .. }) => false,
-        Err(error) => return Err(error.into()),
-    };
-    let m = memberships::find(&mut tx, m.id).await?.ok_or(AppError::NotFound)?;
+    let renewed_now =
+        match memberships::renew(&mut tx, m.id, m.payer_id, false, memberships::today()).await {
+            Ok(_) => true,
+            // Renewed in the meantime (another click, another device).
+            Err(Error::Conflict { .. }) => false,
+            Err(error) => return Err(error.into()),
+        };
+    let m = memberships::find(&mut tx, m.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let shown = Shown {
         renewed_now,
         announced: false,
