@@ -10,6 +10,7 @@ mod browser;
 mod browser_accounts;
 mod cli;
 mod coherence;
+mod contributions_core;
 mod contributions_member;
 mod contributions_reminders;
 mod health;
