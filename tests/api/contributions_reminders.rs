@@ -119,10 +119,21 @@ async fn a_due_reminder_leaves_once_with_working_links_and_an_opt_out_stops_it()
     assert_eq!(report.reminders, 1, "{report:?}");
     let mail = nth_mail(&sink, 1).await;
     assert!(mail.to.ends_with("<alice@example.test>"), "{}", mail.to);
+    assert!(mail.subject.contains("prend fin"), "{}", mail.subject);
+    for part in [&mail.subject, &mail.text, &mail.html] {
+        assert!(!part.contains("mail-"), "an untranslated key: {part}");
+    }
     assert!(
         mail.text.contains("/membership/unsubscribe/"),
         "{}",
         mail.text
+    );
+    // Mail clients get the unsubscribe page as a header too.
+    assert!(
+        mail.list_unsubscribe.starts_with("<https://")
+            && mail.list_unsubscribe.contains("/membership/unsubscribe/"),
+        "{}",
+        mail.list_unsubscribe
     );
 
     // Again, and again through the job itself: nothing more.
@@ -280,7 +291,7 @@ async fn the_digest_goes_to_treasurers_and_admins_once_a_week() {
         Role::Treasurer,
     )
     .await;
-    create_account(
+    let admin = create_account(
         &app,
         &tenant,
         "admin@example.test",
@@ -288,6 +299,13 @@ async fn the_digest_goes_to_treasurers_and_admins_once_a_week() {
         Role::Admin,
     )
     .await;
+    let mut tx = app.tenant_tx(&tenant).await;
+    sqlx::query("UPDATE accounts SET locale = 'en' WHERE id = $1")
+        .bind(admin)
+        .execute(tx.conn().await.unwrap())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
     create_account(
         &app,
         &tenant,
@@ -320,6 +338,19 @@ async fn the_digest_goes_to_treasurers_and_admins_once_a_week() {
     to.sort();
     assert!(to[0].ends_with("<admin@example.test>"), "{to:?}");
     assert!(to[1].ends_with("<treasurer@example.test>"), "{to:?}");
+    // Each in the reader's language, every string translated.
+    let mails = sink.mails();
+    assert!(mails.iter().any(|m| m.subject.contains("treasurer’s week")));
+    assert!(
+        mails
+            .iter()
+            .any(|m| m.subject.contains("semaine de trésorerie"))
+    );
+    for mail in &mails {
+        for part in [&mail.subject, &mail.text, &mail.html] {
+            assert!(!part.contains("mail-"), "an untranslated key: {part}");
+        }
+    }
     // Next week, it goes again.
     let next_week = reminders::digest::iso_week(today() + Duration::days(7));
     assert_ne!(next_week, reminders::digest::iso_week(today()));

@@ -42,7 +42,7 @@ mail-renewal-reminder-until = until { $date }
 mail-renewal-reminder-action = Renew my membership
 mail-renewal-reminder-fair = You pay exactly the amount shown, with no extra and no tip. If you have already renewed, ignore this message.
 mail-renewal-reminder-stop = Don't want these reminders?
-mail-treasurer-digest-subject = { $site }: your treasurer's week ({ $week })
+mail-treasurer-digest-subject = { $site }: your treasurer’s week ({ $week })
 mail-treasurer-digest-intro = Here is the week of { $site } ({ $week }):
 mail-treasurer-digest-payments = { $count ->
     [one] 1 payment received in the last 7 days, { $total } in all
