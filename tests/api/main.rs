@@ -14,6 +14,7 @@ mod coherence;
 mod contributions_core;
 mod contributions_demo;
 mod contributions_member;
+mod contributions_member_access;
 mod contributions_reminders;
 mod health;
 mod helpers;
