@@ -291,6 +291,7 @@ pub fn router(state: &AppState) -> Router {
         .merge(crate::api::router(crate::api::RateLimit::new(
             &state.config.api,
         )))
+        .merge(crate::contributions::api::staff_router())
         .route("/static/{hash}/{*path}", get(crate::themes::assets::serve))
         .fallback(not_found)
         .route_layer(from_fn(web::metrics::track))

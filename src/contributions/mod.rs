@@ -10,6 +10,7 @@
 //! This module owns the tables of `migrations/tenant/0008_contributions.sql`.
 //! People are `accounts`'; this module only refers to them by id.
 
+pub mod api;
 pub mod dates;
 pub mod error;
 pub mod households;

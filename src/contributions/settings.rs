@@ -81,10 +81,8 @@ pub fn validate(settings: &Settings) -> Result<Settings, Error> {
         ));
     }
     let iban = compact(settings.iban.as_deref());
-    if let Some(iban) = &iban {
-        if !iban_is_valid(iban) {
-            return Err(Error::invalid("iban", "iban", "not a valid IBAN"));
-        }
+    if iban.as_deref().is_some_and(|iban| !iban_is_valid(iban)) {
+        return Err(Error::invalid("iban", "iban", "not a valid IBAN"));
     }
     let bic = compact(settings.bic.as_deref());
     if bic.as_ref().is_some_and(|bic| {

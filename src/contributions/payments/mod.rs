@@ -3,8 +3,11 @@
 //! memberships), its ledger lines and its receipt. `record` writes all of
 //! it in the caller's transaction; a pending payment (a transfer
 //! announced, a card being retried) counts for nothing until `mark_paid`,
-//! but keeps its memberships out of lapse.
+//! but keeps its memberships out of lapse. The treasurer's and the API's
+//! list is `list`, the streamed exports `export`.
 
+pub mod export;
+pub mod list;
 mod record;
 pub mod reference;
 mod refund;

@@ -247,14 +247,14 @@ pub fn validate(input: &PlanInput) -> Result<(), Error> {
                 "a free-amount plan has no price tiers",
             ));
         }
-        if let (Some(minimum), Some(suggested)) = (minimum, suggested) {
-            if suggested.minor() < minimum.minor() {
-                return Err(Error::invalid(
-                    "suggested_minor",
-                    "below-minimum",
-                    "the suggestion is below the minimum",
-                ));
-            }
+        if let (Some(minimum), Some(suggested)) = (minimum, suggested)
+            && suggested.minor() < minimum.minor()
+        {
+            return Err(Error::invalid(
+                "suggested_minor",
+                "below-minimum",
+                "the suggestion is below the minimum",
+            ));
         }
     } else {
         if minimum.is_some() || suggested.is_some() {
