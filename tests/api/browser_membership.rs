@@ -21,6 +21,14 @@ async fn submit(client: &Client, css: &str) {
         .expect("clicked");
 }
 
+/// Keeps what the page looks like under `target/screenshots/`.
+async fn shoot(client: &Client, name: &str) {
+    let out = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("../screenshots");
+    std::fs::create_dir_all(&out).unwrap();
+    let png = client.screenshot().await.unwrap();
+    std::fs::write(out.join(format!("membership-{name}-360.png")), png).unwrap();
+}
+
 async fn arrive(client: &Client, expected: &str) {
     let started = std::time::Instant::now();
     loop {
@@ -88,6 +96,9 @@ async fn the_membership_pages_fit_a_phone() {
         format!("/membership/join?plan={plan_id}"),
     ] {
         client.goto(&format!("{base}{path}")).await.expect("page");
+        if path.contains("?plan=") {
+            shoot(&client, "join").await;
+        }
         if overflows(&client).await {
             narrow.push(path);
         }
@@ -105,11 +116,13 @@ async fn the_membership_pages_fit_a_phone() {
         .for_element(Locator::Css(".quote-total"))
         .await
         .expect("the quote");
+    shoot(&client, "quote").await;
     if overflows(&client).await {
         narrow.push("quote".into());
     }
     submit(&client, "form.form button[type=submit]").await;
     arrive(&client, "/membership/pay").await;
+    shoot(&client, "pay").await;
     if overflows(&client).await {
         narrow.push("/membership/pay".into());
     }
@@ -119,6 +132,7 @@ async fn the_membership_pages_fit_a_phone() {
         .for_element(Locator::Css("[data-status=pending]"))
         .await
         .expect("my membership");
+    shoot(&client, "mine").await;
     if overflows(&client).await {
         narrow.push("/membership".into());
     }

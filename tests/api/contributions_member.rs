@@ -130,6 +130,8 @@ async fn a_member_joins_alone_pays_and_is_current_with_nothing_owed() {
     assert!(pay.body.contains("transfer-reference\">RF"), "{}", pay.body);
     let mine = member.get("/membership").await;
     assert_eq!(first_status(&mine.body), "pending");
+    // A period that has only begun is not offered for renewal.
+    assert!(!mine.body.contains("/membership/renew?"), "{}", mine.body);
     // The amount owed is the amount shown.
     assert_eq!(class_text(&mine.body, "membership-balance"), shown);
 

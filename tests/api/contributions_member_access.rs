@@ -36,9 +36,11 @@ async fn i_have_sent_a_transfer_keeps_a_lapsed_member_in_grace() {
     .await;
     joined_long_ago(&app, &tenant, plan_id, me, 420).await;
     let mut member = Browser::signed_in_as(&app, &tenant, me, Role::Member).await;
-    assert_eq!(
-        first_status(&member.get("/membership").await.body),
-        "expired"
+    let lapsed = member.get("/membership").await;
+    assert_eq!(first_status(&lapsed.body), "expired");
+    assert!(
+        lapsed.body.contains("/membership/renew?membership="),
+        "renewal offered"
     );
     let sent = member.post("/membership/pay/transfer-sent", &[]).await;
     assert_eq!(sent.status, 303, "{}", sent.body);

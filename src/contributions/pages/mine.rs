@@ -56,10 +56,18 @@ impl Card {
             due: Money::new(m.due, locale),
             status: m.status.as_str(),
             payment_pending: m.payment_pending,
-            renewable: m.renewable && !m.renewed,
+            renewable: m.renewable && !m.renewed && renewal_time(m.ends_on),
             i_pay: m.payer_id == me,
         }
     }
+}
+
+/// Renewing is offered from two months before the end of a period (the
+/// earliest reminders come a month before), never for a period that has
+/// only just begun.
+fn renewal_time(ends_on: Option<NaiveDate>) -> bool {
+    let soon = memberships::today().checked_add_days(chrono::Days::new(60));
+    matches!((ends_on, soon), (Some(end), Some(soon)) if end <= soon)
 }
 
 #[derive(Serialize)]
