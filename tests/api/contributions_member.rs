@@ -227,6 +227,54 @@ async fn a_household_of_three_pays_the_cap_shown_in_the_quote() {
     assert_eq!(owed, eur(5000), "charged exactly the quote");
     let mine = member.get("/membership").await;
     assert!(mine.body.contains("Famille Martin"));
+
+    // Later, the children alone take a workshop: the household the parent
+    // pays for, without the parent.
+    let workshop = crate::contributions_member::plan(
+        &app,
+        &tenant,
+        json!({"name": "Atelier", "period": "yearly",
+               "tiers": [{"code": "standard", "label": "Standard", "amount_minor": 1000}]}),
+    )
+    .await;
+    let form = member
+        .get(&format!("/membership/join?plan={workshop}"))
+        .await;
+    let at = form
+        .body
+        .find("name=\"who\" type=\"radio\" value=\"")
+        .unwrap();
+    let rest = &form.body[at..];
+    let household = rest
+        .match_indices("value=\"")
+        .map(|(i, _)| rest[i + 7..].split('"').next().unwrap().to_owned())
+        .find(|v| v.parse::<i64>().is_ok())
+        .expect("the household is offered");
+    let workshop = workshop.to_string();
+    let fields = [("plan", workshop.as_str()), ("who", household.as_str())];
+    let review = member.post("/membership/join", &fields).await;
+    assert_eq!(
+        class_text(&review.body, "quote-total"),
+        eur(2000).format("fr")
+    );
+    assert_eq!(
+        member
+            .post("/membership/join/confirm", &fields)
+            .await
+            .status,
+        303
+    );
+    let mut tx = app.tenant_tx(&tenant).await;
+    let joined: Vec<i64> = sqlx::query_scalar(
+        "SELECT m.account_id FROM memberships m JOIN plans p ON p.id = m.plan_id
+         WHERE p.name = 'Atelier' ORDER BY 1",
+    )
+    .fetch_all(tx.conn().await.unwrap())
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(joined.len(), 2);
+    assert!(!joined.contains(&me));
 }
 
 #[tokio::test]

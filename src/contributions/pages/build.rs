@@ -40,11 +40,20 @@ pub async fn build(
     };
     let household = match &choice.who {
         Who::Me => None,
-        Who::Household(id) => {
+        Who::Household { id, include_me } => {
             let household = households::find(tx, *id)
                 .await?
                 .ok_or(Error::NotFound("household"))?;
-            request.members = household.members.iter().map(|m| m.account_id).collect();
+            request.members = household
+                .members
+                .iter()
+                .map(|m| m.account_id)
+                .filter(|id| *include_me || *id != account.id)
+                .collect();
+            // Nobody would mean "the payer alone" to the core.
+            if request.members.is_empty() {
+                return Err(Error::invalid("who", "nobody", "nobody joins"));
+            }
             for member in &household.members {
                 names.insert(member.account_id, member.display_name.clone());
             }

@@ -196,6 +196,7 @@ pub async fn form(
 fn refusal(error: &Error) -> (Option<&'static str>, &'static str) {
     let key = match error.code() {
         Some("email-taken") => "membership-error-email-taken",
+        Some("nobody") => "membership-error-nobody",
         Some("already-member") => "membership-error-already-member",
         Some("plan-full") => "membership-error-plan-full",
         Some("too-many-members") => "membership-error-too-many",

@@ -49,7 +49,11 @@ pub enum Who {
         include_me: bool,
         people: Vec<Person>,
     },
-    Household(i64),
+    /// A household one pays for: its members, and oneself if asked.
+    Household {
+        id: i64,
+        include_me: bool,
+    },
 }
 
 /// A checked join request (accounts not created yet).
@@ -155,7 +159,10 @@ impl JoinForm {
             "" | "me" => Some(Who::Me),
             "new" => self.new_household(errors),
             id => match id.parse::<i64>() {
-                Ok(id) if my_households.contains(&id) => Some(Who::Household(id)),
+                Ok(id) if my_households.contains(&id) => Some(Who::Household {
+                    id,
+                    include_me: self.include_me == "on",
+                }),
                 _ => {
                     errors.add("who", "field-invalid-choice");
                     None
