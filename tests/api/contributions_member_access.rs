@@ -1,7 +1,7 @@
-//! Member pages, continued: "I have sent a transfer" keeps a lapsed member
-//! in grace (and is recorded once), a member sees only their own
-//! memberships, and an association's sessions and ids mean nothing on
-//! another's host.
+//! Member pages, continued: plans not offered cannot be joined; "I have
+//! sent a transfer" keeps a lapsed member in grace (and is recorded once);
+//! a member sees only their own memberships and receipts; an association's
+//! sessions and ids mean nothing on another's host.
 
 use serde_json::json;
 use tessera::auth::Role;
@@ -11,7 +11,9 @@ use tessera::contributions::model::{Method, PaymentStatus};
 use tessera::contributions::payments::{self, NewPayment};
 use tessera::model::Currency;
 
-use crate::contributions_member::{first_status, joined_long_ago, plan, today, yearly};
+use crate::contributions_member::{
+    first_status, joined_long_ago, memberships_count, plan, today, yearly,
+};
 use crate::helpers::browser::{Browser, create_account};
 use crate::helpers::spawn_isolated_app;
 
@@ -177,4 +179,57 @@ async fn members_see_only_their_own_and_associations_stay_apart() {
             .status,
         303
     );
+}
+
+#[tokio::test]
+async fn closed_hidden_archived_or_unknown_plans_cannot_be_joined() {
+    let app = spawn_isolated_app().await;
+    let (tenant, _) = app.create_tenant("closedplan", "Club Clos").await;
+    let closed = plan(
+        &app,
+        &tenant,
+        json!({"name": "Fermé", "period": "yearly", "open": false,
+        "tiers": [{"code": "standard", "label": "Standard", "amount_minor": 3000}]}),
+    )
+    .await;
+    let hidden = plan(
+        &app,
+        &tenant,
+        json!({"name": "Honneur", "period": "lifetime", "public": false,
+        "tiers": [{"code": "standard", "label": "Standard", "amount_minor": 0}]}),
+    )
+    .await;
+    let me = create_account(
+        &app,
+        &tenant,
+        "late@example.test",
+        "pw-late-12345678",
+        Role::Member,
+    )
+    .await;
+    let mut member = Browser::signed_in_as(&app, &tenant, me, Role::Member).await;
+    let list = member.get("/membership/plans").await;
+    assert!(!list.body.contains("Fermé") && !list.body.contains("Honneur"));
+    for id in [
+        closed.to_string(),
+        hidden.to_string(),
+        "999999".into(),
+        "x".into(),
+    ] {
+        assert_eq!(
+            member
+                .get(&format!("/membership/join?plan={id}"))
+                .await
+                .status,
+            404,
+            "{id}"
+        );
+        for step in ["/membership/join", "/membership/join/confirm"] {
+            let page = member
+                .post(step, &[("plan", id.as_str()), ("tier", "standard")])
+                .await;
+            assert_eq!(page.status, 404, "{step} {id}");
+        }
+    }
+    assert_eq!(memberships_count(&app, &tenant).await, 0);
 }
