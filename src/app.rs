@@ -182,6 +182,7 @@ fn invalidation_subscriber(state: &AppState) -> listen::Subscriber {
 pub fn job_worker(state: &AppState) -> jobs::Worker {
     let mut registry = jobs::Registry::new();
     state.mailer.register(&mut registry);
+    crate::contributions::reminders::register(&mut registry, state.auth.keys.clone());
     jobs::Worker::new(
         state.db.clone(),
         registry,
@@ -287,6 +288,7 @@ pub fn router(state: &AppState) -> Router {
         .merge(portal::router())
         .merge(accounts::router())
         .merge(crate::contributions::desk::router())
+        .merge(crate::contributions::pages::router())
         .merge(crate::api::router(crate::api::RateLimit::new(
             &state.config.api,
         )))

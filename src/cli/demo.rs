@@ -38,6 +38,7 @@ async fn demo(handle: &DatabaseHandle, config: Config) -> anyhow::Result<()> {
         .local_addr()
         .map_or(state.config.http.port, |a| a.port());
     let logins = seed::logins::seed(&state, &manifests, port).await?;
+    seed::contributions::seed_all(&state, &manifests).await?;
     println!("\nDemo logins:\n{}", seed::logins::table(&logins));
     println!("\nTessera demo is running. Open:");
     for (slug, manifest) in &manifests {

@@ -25,6 +25,9 @@ pub mod provider;
 pub mod receipts;
 pub mod settings;
 pub mod status;
+// Member pages and reminders (helper M).
+pub mod pages;
+pub mod reminders;
 
 pub use error::Error;
 pub use model::{

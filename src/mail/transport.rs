@@ -6,6 +6,7 @@
 
 use std::sync::Arc;
 
+use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::ExposeSecret;
@@ -115,17 +116,37 @@ impl Sender {
         let bad = |e: &dyn std::fmt::Display| TransportError::Message(e.to_string());
         let to: Address = envelope.mail.to.as_str().parse().map_err(|e| bad(&e))?;
         let from = Mailbox::new(Some(envelope.tenant.name.clone()), self.from.clone());
-        Message::builder()
+        let mut builder = Message::builder()
             .from(from)
             .to(Mailbox::new(envelope.mail.to_name.clone(), to))
             .subject(rendered.subject.clone())
-            .message_id(Some(message_id))
+            .message_id(Some(message_id));
+        if let Some(url) = list_unsubscribe(&envelope.mail.data) {
+            builder = builder.raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                format!("<{url}>"),
+            ));
+        }
+        builder
             .multipart(MultiPart::alternative_plain_html(
                 rendered.text.clone(),
                 rendered.html.clone(),
             ))
             .map_err(|e| bad(&e))
     }
+}
+
+/// An optional mail's unsubscribe page (`unsubscribe_link` in its data):
+/// mail clients show an "unsubscribe" button for it (RFC 2369). Only a
+/// plain https URL is used.
+fn list_unsubscribe(data: &serde_json::Value) -> Option<&str> {
+    let url = data.get("unsubscribe_link")?.as_str()?;
+    let plain = url.starts_with("https://")
+        && url.len() <= 500
+        && url
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && b != b'<' && b != b'>');
+    plain.then_some(url)
 }
 
 /// Stores the mail in the outbox, once per job.

@@ -1,4 +1,5 @@
 //! Sample data: the demo's content (and later the benchmark data set).
 
+pub mod contributions;
 pub mod demo;
 pub mod logins;

@@ -50,6 +50,8 @@ pub struct ReadMail {
     pub content_type: String,
     pub text: String,
     pub html: String,
+    /// The `List-Unsubscribe` header ("" when absent).
+    pub list_unsubscribe: String,
 }
 
 impl SmtpSink {
@@ -103,6 +105,7 @@ fn read(raw: &[u8]) -> ReadMail {
         content_type: mail.ctype.mimetype.clone(),
         text,
         html,
+        list_unsubscribe: header("List-Unsubscribe"),
     }
 }
 

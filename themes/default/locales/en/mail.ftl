@@ -29,3 +29,32 @@ mail-security-event-2fa-enabled = Two-step verification was turned on.
 mail-security-event-2fa-disabled = Two-step verification was turned off.
 mail-security-event-recovery-codes = New recovery codes were generated.
 mail-security-event-signup-existing = Someone tried to join with your address. You already have an account: sign in, or reset your password if you have forgotten it.
+mail-unsubscribe = Unsubscribe
+mail-renewal-reminder-subject = { $state ->
+    [ended] Your { $site } membership ended on { $ends_on }
+   *[ending] Your { $site } membership ends on { $ends_on }
+}
+mail-renewal-reminder-intro = { $state ->
+    [ended] Your membership of { $site } ended on { $ends_on }. You can renew it in one click, without signing in:
+   *[ending] Your membership of { $site } ends on { $ends_on }. You can renew it in one click, without signing in:
+}
+mail-renewal-reminder-until = until { $date }
+mail-renewal-reminder-action = Renew my membership
+mail-renewal-reminder-fair = You pay exactly the amount shown, with no extra and no tip. If you have already renewed, ignore this message.
+mail-renewal-reminder-stop = Don't want these reminders?
+mail-treasurer-digest-subject = { $site }: your treasurer’s week ({ $week })
+mail-treasurer-digest-intro = Here is the week of { $site } ({ $week }):
+mail-treasurer-digest-payments = { $count ->
+    [one] 1 payment received in the last 7 days, { $total } in all
+   *[other] { $count } payments received in the last 7 days, { $total } in all
+}
+mail-treasurer-digest-expiring = { $count ->
+    [one] 1 membership ends within 30 days
+   *[other] { $count } memberships end within 30 days
+}
+mail-treasurer-digest-lapsed = { $count ->
+    [one] 1 membership lapsed this week without renewal
+   *[other] { $count } memberships lapsed this week without renewal
+}
+mail-treasurer-digest-action = Open the treasurer's desk
+mail-treasurer-digest-stop = Don't want this weekly digest?

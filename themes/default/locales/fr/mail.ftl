@@ -29,3 +29,32 @@ mail-security-event-2fa-enabled = La vérification en deux étapes a été activ
 mail-security-event-2fa-disabled = La vérification en deux étapes a été désactivée.
 mail-security-event-recovery-codes = De nouveaux codes de secours ont été générés.
 mail-security-event-signup-existing = Quelqu’un a tenté de s’inscrire avec votre adresse. Vous avez déjà un compte : connectez-vous, ou réinitialisez votre mot de passe si vous l’avez oublié.
+mail-unsubscribe = Se désabonner
+mail-renewal-reminder-subject = { $state ->
+    [ended] Votre adhésion à { $site } a pris fin le { $ends_on }
+   *[ending] Votre adhésion à { $site } prend fin le { $ends_on }
+}
+mail-renewal-reminder-intro = { $state ->
+    [ended] Votre adhésion à { $site } a pris fin le { $ends_on }. Vous pouvez la renouveler en un clic, sans vous connecter :
+   *[ending] Votre adhésion à { $site } prend fin le { $ends_on }. Vous pouvez la renouveler en un clic, sans vous connecter :
+}
+mail-renewal-reminder-until = jusqu’au { $date }
+mail-renewal-reminder-action = Renouveler mon adhésion
+mail-renewal-reminder-fair = Vous payez exactement le montant affiché, sans supplément ni pourboire. Si vous avez déjà renouvelé, ignorez ce message.
+mail-renewal-reminder-stop = Vous ne souhaitez plus ces rappels ?
+mail-treasurer-digest-subject = { $site } : votre semaine de trésorerie ({ $week })
+mail-treasurer-digest-intro = Voici la semaine de { $site } ({ $week }) :
+mail-treasurer-digest-payments = { $count ->
+    [one] 1 paiement reçu ces 7 derniers jours, { $total } au total
+   *[other] { $count } paiements reçus ces 7 derniers jours, { $total } au total
+}
+mail-treasurer-digest-expiring = { $count ->
+    [one] 1 adhésion prend fin dans les 30 jours
+   *[other] { $count } adhésions prennent fin dans les 30 jours
+}
+mail-treasurer-digest-lapsed = { $count ->
+    [one] 1 adhésion est arrivée à échéance cette semaine sans renouvellement
+   *[other] { $count } adhésions sont arrivées à échéance cette semaine sans renouvellement
+}
+mail-treasurer-digest-action = Ouvrir le bureau du trésorier
+mail-treasurer-digest-stop = Vous ne souhaitez plus ce récapitulatif hebdomadaire ?
