@@ -14,6 +14,7 @@ mod coherence;
 mod contributions_api;
 mod contributions_bench;
 mod contributions_core;
+mod contributions_core_fixture;
 mod contributions_demo;
 mod contributions_desk;
 mod contributions_desk_browser;
