@@ -34,8 +34,10 @@ impl<'a> Entry<'a> {
         }
     }
 
-    pub fn by(mut self, actor: i64) -> Self {
-        self.actor = Some(actor);
+    /// Who did it; `None` (a job, a member following a signed link) keeps
+    /// the entry anonymous.
+    pub fn by(mut self, actor: impl Into<Option<i64>>) -> Self {
+        self.actor = actor.into();
         self
     }
 

@@ -90,7 +90,7 @@ pub async fn join(
     let ids = write(tx, &quote, request, None, by).await?;
     audit::record(
         tx,
-        with_actor(Entry::new("contributions.membership.join"), by)
+        Entry::new("contributions.membership.join").by(by)
             .on(request.payer_id)
             .with(json!({ "plan": request.plan_id, "memberships": ids, "total_minor": quote.total.minor() })),
     )
@@ -99,13 +99,6 @@ pub async fn join(
         membership_ids: ids,
         quote,
     })
-}
-
-pub(super) fn with_actor(entry: Entry<'_>, by: Option<i64>) -> Entry<'_> {
-    match by {
-        Some(actor) => entry.by(actor),
-        None => entry,
-    }
 }
 
 pub(super) async fn open_plan(

@@ -8,9 +8,7 @@
 use chrono::NaiveDate;
 use serde_json::json;
 
-use super::join::{
-    self, JoinRequest, Joined, household_prices, lines_and_total, open_plan, with_actor,
-};
+use super::join::{self, JoinRequest, Joined, household_prices, lines_and_total, open_plan};
 use super::view;
 use crate::audit::{self, Entry};
 use crate::contributions::dates::{self, Span};
@@ -248,7 +246,8 @@ pub async fn upgrade(
     }
     audit::record(
         tx,
-        with_actor(Entry::new("contributions.membership.upgrade"), Some(by))
+        Entry::new("contributions.membership.upgrade")
+            .by(Some(by))
             .on(old.account_id)
             .with(json!({ "from": old.id, "to": ids, "credit_minor": credit })),
     )

@@ -189,7 +189,8 @@ pub async fn record(
     }
     audit::record(
         tx,
-        with_actor(Entry::new("contributions.payment.record"), by)
+        Entry::new("contributions.payment.record")
+            .by(by)
             .on(payment.payer_id)
             .with(json!({
                 "payment": id, "amount_minor": payment.amount.minor(), "currency": currency.code(),
@@ -198,13 +199,6 @@ pub async fn record(
     )
     .await?;
     find(tx, id).await?.ok_or(Error::NotFound("payment"))
-}
-
-fn with_actor(entry: Entry<'_>, by: Option<i64>) -> Entry<'_> {
-    match by {
-        Some(actor) => entry.by(actor),
-        None => entry,
-    }
 }
 
 /// Writes the allocations asked for (each to a membership this payer
@@ -328,7 +322,8 @@ pub async fn mark_paid(
     settle(tx, payment_id, row.payer_id, amount, by).await?;
     audit::record(
         tx,
-        with_actor(Entry::new("contributions.payment.paid"), by)
+        Entry::new("contributions.payment.paid")
+            .by(by)
             .on(row.payer_id)
             .with(json!({ "payment": payment_id })),
     )
@@ -355,7 +350,8 @@ pub async fn mark_failed(
     };
     audit::record(
         tx,
-        with_actor(Entry::new("contributions.payment.failed"), by)
+        Entry::new("contributions.payment.failed")
+            .by(by)
             .on(row.payer_id)
             .with(json!({ "payment": payment_id })),
     )

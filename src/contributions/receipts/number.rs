@@ -150,12 +150,9 @@ pub async fn cancel_and_reissue(
     } else {
         None
     };
-    let mut entry = Entry::new("contributions.receipt.cancel").on(cancelled.account_id).with(json!({
+    let entry = Entry::new("contributions.receipt.cancel").by(by).on(cancelled.account_id).with(json!({
         "receipt": receipt_id, "reason": reason, "replacement": replacement.as_ref().map(|r| r.id)
     }));
-    if let Some(by) = by {
-        entry = entry.by(by);
-    }
     audit::record(tx, entry).await?;
     Ok(replacement)
 }
