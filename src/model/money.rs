@@ -201,10 +201,16 @@ impl Amount {
     }
 
     pub fn checked_sub(self, other: Amount) -> Result<Amount, MoneyError> {
-        self.checked_add(Amount {
-            minor: -other.minor,
-            ..other
-        })
+        self.checked_add(other.negated())
+    }
+
+    /// The same amount with the other sign: a ledger's reversing line.
+    /// Always in range, because the bound is the same on both sides.
+    pub fn negated(self) -> Amount {
+        Amount {
+            minor: -self.minor,
+            ..self
+        }
     }
 
     /// The plain decimal form, `1234.50`: for CSV, forms and JSON-minded
@@ -352,6 +358,8 @@ mod tests {
         let chf = Amount::new(100, Currency::parse("chf")?).ok_or("range")?;
         assert_eq!(eur.checked_add(chf), Err(MoneyError::CurrencyMismatch));
         assert_eq!(eur.checked_sub(eur)?.minor(), 0);
+        assert_eq!(eur.negated().minor(), -100);
+        assert_eq!(eur.negated().negated(), eur);
         let max = Amount::new(MAX_MINOR, Currency::EUR).ok_or("range")?;
         assert_eq!(max.checked_add(eur), Err(MoneyError::TooLarge));
         assert!(Amount::new(MAX_MINOR + 1, Currency::EUR).is_none());

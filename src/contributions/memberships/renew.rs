@@ -273,9 +273,7 @@ async fn carry_credit(
     )
     .execute(tx.conn().await?)
     .await?;
-    let negative = Amount::zero(credit.currency())
-        .checked_sub(credit)
-        .map_err(|e| Error::money("amount", e))?;
+    let negative = credit.negated();
     ledger::append(
         tx,
         Line {

@@ -10,7 +10,6 @@ use crate::contributions::error::Error;
 use crate::contributions::ledger::{self, Line};
 use crate::contributions::model::{LedgerKind, Status};
 use crate::db::TenantTx;
-use crate::model::Amount;
 
 /// Cancels a membership; the unpaid rest is written off.
 pub async fn cancel(
@@ -44,9 +43,7 @@ pub async fn cancel(
     .execute(tx.conn().await?)
     .await?;
     if membership.due.is_positive() {
-        let write_off = Amount::zero(membership.due.currency())
-            .checked_sub(membership.due)
-            .map_err(|e| Error::money("amount", e))?;
+        let write_off = membership.due.negated();
         ledger::append(
             tx,
             Line {

@@ -278,9 +278,7 @@ async fn settle(
     amount: Amount,
     by: Option<i64>,
 ) -> Result<(), Error> {
-    let credit = Amount::zero(amount.currency())
-        .checked_sub(amount)
-        .map_err(|e| Error::money("amount", e))?;
+    let credit = amount.negated();
     ledger::append(
         tx,
         Line {
