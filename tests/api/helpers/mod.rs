@@ -51,7 +51,16 @@ pub fn test_config() -> Config {
     config.warm_pool.size = 0;
     config.render.worker_exe = Some(env!("CARGO_BIN_EXE_tessera").into());
     config.render.timeout_ms = 1500;
+    config.storage.dir = Some(storage_dir());
     config
+}
+
+/// A storage folder for one application: tenant ids restart in every fresh
+/// database, so two applications must not share one.
+fn storage_dir() -> std::path::PathBuf {
+    static N: AtomicU64 = AtomicU64::new(0);
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("storage-{}-{n}", std::process::id()))
 }
 
 pub async fn spawn_app() -> TestApp {
