@@ -24,6 +24,7 @@ use crate::auth::RequestAuth;
         users::list, users::show, users::update,
         keys::list, keys::create_key, keys::revoke_key,
         oauth::token::token,
+        crate::contributions::receipts::download::api_receipt,
     ),
     components(schemas(
         auth::RegisterRequest, auth::Registered, auth::LoginRequest, auth::RefreshRequest,
@@ -34,7 +35,8 @@ use crate::auth::RequestAuth;
     tags((name = "auth", description = "Log-in, tokens and one's own profile"),
          (name = "users", description = "The member directory (staff)"),
          (name = "api-keys", description = "Keys of integrations (admins)"),
-         (name = "oauth", description = "OAuth2 authorization code with PKCE")),
+         (name = "oauth", description = "OAuth2 authorization code with PKCE"),
+         (name = "contributions", description = "Plans, memberships, payments and receipts")),
 )]
 struct ApiDoc;
 

@@ -11,6 +11,7 @@
 //! People are `accounts`'; this module only refers to them by id.
 
 pub mod model;
+pub mod receipts;
 
 pub use model::{
     Anchor, HouseholdPricing, LedgerKind, Method, PaymentStatus, Period, ProRata, Status,

@@ -10,6 +10,7 @@ mod browser;
 mod browser_accounts;
 mod cli;
 mod coherence;
+mod contributions_receipts;
 mod health;
 mod helpers;
 mod host_flood;
