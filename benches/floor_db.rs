@@ -5,6 +5,9 @@
 //! the pool, on a random bench tenant each time, from 64 concurrent tasks
 //! over a pool sized like the server's. Prints one JSON line.
 //!
+//! `--workload w2` runs W2's SQL instead: the first page of 50 payments
+//! (`contributions::payments::list::page`), same three round trips.
+//!
 //! Run by benches/run.sh; by hand:
 //! `cargo bench --bench floor_db -- --data-dir target/bench/data --seconds 20`
 
@@ -19,6 +22,7 @@ use rand::Rng;
 use sqlx::postgres::PgConnectOptions;
 use tessera::announcements;
 use tessera::config::{Config, Overrides};
+use tessera::contributions::payments::list::{self, PaymentFilter};
 use tessera::db::embedded::EmbeddedPostgres;
 use tessera::db::{Database, TenantTx};
 use tessera::tenancy::{Slug, Tenant, registry};
@@ -34,6 +38,9 @@ struct Args {
     seconds: u64,
     #[arg(long, default_value_t = 5)]
     warmup: u64,
+    /// `w1` (the latest announcements) or `w2` (50 payments).
+    #[arg(long, default_value = "w1")]
+    workload: String,
     /// Passed by `cargo bench`; without it (`cargo test`) nothing runs.
     #[arg(long, hide = true)]
     bench: bool,
@@ -74,15 +81,29 @@ async fn main() -> anyhow::Result<()> {
         "no bench tenants: run `tessera bench seed` first"
     );
     let tenants = Arc::new(tenants);
+    let w2 = args.workload == "w2";
 
-    run_for(&db, &tenants, args.tasks, Duration::from_secs(args.warmup)).await?;
-    let (count, elapsed) =
-        run_for(&db, &tenants, args.tasks, Duration::from_secs(args.seconds)).await?;
+    run_for(
+        &db,
+        &tenants,
+        args.tasks,
+        Duration::from_secs(args.warmup),
+        w2,
+    )
+    .await?;
+    let (count, elapsed) = run_for(
+        &db,
+        &tenants,
+        args.tasks,
+        Duration::from_secs(args.seconds),
+        w2,
+    )
+    .await?;
     let tps = count as f64 / elapsed.as_secs_f64();
     println!(
         "{}",
         serde_json::json!({ "transactions": count, "seconds": elapsed.as_secs_f64(), "tps": tps,
-                            "tasks": args.tasks, "pool": config.db.max_connections, "tenants": tenants.len() })
+                            "workload": args.workload, "tasks": args.tasks, "pool": config.db.max_connections, "tenants": tenants.len() })
     );
     Ok(())
 }
@@ -92,6 +113,7 @@ async fn run_for(
     tenants: &Arc<Vec<Arc<Tenant>>>,
     tasks: usize,
     duration: Duration,
+    w2: bool,
 ) -> anyhow::Result<(u64, Duration)> {
     let done = Arc::new(AtomicU64::new(0));
     let stop = Arc::new(AtomicBool::new(false));
@@ -104,13 +126,20 @@ async fn run_for(
                 while !stop.load(Ordering::Relaxed) {
                     let tenant = &tenants[rand::rng().random_range(0..tenants.len())];
                     let mut tx = TenantTx::begin(&db, tenant.clone()).await?;
-                    let rows = announcements::latest_published(&mut tx, 5).await?;
+                    let (rows, wanted) = if w2 {
+                        let filter = PaymentFilter::default();
+                        (
+                            list::page(&mut tx, &filter, 50, None).await?.items.len(),
+                            50,
+                        )
+                    } else {
+                        (announcements::latest_published(&mut tx, 5).await?.len(), 5)
+                    };
                     tx.commit().await?;
                     anyhow::ensure!(
-                        rows.len() == 5,
-                        "tenant {} has {} published announcements",
-                        tenant.id,
-                        rows.len()
+                        rows == wanted,
+                        "tenant {} gave {rows} rows, not {wanted}",
+                        tenant.id
                     );
                     done.fetch_add(1, Ordering::Relaxed);
                 }

@@ -21,6 +21,10 @@ TARGETS = {
     "w5_large_s": 10,
     "w5_noop_ms": 100,
     "w1_during_w3_p99_ratio": 2.0,
+    "w2_rps": 4000,
+    "w2_p99_ms": 30,
+    "w6_wall_s": 0.4,
+    "w6_growth_mib": 5,
 }
 
 
@@ -44,7 +48,7 @@ def parse_wrk(text):
            for m in re.finditer(r"^\s+(50|75|90|99)%\s+([\d.]+)(us|ms|s)\s*$", text, re.M)}
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
     socket = re.search(r"Socket errors: (.*)", text)
-    checks = re.search(r"W1-CHECKS checked=(\d+) bad_status=(\d+) bad_body=(\d+)(?: bytes=(\d+))?", text)
+    checks = re.search(r"W[12]-CHECKS checked=(\d+) bad_status=(\d+) bad_body=(\d+)(?: bytes=(\d+))?", text)
     signins = re.search(r"W3-CHECKS signed_in=(\d+) refused=(\d+)", text)
     return {
         "rps": float(rps.group(1)) if rps else 0.0,
@@ -110,6 +114,50 @@ def w1_row(out, name, label, w1, lower, ratios, judged):
             *ratios(w1["rps"]), targets)
 
 
+def w2_rows(out, ratios):
+    """W2 (the payments list through the API), against its own DB floor."""
+    rows = []
+    floor = load_json(out, "floor-db-w2.json")
+    if floor:
+        rows.append(("floor-db-w2", f"{floor['tps']:,.0f} tx/s ({floor['tasks']} tasks, pool {floor['pool']})",
+                     *ratios(floor["tps"]), "W2's SQL as a plain tenant transaction (3 round trips)"))
+    w2 = parse_wrk(read(os.path.join(out, "w2.wrk")))
+    if w2:
+        rss = read(os.path.join(out, "w2.rss-kib"))
+        rss_mib = int(rss) / 1024 if rss and rss.strip() else 0
+        ok = (w2["rps"] >= TARGETS["w2_rps"] and (w2["p99_ms"] or 1e9) < TARGETS["w2_p99_ms"]
+              and w2["bad"] == 0 and w2["non_2xx"] == 0)
+        own = f"; {w2['rps'] / floor['tps']:.2f} × floor-db-w2" if floor else ""
+        rows.append(("W2 payments list, API, 50 per page",
+                     f"{w2['rps']:,.0f} req/s, p50 {w2['p50_ms']:.2f} ms, p99 {w2['p99_ms']:.2f} ms, "
+                     f"server peak RSS {rss_mib:.1f} MiB; {w2['checked']:,} responses checked, "
+                     f"{w2['bad']} wrong; {w2['bytes_per_response']:,.0f} body bytes per response{own}",
+                     *ratios(w2["rps"]), f"≥ 4,000 req/s, p99 < 30 ms: {verdict(ok)}"))
+    return rows
+
+
+def w6_rows(out):
+    """W6: CSV export wall time, and peak RSS growth from the small to the large export."""
+    def times(label):
+        text = read(os.path.join(out, f"w6-{label}.times")) or ""
+        return [(float(t), int(b), c) for t, b, c in (line.split() for line in text.splitlines() if line.strip())]
+    small, large = times("small"), times("large")
+    if not large:
+        return []
+    kib = lambda label: int((read(os.path.join(out, f"w6-{label}.rss-kib")) or "0").strip() or 0)
+    rows_of = lambda label: int((read(os.path.join(out, f"w6-{label}.rows")) or "0").strip() or 0)
+    best = min(t for t, _, _ in large)
+    median = sorted(t for t, _, _ in large)[len(large) // 2]
+    growth = (kib("large") - kib("small")) / 1024
+    statuses = {c for _, _, c in small + large}
+    ok = best < TARGETS["w6_wall_s"] and growth < TARGETS["w6_growth_mib"] and statuses == {"200"}
+    return [(f"W6 CSV export, {rows_of('large'):,} payments",
+             f"best {best:.3f} s, median {median:.3f} s of {len(large)} ({large[0][1] / 1048576:.1f} MiB); "
+             f"server peak RSS {kib('small') / 1024:.1f} MiB after {rows_of('small'):,} rows, "
+             f"{kib('large') / 1024:.1f} MiB after {rows_of('large'):,} (+{growth:.1f} MiB); HTTP {sorted(statuses)}",
+             "–", "–", f"< 0.4 s and < 5 MiB growth: {verdict(ok)}")]
+
+
 def w3_rows(out, ratios):
     """W3 (sign-ins) and W1's latency while W3 runs, against W1 alone."""
     rows = []
@@ -157,6 +205,7 @@ def build_rows(out):
         w1 = parse_wrk(read(os.path.join(out, name + ".wrk")))
         if w1:
             rows.append(w1_row(out, name, label, w1, lower, ratios, judged))
+    rows += w2_rows(out, ratios)
     rows += w3_rows(out, ratios)
     for name, label in [("w4-warm.json", "W4 provisioning, warm pool"), ("w4-cold.json", "W4 provisioning, no warm pool")]:
         w4 = load_json(out, name)
@@ -176,6 +225,7 @@ def build_rows(out):
             rows.append((f"W5 migration, {w5['tenants']:,} tenants",
                          f"{wall:.2f} s wall ({w5['migrated']} migrated, {w5['failed']} failed); no-op run {noop:.1f} ms",
                          "–", "–", target))
+    rows += w6_rows(out)
     return rows, lower
 
 

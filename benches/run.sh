@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Benchmark harness: one command, from a clean clone.
 #
-#   benches/run.sh [workload…]      workloads: floor-http floor-db w1 w1-br w1-nocache w3 w1-w3 w4 w5
-#                                   (default: all of them, in that order)
+#   benches/run.sh [workload…]      workloads: floor-http floor-db floor-db-w2 w1 w1-br w1-nocache
+#                                   w2 w3 w1-w3 w4 w5 w6 (default: all of them, in that order)
 #
 # w3 signs in (argon2id, a session, an audit row per request) as the bench
 # member of a random tenant; w1-w3 runs W1 and W3 at once and reports W1's
 # latency under the sign-in load (W1 alone is the `w1` run).
+# w2 lists payments through the API (GET /api/v1/payments?limit=50) as the
+# treasurer of a random tenant (bearer tokens from one log-in per tenant,
+# taken just before); floor-db-w2 is W2's SQL without HTTP. w6 exports
+# 100,000 payments as CSV from a server started for it alone: wall time,
+# and its peak RSS after exporting 10,000 then 100,000 rows.
 # w1 runs the server as shipped (page cache on); w1-br is the same with
 # `Accept-Encoding: br`, as browsers send it; w1-nocache runs a second
 # server with the page cache off, so every request reads the database.
@@ -20,13 +25,13 @@
 #
 # Knobs (environment): BENCH_TENANTS=200  BENCH_LARGE_TENANTS=2000
 # BENCH_SECONDS=20  BENCH_WARMUP=5  BENCH_CONNECTIONS=64  BENCH_PORT=18090
-# BENCH_W4_COUNT=100  BENCH_W3_CONNECTIONS=16  BENCH_NO_RECORD=1 (print only, do not touch BENCHMARKS.md)
+# BENCH_W4_COUNT=100  BENCH_W3_CONNECTIONS=16  BENCH_W6_ROWS=100000  BENCH_NO_RECORD=1 (print only, do not touch BENCHMARKS.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
 workloads=("$@")
-[ ${#workloads[@]} -gt 0 ] || workloads=(floor-http floor-db w1 w1-br w1-nocache w3 w1-w3 w4 w5)
+[ ${#workloads[@]} -gt 0 ] || workloads=(floor-http floor-db floor-db-w2 w1 w1-br w1-nocache w2 w3 w1-w3 w4 w5 w6)
 tenants=${BENCH_TENANTS:-200}
 large=${BENCH_LARGE_TENANTS:-2000}
 seconds=${BENCH_SECONDS:-20}
@@ -35,6 +40,7 @@ connections=${BENCH_CONNECTIONS:-64}
 port=${BENCH_PORT:-18090}
 w4_count=${BENCH_W4_COUNT:-100}
 w3_connections=${BENCH_W3_CONNECTIONS:-16}
+w6_rows=${BENCH_W6_ROWS:-100000}
 data=$root/target/bench/data
 out=$root/target/bench/out
 bin=$root/target/release/tessera
@@ -55,10 +61,13 @@ tessera() { "$bin" --data-dir "$data" "$@"; }
 export TESSERA_LOG__FILTER=${TESSERA_LOG__FILTER:-warn}
 
 log "seeding the data set: $tenants tenants"
-tessera bench seed --tenants "$tenants" --hosts-file "$out/hosts.tsv" > "$out/seed.json"
+tessera bench seed --tenants "$tenants" --hosts-file "$out/hosts.tsv" --export-rows "$w6_rows" > "$out/seed.json"
 
 started=""
 start_server() { # port page-cache(true|false) log; sets $started to the pid
+  # The API's per-address rate limit would throttle a load generator on
+  # one address: lifted for the measurement.
+  TESSERA_API__RATE_PER_SECOND=1000000 TESSERA_API__RATE_BURST=1000000 \
   TESSERA_BENCH_ROUTES=true TESSERA_HTTP__PORT=$1 TESSERA_WARM_POOL__SIZE=0 TESSERA_CACHE__PAGES=$2 \
     "$bin" --data-dir "$data" serve > "$3" 2>&1 &
   started=$!
@@ -72,7 +81,7 @@ start_server() { # port page-cache(true|false) log; sets $started to the pid
 stop_servers() {
   # The first server started the embedded cluster and stops it: stop it last.
   local pid
-  for pid in ${nocache:-} ${server:-}; do
+  for pid in ${exporter:-} ${nocache:-} ${server:-}; do
     kill -INT "$pid" 2>/dev/null || continue
     wait "$pid" 2>/dev/null || true
   done
@@ -100,6 +109,12 @@ if wants floor-db; then
     --tasks "$connections" > "$out/floor-db.json"
   cat "$out/floor-db.json" >&2
 fi
+if wants floor-db-w2; then
+  log "floor-db-w2: W2's SQL through the pool, no HTTP"
+  cargo bench --quiet --bench floor_db -- --data-dir "$data" --seconds "$seconds" --warmup "$warmup" \
+    --tasks "$connections" --workload w2 > "$out/floor-db-w2.json"
+  cat "$out/floor-db-w2.json" >&2
+fi
 if wants w1; then
   log "W1: GET / on a random tenant per request (page cache on)"
   run_wrk w1 "http://127.0.0.1:$port/" "$root/benches/w1.lua"
@@ -114,6 +129,26 @@ if wants w1-nocache; then
   log "W1 without the page cache: every request reads the database"
   run_wrk w1-nocache "http://127.0.0.1:$((port + 1))/" "$root/benches/w1.lua"
   grep VmHWM "/proc/$nocache/status" | awk '{print $2}' > "$out/w1-nocache.rss-kib"
+fi
+treasurer_token() { # port host: an access token of the tenant's treasurer
+  local slug=${2%%.*}
+  curl -s -H "Host: $2" -H 'Content-Type: application/json' \
+    -d "{\"email\":\"treasurer@$slug.bench\",\"password\":\"bench treasurer phrase 2026\"}" \
+    "http://127.0.0.1:$1/api/v1/auth/login" | sed -n -E 's/.*"access_token":"([^"]*)".*/\1/p'
+}
+collect_tokens() { # port: host<TAB>token for every tenant (one log-in each)
+  local host token
+  cut -f1 "$out/hosts.tsv" | while read -r host; do
+    token=$(treasurer_token "$1" "$host")
+    [ -n "$token" ] || { echo "no token for $host" >&2; exit 1; }
+    printf '%s\t%s\n' "$host" "$token"
+  done > "$out/tokens.tsv"
+}
+if wants w2; then
+  log "W2: GET /api/v1/payments?limit=50 as a random tenant's treasurer"
+  collect_tokens "$port"
+  W2_TOKENS=$out/tokens.tsv run_wrk w2 "http://127.0.0.1:$port/api/v1/payments?limit=50" "$root/benches/w2.lua"
+  grep VmHWM "/proc/$server/status" | awk '{print $2}' > "$out/w2.rss-kib"
 fi
 collect_logins() { # port: one visitor cookie and CSRF token per tenant (50 tenants)
   local host head page cookie token
@@ -154,6 +189,29 @@ if wants w5; then
   log "W5: one migration across $tenants and $large tenants"
   tessera bench migrate --tenants "$tenants" > "$out/w5-small.json"
   tessera bench migrate --tenants "$large" > "$out/w5-large.json"
+fi
+if wants w6; then
+  log "W6: CSV exports of $((w6_rows / 10)) then $w6_rows payments (a server of its own)"
+  start_server "$((port + 2))" false "$out/server-w6.log"; exporter=$started
+  export_run() { # label host rows: three downloads, then the server's peak RSS
+    local token lines
+    # Signed in on the main server (same keys): the exporter never hashes a
+    # password, so its peak RSS is the exports' own.
+    token=$(treasurer_token "$port" "$2")
+    for i in 1 2 3; do
+      curl -s -o "$out/w6-$1.csv" -w '%{time_total} %{size_download} %{http_code}\n' \
+        -H "Host: $2" -H "Authorization: Bearer $token" \
+        "http://127.0.0.1:$((port + 2))/api/v1/payments/export.csv" >> "$out/w6-$1.times"
+    done
+    lines=$(($(wc -l < "$out/w6-$1.csv") - 1))
+    [ "$lines" = "$3" ] || echo "W6: $1 export has $lines rows, expected $3" >&2
+    printf '%s\n' "$lines" > "$out/w6-$1.rows"
+    grep VmHWM "/proc/$exporter/status" | awk '{print $2}' > "$out/w6-$1.rss-kib"
+    rm -f "$out/w6-$1.csv"
+  }
+  host1=$(sed -n 1p "$out/hosts.tsv" | cut -f1); host2=$(sed -n 2p "$out/hosts.tsv" | cut -f1)
+  export_run small "$host2" "$((w6_rows / 10))"
+  export_run large "$host1" "$w6_rows"
 fi
 stop_servers
 trap - EXIT

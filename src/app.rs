@@ -292,6 +292,7 @@ pub fn router(state: &AppState) -> Router {
         .merge(accounts::router())
         .merge(crate::api::router(limit.clone()))
         .merge(crate::contributions::receipts::download::router(limit))
+        .merge(crate::contributions::api::staff_router())
         .route("/static/{hash}/{*path}", get(crate::themes::assets::serve))
         .fallback(not_found)
         .route_layer(from_fn(web::metrics::track))

@@ -14,8 +14,6 @@ CREATE TABLE contribution_settings (
     currency             text NOT NULL DEFAULT 'EUR' CHECK (currency ~ '^[A-Z]{3}$'),
     -- First month of the season (9 = September) for season-based plans.
     season_start_month   smallint NOT NULL DEFAULT 9 CHECK (season_start_month BETWEEN 1 AND 12),
-    -- Days after the end of a period during which a member is in grace.
-    grace_days           integer NOT NULL DEFAULT 30 CHECK (grace_days BETWEEN 0 AND 366),
     -- Renewal reminders, in days before (positive) and after (negative)
     -- the end of a period.
     reminder_days        integer[] NOT NULL DEFAULT '{30,7,-7,-30}'
@@ -187,7 +185,7 @@ CREATE TABLE payments (
 CREATE INDEX payments_newest_idx ON payments (created_at DESC, id DESC);
 CREATE INDEX payments_payer_idx ON payments (payer_id, created_at DESC);
 CREATE INDEX payments_received_idx ON payments (received_on);
-CREATE UNIQUE INDEX payments_reference_key ON payments (reference) WHERE reference IS NOT NULL;
+CREATE INDEX payments_reference_idx ON payments (reference) WHERE reference IS NOT NULL;
 CREATE UNIQUE INDEX payments_provider_key ON payments (provider, provider_ref) WHERE provider_ref IS NOT NULL;
 
 -- What a payment pays: a membership, or one of its instalments.
@@ -248,6 +246,9 @@ CREATE TABLE receipts (
     -- The stored PDF, written once: its key and SHA-256.
     storage_key    text,
     sha256         bytea CHECK (length(sha256) = 32),
+    -- Once cancelled, a copy with the watermark (the original stays).
+    void_storage_key  text,
+    void_sha256       bytea CHECK (length(void_sha256) = 32),
     UNIQUE (year, number)
 );
 CREATE UNIQUE INDEX receipts_live_payment_key ON receipts (payment_id) WHERE cancelled_at IS NULL;

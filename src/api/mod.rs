@@ -46,6 +46,7 @@ where
         .route("/api/v1/api-keys/{id}", delete(keys::revoke_key))
         .route("/api/v1/oauth/token", post(oauth::token::token))
         .route("/api/v1/openapi.json", get(openapi::document))
+        .merge(crate::contributions::api::router())
         .route_layer(from_fn_with_state(limit, limit::limit));
     Router::new()
         .merge(api)

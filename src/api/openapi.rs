@@ -12,6 +12,10 @@ use utoipa::{Modify, OpenApi};
 
 use super::{auth, keys, oauth, profile, tokens, users};
 use crate::auth::RequestAuth;
+use crate::contributions::api::{
+    balance as cb, export as ce, households as ch, list as cl, memberships as cs, money as cm,
+    payments as cy, plans as cp,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -24,6 +28,11 @@ use crate::auth::RequestAuth;
         users::list, users::show, users::update,
         keys::list, keys::create_key, keys::revoke_key,
         oauth::token::token,
+        cl::list, cl::totals, cl::mine, ce::api_csv, ce::api_xlsx,
+        cp::list, cp::show, cp::create, cp::update,
+        ch::list, ch::show, ch::create, ch::add_member, ch::remove_member, cb::show,
+        cy::show, cy::record, cy::refund,
+        cs::list, cs::mine, cs::show, cs::join, cs::renew, cs::cancel,
         crate::contributions::receipts::download::api_receipt,
     ),
     components(schemas(
@@ -31,12 +40,24 @@ use crate::auth::RequestAuth;
         tokens::TokenResponse, profile::UserView, profile::AddressView, profile::ProfilePatch,
         users::UserPage, users::UserChange, keys::NewKey, keys::CreatedKey,
         crate::auth::api_keys::ApiKey, oauth::token::TokenRequest,
+        cl::PaymentPage, cl::PaymentListItem, cl::TotalsPage, cl::TotalsView,
+        cm::MoneyView, cm::MoneyInput, crate::contributions::Method,
+        crate::contributions::PaymentStatus, crate::contributions::Period,
+        crate::contributions::Anchor, crate::contributions::ProRata,
+        crate::contributions::HouseholdPricing, crate::contributions::LedgerKind,
+        cp::PlanView, cp::TierView, cp::PlanBody, cp::TierBody,
+        ch::HouseholdBody, crate::contributions::households::Household,
+        crate::contributions::households::HouseholdMember, cb::BalanceView, cb::LedgerLineView,
+        cy::PaymentView, cy::AllocationView, cy::PaymentBody, cy::AllocationBody, cy::RefundBody,
+        cs::MembershipJson, cs::JoinedJson, cs::JoinedLine, cs::JoinedInstalment, cs::JoinBody,
+        cs::CancelBody, crate::contributions::Status,
     )),
     tags((name = "auth", description = "Log-in, tokens and one's own profile"),
          (name = "users", description = "The member directory (staff)"),
          (name = "api-keys", description = "Keys of integrations (admins)"),
          (name = "oauth", description = "OAuth2 authorization code with PKCE"),
-         (name = "contributions", description = "Plans, memberships, payments and receipts")),
+         (name = "contributions", description = "Plans, memberships, households, payments \
+                                                 (treasurers, or keys with contributions:read/write)")),
 )]
 struct ApiDoc;
 

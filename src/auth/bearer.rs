@@ -11,7 +11,7 @@ use axum::http::request::Parts;
 
 use super::context::RequestAuth;
 use super::guard::{Principal, Via, request_tx};
-use super::{api_keys, jwt, refresh};
+use super::{api_keys, jwt};
 use crate::db::TenantTx;
 use crate::error::AppError;
 
@@ -70,9 +70,15 @@ async fn from_access_token(
     let (Some(account_id), Some(family)) = (claims.account_id(), claims.family()) else {
         return Ok(None);
     };
+    // The account and its token family in one statement: every API call
+    // pays this lookup, so it is one round trip, not two.
     let Some(account) = sqlx::query!(
-        "SELECT role, status FROM accounts WHERE id = $1",
-        account_id
+        r#"SELECT role, status,
+                  EXISTS (SELECT 1 FROM refresh_tokens
+                          WHERE family = $2 AND revoked_at IS NULL) AS "live!"
+           FROM accounts WHERE id = $1"#,
+        account_id,
+        &family[..],
     )
     .fetch_optional(tx.conn().await?)
     .await?
@@ -80,10 +86,7 @@ async fn from_access_token(
         return Ok(None);
     };
     let current = account.role.parse().ok();
-    if account.status != "active" || current != Some(claims.role) {
-        return Ok(None);
-    }
-    if !refresh::family_is_live(tx, &family).await? {
+    if account.status != "active" || current != Some(claims.role) || !account.live {
         return Ok(None);
     }
     Ok(Some(Principal {

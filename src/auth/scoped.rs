@@ -38,6 +38,20 @@ impl NeedsScope for MembersWrite {
     const ACCESS: Access = Access::Write;
 }
 
+/// `contributions:read`.
+pub struct ContributionsRead;
+/// `contributions:write`.
+pub struct ContributionsWrite;
+
+impl NeedsScope for ContributionsRead {
+    const MODULE: &'static str = "contributions";
+    const ACCESS: Access = Access::Read;
+}
+impl NeedsScope for ContributionsWrite {
+    const MODULE: &'static str = "contributions";
+    const ACCESS: Access = Access::Write;
+}
+
 /// At least role `R`, and scope `S` when the credential is an API key.
 pub struct Allowed<R: MinRole, S: NeedsScope>(pub Principal, PhantomData<(R, S)>);
 

@@ -6,6 +6,7 @@
 pub mod floor;
 pub mod hash;
 pub mod migrate;
+pub mod payments;
 pub mod provision;
 pub mod seed;
 

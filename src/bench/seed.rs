@@ -5,7 +5,8 @@
 //! Rows are written with set-based `INSERT … SELECT generate_series` (one
 //! statement per table and tenant), tenants in parallel. Idempotent: existing
 //! tenants are kept, and only empty ones are filled. Every tenant also has
-//! one active member, [`SIGN_IN_EMAIL`], who signs in during W3.
+//! one active member, [`SIGN_IN_EMAIL`], who signs in during W3, and the
+//! contributions of [`super::payments`] (plans, payments, a treasurer).
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -59,9 +60,12 @@ pub async fn seed(
     let started = Instant::now();
     // One hash for every tenant's bench member (a salt shared by a data set
     // nobody uses for real changes nothing W3 measures).
-    let hash = Passwords::new(1)?.hash(SIGN_IN_PASSWORD).await?;
+    let passwords = Passwords::new(1)?;
+    let hash = passwords.hash(SIGN_IN_PASSWORD).await?;
+    let treasurer = passwords.hash(super::payments::TREASURER_PASSWORD).await?;
+    let hashes = (hash.as_str(), treasurer.as_str());
     let results: Vec<anyhow::Result<(bool, bool)>> = futures::stream::iter(1..=tenants)
-        .map(|n| seed_one(db, provisioner, n, &hash))
+        .map(|n| seed_one(db, provisioner, n, hashes))
         .buffer_unordered(parallel.max(1))
         .collect()
         .await;
@@ -97,7 +101,7 @@ async fn seed_one(
     db: &Database,
     provisioner: &Provisioner,
     n: usize,
-    password_hash: &str,
+    (password_hash, treasurer_hash): (&str, &str),
 ) -> anyhow::Result<(bool, bool)> {
     let slug = Slug::parse(&bench_slug(n))?;
     let existing = registry::find_by_slug(db.platform(), &slug).await?;
@@ -121,7 +125,10 @@ async fn seed_one(
     let mut tx = TenantTx::begin(db, Arc::new(tenant)).await?;
     let filled = fill(&mut tx, slug.as_str()).await?;
     add_sign_in_member(&mut tx, password_hash).await?;
+    let contributions = super::payments::fill(&mut tx, slug.as_str()).await?;
+    super::payments::add_treasurer(&mut tx, slug.as_str(), treasurer_hash).await?;
     tx.commit().await?;
+    let filled = filled || contributions;
     Ok((created, filled))
 }
 

@@ -23,6 +23,10 @@ pub enum BenchCommand {
         /// Also write `host<TAB>name<TAB>colour` per tenant here (for W1's checks).
         #[arg(long)]
         hosts_file: Option<std::path::PathBuf>,
+        /// W6: top tenant 1 up to this many payments, and tenant 2 up to a
+        /// tenth of it (the small export RSS is compared with).
+        #[arg(long)]
+        export_rows: Option<i64>,
     },
     /// W4: create tenants one after another and time each creation.
     Provision {
@@ -77,9 +81,16 @@ async fn execute(
             tenants,
             parallel,
             hosts_file,
+            export_rows,
         } => {
             let provisioner = seed::provisioner(db, config.platform_host.clone())?;
             let report = seed::seed(db, &provisioner, tenants, parallel).await?;
+            if let Some(rows) = export_rows {
+                for (tenant, rows) in [(1, rows), (2, rows / 10)] {
+                    let added = bench::payments::fill_export(db, tenant, rows).await?;
+                    eprintln!("W6: tenant {tenant} has {rows} payments ({added} added)");
+                }
+            }
             if let Some(path) = hosts_file {
                 std::fs::write(&path, seed::hosts_table(tenants))?;
             }

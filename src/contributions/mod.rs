@@ -10,9 +10,22 @@
 //! This module owns the tables of `migrations/tenant/0008_contributions.sql`.
 //! People are `accounts`'; this module only refers to them by id.
 
+pub mod api;
+pub mod dates;
+pub mod error;
+pub mod households;
+pub mod idempotency;
+pub mod ledger;
+pub mod memberships;
 pub mod model;
+pub mod payments;
+pub mod plans;
+pub mod provider;
 pub mod receipts;
+pub mod settings;
+pub mod status;
 
+pub use error::Error;
 pub use model::{
     Anchor, HouseholdPricing, LedgerKind, Method, PaymentStatus, Period, ProRata, Status,
 };

@@ -57,9 +57,9 @@ impl Currency {
             .ok_or(MoneyError::UnknownCurrency)
     }
 
-    pub fn code(&self) -> &str {
-        // Built only from KNOWN, which is ASCII.
-        std::str::from_utf8(&self.0).unwrap_or("EUR")
+    pub fn code(&self) -> &'static str {
+        // Built only from KNOWN.
+        self.entry().map_or("EUR", |(code, _, _)| code)
     }
 
     /// Number of decimals of the minor unit (2 for EUR, 0 for XOF).
@@ -161,12 +161,13 @@ impl Amount {
         if cleaned.starts_with('-') {
             return Err(MoneyError::Negative);
         }
+        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
         let (whole, fraction) = match cleaned.rsplit_once(['.', ',']) {
-            Some((whole, fraction)) => (whole, fraction),
+            Some((whole, fraction)) if digits(fraction) => (whole, fraction),
+            Some(_) => return Err(MoneyError::NotAnAmount),
             None => (cleaned.as_str(), ""),
         };
-        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-        if !digits(whole) || !(fraction.is_empty() || digits(fraction)) {
+        if !digits(whole) {
             return Err(MoneyError::NotAnAmount);
         }
         let decimals = currency.decimals();

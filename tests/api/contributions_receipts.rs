@@ -10,7 +10,7 @@ use reqwest::header::{AUTHORIZATION, COOKIE, HOST};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use tessera::auth::Role;
-use tessera::contributions::receipts::render;
+use tessera::contributions::receipts::{cancel_and_reissue, render};
 use tessera::model::{Amount, Currency};
 use tessera::storage::StorageError;
 use tessera::tenancy::Tenant;
@@ -106,13 +106,43 @@ async fn receipt(
 }
 
 /// The receipt row's storage key and hash.
-async fn stored(app: &TestApp, tenant: &Arc<Tenant>, id: i64) -> (Option<String>, Option<Vec<u8>>) {
+async fn stored_as(
+    app: &TestApp,
+    tenant: &Arc<Tenant>,
+    id: i64,
+    void: bool,
+) -> (Option<String>, Option<Vec<u8>>) {
     let mut tx = app.tenant_tx(tenant).await;
-    sqlx::query_as("SELECT storage_key, sha256 FROM receipts WHERE id = $1")
+    let sql = if void {
+        "SELECT void_storage_key, void_sha256 FROM receipts WHERE id = $1"
+    } else {
+        "SELECT storage_key, sha256 FROM receipts WHERE id = $1"
+    };
+    sqlx::query_as(sql)
         .bind(id)
         .fetch_one(tx.conn().await.expect("conn"))
         .await
         .expect("row")
+}
+
+async fn stored(app: &TestApp, tenant: &Arc<Tenant>, id: i64) -> (Option<String>, Option<Vec<u8>>) {
+    stored_as(app, tenant, id, false).await
+}
+
+/// Waits for the app's own job worker to store the receipt's PDF (the
+/// watermarked copy when `void`).
+async fn rendered(app: &TestApp, tenant: &Arc<Tenant>, id: i64, void: bool) -> (String, Vec<u8>) {
+    let started = std::time::Instant::now();
+    loop {
+        if let (Some(key), Some(sha)) = stored_as(app, tenant, id, void).await {
+            return (key, sha);
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "never rendered"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// GET with a session cookie or a bearer token; (status, headers, body).
@@ -179,17 +209,7 @@ async fn the_job_renders_a_receipt_once_and_its_member_downloads_it() {
     let mut tx = app.tenant_tx(&tenant).await;
     render::enqueue(&mut tx, id).await.expect("enqueue");
     tx.commit().await.expect("commit");
-    let started = std::time::Instant::now();
-    let (key, sha) = loop {
-        if let (Some(key), Some(sha)) = stored(&app, &tenant, id).await {
-            break (key, sha);
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "never rendered"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let (key, sha) = rendered(&app, &tenant, id, false).await;
     let prefix: String = sha.iter().take(8).map(|b| format!("{b:02x}")).collect();
     assert_eq!(key, format!("receipts/2026/000042-{prefix}.pdf"));
     let storage = app.state.storage.clone();
@@ -246,6 +266,32 @@ async fn the_job_renders_a_receipt_once_and_its_member_downloads_it() {
         "amount missing from:\n{text}"
     );
     assert!(!text.contains("ANNULÉ"), "a live receipt has no watermark");
+
+    // Cancelled (and reissued) by the core: a watermarked copy is rendered
+    // beside the original, which stays as it was; the download shows it.
+    let mut tx = app.tenant_tx(&tenant).await;
+    cancel_and_reissue(&mut tx, id, "wrong amount", None)
+        .await
+        .expect("cancelled");
+    tx.commit().await.expect("commit");
+    let (void_key, void_sha) = rendered(&app, &tenant, id, true).await;
+    assert_ne!(void_key, key);
+    assert_eq!(
+        stored(&app, &tenant, id).await,
+        (Some(key.clone()), Some(sha))
+    );
+    assert_eq!(
+        storage.get(tenant.id, &key).await.expect("read"),
+        Some(bytes)
+    );
+    let (status, _, body) = fetch(&app, &host, &path, Auth::Cookie(&cookie)).await;
+    assert_eq!(status, 200);
+    assert_eq!(Sha256::digest(&body).to_vec(), void_sha);
+    let text = pdf_text(&body);
+    assert!(
+        text.contains("ANNULÉ") && text.contains("2026-000042"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
@@ -290,12 +336,14 @@ async fn a_cancelled_receipt_is_watermarked_and_markup_in_names_is_printed() {
     let cookie = session(&app, &tenant, treasurer, Role::Treasurer).await;
 
     // Never rendered yet: the download renders it on demand.
-    assert_eq!(stored(&app, &tenant, id).await.0, None);
+    assert_eq!(stored_as(&app, &tenant, id, true).await.0, None);
     let path = format!("/treasury/receipts/{id}.pdf");
     let (status, _, body) = fetch(&app, &host, &path, Auth::Cookie(&cookie)).await;
     assert_eq!(status, 200);
-    assert!(
-        stored(&app, &tenant, id).await.0.is_some(),
+    let (_, sha) = stored_as(&app, &tenant, id, true).await;
+    assert_eq!(
+        sha,
+        Some(Sha256::digest(&body).to_vec()),
         "stored on demand"
     );
     let text = pdf_text(&body);

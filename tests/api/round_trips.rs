@@ -15,7 +15,7 @@ use tokio::net::{TcpListener, TcpStream};
 use crate::helpers::{TestApp, publish, shared_database, spawn_app, spawn_app_with, test_config};
 
 /// Forwards connections to PostgreSQL and counts round trips.
-struct CountingProxy {
+pub(crate) struct CountingProxy {
     port: u16,
     round_trips: Arc<AtomicU64>,
 }
@@ -37,7 +37,7 @@ impl CountingProxy {
         Self { port, round_trips }
     }
 
-    fn count(&self) -> u64 {
+    pub(crate) fn count(&self) -> u64 {
         self.round_trips.load(Ordering::SeqCst)
     }
 }
@@ -112,7 +112,7 @@ impl FrontendParser {
     }
 }
 
-async fn app_behind_proxy() -> (TestApp, CountingProxy) {
+pub(crate) async fn app_behind_proxy() -> (TestApp, CountingProxy) {
     let options = shared_database().await;
     let proxy = CountingProxy::start((options.get_host().to_owned(), options.get_port())).await;
     let proxied: PgConnectOptions = options

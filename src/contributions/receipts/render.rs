@@ -2,13 +2,14 @@
 //! through [`Storage`] under `receipts/<year>/<number>-<hash>.pdf` and
 //! records the key and the SHA-256 on the row (only while they are NULL).
 //!
+//! A cancelled receipt gets a second file, with the watermark, recorded in
+//! `void_storage_key`/`void_sha256`; its first file stays as it was.
+//!
 //! The job is idempotent: a receipt already stored is left alone, the PDF
 //! of one receipt always has the same bytes (fixed template, fonts and
 //! document id, no timestamp), so a re-run finds its file already there,
 //! and the row is only written where `storage_key IS NULL`, so two runs at
 //! once (the job and a download rendering on demand) agree on one file.
-//! A cancelled receipt is rendered again with its watermark once
-//! [`forget_rendering`] has cleared the row; the first file stays stored.
 
 use std::sync::Arc;
 
@@ -22,8 +23,8 @@ use crate::jobs::{self, Job, JobCtx, JobError, NewJob, Registry};
 use crate::model::Tenant;
 use crate::storage::{Storage, StorageError};
 
-/// The job kind.
-pub const KIND: &str = "receipts.render";
+/// The job kind (enqueued by `number::issue` and `cancel_and_reissue`).
+pub const KIND: &str = super::number::RENDER_JOB;
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Payload {
@@ -60,27 +61,14 @@ pub struct Stored {
     pub sha256: Vec<u8>,
 }
 
-/// Queues the rendering of `receipt_id` in the caller's transaction (the
-/// one that issued or cancelled the receipt).
+/// Queues the rendering of `receipt_id` in the caller's transaction (at
+/// most one waiting job per receipt).
 pub async fn enqueue(tx: &mut TenantTx, receipt_id: i64) -> Result<(), sqlx::Error> {
     let payload = serde_json::json!({ "receipt_id": receipt_id });
     let dedupe = format!("{KIND}:{receipt_id}");
     let mut job = NewJob::new(KIND, payload);
     job.dedupe_key = Some(&dedupe);
     jobs::enqueue(tx, job).await
-}
-
-/// For cancel-and-reissue: the receipt's stored PDF predates its
-/// cancellation, so the row forgets it (the file itself stays) and a job
-/// renders the watermarked one. Call it in the cancelling transaction.
-pub async fn forget_rendering(tx: &mut TenantTx, receipt_id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        "UPDATE receipts SET storage_key = NULL, sha256 = NULL WHERE id = $1",
-        receipt_id
-    )
-    .execute(tx.conn().await?)
-    .await?;
-    enqueue(tx, receipt_id).await
 }
 
 /// Makes the worker render receipts into `storage`.
@@ -101,8 +89,9 @@ async fn handle(ctx: JobCtx, job: Job, storage: Storage) -> Result<(), JobError>
     Ok(())
 }
 
-/// The stored PDF of `receipt_id`, rendered and stored first when the row
-/// has none yet. `None`: no such receipt.
+/// The PDF of `receipt_id` to show now (the watermarked one once it is
+/// cancelled), rendered and stored first when the row has none yet.
+/// `None`: no such receipt.
 pub async fn ensure(
     tx: &mut TenantTx,
     storage: &Storage,
@@ -111,16 +100,19 @@ pub async fn ensure(
     let Some(row) = source::stored(tx, receipt_id).await? else {
         return Ok(None);
     };
-    if let (Some(key), Some(sha256)) = (row.storage_key, row.sha256) {
-        return Ok(Some(Stored { key, sha256 }));
+    if let Some(stored) = row.current() {
+        return Ok(Some(stored));
     }
     let tenant = tx.tenant().clone();
     let Some(receipt) = source::load(tx, &tenant, receipt_id).await? else {
         return Ok(None);
     };
+    // The slot follows what was rendered (a cancellation may have landed
+    // between the two reads).
+    let cancelled = receipt.cancelled;
     let bytes = pdf::render(receipt).await?;
     let stored = store(storage, &tenant, row.year, row.number, &bytes).await?;
-    record(tx, receipt_id, stored).await.map(Some)
+    record(tx, receipt_id, cancelled, stored).await.map(Some)
 }
 
 /// Writes the PDF under its content-derived key.
@@ -146,20 +138,39 @@ pub fn key(year: i32, number: i32, sha256: &[u8]) -> String {
 
 /// Sets the key on the row unless another run did first; returns the key
 /// the row holds.
-async fn record(tx: &mut TenantTx, receipt_id: i64, stored: Stored) -> Result<Stored, RenderError> {
-    let row = sqlx::query!(
-        r#"UPDATE receipts
-           SET storage_key = coalesce(storage_key, $2), sha256 = coalesce(sha256, $3)
-           WHERE id = $1
-           RETURNING storage_key AS "key!", sha256 AS "sha256!""#,
-        receipt_id,
-        stored.key,
-        stored.sha256
-    )
-    .fetch_one(tx.conn().await?)
-    .await?;
-    Ok(Stored {
-        key: row.key,
-        sha256: row.sha256,
-    })
+async fn record(
+    tx: &mut TenantTx,
+    receipt_id: i64,
+    cancelled: bool,
+    stored: Stored,
+) -> Result<Stored, RenderError> {
+    let (key, sha256) = if cancelled {
+        let row = sqlx::query!(
+            r#"UPDATE receipts
+               SET void_storage_key = coalesce(void_storage_key, $2),
+                   void_sha256 = coalesce(void_sha256, $3)
+               WHERE id = $1
+               RETURNING void_storage_key AS "key!", void_sha256 AS "sha256!""#,
+            receipt_id,
+            stored.key,
+            stored.sha256
+        )
+        .fetch_one(tx.conn().await?)
+        .await?;
+        (row.key, row.sha256)
+    } else {
+        let row = sqlx::query!(
+            r#"UPDATE receipts
+               SET storage_key = coalesce(storage_key, $2), sha256 = coalesce(sha256, $3)
+               WHERE id = $1
+               RETURNING storage_key AS "key!", sha256 AS "sha256!""#,
+            receipt_id,
+            stored.key,
+            stored.sha256
+        )
+        .fetch_one(tx.conn().await?)
+        .await?;
+        (row.key, row.sha256)
+    };
+    Ok(Stored { key, sha256 })
 }

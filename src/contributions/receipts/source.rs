@@ -7,7 +7,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 
 use super::pdf::{self, Association, Lang, Line, Member, ReceiptPdf};
-use super::render::RenderError;
+use super::render::{RenderError, Stored};
 use crate::contributions::Method;
 use crate::db::TenantTx;
 use crate::model::{Amount, Currency, Tenant};
@@ -19,16 +19,37 @@ pub struct StoredRow {
     pub number: i32,
     pub account_id: i64,
     pub payer_id: i64,
+    pub cancelled: bool,
     pub storage_key: Option<String>,
     pub sha256: Option<Vec<u8>>,
+    pub void_storage_key: Option<String>,
+    pub void_sha256: Option<Vec<u8>>,
+}
+
+impl StoredRow {
+    /// The PDF to show now: the watermarked copy once cancelled, else the
+    /// original; `None` while it is not rendered yet.
+    pub fn current(&self) -> Option<Stored> {
+        let (key, sha256) = if self.cancelled {
+            (&self.void_storage_key, &self.void_sha256)
+        } else {
+            (&self.storage_key, &self.sha256)
+        };
+        Some(Stored {
+            key: key.clone()?,
+            sha256: sha256.clone()?,
+        })
+    }
 }
 
 pub async fn stored(tx: &mut TenantTx, receipt_id: i64) -> Result<Option<StoredRow>, sqlx::Error> {
     sqlx::query_as!(
         StoredRow,
-        "SELECT r.year, r.number, r.account_id, p.payer_id, r.storage_key, r.sha256
-         FROM receipts r JOIN payments p ON p.id = r.payment_id
-         WHERE r.id = $1",
+        r#"SELECT r.year, r.number, r.account_id, p.payer_id,
+                  r.cancelled_at IS NOT NULL AS "cancelled!",
+                  r.storage_key, r.sha256, r.void_storage_key, r.void_sha256
+           FROM receipts r JOIN payments p ON p.id = r.payment_id
+           WHERE r.id = $1"#,
         receipt_id
     )
     .fetch_optional(tx.conn().await?)
