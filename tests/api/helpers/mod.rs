@@ -55,12 +55,12 @@ pub fn test_config() -> Config {
     config
 }
 
-/// A storage folder for one application: tenant ids restart in every fresh
-/// database, so two applications must not share one.
+/// One storage folder per test run, shared by its applications as
+/// instances share one in production (a job may run on any of them). Keys
+/// carry their content's hash, so tenants of two databases with the same
+/// id never write one key with different bytes.
 fn storage_dir() -> std::path::PathBuf {
-    static N: AtomicU64 = AtomicU64::new(0);
-    let n = N.fetch_add(1, Ordering::Relaxed);
-    Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("storage-{}-{n}", std::process::id()))
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("storage-{}", std::process::id()))
 }
 
 pub async fn spawn_app() -> TestApp {
