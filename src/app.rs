@@ -183,6 +183,7 @@ pub fn job_worker(state: &AppState) -> jobs::Worker {
     let mut registry = jobs::Registry::new();
     state.mailer.register(&mut registry);
     crate::contributions::reminders::register(&mut registry, state.auth.keys.clone());
+    crate::contributions::receipts::render::register(&mut registry, state.storage.clone());
     jobs::Worker::new(
         state.db.clone(),
         registry,
@@ -243,12 +244,14 @@ fn build_state(config: Config, db: Database, auth: Auth) -> Result<AppState, Sta
     let themes = load_themes(&config)?;
     let mailer = Mailer::from_config(&config.mail, themes.clone())?;
     let outbox = mail::Outbox::new(db.platform(), mailer.transport());
+    let storage = crate::storage::Storage::local(config.storage_dir());
     Ok(AppState::new(Services {
         pages,
         resolver,
         themes,
         mailer,
         outbox,
+        storage,
         metrics: web::metrics::recorder(),
         warm_pool_wake,
         provisioner,
@@ -284,14 +287,14 @@ pub fn load_themes(config: &Config) -> Result<Themes, StartError> {
 /// tenant routes depending on the host.
 pub fn router(state: &AppState) -> Router {
     // Inside out: errors are rendered (themed) for everything below them.
+    let limit = crate::api::RateLimit::new(&state.config.api);
     let tenant = Router::new()
         .merge(portal::router())
         .merge(accounts::router())
         .merge(crate::contributions::desk::router())
         .merge(crate::contributions::pages::router())
-        .merge(crate::api::router(crate::api::RateLimit::new(
-            &state.config.api,
-        )))
+        .merge(crate::api::router(limit.clone()))
+        .merge(crate::contributions::receipts::download::router(limit))
         .merge(crate::contributions::api::staff_router())
         .route("/static/{hash}/{*path}", get(crate::themes::assets::serve))
         .fallback(not_found)

@@ -43,6 +43,7 @@ pub struct Config {
     pub mail: MailConfig,
     pub auth: AuthConfig,
     pub api: ApiConfig,
+    pub storage: StorageConfig,
 }
 
 /// The job queue's worker (see `jobs`). Durations in milliseconds so that
@@ -104,6 +105,23 @@ pub struct ApiConfig {
     pub rate_per_second: u32,
     /// …and at once after a quiet spell.
     pub rate_burst: u32,
+}
+
+/// Immutable files of tenants (receipt PDFs; see `storage`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct StorageConfig {
+    /// Their folder (one subfolder per tenant); default `<data_dir>/storage`.
+    pub dir: Option<PathBuf>,
+}
+
+impl Config {
+    /// Where tenants' files are stored on this machine.
+    pub fn storage_dir(&self) -> PathBuf {
+        self.storage
+            .dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("storage"))
+    }
 }
 
 /// Tenants' own templates render in worker processes (see `themes::sandbox`).
@@ -301,6 +319,8 @@ from = "noreply@localhost"
 [api]
 rate_per_second = 20
 rate_burst = 100
+
+[storage]
 "#;
 
 impl Config {

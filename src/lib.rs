@@ -36,6 +36,7 @@ pub mod model;
 pub mod portal;
 pub mod seed;
 pub mod state;
+pub mod storage;
 pub mod telemetry;
 pub mod tenancy;
 pub mod themes;

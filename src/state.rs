@@ -10,6 +10,7 @@ use crate::auth::Auth;
 use crate::config::Config;
 use crate::db::Database;
 use crate::mail::{Mailer, Outbox};
+use crate::storage::Storage;
 use crate::tenancy::Resolver;
 use crate::tenancy::provision::Provisioner;
 use crate::themes::Themes;
@@ -49,6 +50,8 @@ pub struct Services {
     pub mailer: Mailer,
     /// The outbox pages' reads (empty unless `mail.transport = "outbox"`).
     pub outbox: Outbox,
+    /// Tenants' immutable files (receipt PDFs).
+    pub storage: Storage,
 }
 
 // What handlers may take as `State<…>`: services, never a pool (tenant
@@ -81,5 +84,11 @@ impl FromRef<AppState> for Auth {
 impl FromRef<AppState> for Outbox {
     fn from_ref(state: &AppState) -> Self {
         state.outbox.clone()
+    }
+}
+
+impl FromRef<AppState> for Storage {
+    fn from_ref(state: &AppState) -> Self {
+        state.storage.clone()
     }
 }

@@ -21,6 +21,8 @@ command -v chromium >/dev/null 2>&1 || packages+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || packages+=(chromium-driver)
 # The OpenAPI test validates the document with openapi-spec-validator (PyPI) in a venv.
 python3 -c 'import ensurepip' >/dev/null 2>&1 || packages+=(python3-venv)
+# Receipt tests read their PDFs' text with poppler's pdftotext.
+command -v pdftotext >/dev/null 2>&1 || packages+=(poppler-utils)
 if [ ${#packages[@]} -gt 0 ]; then
   echo "tests/run.sh: installing ${packages[*]}"
   as_root apt-get update -qq

@@ -33,6 +33,7 @@ use crate::contributions::api::{
         ch::list, ch::show, ch::create, ch::add_member, ch::remove_member, cb::show,
         cy::show, cy::record, cy::refund,
         cs::list, cs::mine, cs::show, cs::join, cs::renew, cs::cancel,
+        crate::contributions::receipts::download::api_receipt,
     ),
     components(schemas(
         auth::RegisterRequest, auth::Registered, auth::LoginRequest, auth::RefreshRequest,

@@ -27,6 +27,7 @@ mod contributions_isolation;
 mod contributions_member;
 mod contributions_member_access;
 mod contributions_payments;
+mod contributions_receipts;
 mod contributions_reminders;
 mod contributions_writes;
 mod health;

@@ -51,7 +51,16 @@ pub fn test_config() -> Config {
     config.warm_pool.size = 0;
     config.render.worker_exe = Some(env!("CARGO_BIN_EXE_tessera").into());
     config.render.timeout_ms = 1500;
+    config.storage.dir = Some(storage_dir());
     config
+}
+
+/// One storage folder per test run, shared by its applications as
+/// instances share one in production (a job may run on any of them). Keys
+/// carry their content's hash, so tenants of two databases with the same
+/// id never write one key with different bytes.
+fn storage_dir() -> std::path::PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("storage-{}", std::process::id()))
 }
 
 pub async fn spawn_app() -> TestApp {

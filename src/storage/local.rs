@@ -1,0 +1,130 @@
+//! The local-directory backend: `<dir>/<tenant id>/<key>`.
+//!
+//! A file is written to a temporary file in its final folder, flushed to
+//! disk, then linked into place only if nothing is there yet
+//! (`persist_noclobber`), and the folder is flushed: a crash leaves either
+//! no file or the whole file, never a part, and two writers of one key
+//! cannot replace each other's file. File work runs on the blocking pool.
+
+use std::io::{ErrorKind, Write};
+use std::path::{Path, PathBuf};
+
+use super::{Key, StorageError};
+use crate::model::TenantId;
+
+pub struct LocalDir {
+    root: PathBuf,
+}
+
+impl LocalDir {
+    pub fn new(root: PathBuf) -> Self {
+        Self { root }
+    }
+
+    /// Where `key` of `tenant` lives: segments are checked by [`Key`], so
+    /// the path stays under the tenant's folder.
+    fn path(&self, tenant: TenantId, key: &Key) -> PathBuf {
+        let mut path = self.root.join(tenant.get().to_string());
+        path.extend(key.segments());
+        path
+    }
+
+    pub async fn put(
+        &self,
+        tenant: TenantId,
+        key: &Key,
+        bytes: Vec<u8>,
+    ) -> Result<(), StorageError> {
+        let path = self.path(tenant, key);
+        let name = key.to_string();
+        blocking(move || write_once(&path, &bytes, name)).await
+    }
+
+    pub async fn get(&self, tenant: TenantId, key: &Key) -> Result<Option<Vec<u8>>, StorageError> {
+        let path = self.path(tenant, key);
+        blocking(move || read(&path)).await
+    }
+}
+
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, StorageError> + Send + 'static,
+) -> Result<T, StorageError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| StorageError::Io(std::io::Error::other(e)))?
+}
+
+fn read(path: &Path) -> Result<Option<Vec<u8>>, StorageError> {
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The same bytes already there: done. Other bytes: refused.
+fn same_or_refused(path: &Path, bytes: &[u8], name: String) -> Result<(), StorageError> {
+    match read(path)? {
+        Some(existing) if existing == bytes => Ok(()),
+        Some(_) => Err(StorageError::Exists(name)),
+        None => Err(StorageError::Io(std::io::Error::other(format!(
+            "{name} vanished while being written"
+        )))),
+    }
+}
+
+fn write_once(path: &Path, bytes: &[u8], name: String) -> Result<(), StorageError> {
+    if path.exists() {
+        return same_or_refused(path, bytes, name);
+    }
+    let folder = path
+        .parent()
+        .ok_or_else(|| StorageError::Io(std::io::Error::other("a key without a folder")))?;
+    std::fs::create_dir_all(folder)?;
+    let mut temp = tempfile::Builder::new()
+        .prefix(".tmp-")
+        .tempfile_in(folder)?;
+    temp.write_all(bytes)?;
+    temp.as_file().sync_all()?;
+    match temp.persist_noclobber(path) {
+        Ok(_) => {}
+        // Another writer got there first (a job run twice at once).
+        Err(e) if e.error.kind() == ErrorKind::AlreadyExists => {
+            return same_or_refused(path, bytes, name);
+        }
+        Err(e) => return Err(e.error.into()),
+    }
+    // The new name is durable only once its folder is.
+    std::fs::File::open(folder)?.sync_all()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type Result = std::result::Result<(), Box<dyn std::error::Error>>;
+
+    #[tokio::test]
+    async fn writes_once_and_keeps_tenants_apart() -> Result {
+        let dir = tempfile::tempdir()?;
+        let store = LocalDir::new(dir.path().to_owned());
+        let (a, b) = (TenantId::new(1), TenantId::new(2));
+        let key = Key::parse("receipts/2026/x.pdf")?;
+        store.put(a, &key, b"one".to_vec()).await?;
+        // The same bytes again: fine (a job run twice).
+        store.put(a, &key, b"one".to_vec()).await?;
+        let refused = store.put(a, &key, b"two".to_vec()).await;
+        assert!(matches!(refused, Err(StorageError::Exists(_))));
+        assert_eq!(store.get(a, &key).await?.as_deref(), Some(&b"one"[..]));
+        assert_eq!(store.get(b, &key).await?, None);
+        assert_eq!(
+            std::fs::read(dir.path().join("1/receipts/2026/x.pdf"))?,
+            b"one"
+        );
+        // No temporary file is left behind.
+        let left = std::fs::read_dir(dir.path().join("1/receipts/2026"))?;
+        assert_eq!(left.count(), 1);
+        Ok(())
+    }
+}
