@@ -182,7 +182,11 @@ fn invalidation_subscriber(state: &AppState) -> listen::Subscriber {
 pub fn job_worker(state: &AppState) -> jobs::Worker {
     let mut registry = jobs::Registry::new();
     state.mailer.register(&mut registry);
-    crate::contributions::reminders::register(&mut registry, state.auth.keys.clone());
+    let linker = crate::contributions::reminders::links::Linker {
+        keys: state.auth.keys.clone(),
+        http: state.config.http.clone(),
+    };
+    crate::contributions::reminders::register(&mut registry, linker);
     crate::contributions::receipts::render::register(&mut registry, state.storage.clone());
     jobs::Worker::new(
         state.db.clone(),
@@ -224,6 +228,7 @@ async fn build_auth(config: &Config, db: &Database) -> Result<Auth, StartError> 
         keys,
         always_secure_cookies: config.http.secure_cookies,
         trust_forwarded_for: config.http.trust_forwarded_for,
+        public_scheme: config.http.public_scheme,
     })
 }
 

@@ -121,7 +121,7 @@ async fn send_verification(
         .to_owned();
     let link = mails::link(
         &host,
-        context.policy.secure,
+        context.links_over_tls(),
         &format!("/accounts/verify/{token}"),
     );
     mails::verify_email(tx, &account, &link).await?;

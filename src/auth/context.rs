@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use super::cookies::{CookiePolicy, Kind};
 use super::csrf::{self, CsrfToken};
 use super::{Auth, secret};
+use crate::config::PublicScheme;
 use crate::error::AppError;
 use crate::web::CurrentTenant;
 
@@ -31,6 +32,14 @@ pub struct RequestAuth {
     pub host: String,
     /// Shown in the person's list of sessions.
     pub user_agent: Option<String>,
+}
+
+impl RequestAuth {
+    /// Whether links to this request's host, mailed to someone, are
+    /// `https://` (unless configured otherwise, as `tessera demo` does).
+    pub fn links_over_tls(&self) -> bool {
+        self.auth.public_scheme != Some(PublicScheme::Http)
+    }
 }
 
 pub async fn context(State(auth): State<Auth>, request: Request, next: Next) -> Response {

@@ -42,4 +42,6 @@ pub struct Auth {
     pub always_secure_cookies: bool,
     /// The client address is the last `X-Forwarded-For` entry.
     pub trust_forwarded_for: bool,
+    /// The scheme of mailed links when configured (else `https`).
+    pub public_scheme: Option<crate::config::PublicScheme>,
 }

@@ -7,13 +7,18 @@ use std::process::ExitCode;
 use super::serve::migrate_at_start;
 use super::{DatabaseHandle, shutdown_signal};
 use crate::app::Application;
-use crate::config::{Config, MailTransport};
+use crate::config::{Config, MailTransport, PublicScheme};
 use crate::manifest;
 use crate::seed;
 
 pub async fn run(mut config: Config) -> anyhow::Result<ExitCode> {
     // Mails are kept and shown on the platform host unless configured.
     config.mail.transport.get_or_insert(MailTransport::Outbox);
+    // Browsers reach the demo over plain HTTP on its port: so do mailed links.
+    config.http.public_scheme.get_or_insert(PublicScheme::Http);
+    if config.http.port != 0 {
+        config.http.public_port.get_or_insert(config.http.port);
+    }
     let handle = DatabaseHandle::open(&config).await?;
     let served = demo(&handle, config).await;
     handle.close().await?;

@@ -198,10 +198,7 @@ async fn create(
     password: Option<String>,
 ) -> anyhow::Result<()> {
     let Some(password) = password else {
-        let base = LinkBase {
-            host: tx.tenant().default_host.to_string(),
-            secure: config.http.secure_cookies,
-        };
+        let base = LinkBase::configured(&config.http, tx.tenant().default_host.as_str());
         let invitee = Invitee { email, name, role };
         let (id, link) = actions::invite(tx, Actor::CLI, &invitee, "", &base).await?;
         println!("invited {} (account {id}, {role})", invitee.email);

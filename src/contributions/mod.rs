@@ -7,7 +7,8 @@
 //! store of the API (`idempotency`) and the trait online payment providers
 //! implement (`provider`).
 //!
-//! This module owns the tables of `migrations/tenant/0008_contributions.sql`.
+//! This module owns the tables of `migrations/tenant/0008_contributions.sql`
+//! and the view of `0009_allocation_net.sql`.
 //! People are `accounts`'; this module only refers to them by id.
 
 pub mod api;

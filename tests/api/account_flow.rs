@@ -42,12 +42,13 @@ pub fn link_path(mail: &ReadMail) -> String {
     let start = mail
         .text
         .find("https://")
+        .or_else(|| mail.text.find("http://"))
         .unwrap_or_else(|| panic!("no link in {:?}", mail.text));
     let url: String = mail.text[start..]
         .chars()
         .take_while(|c| !c.is_whitespace())
         .collect();
-    let after_scheme = &url["https://".len()..];
+    let after_scheme = &url[url.find("://").expect("a scheme") + 3..];
     after_scheme[after_scheme.find('/').expect("a path")..].to_owned()
 }
 

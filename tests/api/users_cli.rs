@@ -113,7 +113,7 @@ async fn user_commands_create_list_change_and_audit() {
     );
     assert!(invited.status.success(), "{}", text(&invited));
     assert!(
-        text(&invited).contains("http://cli-users.localhost/accounts/invitation/"),
+        text(&invited).contains("https://cli-users.localhost/accounts/invitation/"),
         "{}",
         text(&invited)
     );

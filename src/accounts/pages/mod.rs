@@ -188,7 +188,7 @@ pub async fn current_account(
 
 /// An absolute link to `path` on the host the person used, for mails.
 pub fn mail_link(auth: &RequestAuth, path: &str) -> String {
-    super::mails::link(&auth.host, auth.policy.secure, path)
+    super::mails::link(&auth.host, auth.links_over_tls(), path)
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ use crate::accounts::tokens::{self, Purpose};
 use crate::accounts::{Email, mails};
 use crate::audit::{self, Entry};
 use crate::auth::{Role, session};
+use crate::config::HttpConfig;
 use crate::db::TenantTx;
 
 /// Who acts: a signed-in admin, or the operator's command line.
@@ -203,20 +204,30 @@ pub struct Invitee {
     pub role: Role,
 }
 
-/// Where invitation links point: `scheme://host` of the portal.
+/// Where invitation links point: `scheme://host[:port]` of the portal.
 #[derive(Debug, Clone)]
 pub struct LinkBase {
-    pub host: String,
-    pub secure: bool,
+    origin: String,
 }
 
 impl LinkBase {
+    /// The host a request named (port included), over TLS or not.
+    pub fn new(host: &str, secure: bool) -> Self {
+        Self {
+            origin: mails::link(host, secure, ""),
+        }
+    }
+
+    /// A tenant's host as configured for mailed links, when there is no
+    /// request to follow (the command line).
+    pub fn configured(http: &HttpConfig, host: &str) -> Self {
+        Self {
+            origin: http.tenant_link(host, ""),
+        }
+    }
+
     fn invitation(&self, token: &str) -> String {
-        mails::link(
-            &self.host,
-            self.secure,
-            &format!("/accounts/invitation/{token}"),
-        )
+        format!("{}/accounts/invitation/{token}", self.origin)
     }
 }
 

@@ -73,10 +73,7 @@ fn link_base(headers: &HeaderMap, auth: &RequestAuth, view: &PageView) -> LinkBa
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
         .map_or_else(|| view.tenant.default_host.to_string(), str::to_owned);
-    LinkBase {
-        host,
-        secure: auth.policy.secure,
-    }
+    LinkBase::new(&host, auth.links_over_tls())
 }
 
 impl From<ActionError> for AppError {

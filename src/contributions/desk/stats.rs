@@ -149,14 +149,11 @@ pub async fn by_plan(
                  AND starts_on <= $3 AND (ends_on IS NULL OR ends_on >= $2)
                GROUP BY plan_id),
            c AS (
-               SELECT ms.plan_id,
-                      round(sum(a.amount_minor::numeric * (p.amount_minor - p.refunded_minor)
-                                / p.amount_minor)) AS collected
-               FROM payment_allocations a
-               JOIN payments p ON p.id = a.payment_id
-               JOIN memberships ms ON ms.id = a.membership_id
-               WHERE p.status IN ('paid', 'refunded') AND p.currency = $1
-                 AND p.received_on BETWEEN $2 AND $3
+               SELECT ms.plan_id, sum(n.net_minor) AS collected
+               FROM allocation_net n
+               JOIN memberships ms ON ms.id = n.membership_id
+               WHERE n.status IN ('paid', 'refunded') AND n.currency = $1
+                 AND n.received_on BETWEEN $2 AND $3
                GROUP BY ms.plan_id)
            SELECT pl.id, pl.name,
                   coalesce(m.members, 0)::bigint AS "members!",

@@ -101,11 +101,10 @@ pub async fn list(
                   m.override_reason, m.cancel_reason, m.cancelled_at IS NOT NULL AS "cancelled!",
                   (SELECT min(j.starts_on) FROM memberships j
                    WHERE j.account_id = m.account_id AND j.cancelled_at IS NULL) AS joined_on,
-                  coalesce((SELECT sum(al.amount_minor - pa.refunded_minor * al.amount_minor / pa.amount_minor)
-                            FROM payment_allocations al JOIN payments pa ON pa.id = al.payment_id
-                            WHERE al.membership_id = m.id AND pa.status IN ('paid', 'refunded')), 0)::bigint AS "paid!",
-                  EXISTS (SELECT 1 FROM payment_allocations al JOIN payments pa ON pa.id = al.payment_id
-                          WHERE al.membership_id = m.id AND pa.status = 'pending') AS "pending!",
+                  coalesce((SELECT sum(n.net_minor) FROM allocation_net n
+                            WHERE n.membership_id = m.id AND n.status IN ('paid', 'refunded')), 0)::bigint AS "paid!",
+                  EXISTS (SELECT 1 FROM allocation_net n
+                          WHERE n.membership_id = m.id AND n.status = 'pending') AS "pending!",
                   EXISTS (SELECT 1 FROM memberships r
                           WHERE r.previous_id = m.id AND r.cancelled_at IS NULL) AS "renewed!",
                   p.archived_at IS NULL AND p.period NOT IN ('one_off', 'lifetime') AS "plan_renews!"

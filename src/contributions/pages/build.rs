@@ -65,10 +65,7 @@ pub async fn build(
             include_me,
             people,
         } => {
-            let base = LinkBase {
-                host: auth.host.clone(),
-                secure: auth.policy.secure,
-            };
+            let base = LinkBase::new(&auth.host, auth.links_over_tls());
             let mut ids = Vec::new();
             for (n, person) in people.iter().enumerate() {
                 let invitee = Invitee {

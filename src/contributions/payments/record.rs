@@ -247,9 +247,8 @@ async fn oldest_dues(
 ) -> Result<Vec<(i64, i64)>, Error> {
     let rows = sqlx::query!(
         r#"SELECT m.id, (m.amount_minor - m.credit_minor - coalesce((
-                    SELECT sum(al.amount_minor - pa.refunded_minor * al.amount_minor / pa.amount_minor)
-                    FROM payment_allocations al JOIN payments pa ON pa.id = al.payment_id
-                    WHERE al.membership_id = m.id AND pa.status IN ('paid', 'refunded', 'pending')), 0))::bigint AS "due!"
+                    SELECT sum(n.net_minor) FROM allocation_net n
+                    WHERE n.membership_id = m.id AND n.status IN ('paid', 'refunded', 'pending')), 0))::bigint AS "due!"
            FROM memberships m
            WHERE m.payer_id = $1 AND m.cancelled_at IS NULL
            ORDER BY m.starts_on, m.id"#,

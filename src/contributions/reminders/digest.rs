@@ -10,9 +10,8 @@
 use chrono::{Datelike, NaiveDate};
 use serde_json::json;
 
-use super::links::{self, Topic};
+use super::links::{self, Linker, Topic};
 use crate::audit::{self, Entry};
-use crate::auth::Keys;
 use crate::contributions::settings;
 use crate::db::TenantTx;
 use crate::mail::{self, Mail};
@@ -108,7 +107,7 @@ async fn already_sent(tx: &mut TenantTx, week: &str) -> Result<bool, sqlx::Error
 /// Queues this week's digest if due; returns the number of mails queued.
 pub async fn send_if_due(
     tx: &mut TenantTx,
-    keys: &Keys,
+    linker: &Linker,
     today: NaiveDate,
 ) -> Result<usize, sqlx::Error> {
     let settings = settings::get(tx).await?;
@@ -133,7 +132,7 @@ pub async fn send_if_due(
             .unwrap_or_else(|| Amount::zero(currency))
             .format(&locale);
         let unsubscribe =
-            links::unsubscribe_token(keys, tenant.id, person.id, Topic::TreasurerDigest);
+            links::unsubscribe_token(&linker.keys, tenant.id, person.id, Topic::TreasurerDigest);
         let data = json!({
             "name": person.display_name,
             "week": week,
@@ -141,8 +140,8 @@ pub async fn send_if_due(
             "total": total,
             "expiring": figures.expiring,
             "lapsed": figures.lapsed,
-            "link": links::absolute(host, "/treasury/"),
-            "unsubscribe_link": links::absolute(host, &format!("/membership/unsubscribe/{unsubscribe}")),
+            "link": linker.absolute(host, "/treasury/"),
+            "unsubscribe_link": linker.absolute(host, &format!("/membership/unsubscribe/{unsubscribe}")),
         });
         let to = Email::parse(&person.email).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
         let mail = Mail {

@@ -18,8 +18,7 @@ use std::collections::BTreeMap;
 use chrono::{NaiveDate, Utc};
 use serde_json::json;
 
-use super::links::{self, Topic};
-use crate::auth::Keys;
+use super::links::{self, Linker, Topic};
 use crate::db::TenantTx;
 use crate::mail::{self, Mail};
 use crate::model::{Amount, Currency, Email};
@@ -127,7 +126,7 @@ pub struct Batch {
 /// transaction (which the caller commits).
 pub async fn send_batch(
     tx: &mut TenantTx,
-    keys: &Keys,
+    linker: &Linker,
     today: NaiveDate,
     payers: i64,
 ) -> Result<Batch, sqlx::Error> {
@@ -149,7 +148,7 @@ pub async fn send_batch(
         .len();
     let mut mails = 0;
     for reminders in by_payer.values() {
-        queue_mail(tx, keys, today, reminders).await?;
+        queue_mail(tx, linker, today, reminders).await?;
         mails += 1;
     }
     Ok(Batch {
@@ -162,7 +161,7 @@ pub async fn send_batch(
 /// due together), a renew link and an unsubscribe link.
 async fn queue_mail(
     tx: &mut TenantTx,
-    keys: &Keys,
+    linker: &Linker,
     today: NaiveDate,
     reminders: &[&Due],
 ) -> Result<(), sqlx::Error> {
@@ -193,10 +192,14 @@ async fn queue_mail(
         }));
     }
     let host = tenant.default_host.as_str();
-    let renew = links::renew_token(keys, tenant.id, first.membership_id, Utc::now());
-    let unsubscribe =
-        links::unsubscribe_token(keys, tenant.id, first.payer_id, Topic::RenewalReminders);
-    let renew_link = links::absolute(host, &format!("/membership/renew/{renew}"));
+    let renew = links::renew_token(&linker.keys, tenant.id, first.membership_id, Utc::now());
+    let unsubscribe = links::unsubscribe_token(
+        &linker.keys,
+        tenant.id,
+        first.payer_id,
+        Topic::RenewalReminders,
+    );
+    let renew_link = linker.absolute(host, &format!("/membership/renew/{renew}"));
     let state = if first.ends_on < today {
         "ended"
     } else {
@@ -208,7 +211,7 @@ async fn queue_mail(
         "ends_on": crate::contributions::pages::day(first.ends_on, &locale),
         "memberships": memberships,
         "link": renew_link,
-        "unsubscribe_link": links::absolute(host, &format!("/membership/unsubscribe/{unsubscribe}")),
+        "unsubscribe_link": linker.absolute(host, &format!("/membership/unsubscribe/{unsubscribe}")),
     });
     // A stored address always parses; if one ever did not, the reminder
     // is dropped rather than blocking the tenant's run for good.

@@ -12,6 +12,7 @@ use subtle::ConstantTimeEq;
 
 use crate::auth::Keys;
 use crate::auth::keys::sign;
+use crate::config::HttpConfig;
 use crate::model::TenantId;
 
 /// How long a renew link works after it was mailed.
@@ -121,10 +122,20 @@ pub fn check_unsubscribe(keys: &Keys, tenant: TenantId, token: &str) -> Option<(
     same(&expected, presented).then_some((id, topic))
 }
 
-/// An absolute link on the tenant's own host (mails leave from jobs, which
-/// have no request to take a host from; TLS terminates in front of us).
-pub fn absolute(host: &str, path: &str) -> String {
-    format!("https://{host}{path}")
+/// What reminder mails need for their links: the keys that sign them and
+/// how browsers reach a tenant's host (mails leave from jobs, which have no
+/// request to take a scheme or port from).
+#[derive(Clone)]
+pub struct Linker {
+    pub keys: Keys,
+    pub http: HttpConfig,
+}
+
+impl Linker {
+    /// An absolute link to `path` on the tenant's own host.
+    pub fn absolute(&self, host: &str, path: &str) -> String {
+        self.http.tenant_link(host, path)
+    }
 }
 
 #[cfg(test)]

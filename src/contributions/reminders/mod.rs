@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use chrono::{NaiveDate, Utc};
 
-use crate::auth::Keys;
+use self::links::Linker;
 use crate::db::{Database, TenantTx};
 use crate::jobs::{self, JobError, NewJob, Registry};
 use crate::model::Tenant;
@@ -47,7 +47,7 @@ pub struct Report {
 }
 
 /// Registers the sweep and the per-tenant job.
-pub fn register(registry: &mut Registry, keys: Keys) {
+pub fn register(registry: &mut Registry, linker: Linker) {
     registry.every(
         SWEEP_KIND,
         Duration::from_secs(3600),
@@ -70,11 +70,11 @@ pub fn register(registry: &mut Registry, keys: Keys) {
         },
     );
     registry.register(KIND, move |ctx, _job| {
-        let keys = keys.clone();
+        let linker = linker.clone();
         async move {
             let tenant = ctx.require_tenant()?.clone();
             let today = Utc::now().date_naive();
-            let report = run(ctx.db(), tenant, &keys, today, BATCH)
+            let report = run(ctx.db(), tenant, &linker, today, BATCH)
                 .await
                 .map_err(JobError::from)?;
             tracing::debug!(?report, "contribution reminders");
@@ -88,14 +88,14 @@ pub fn register(registry: &mut Registry, keys: Keys) {
 pub async fn run(
     db: &Database,
     tenant: Arc<Tenant>,
-    keys: &Keys,
+    linker: &Linker,
     today: NaiveDate,
     batch: i64,
 ) -> Result<Report, sqlx::Error> {
     let mut report = Report::default();
     for _ in 0..MAX_BATCHES {
         let mut tx = TenantTx::begin(db, tenant.clone()).await?;
-        let done = due::send_batch(&mut tx, keys, today, batch).await?;
+        let done = due::send_batch(&mut tx, linker, today, batch).await?;
         tx.commit().await?;
         report.batches += 1;
         report.reminders += done.mails;
@@ -104,7 +104,7 @@ pub async fn run(
         }
     }
     let mut tx = TenantTx::begin(db, tenant).await?;
-    report.digests = digest::send_if_due(&mut tx, keys, today).await?;
+    report.digests = digest::send_if_due(&mut tx, linker, today).await?;
     tx.commit().await?;
     Ok(report)
 }
