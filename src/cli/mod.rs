@@ -3,6 +3,7 @@
 //! server and the tests use.
 
 mod bench;
+mod contributions;
 mod database;
 mod demo;
 mod jobs;
@@ -63,6 +64,9 @@ pub enum Command {
     /// Benchmark data and workloads (see benches/run.sh).
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// An association's payments as CSV; its renewal reminders sent now.
+    #[command(subcommand)]
+    Contributions(contributions::ContributionsCommand),
     /// The job queue: list jobs (the dead-letter queue with --dead), retry one.
     #[command(subcommand)]
     Jobs(jobs::JobsCommand),
@@ -118,6 +122,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Theme(command) => theme::run(config, command).await,
         Command::Bench(command) => bench::run(config, command).await,
         Command::Jobs(command) => jobs::run(config, command).await,
+        Command::Contributions(command) => contributions::run(config, command).await,
         Command::User(command) => user::run(config, command).await,
         Command::RenderWorker { .. } => anyhow::bail!("render-worker is started by main"),
     }

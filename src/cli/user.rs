@@ -161,7 +161,8 @@ fn local_part(email: &Email) -> String {
 }
 
 /// A transaction on the tenant `slug`'s schema.
-async fn open(db: &Database, slug: &str) -> anyhow::Result<TenantTx> {
+/// A transaction on the tenant named `slug`.
+pub(super) async fn open(db: &Database, slug: &str) -> anyhow::Result<TenantTx> {
     let slug = Slug::parse(slug)?;
     let Some(tenant) = registry::find_by_slug(db.platform(), &slug).await? else {
         bail!("no tenant has the slug {slug}");

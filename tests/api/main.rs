@@ -13,6 +13,7 @@ mod cli;
 mod coherence;
 mod contributions_api;
 mod contributions_bench;
+mod contributions_cli;
 mod contributions_core;
 mod contributions_core_fixture;
 mod contributions_demo;
