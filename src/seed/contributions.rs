@@ -10,7 +10,7 @@
 
 use std::sync::Arc;
 
-use chrono::{Days, NaiveDate};
+use chrono::{Days, NaiveDate, Utc};
 use serde_json::json;
 
 use crate::accounts::model::Status as AccountStatus;
@@ -21,6 +21,7 @@ use crate::contributions::memberships::{self, JoinRequest};
 use crate::contributions::model::{Method, PaymentStatus};
 use crate::contributions::payments::{self, NewPayment};
 use crate::contributions::plans::{self, PlanInput};
+use crate::contributions::reminders::{self, links::Linker};
 use crate::db::TenantTx;
 use crate::manifest::Manifest;
 use crate::model::{Amount, Email};
@@ -33,10 +34,19 @@ pub async fn seed_all(state: &AppState, manifests: &[(Slug, Manifest)]) -> anyho
         let Some(tenant) = registry::find_by_slug(state.db.platform(), slug).await? else {
             continue;
         };
-        let mut tx = TenantTx::begin(&state.db, Arc::new(tenant)).await?;
+        let tenant = Arc::new(tenant);
+        let mut tx = TenantTx::begin(&state.db, tenant.clone()).await?;
         if seed_tenant(&mut tx).await? {
             tx.commit().await?;
             println!("seeded demo contributions for {slug}");
+            // The reminders and digest due now, in the outbox at once rather
+            // than at the next hourly sweep.
+            let linker = Linker {
+                keys: state.auth.keys.clone(),
+                http: state.config.http.clone(),
+            };
+            let today = Utc::now().date_naive();
+            reminders::run(&state.db, tenant, &linker, today, reminders::BATCH).await?;
         }
     }
     Ok(())
@@ -230,6 +240,7 @@ pub async fn seed_tenant(tx: &mut TenantTx) -> anyhow::Result<bool> {
         "Léo Durand",
         "Zoé Durand",
         "Paul Chevalier",
+        "Inès Moulin",
     ] {
         let local: String = name
             .to_lowercase()
@@ -249,9 +260,10 @@ pub async fn seed_tenant(tx: &mut TenantTx) -> anyhow::Result<bool> {
         leo,
         zoe,
         paul,
+        ines,
     ] = others[..]
     else {
-        anyhow::bail!("ten demo people expected");
+        anyhow::bail!("eleven demo people expected");
     };
     let today = memberships::today();
     let mut s = Seeder {
@@ -340,6 +352,13 @@ pub async fn seed_tenant(tx: &mut TenantTx) -> anyhow::Result<bool> {
         .join(plans.monthly, None, paul, Vec::new(), None, 100)
         .await?;
     s.pay(paul, due, Method::Transfer, PaymentStatus::Pending, 2)
+        .await?;
+    // A month that ends within a week: her renewal reminder is in the
+    // outbox as soon as the demo starts.
+    let due = s
+        .join(plans.monthly, None, ines, Vec::new(), None, 25)
+        .await?;
+    s.pay(ines, due, Method::Card, PaymentStatus::Paid, 25)
         .await?;
     Ok(true)
 }

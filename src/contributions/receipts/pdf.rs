@@ -192,7 +192,7 @@ fn lines(lines: &[Line]) -> Array {
         .collect()
 }
 
-/// "6 décembre 2026" / "6 December 2026".
+/// "6 décembre 2026", "1er mars 2026" / "6 December 2026".
 pub fn date(lang: Lang, day: NaiveDate) -> String {
     const FR: [&str; 12] = [
         "janvier",
@@ -227,7 +227,12 @@ pub fn date(lang: Lang, day: NaiveDate) -> String {
         Lang::En => EN,
     };
     let month = months[day.month0() as usize % 12];
-    format!("{} {month} {}", day.day(), day.year())
+    let ordinal = if lang == Lang::Fr && day.day() == 1 {
+        "er"
+    } else {
+        ""
+    };
+    format!("{}{ordinal} {month} {}", day.day(), day.year())
 }
 
 /// The receipt's fixed words in one language.
@@ -295,5 +300,19 @@ impl Words {
             ),
         );
         d
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_written_out_in_the_receipts_language() {
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
+        assert_eq!(date(Lang::Fr, day(2026, 9, 1)), "1er septembre 2026");
+        assert_eq!(date(Lang::Fr, day(2026, 12, 6)), "6 décembre 2026");
+        assert_eq!(date(Lang::En, day(2026, 9, 1)), "1 September 2026");
+        assert_eq!(number_text(2026, 42), "2026-000042");
     }
 }
