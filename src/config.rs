@@ -397,6 +397,11 @@ impl Config {
                 "db.platform_connections and db.migrate_parallelism must be at least 1",
             ));
         }
+        if self.http.public_port == Some(0) {
+            return Err(ConfigError::Invalid(
+                "http.public_port is the port browsers use: 1 to 65535",
+            ));
+        }
         Ok(())
     }
 }

@@ -6,6 +6,7 @@
 use std::io::Write as _;
 use std::process::ExitCode;
 
+use anyhow::bail;
 use chrono::Utc;
 use clap::Subcommand;
 use futures::StreamExt as _;
@@ -18,6 +19,7 @@ use crate::contributions::payments::export;
 use crate::contributions::payments::list::{self, PaymentFilter};
 use crate::contributions::reminders::{self, links::Linker};
 use crate::db::Database;
+use crate::model::TenantStatus;
 
 #[derive(Debug, Subcommand)]
 pub enum ContributionsCommand {
@@ -69,6 +71,14 @@ async fn execute(
             let tx = open(db, &tenant).await?;
             let tenant = tx.tenant().clone();
             tx.commit().await?;
+            // As the hourly sweep: a suspended association, or one whose
+            // schema is not ready, mails nobody.
+            if tenant.status != TenantStatus::Active || !tenant.is_servable() {
+                bail!(
+                    "{} is suspended or not migrated: no reminders are sent",
+                    tenant.slug
+                );
+            }
             let linker = Linker {
                 keys: Keys::load(db.platform()).await?,
                 http: config.http.clone(),

@@ -73,6 +73,20 @@ fn same_or_refused(path: &Path, bytes: &[u8], name: String) -> Result<(), Storag
     }
 }
 
+/// Creates `folder` and its missing parents durably: each new folder's
+/// entry is synced in its parent, so a crash cannot lose the folder of a
+/// key a committed row already names.
+fn create_folders(folder: &Path) -> std::io::Result<()> {
+    let missing: Vec<&Path> = folder.ancestors().take_while(|at| !at.exists()).collect();
+    std::fs::create_dir_all(folder)?;
+    for created in missing {
+        if let Some(parent) = created.parent() {
+            std::fs::File::open(parent)?.sync_all()?;
+        }
+    }
+    Ok(())
+}
+
 fn write_once(path: &Path, bytes: &[u8], name: String) -> Result<(), StorageError> {
     if path.exists() {
         return same_or_refused(path, bytes, name);
@@ -80,7 +94,7 @@ fn write_once(path: &Path, bytes: &[u8], name: String) -> Result<(), StorageErro
     let folder = path
         .parent()
         .ok_or_else(|| StorageError::Io(std::io::Error::other("a key without a folder")))?;
-    std::fs::create_dir_all(folder)?;
+    create_folders(folder)?;
     let mut temp = tempfile::Builder::new()
         .prefix(".tmp-")
         .tempfile_in(folder)?;

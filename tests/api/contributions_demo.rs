@@ -76,7 +76,7 @@ async fn the_demo_has_plans_households_every_status_and_payments() {
     .unwrap();
     tx.commit().await.unwrap();
     assert!(
-        payments >= 8 && methods == 3 && receipts >= 7,
+        payments >= 8 && methods >= 3 && receipts >= 7,
         "{payments} {methods} {receipts}"
     );
 }

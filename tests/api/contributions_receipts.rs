@@ -237,9 +237,8 @@ async fn the_job_renders_a_receipt_once_and_its_member_downloads_it() {
     let other = storage.put(tenant.id, &key, b"%PDF-forged").await;
     assert!(matches!(other, Err(StorageError::Exists(_))), "{other:?}");
     // Rendering again changes nothing: same key, same file.
-    let mut tx = app.tenant_tx(&tenant).await;
-    let again = render::ensure(&mut tx, &storage, id).await.expect("ensure");
-    tx.commit().await.expect("commit");
+    let tx = app.tenant_tx(&tenant).await;
+    let again = render::ensure(tx, &storage, id).await.expect("ensure");
     assert_eq!(again.map(|s| s.key), Some(key.clone()));
 
     let cookie = session(&app, &tenant, alice, Role::Member).await;

@@ -23,6 +23,7 @@ use crate::api::RateLimit;
 use crate::auth::{Access, Principal, RequireRole, Role, Scope, SignedIn, Treasurer, Via};
 use crate::db::TenantTx;
 use crate::error::AppError;
+use crate::model::Tenant;
 use crate::storage::Storage;
 use crate::web::extract::Path;
 
@@ -132,11 +133,16 @@ async fn send(
     {
         return Err(AppError::NotFound);
     }
-    let stored = render::ensure(&mut tx, storage, id)
+    // Nothing else to read here: the request's connection goes back before
+    // a receipt not yet rendered is rendered.
+    let tenant = tx.tenant().clone();
+    let fresh = tx.sibling();
+    tx.commit().await?;
+    let stored = render::ensure(fresh, storage, id)
         .await
         .map_err(internal)?
         .ok_or(AppError::NotFound)?;
-    let bytes = checked_bytes(&tx, storage, &stored).await?;
+    let bytes = checked_bytes(&tenant, storage, &stored).await?;
     let name = format!("recu-{}.pdf", pdf::number_text(row.year, row.number));
     Ok((
         [
@@ -154,11 +160,10 @@ async fn send(
 
 /// The stored bytes, only if they still hash to what the row recorded.
 async fn checked_bytes(
-    tx: &TenantTx,
+    tenant: &Tenant,
     storage: &Storage,
     stored: &Stored,
 ) -> Result<Vec<u8>, AppError> {
-    let tenant = tx.tenant();
     let bytes = storage
         .get(tenant.id, &stored.key)
         .await

@@ -10,7 +10,6 @@ use serde_json::json;
 use crate::audit::{self, Entry};
 use crate::contributions::error::Error;
 use crate::db::TenantTx;
-use crate::jobs::{self, NewJob};
 use crate::model::{Amount, Currency};
 
 /// The job kind that renders and stores a receipt's PDF.
@@ -92,7 +91,7 @@ async fn issue_replacing(
         _ => Error::Database(error),
     })?;
     let currency = Currency::parse(&payment.currency).map_err(|e| Error::money("currency", e))?;
-    jobs::enqueue(tx, NewJob::new(RENDER_JOB, json!({ "receipt_id": row.id }))).await?;
+    super::render::enqueue(tx, row.id).await?;
     Ok(Receipt {
         id: row.id,
         year,
@@ -133,11 +132,7 @@ pub async fn cancel_and_reissue(
     .fetch_optional(tx.conn().await?)
     .await?
     .ok_or(Error::NotFound("receipt"))?;
-    jobs::enqueue(
-        tx,
-        NewJob::new(RENDER_JOB, json!({ "receipt_id": receipt_id })),
-    )
-    .await?;
+    super::render::enqueue(tx, receipt_id).await?;
     let net: i64 = sqlx::query_scalar!(
         r#"SELECT amount_minor - refunded_minor AS "net!" FROM payments WHERE id = $1 AND status = 'paid'"#,
         cancelled.payment_id

@@ -82,10 +82,8 @@ pub fn register(registry: &mut Registry, storage: Storage) {
 async fn handle(ctx: JobCtx, job: Job, storage: Storage) -> Result<(), JobError> {
     let payload: Payload = serde_json::from_value(job.payload.clone())
         .map_err(|e| JobError::permanent(format!("not a receipt job: {e}")))?;
-    let mut tx = ctx.tenant_tx()?;
     // A receipt that does not exist (any more) has nothing to render.
-    ensure(&mut tx, &storage, payload.receipt_id).await?;
-    tx.commit().await?;
+    ensure(ctx.tenant_tx()?, &storage, payload.receipt_id).await?;
     Ok(())
 }
 
@@ -93,26 +91,32 @@ async fn handle(ctx: JobCtx, job: Job, storage: Storage) -> Result<(), JobError>
 /// cancelled), rendered and stored first when the row has none yet.
 /// `None`: no such receipt.
 pub async fn ensure(
-    tx: &mut TenantTx,
+    mut tx: TenantTx,
     storage: &Storage,
     receipt_id: i64,
 ) -> Result<Option<Stored>, RenderError> {
-    let Some(row) = source::stored(tx, receipt_id).await? else {
+    let Some(row) = source::stored(&mut tx, receipt_id).await? else {
         return Ok(None);
     };
     if let Some(stored) = row.current() {
         return Ok(Some(stored));
     }
     let tenant = tx.tenant().clone();
-    let Some(receipt) = source::load(tx, &tenant, receipt_id).await? else {
+    let Some(receipt) = source::load(&mut tx, &tenant, receipt_id).await? else {
         return Ok(None);
     };
+    // Rendering takes tens of milliseconds: the pooled connection (shared
+    // by every tenant) goes back first, and a second transaction records.
+    let mut writer = tx.sibling();
+    tx.commit().await?;
     // The slot follows what was rendered (a cancellation may have landed
     // between the two reads).
     let cancelled = receipt.cancelled;
     let bytes = pdf::render(receipt).await?;
     let stored = store(storage, &tenant, row.year, row.number, &bytes).await?;
-    record(tx, receipt_id, cancelled, stored).await.map(Some)
+    let kept = record(&mut writer, receipt_id, cancelled, stored).await?;
+    writer.commit().await?;
+    Ok(Some(kept))
 }
 
 /// Writes the PDF under its content-derived key.
