@@ -101,8 +101,11 @@ fn api_reader(principal: &Principal) -> Result<Reader, AppError> {
         Via::ApiKey { .. } if principal.role >= Role::Treasurer && principal.allows(&scope) => {
             Ok(Reader::Staff)
         }
-        Via::ApiKey { .. } => Err(AppError::Forbidden(
+        Via::ApiKey { .. } if !principal.allows(&scope) => Err(AppError::Forbidden(
             "this API key lacks the contributions:read scope".into(),
+        )),
+        Via::ApiKey { .. } => Err(AppError::Forbidden(
+            "API keys read receipts for treasurers and admins only".into(),
         )),
         _ if principal.role >= Role::Treasurer => Ok(Reader::Staff),
         _ => Ok(Reader::Own(principal.account_id)),
