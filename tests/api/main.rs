@@ -29,6 +29,7 @@ mod contributions_member;
 mod contributions_member_access;
 mod contributions_payments;
 mod contributions_receipts;
+mod contributions_receipts_fixture;
 mod contributions_reminders;
 mod contributions_writes;
 mod health;

@@ -13,6 +13,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::Hostname;
 
+mod links;
+pub use links::PublicScheme;
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct Config {
     /// PostgreSQL URL; when absent, a private cluster runs under `data_dir`.
@@ -167,28 +170,6 @@ pub struct HttpConfig {
     /// request to take it from). Unset: the scheme's default port.
     #[serde(default)]
     pub public_port: Option<u16>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum PublicScheme {
-    Http,
-    Https,
-}
-
-impl HttpConfig {
-    /// An absolute link to `path` on a tenant's `host` (a bare name), for
-    /// mails sent without a request.
-    pub fn tenant_link(&self, host: &str, path: &str) -> String {
-        let scheme = match self.public_scheme {
-            Some(PublicScheme::Http) => "http",
-            _ => "https",
-        };
-        match self.public_port {
-            Some(port) => format!("{scheme}://{host}:{port}{path}"),
-            None => format!("{scheme}://{host}{path}"),
-        }
-    }
 }
 
 /// `GET /metrics` has a listener of its own, so platform-wide figures are
@@ -403,37 +384,5 @@ impl Config {
             ));
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn http(scheme: Option<PublicScheme>, port: Option<u16>) -> HttpConfig {
-        HttpConfig {
-            host: IpAddr::from([127, 0, 0, 1]),
-            port: 8080,
-            request_timeout_secs: 30,
-            body_limit_bytes: 1024,
-            secure_cookies: false,
-            trust_forwarded_for: false,
-            public_scheme: scheme,
-            public_port: port,
-        }
-    }
-
-    #[test]
-    fn mailed_links_follow_the_configured_scheme_and_port() {
-        let link = |c: HttpConfig| c.tenant_link("club.example.org", "/x");
-        assert_eq!(link(http(None, None)), "https://club.example.org/x");
-        assert_eq!(
-            link(http(Some(PublicScheme::Http), Some(8080))),
-            "http://club.example.org:8080/x"
-        );
-        assert_eq!(
-            link(http(Some(PublicScheme::Https), Some(8443))),
-            "https://club.example.org:8443/x"
-        );
     }
 }

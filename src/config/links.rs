@@ -1,0 +1,63 @@
+//! How the links we mail reach us: the scheme and port browsers use, from
+//! `[http] public_scheme` and `public_port`.
+
+use serde::{Deserialize, Serialize};
+
+use super::HttpConfig;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PublicScheme {
+    Http,
+    Https,
+}
+
+impl HttpConfig {
+    /// An absolute link to `path` on a tenant's `host` (a bare name), for
+    /// mails sent without a request.
+    pub fn tenant_link(&self, host: &str, path: &str) -> String {
+        let scheme = match self.public_scheme {
+            Some(PublicScheme::Http) => "http",
+            _ => "https",
+        };
+        match self.public_port {
+            Some(port) => format!("{scheme}://{host}:{port}{path}"),
+            None => format!("{scheme}://{host}{path}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::IpAddr;
+
+    use super::*;
+    use crate::config::HttpConfig;
+
+    fn http(scheme: Option<PublicScheme>, port: Option<u16>) -> HttpConfig {
+        HttpConfig {
+            host: IpAddr::from([127, 0, 0, 1]),
+            port: 8080,
+            request_timeout_secs: 30,
+            body_limit_bytes: 1024,
+            secure_cookies: false,
+            trust_forwarded_for: false,
+            public_scheme: scheme,
+            public_port: port,
+        }
+    }
+
+    #[test]
+    fn mailed_links_follow_the_configured_scheme_and_port() {
+        let link = |c: HttpConfig| c.tenant_link("club.example.org", "/x");
+        assert_eq!(link(http(None, None)), "https://club.example.org/x");
+        assert_eq!(
+            link(http(Some(PublicScheme::Http), Some(8080))),
+            "http://club.example.org:8080/x"
+        );
+        assert_eq!(
+            link(http(Some(PublicScheme::Https), Some(8443))),
+            "https://club.example.org:8443/x"
+        );
+    }
+}
