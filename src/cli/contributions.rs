@@ -39,13 +39,8 @@ pub enum ContributionsCommand {
 }
 
 pub async fn run(config: Config, command: ContributionsCommand) -> anyhow::Result<ExitCode> {
-    let handle = DatabaseHandle::open(&config).await?;
-    let result = match handle.require_migrated().await {
-        Ok(()) => execute(&config, &handle.db, command).await,
-        Err(error) => Err(error),
-    };
-    handle.close().await?;
-    result.map(|()| ExitCode::SUCCESS)
+    DatabaseHandle::with_migrated(&config, async |db| execute(&config, &db, command).await).await?;
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn execute(

@@ -50,6 +50,22 @@ impl DatabaseHandle {
         Ok(Self { db, cluster })
     }
 
+    /// Runs `work` on a database at exactly this binary's version (see
+    /// [`Self::require_migrated`]), then closes it whatever `work` did.
+    pub async fn with_migrated<T, Work, Done>(config: &Config, work: Work) -> anyhow::Result<T>
+    where
+        Work: FnOnce(Database) -> Done,
+        Done: Future<Output = anyhow::Result<T>>,
+    {
+        let handle = Self::open(config).await?;
+        let result = match handle.require_migrated().await {
+            Ok(()) => work(handle.db.clone()).await,
+            Err(error) => Err(error),
+        };
+        handle.close().await?;
+        result
+    }
+
     /// For the commands that must not migrate: refuses, changing nothing, a
     /// database that is not exactly at this binary's version.
     pub async fn require_migrated(&self) -> anyhow::Result<()> {

@@ -29,13 +29,7 @@ pub enum JobsCommand {
 }
 
 pub async fn run(config: Config, command: JobsCommand) -> anyhow::Result<ExitCode> {
-    let handle = DatabaseHandle::open(&config).await?;
-    let result = match handle.require_migrated().await {
-        Ok(()) => execute(handle.db.platform(), command).await,
-        Err(error) => Err(error),
-    };
-    handle.close().await?;
-    result
+    DatabaseHandle::with_migrated(&config, async |db| execute(db.platform(), command).await).await
 }
 
 async fn execute(platform: &Platform, command: JobsCommand) -> anyhow::Result<ExitCode> {
