@@ -1,30 +1,12 @@
 //! `tessera contributions …` as operators run it: the real binary against
 //! the database of a running app, reading what that app's tenants hold.
 
-use std::process::{Command, Output};
-
 use chrono::{Duration, Utc};
 
 use crate::contributions_fixture::{Pay, desk, pay};
 use crate::helpers::cluster::database_url;
 use crate::helpers::{migrated_database, spawn_app_with, test_config};
-
-fn tessera(url: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tessera"))
-        .env("RUST_LOG", "warn")
-        .env("DATABASE_URL", url)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
+use crate::users_cli::{run as tessera, text};
 
 #[tokio::test]
 async fn export_writes_a_tenants_payments_and_remind_runs_now() {

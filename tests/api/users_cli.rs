@@ -13,7 +13,7 @@ fn tessera(url: &str) -> Command {
     command
 }
 
-fn run(url: &str, args: &[&str]) -> Output {
+pub fn run(url: &str, args: &[&str]) -> Output {
     tessera(url).args(args).output().unwrap()
 }
 
@@ -34,7 +34,7 @@ fn run_with_stdin(url: &str, args: &[&str], input: &str) -> Output {
     child.wait_with_output().unwrap()
 }
 
-fn text(output: &Output) -> String {
+pub fn text(output: &Output) -> String {
     format!(
         "{}{}",
         String::from_utf8_lossy(&output.stdout),
