@@ -182,11 +182,7 @@ fn invalidation_subscriber(state: &AppState) -> listen::Subscriber {
 pub fn job_worker(state: &AppState) -> jobs::Worker {
     let mut registry = jobs::Registry::new();
     state.mailer.register(&mut registry);
-    let linker = crate::contributions::reminders::links::Linker {
-        keys: state.auth.keys.clone(),
-        http: state.config.http.clone(),
-    };
-    crate::contributions::reminders::register(&mut registry, linker);
+    crate::contributions::reminders::register(&mut registry, state.reminder_links());
     crate::contributions::receipts::render::register(&mut registry, state.storage.clone());
     jobs::Worker::new(
         state.db.clone(),

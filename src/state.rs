@@ -24,6 +24,14 @@ impl AppState {
     pub fn new(services: Services) -> Self {
         Self(Arc::new(services))
     }
+
+    /// What reminder mails sign and address their links with.
+    pub fn reminder_links(&self) -> crate::contributions::reminders::links::Linker {
+        crate::contributions::reminders::links::Linker {
+            keys: self.auth.keys.clone(),
+            http: self.config.http.clone(),
+        }
+    }
 }
 
 impl std::ops::Deref for AppState {

@@ -21,7 +21,7 @@ use crate::contributions::memberships::{self, JoinRequest};
 use crate::contributions::model::{Method, PaymentStatus};
 use crate::contributions::payments::{self, NewPayment};
 use crate::contributions::plans::{self, PlanInput};
-use crate::contributions::reminders::{self, links::Linker};
+use crate::contributions::reminders;
 use crate::db::TenantTx;
 use crate::manifest::Manifest;
 use crate::model::{Amount, Email};
@@ -41,11 +41,8 @@ pub async fn seed_all(state: &AppState, manifests: &[(Slug, Manifest)]) -> anyho
             println!("seeded demo contributions for {slug}");
             // The reminders and digest due now, in the outbox at once rather
             // than at the next hourly sweep.
-            let linker = Linker {
-                keys: state.auth.keys.clone(),
-                http: state.config.http.clone(),
-            };
             let today = Utc::now().date_naive();
+            let linker = state.reminder_links();
             reminders::run(&state.db, tenant, &linker, today, reminders::BATCH).await?;
         }
     }

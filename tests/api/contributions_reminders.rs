@@ -74,10 +74,7 @@ pub async fn membership_ending(
 }
 
 fn linker(app: &TestApp) -> links::Linker {
-    links::Linker {
-        keys: app.state.auth.keys.clone(),
-        http: app.state.config.http.clone(),
-    }
+    app.state.reminder_links()
 }
 
 async fn run(app: &TestApp, tenant: &Arc<Tenant>, batch: i64) -> reminders::Report {
