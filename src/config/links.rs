@@ -32,7 +32,7 @@ mod tests {
     use std::net::IpAddr;
 
     use super::*;
-    use crate::config::HttpConfig;
+    use crate::config::{Config, HttpConfig, Overrides};
 
     fn http(scheme: Option<PublicScheme>, port: Option<u16>) -> HttpConfig {
         HttpConfig {
@@ -59,5 +59,33 @@ mod tests {
             link(http(Some(PublicScheme::Https), Some(8443))),
             "https://club.example.org:8443/x"
         );
+    }
+
+    #[test]
+    fn a_zero_port_or_an_unknown_scheme_is_refused_by_name()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let file = dir.path().join("tessera.toml");
+        for (toml, setting) in [
+            ("[http]\npublic_port = 0\n", "public_port"),
+            ("[http]\npublic_scheme = \"ftp\"\n", "public_scheme"),
+        ] {
+            std::fs::write(&file, toml)?;
+            let refused = Config::load(&file, &Overrides::default())
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(refused.contains(setting), "{toml}: {refused:?}");
+        }
+        std::fs::write(
+            &file,
+            "[http]\npublic_scheme = \"http\"\npublic_port = 8080\n",
+        )?;
+        let config = Config::load(&file, &Overrides::default())?;
+        assert_eq!(
+            config.http.tenant_link("a.example", "/"),
+            "http://a.example:8080/"
+        );
+        Ok(())
     }
 }
