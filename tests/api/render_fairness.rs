@@ -88,7 +88,7 @@ async fn a_slow_tenant_does_not_starve_another() {
     render_time(&app, &b).await; // warm up
     let unloaded = median_render_time(&app, &b, "B-OWN").await;
 
-    // A third of the 1.5 s timeout: A's renders succeed even on a loaded
+    // A tenth of the 5 s test timeout: A's renders succeed even on a loaded
     // machine, and each holds a worker far longer than B's render takes.
     let n = calibrate(&app, &a, Duration::from_millis(500)).await;
     upload(&app, &a, &[("templates/home.html", &slow_home(n))]).await;
@@ -137,7 +137,7 @@ async fn a_slow_tenant_does_not_starve_another() {
 
 /// Error pages are rendered in the server with the theme only: a tenant's
 /// spinning `error.html` costs nothing on a 404 (in a worker, it would run
-/// until the 1.5 s render timeout).
+/// until the render timeout, 5 s in tests).
 #[tokio::test]
 async fn error_pages_never_wait_for_the_sandbox() {
     let app = spawn_app().await;

@@ -17,11 +17,19 @@ use nix::errno::Errno;
 use nix::unistd::{Uid, geteuid, setuid};
 use tessera::themes::sandbox::confine;
 
-use crate::helpers::{TestApp, publish, spawn_app};
+use crate::helpers::{TestApp, publish, shared_database, spawn_app, spawn_app_with, test_config};
 use crate::themes::{tenant_on, upload};
 
-/// The render timeout of the test configuration (`helpers::test_config`).
+/// The render timeout of the tests that time it (`timed_app`).
 const RENDER_TIMEOUT: Duration = Duration::from_millis(1500);
+
+/// An application whose render timeout is [`RENDER_TIMEOUT`], shorter than
+/// the test configuration's patient one.
+async fn timed_app() -> TestApp {
+    let mut config = test_config();
+    config.render.timeout_ms = RENDER_TIMEOUT.as_millis() as u64;
+    spawn_app_with(shared_database().await, config).await
+}
 
 #[tokio::test]
 async fn hostile_templates_are_refused_when_checked() {
@@ -47,7 +55,7 @@ async fn hostile_templates_are_refused_when_checked() {
 /// theme's page, and the administrators see which limit stopped it.
 #[tokio::test]
 async fn runaway_templates_stop_at_their_limit() {
-    let app = spawn_app().await;
+    let app = timed_app().await;
     // The memory bomb dies at the worker's memory limit, or is killed at the
     // render timeout when copying that much takes longer on a busy machine.
     let cases = [
@@ -86,7 +94,7 @@ async fn runaway_templates_stop_at_their_limit() {
 /// a zombie that uses no CPU, right after the answer.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_spinning_worker_is_killed_at_the_timeout() {
-    let app = spawn_app().await;
+    let app = timed_app().await;
     let tenant = tenant_on(&app, "default", "fr", "#1d4ed8").await;
     publish(&app, &tenant, "still here").await;
     let spin = format!(

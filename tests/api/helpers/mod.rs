@@ -50,7 +50,10 @@ pub fn test_config() -> Config {
     config.db.platform_connections = 3;
     config.warm_pool.size = 0;
     config.render.worker_exe = Some(env!("CARGO_BIN_EXE_tessera").into());
-    config.render.timeout_ms = 1500;
+    // A cold worker loads every theme before its first render; on a loaded
+    // two-core CI machine that has taken more than 1.5 s. Tests that time
+    // the timeout itself set a shorter one (`sandbox::timed_app`).
+    config.render.timeout_ms = 5000;
     config.storage.dir = Some(storage_dir());
     config
 }
