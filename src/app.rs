@@ -246,7 +246,20 @@ fn build_state(config: Config, db: Database, auth: Auth) -> Result<AppState, Sta
     let mailer = Mailer::from_config(&config.mail, themes.clone())?;
     let outbox = mail::Outbox::new(db.platform(), mailer.transport());
     let storage = crate::storage::Storage::local(config.storage_dir());
+    let operators = crate::platform::operators::Operators::new(
+        db.platform().clone(),
+        auth.passwords.clone(),
+        auth.throttle.clone(),
+    );
+    let tenants = crate::platform::tenants::Tenants::new(
+        db.clone(),
+        provisioner.clone(),
+        themes.clone(),
+        config.http.clone(),
+    );
     Ok(AppState::new(Services {
+        operators,
+        tenants,
         pages,
         resolver,
         themes,
@@ -320,15 +333,20 @@ pub fn router(state: &AppState) -> Router {
         // Outermost: compresses what is not already (cached pages are).
         .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state.clone());
-    // The operator console comes later; `/metrics` has its own listener.
-    // The outbox answers only when mails go there.
-    let platform = Router::new()
-        .merge(mail::outbox::router())
-        .fallback(not_found)
+    // The operators' console and API, all behind their sign-in but for
+    // the sign-in itself; `/metrics` has its own listener.
+    let platform = crate::platform::router(state.operators.clone())
+        .layer(from_fn_with_state(
+            state.auth.clone(),
+            auth::context::context,
+        ))
+        .layer(from_fn(web::flash::consume))
+        .layer(from_fn(crate::themes::locale::switch))
         .layer(from_fn_with_state(
             state.themes.clone(),
             web::errors::render,
         ))
+        .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state.clone());
     let sites = Sites {
         resolver: state.resolver.clone(),

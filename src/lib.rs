@@ -11,6 +11,7 @@
 //! - [`auth`], [`audit`]: who is asking and what they may do; what was done.
 //! - [`jobs`], [`mail`]: the durable job queue, and themed mail sent by it.
 //! - [`portal`], [`announcements`], [`accounts`]: what members see.
+//! - [`platform`]: the operators' console and the white-label API.
 //! - [`seed`]: demo content; [`bench`]: the benchmark data set and workloads.
 //! - [`cli`]: the `tessera` command.
 
@@ -33,6 +34,7 @@ pub mod jobs;
 pub mod mail;
 pub mod manifest;
 pub mod model;
+pub mod platform;
 pub mod portal;
 pub mod seed;
 pub mod state;

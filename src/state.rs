@@ -10,6 +10,8 @@ use crate::auth::Auth;
 use crate::config::Config;
 use crate::db::Database;
 use crate::mail::{Mailer, Outbox};
+use crate::platform::operators::Operators;
+use crate::platform::tenants::Tenants;
 use crate::storage::Storage;
 use crate::tenancy::Resolver;
 use crate::tenancy::provision::Provisioner;
@@ -60,6 +62,10 @@ pub struct Services {
     pub outbox: Outbox,
     /// Tenants' immutable files (receipt PDFs).
     pub storage: Storage,
+    /// Platform operators: sign-in, sessions, tokens.
+    pub operators: Operators,
+    /// Tenants as the console and the white-label API see them.
+    pub tenants: Tenants,
 }
 
 // What handlers may take as `State<…>`: services, never a pool (tenant
@@ -98,5 +104,17 @@ impl FromRef<AppState> for Outbox {
 impl FromRef<AppState> for Storage {
     fn from_ref(state: &AppState) -> Self {
         state.storage.clone()
+    }
+}
+
+impl FromRef<AppState> for Operators {
+    fn from_ref(state: &AppState) -> Self {
+        state.operators.clone()
+    }
+}
+
+impl FromRef<AppState> for Tenants {
+    fn from_ref(state: &AppState) -> Self {
+        state.tenants.clone()
     }
 }

@@ -67,7 +67,7 @@ pub async fn check_password(
     credentials: &Credentials<'_>,
 ) -> Result<Account, LoginError> {
     let attempt = Attempt {
-        tenant: tx.tenant().id,
+        realm: crate::auth::Realm::Tenant(tx.tenant().id),
         email: credentials.email,
         ip: credentials.ip,
     };

@@ -23,6 +23,10 @@ pub async fn principal(
     let Some(token) = presented(parts)? else {
         return Ok(None);
     };
+    if token.starts_with(OPERATOR_TOKEN_PREFIX) {
+        // The console's token: never looked up in a tenant.
+        return Err(refused());
+    }
     let mut tx = request_tx(parts)?;
     let found = if api_keys::looks_like_key(&token) {
         from_api_key(&mut tx, &token).await?
@@ -32,8 +36,12 @@ pub async fn principal(
     found.map(Some).ok_or_else(refused)
 }
 
-/// The token of the `Authorization` header, if it has one.
-fn presented(parts: &Parts) -> Result<Option<String>, AppError> {
+/// How the platform console's API tokens begin (tenants' keys: `tsk_`).
+pub const OPERATOR_TOKEN_PREFIX: &str = "tso_";
+
+/// The token of the `Authorization` header, if it has one; a malformed
+/// header is refused.
+pub fn presented(parts: &Parts) -> Result<Option<String>, AppError> {
     let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
         return Ok(None);
     };

@@ -1,6 +1,7 @@
-//! The `auth::context` middleware of the tenant routes: reads the session
-//! and visitor cookies once, enforces CSRF on state-changing browser
-//! requests, and leaves a [`RequestAuth`] for the guards and the pages.
+//! The `auth::context` middleware of the tenant routes and of the platform
+//! console: reads the session and visitor cookies of the request's realm
+//! once, enforces CSRF on state-changing browser requests, and leaves a
+//! [`RequestAuth`] for the guards and the pages.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -12,15 +13,18 @@ use axum::response::{IntoResponse, Response};
 
 use super::cookies::{CookiePolicy, Kind};
 use super::csrf::{self, CsrfToken};
+use super::realm::Realm;
 use super::{Auth, secret};
 use crate::config::PublicScheme;
 use crate::error::AppError;
-use crate::web::CurrentTenant;
+use crate::web::{CurrentTenant, PlatformSite};
 
 /// What the middleware learnt about the request's credentials.
 #[derive(Clone)]
 pub struct RequestAuth {
     pub auth: Auth,
+    /// Whose credentials these cookies can be: one tenant's, or the console's.
+    pub realm: Realm,
     pub policy: CookiePolicy,
     /// The session cookie's value, not yet checked against the database.
     pub session_cookie: Option<String>,
@@ -43,8 +47,10 @@ impl RequestAuth {
 }
 
 pub async fn context(State(auth): State<Auth>, request: Request, next: Next) -> Response {
-    let Some(CurrentTenant(tenant)) = request.extensions().get::<CurrentTenant>().cloned() else {
-        return next.run(request).await;
+    let realm = match request.extensions().get::<CurrentTenant>() {
+        Some(CurrentTenant(tenant)) => Realm::Tenant(tenant.id),
+        None if request.extensions().get::<PlatformSite>().is_some() => Realm::Platform,
+        None => return next.run(request).await,
     };
     let host = request
         .headers()
@@ -55,7 +61,10 @@ pub async fn context(State(auth): State<Auth>, request: Request, next: Next) -> 
     let bare_host = host
         .rsplit_once(':')
         .map_or(host.as_str(), |(name, _)| name);
-    let policy = CookiePolicy::for_host(bare_host, auth.always_secure_cookies);
+    let policy = match realm {
+        Realm::Tenant(_) => CookiePolicy::for_host(bare_host, auth.always_secure_cookies),
+        Realm::Platform => CookiePolicy::for_platform(bare_host, auth.always_secure_cookies),
+    };
     let headers = request.headers();
     let session_cookie = policy
         .read(headers, Kind::Session)
@@ -63,9 +72,10 @@ pub async fn context(State(auth): State<Auth>, request: Request, next: Next) -> 
     let visitor = policy
         .read(headers, Kind::Visitor)
         .filter(|v| secret::is_well_formed(v));
-    let csrf = CsrfToken::new(&auth.keys, tenant.id, session_cookie.clone().or(visitor));
+    let csrf = CsrfToken::in_realm(&auth.keys, realm, session_cookie.clone().or(visitor));
     let client_ip = client_ip(&request, auth.trust_forwarded_for);
     let context = RequestAuth {
+        realm,
         client_ip,
         host: host.clone(),
         user_agent: headers

@@ -7,16 +7,23 @@
 //! sibling subdomain (another tenant under the same base domain) then cannot
 //! plant one of them. Browsers treat `localhost` and `*.localhost` as
 //! secure, so development gets the same cookies as production.
+//!
+//! The platform console's cookies have names of their own and are
+//! `SameSite=Strict`: a tenant's cookie is never read as an operator's.
 
 use axum::http::{HeaderMap, HeaderValue, header};
 use cookie::{Cookie, SameSite};
 
 /// The session cookie's name, secure or not.
 pub const SESSION_NAMES: [&str; 2] = ["__Host-session", "session"];
+/// The platform console's session cookie, secure or not.
+pub const OPERATOR_SESSION_NAMES: [&str; 2] = ["__Host-tessera-op", "tessera-op"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CookiePolicy {
     pub secure: bool,
+    /// The platform console's cookies rather than a portal's.
+    pub platform: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,15 +39,36 @@ impl CookiePolicy {
         let loopback = host == "localhost" || host.ends_with(".localhost");
         Self {
             secure: always_secure || loopback,
+            platform: false,
+        }
+    }
+
+    /// The cookies of the platform console on `host`.
+    pub fn for_platform(host: &str, always_secure: bool) -> Self {
+        Self {
+            platform: true,
+            ..Self::for_host(host, always_secure)
         }
     }
 
     pub fn name(self, kind: Kind) -> &'static str {
-        match (kind, self.secure) {
-            (Kind::Session, true) => SESSION_NAMES[0],
-            (Kind::Session, false) => SESSION_NAMES[1],
-            (Kind::Visitor, true) => "__Host-visitor",
-            (Kind::Visitor, false) => "visitor",
+        match (self.platform, kind, self.secure) {
+            (false, Kind::Session, true) => SESSION_NAMES[0],
+            (false, Kind::Session, false) => SESSION_NAMES[1],
+            (false, Kind::Visitor, true) => "__Host-visitor",
+            (false, Kind::Visitor, false) => "visitor",
+            (true, Kind::Session, true) => OPERATOR_SESSION_NAMES[0],
+            (true, Kind::Session, false) => OPERATOR_SESSION_NAMES[1],
+            (true, Kind::Visitor, true) => "__Host-tessera-op-v",
+            (true, Kind::Visitor, false) => "tessera-op-v",
+        }
+    }
+
+    fn same_site(self) -> SameSite {
+        if self.platform {
+            SameSite::Strict
+        } else {
+            SameSite::Lax
         }
     }
 
@@ -62,7 +90,7 @@ impl CookiePolicy {
         let mut cookie = Cookie::build((self.name(kind), value.to_owned()))
             .path("/")
             .http_only(true)
-            .same_site(SameSite::Lax)
+            .same_site(self.same_site())
             .secure(self.secure)
             .build();
         if persistent {
@@ -76,7 +104,7 @@ impl CookiePolicy {
         let mut cookie = Cookie::build((self.name(kind), ""))
             .path("/")
             .http_only(true)
-            .same_site(SameSite::Lax)
+            .same_site(self.same_site())
             .secure(self.secure)
             .build();
         cookie.make_removal();
@@ -105,6 +133,10 @@ mod tests {
             assert!(text.contains(part), "{text}");
         }
         assert!(!text.contains("Domain"));
+        let console = CookiePolicy::for_platform("admin.localhost", false);
+        let set = console.set(Kind::Session, "abc", false);
+        assert!(set.to_str()?.starts_with("__Host-tessera-op=abc"));
+        assert!(set.to_str()?.contains("SameSite=Strict"));
         let plain = CookiePolicy::for_host("velo.example.org", false);
         assert_eq!(plain.name(Kind::Session), "session");
         assert!(

@@ -21,6 +21,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use subtle::ConstantTimeEq;
 
 use super::keys::Keys;
+use super::realm::Realm;
 use super::secret;
 use crate::model::TenantId;
 
@@ -38,7 +39,7 @@ pub struct CsrfToken(Arc<Lazy>);
 #[derive(Debug)]
 struct Lazy {
     keys: Keys,
-    tenant: TenantId,
+    realm: Realm,
     /// The session or visitor cookie's value; none for a first visit.
     binding: Option<String>,
     computed: OnceLock<Computed>,
@@ -54,9 +55,15 @@ impl CsrfToken {
     /// The token bound to `binding` (a session or visitor cookie's value),
     /// or, with none, to a visitor id made when the token is first used.
     pub fn new(keys: &Keys, tenant: TenantId, binding: Option<String>) -> Self {
+        Self::in_realm(keys, Realm::Tenant(tenant), binding)
+    }
+
+    /// The token of `realm`: the platform console's tokens are labelled
+    /// apart, so no tenant's token is ever one of them.
+    pub fn in_realm(keys: &Keys, realm: Realm, binding: Option<String>) -> Self {
         Self(Arc::new(Lazy {
             keys: keys.clone(),
-            tenant,
+            realm,
             binding,
             computed: OnceLock::new(),
         }))
@@ -72,7 +79,7 @@ impl CsrfToken {
                 .or(new_visitor.as_deref())
                 .unwrap_or_default();
             Computed {
-                value: compute(&lazy.keys, lazy.tenant, binding),
+                value: compute(&lazy.keys, lazy.realm, binding),
                 new_visitor,
             }
         })
@@ -95,8 +102,13 @@ impl CsrfToken {
     }
 }
 
-fn compute(keys: &Keys, tenant: TenantId, binding: &str) -> String {
-    let mac = keys.mac(&[b"csrf", &tenant.get().to_be_bytes(), binding.as_bytes()]);
+fn compute(keys: &Keys, realm: Realm, binding: &str) -> String {
+    let mac = match realm {
+        Realm::Tenant(tenant) => {
+            keys.mac(&[b"csrf", &tenant.get().to_be_bytes(), binding.as_bytes()])
+        }
+        Realm::Platform => keys.mac(&[b"csrf-platform", binding.as_bytes()]),
+    };
     URL_SAFE_NO_PAD.encode(mac)
 }
 
@@ -181,6 +193,12 @@ mod tests {
         assert!(token(1, "cookie-a").matches(&value));
         assert!(!token(2, "cookie-a").matches(&value));
         assert!(!token(1, "cookie-b").matches(&value));
+        let platform = CsrfToken::in_realm(&keys, Realm::Platform, Some("cookie-a".into()));
+        assert!(
+            !platform.matches(&value),
+            "no tenant's token is the console's"
+        );
+        assert!(!token(1, "cookie-a").matches(platform.value()));
         assert!(token(1, "cookie-a").issued_visitor().is_none());
         let first_visit = CsrfToken::new(&keys, TenantId::new(1), None);
         assert!(

@@ -1,7 +1,7 @@
 //! Login throttling with exponential back-off, per account and per client
 //! address, kept in memory.
 //!
-//! Keys are per tenant and per normalised address whether or not the
+//! Keys are per realm (a tenant, or the platform's console) and per normalised address whether or not the
 //! account exists, so throttling reveals nothing about who has an account.
 //! After `free` failures a key must wait `base × 2^(n − free)` (capped)
 //! since its last failure; a success clears the account's key. Counters are
@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use moka::sync::Cache;
 
-use crate::model::TenantId;
+use super::realm::Realm;
 
 #[derive(Clone)]
 pub struct Throttle {
@@ -49,7 +49,7 @@ struct Failures {
 
 /// Who is trying: the account (as typed) and where from.
 pub struct Attempt<'a> {
-    pub tenant: TenantId,
+    pub realm: Realm,
     pub email: &'a str,
     pub ip: Option<IpAddr>,
 }
@@ -101,7 +101,7 @@ impl Throttle {
         let mut keys = vec![(account_key(attempt), self.rules.account_free)];
         if let Some(ip) = attempt.ip {
             keys.push((
-                format!("ip:{}:{ip}", attempt.tenant),
+                format!("ip:{}:{ip}", attempt.realm),
                 self.rules.address_free,
             ));
         }
@@ -128,7 +128,7 @@ impl Throttle {
 fn account_key(attempt: &Attempt<'_>) -> String {
     format!(
         "account:{}:{}",
-        attempt.tenant,
+        attempt.realm,
         attempt.email.trim().to_lowercase()
     )
 }
@@ -141,7 +141,7 @@ mod tests {
 
     fn attempt(email: &str) -> Attempt<'_> {
         Attempt {
-            tenant: TenantId::new(1),
+            realm: Realm::Tenant(crate::model::TenantId::new(1)),
             email,
             ip: Some([10, 0, 0, 1].into()),
         }

@@ -44,7 +44,15 @@ async fn demo(handle: &DatabaseHandle, config: Config) -> anyhow::Result<()> {
         .map_or(state.config.http.port, |a| a.port());
     let logins = seed::logins::seed(&state, &manifests, port).await?;
     seed::contributions::seed_all(&state, &manifests).await?;
+    seed::operator::seed(&state).await?;
     println!("\nDemo logins:\n{}", seed::logins::table(&logins));
+    println!(
+        "\nOperators' console: http://{}:{port}/login as {} ({}); the first sign-in \
+         enrols an authenticator app (TOTP).",
+        state.config.platform_host,
+        seed::operator::DEMO_OPERATOR,
+        seed::logins::DEMO_PASSWORD
+    );
     println!("\nTessera demo is running. Open:");
     for (slug, manifest) in &manifests {
         println!(
@@ -54,7 +62,7 @@ async fn demo(handle: &DatabaseHandle, config: Config) -> anyhow::Result<()> {
     }
     if state.mailer.transport() == MailTransport::Outbox {
         println!(
-            "  http://{}:{port}/outbox   (mails sent by the portals)",
+            "  http://{}:{port}/outbox   (mails sent by the portals; operators' sign-in)",
             state.config.platform_host
         );
     }

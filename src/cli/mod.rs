@@ -8,6 +8,7 @@ mod database;
 mod demo;
 mod jobs;
 mod migrate;
+mod operator;
 mod serve;
 mod tenant;
 mod theme;
@@ -70,6 +71,9 @@ pub enum Command {
     /// The job queue: list jobs (the dead-letter queue with --dead), retry one.
     #[command(subcommand)]
     Jobs(jobs::JobsCommand),
+    /// Platform operators: create, make API tokens, change, deactivate.
+    #[command(subcommand)]
+    Operator(operator::OperatorCommand),
     /// Internal: render tenants' templates for a server (started by it).
     #[command(hide = true)]
     RenderWorker {
@@ -124,6 +128,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Jobs(command) => jobs::run(config, command).await,
         Command::Contributions(command) => contributions::run(config, command).await,
         Command::User(command) => user::run(config, command).await,
+        Command::Operator(command) => operator::run(config, command).await,
         Command::RenderWorker { .. } => anyhow::bail!("render-worker is started by main"),
     }
 }

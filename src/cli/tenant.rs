@@ -324,7 +324,7 @@ async fn set_status(
     status: TenantStatus,
 ) -> anyhow::Result<()> {
     let changed = provisioner
-        .set_status(&Slug::parse(slug)?, status, ACTOR)
+        .set_status(&Slug::parse(slug)?, status, None, ACTOR)
         .await?;
     if changed {
         println!("{slug} is now {status}");

@@ -172,7 +172,7 @@ async fn find(tx: &mut TenantTx, email: &str) -> anyhow::Result<Account> {
         .with_context(|| format!("no account has the address {parsed}"))
 }
 
-fn read_password() -> anyhow::Result<String> {
+pub(super) fn read_password() -> anyhow::Result<String> {
     let mut text = String::new();
     std::io::stdin()
         .take(4096)

@@ -23,4 +23,4 @@ pub use money::{Amount, Currency, MAX_MINOR, MoneyError};
 pub use schema::SchemaName;
 pub use slug::{Slug, SlugError};
 pub use tenant::{SchemaState, SchemaStatus, Tenant, TenantStatus};
-pub use text::is_hidden_or_control;
+pub use text::{is_hidden_or_control, is_local_path};

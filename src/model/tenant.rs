@@ -17,6 +17,8 @@ pub struct Tenant {
     pub slug: Slug,
     pub name: String,
     pub status: TenantStatus,
+    /// Why an operator suspended the tenant, shown on its 503 page.
+    pub status_reason: Option<String>,
     pub locale: String,
     pub theme: String,
     pub brand: Branding,

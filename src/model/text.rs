@@ -14,6 +14,16 @@ pub fn is_hidden_or_control(c: char) -> bool {
             | '\u{FFF9}'..='\u{FFFB}')
 }
 
+/// Whether `next` (a "come back here" parameter) is a path on this very
+/// host: never another origin (`//evil`, `\\evil`), nothing hidden in it.
+pub fn is_local_path(next: &str) -> bool {
+    next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && !next.chars().any(is_hidden_or_control)
+        && next.len() <= 2000
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,9 @@
 //! - [`resolve`]: Host → tenant, cached, kept coherent by [`listen`].
 //! - [`provision`], [`warm_pool`]: creating and changing tenants.
 //! - [`registry`]: reads of the platform's tenant tables.
+//! - [`audit`]: the platform audit log.
 
+pub mod audit;
 mod domains;
 pub mod listen;
 pub mod provision;

@@ -9,6 +9,7 @@ use sqlx::PgConnection;
 use sqlx::types::Json;
 use tokio::sync::Notify;
 
+use super::audit::{self, Actor};
 use super::domains::{insert_domain, replace_custom_domains};
 use super::warm_pool::{self, bound_lock_waits};
 use super::{Hostname, Resolver, SchemaName, Slug, TenantStatus};
@@ -143,8 +144,9 @@ impl Provisioner {
     pub async fn create(
         &self,
         new: &NewTenant,
-        actor: &str,
+        actor: impl Into<Actor>,
     ) -> Result<Provisioned, ProvisionError> {
+        let actor = actor.into();
         let started = Instant::now();
         validate_fields(&new.name, &new.locale, &new.theme)?;
         new.brand
@@ -180,7 +182,7 @@ impl Provisioner {
             .await?;
         }
         let details = serde_json::json!({ "slug": new.slug, "warm_pool": from_warm_pool });
-        audit(&mut tx, actor, "tenant.create", tenant_id, details).await?;
+        audit::record(&mut tx, &actor, "tenant.create", Some(tenant_id), details).await?;
         tx.commit().await?;
         if let (true, Some(refiller)) = (from_warm_pool, &self.spare_taken) {
             refiller.notify_one();
@@ -197,7 +199,12 @@ impl Provisioner {
 
     /// Updates name, locale, theme, branding and the set of custom domains.
     /// Returns false when nothing differed.
-    pub async fn update(&self, change: &NewTenant, actor: &str) -> Result<bool, ProvisionError> {
+    pub async fn update(
+        &self,
+        change: &NewTenant,
+        actor: impl Into<Actor>,
+    ) -> Result<bool, ProvisionError> {
+        let actor = actor.into();
         validate_fields(&change.name, &change.locale, &change.theme)?;
         change
             .brand
@@ -225,26 +232,39 @@ impl Provisioner {
             return Ok(false);
         }
         let details = serde_json::json!({ "slug": change.slug, "domains": change.domains });
-        audit(&mut tx, actor, "tenant.update", tenant_id, details).await?;
+        audit::record(&mut tx, &actor, "tenant.update", Some(tenant_id), details).await?;
         tx.commit().await?;
         self.reload(tenant_id).await;
         Ok(true)
     }
 
-    /// Suspends or resumes a tenant. Returns false if it already had that status.
+    /// Suspends (with the reason shown to visitors, if any) or resumes a
+    /// tenant. Returns false if it already had that status and reason.
     pub async fn set_status(
         &self,
         slug: &Slug,
         status: TenantStatus,
-        actor: &str,
+        reason: Option<&str>,
+        actor: impl Into<Actor>,
     ) -> Result<bool, ProvisionError> {
+        let actor = actor.into();
+        let reason = match status {
+            TenantStatus::Suspended => reason.map(str::trim).filter(|r| !r.is_empty()),
+            TenantStatus::Active => None,
+        };
+        if reason.is_some_and(|r| r.chars().count() > 500) {
+            return Err(ProvisionError::Invalid(
+                "the reason has at most 500 characters".into(),
+            ));
+        }
         let mut tx = self.pool.begin().await?;
         let tenant_id = lock_tenant(&mut tx, slug).await?;
         let changed = sqlx::query!(
-            "UPDATE platform.tenants SET status = $2, updated_at = now()
-             WHERE id = $1 AND status <> $2",
+            "UPDATE platform.tenants SET status = $2, status_reason = $3, updated_at = now()
+             WHERE id = $1 AND (status, status_reason) IS DISTINCT FROM ($2, $3)",
             tenant_id.get(),
-            status.as_str()
+            status.as_str(),
+            reason
         )
         .execute(&mut *tx)
         .await?
@@ -254,14 +274,8 @@ impl Provisioner {
             return Ok(false);
         }
         let action = format!("tenant.{}", status.as_str());
-        audit(
-            &mut tx,
-            actor,
-            &action,
-            tenant_id,
-            serde_json::json!({ "slug": slug }),
-        )
-        .await?;
+        let details = serde_json::json!({ "slug": slug, "reason": reason });
+        audit::record(&mut tx, &actor, &action, Some(tenant_id), details).await?;
         tx.commit().await?;
         self.reload(tenant_id).await;
         Ok(true)
@@ -272,7 +286,8 @@ impl Provisioner {
     /// `DROP SCHEMA … CASCADE` needs every table of the schema exclusively:
     /// it waits at most 3 s ([`bound_lock_waits`]) for a running tenant transaction,
     /// then fails (nothing deleted), so requests never queue behind it.
-    pub async fn delete(&self, slug: &Slug, actor: &str) -> Result<(), ProvisionError> {
+    pub async fn delete(&self, slug: &Slug, actor: impl Into<Actor>) -> Result<(), ProvisionError> {
+        let actor = actor.into();
         let mut tx = self.pool.begin().await?;
         bound_lock_waits(&mut tx).await?;
         let tenant_id = lock_tenant(&mut tx, slug).await?;
@@ -283,14 +298,8 @@ impl Provisioner {
         )
         .execute(&mut *tx)
         .await?;
-        audit(
-            &mut tx,
-            actor,
-            "tenant.delete",
-            tenant_id,
-            serde_json::json!({ "slug": slug }),
-        )
-        .await?;
+        let details = serde_json::json!({ "slug": slug });
+        audit::record(&mut tx, &actor, "tenant.delete", Some(tenant_id), details).await?;
         tx.commit().await?;
         self.reload(tenant_id).await;
         Ok(())
@@ -373,23 +382,4 @@ async fn lock_tenant(conn: &mut PgConnection, slug: &Slug) -> Result<TenantId, P
     .await?
     .map(TenantId::new)
     .ok_or_else(|| ProvisionError::NotFound(slug.to_string()))
-}
-
-pub(crate) async fn audit(
-    conn: &mut PgConnection,
-    actor: &str,
-    action: &str,
-    tenant_id: TenantId,
-    details: serde_json::Value,
-) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        "INSERT INTO platform.audit_log (actor, action, tenant_id, details) VALUES ($1, $2, $3, $4)",
-        actor,
-        action,
-        tenant_id.get(),
-        details
-    )
-    .execute(conn)
-    .await?;
-    Ok(())
 }

@@ -21,6 +21,7 @@ struct TenantRow {
     slug: String,
     name: String,
     status: String,
+    status_reason: Option<String>,
     locale: String,
     theme: String,
     brand: serde_json::Value,
@@ -46,6 +47,7 @@ impl TryFrom<TenantRow> for Tenant {
             slug: Slug::from_db(&row.slug).map_err(|_| corrupt("slug"))?,
             name: row.name,
             status: TenantStatus::from_column(&row.status),
+            status_reason: row.status_reason,
             locale: row.locale,
             theme: row.theme,
             brand_css: brand.css_variables(),
@@ -68,7 +70,7 @@ fn schema_state(status: Option<&str>, version: Option<i64>) -> SchemaState {
 pub async fn find_by_host(pool: &Platform, host: &Hostname) -> Result<Option<Tenant>, sqlx::Error> {
     let row = sqlx::query_as!(
         TenantRow,
-        r#"SELECT t.id, t.version, t.slug, t.name, t.status, t.locale, t.theme, t.brand,
+        r#"SELECT t.id, t.version, t.slug, t.name, t.status, t.status_reason, t.locale, t.theme, t.brand,
                   d.hostname AS default_host,
                   s.status AS "schema_status?", s.version AS "schema_version?"
            FROM platform.domains AS h
@@ -88,7 +90,7 @@ pub async fn find_by_host(pool: &Platform, host: &Hostname) -> Result<Option<Ten
 pub async fn find_by_id(pool: &Platform, id: TenantId) -> Result<Option<Tenant>, sqlx::Error> {
     let row = sqlx::query_as!(
         TenantRow,
-        r#"SELECT t.id, t.version, t.slug, t.name, t.status, t.locale, t.theme, t.brand,
+        r#"SELECT t.id, t.version, t.slug, t.name, t.status, t.status_reason, t.locale, t.theme, t.brand,
                   d.hostname AS default_host,
                   s.status AS "schema_status?", s.version AS "schema_version?"
            FROM platform.tenants AS t

@@ -27,8 +27,23 @@ pub async fn serve(
         .get(&path)
         .or_else(|| env.statics.get(&path))
         .ok_or(AppError::NotFound)?;
+    Ok(respond(file, &hash, &request_headers))
+}
+
+/// The same for the platform host: the built-in default theme's files only.
+pub async fn serve_builtin(
+    State(themes): State<Themes>,
+    Path((hash, path)): Path<(String, String)>,
+    request_headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let env = themes.env(super::env::ROOT_THEME);
+    let file = env.statics.get(&path).ok_or(AppError::NotFound)?;
+    Ok(respond(file, &hash, &request_headers))
+}
+
+fn respond(file: &super::source::StaticFile, hash: &str, request_headers: &HeaderMap) -> Response {
     let etag = format!("\"{}\"", file.hash);
-    let cache = if file.hash == hash {
+    let cache = if file.hash == *hash {
         "public, max-age=31536000, immutable"
     } else {
         "no-cache"
@@ -48,7 +63,7 @@ pub async fn serve(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.split(',').any(|tag| tag.trim() == etag));
     if not_modified {
-        return Ok((StatusCode::NOT_MODIFIED, headers).into_response());
+        return (StatusCode::NOT_MODIFIED, headers).into_response();
     }
-    Ok((headers, file.bytes.clone()).into_response())
+    (headers, file.bytes.clone()).into_response()
 }

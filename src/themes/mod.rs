@@ -4,10 +4,10 @@
 //! Templates resolve tenant → theme → parent theme(s) → the built-in default
 //! theme (`themes/default/`, embedded in the binary so Tessera runs with no
 //! theme folder). Tenants' own templates are untrusted and render in worker
-//! processes ([`sandbox`]); if they fail, members get the theme's page and the
-//! error is kept for the tenant's administrators.
+//! processes ([`sandbox`]); if they fail, members get the theme's page.
 
 pub mod assets;
+pub mod console;
 mod context;
 pub mod env;
 pub mod filters;

@@ -5,7 +5,7 @@
 use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use cookie::{Cookie, SameSite};
 use serde::Serialize;
 
@@ -91,6 +91,15 @@ pub async fn consume(request: Request, next: Next) -> Response {
         if let Ok(value) = HeaderValue::from_str(&cleared.to_string()) {
             response.headers_mut().append(header::SET_COOKIE, value);
         }
+    }
+    response
+}
+
+/// A redirect to `path` that shows `flash` on the page it leads to.
+pub fn redirect_with(path: &str, flash: Option<Flash>) -> Response {
+    let mut response = Redirect::to(path).into_response();
+    if let Some(cookie) = flash.and_then(|f| f.set_cookie()) {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
     }
     response
 }

@@ -14,4 +14,4 @@ pub mod site;
 pub mod transaction;
 
 pub use health::healthz;
-pub use site::CurrentTenant;
+pub use site::{CurrentTenant, PlatformSite};

@@ -49,12 +49,25 @@ pub fn bad_host() -> Response {
     )
 }
 
-pub fn suspended() -> Response {
+/// A suspended site, with the reason its operator gave (escaped: it is the
+/// only text on these pages that did not come from this file).
+pub fn suspended(reason: Option<&str>) -> Response {
+    let (mut en, mut fr) = (
+        "This association’s portal is suspended for now. Please come back later.".to_owned(),
+        "Le portail de cette association est momentanément suspendu. Revenez plus tard.".to_owned(),
+    );
+    if let Some(reason) = reason.map(str::trim).filter(|r| !r.is_empty()) {
+        let reason = escape(reason);
+        en.push_str(&format!("</p><p class=\"reason\">Reason: {reason}"));
+        fr.push_str(&format!(
+            "</p><p lang=\"fr\" class=\"reason\">Motif : {reason}"
+        ));
+    }
     page(
         StatusCode::SERVICE_UNAVAILABLE,
         "Site temporarily unavailable",
-        "This association’s portal is suspended for now. Please come back later.",
-        "Le portail de cette association est momentanément suspendu. Revenez plus tard.",
+        &en,
+        &fr,
     )
 }
 
@@ -65,4 +78,20 @@ pub fn error(status: StatusCode, title: &str) -> Response {
         "Something went wrong on our side or with the request.",
         "Un problème est survenu, de notre côté ou avec la requête.",
     )
+}
+
+/// `text` safe inside HTML text and attribute values.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }

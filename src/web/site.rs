@@ -34,6 +34,11 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentTenant {
     }
 }
 
+/// Marks a request the platform host's routes serve (the console, the
+/// platform API): what `auth::context` reads the console's cookies for.
+#[derive(Debug, Clone, Copy)]
+pub struct PlatformSite;
+
 /// The two route trees a host can lead to.
 #[derive(Clone)]
 pub struct Sites {
@@ -53,11 +58,14 @@ pub async fn dispatch(State(sites): State<Sites>, mut request: Request) -> Respo
         Err(error) => return refuse(&error, json),
     };
     let router = match site {
-        Site::Platform => sites.platform,
+        Site::Platform => {
+            request.extensions_mut().insert(PlatformSite);
+            sites.platform
+        }
         Site::Tenant(tenant) => {
             tracing::Span::current().record("tenant", tenant.slug.as_str());
             if tenant.status == TenantStatus::Suspended {
-                return unavailable(json);
+                return unavailable(json, tenant.status_reason.as_deref());
             }
             if !tenant.is_servable() {
                 return under_maintenance(json);
@@ -166,12 +174,13 @@ fn refuse(error: &ResolveError, json: bool) -> Response {
     page()
 }
 
-fn unavailable(json: bool) -> Response {
+fn unavailable(json: bool, reason: Option<&str>) -> Response {
     let mut response = if json {
-        let problem = crate::error::AppError::Suspended.problem();
+        let mut problem = crate::error::AppError::Suspended.problem();
+        problem.detail = reason.map(str::to_owned);
         errors::problem_json(&problem, None)
     } else {
-        neutral::suspended()
+        neutral::suspended(reason)
     };
     response.headers_mut().insert(
         header::RETRY_AFTER,

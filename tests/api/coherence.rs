@@ -34,7 +34,7 @@ async fn changes_through_one_instance_reach_the_other_within_a_second() {
     // Suspend through instance one.
     let provisioner = &one.state.provisioner;
     provisioner
-        .set_status(&tenant.slug, TenantStatus::Suspended, "test")
+        .set_status(&tenant.slug, TenantStatus::Suspended, None, "test")
         .await
         .unwrap();
     let seen = two

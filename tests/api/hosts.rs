@@ -102,7 +102,7 @@ async fn suspended_tenant_answers_503_and_resumes() {
     let provisioner = &app.state.provisioner;
     assert!(
         provisioner
-            .set_status(&tenant.slug, TenantStatus::Suspended, "test")
+            .set_status(&tenant.slug, TenantStatus::Suspended, None, "test")
             .await
             .unwrap()
     );
@@ -116,7 +116,7 @@ async fn suspended_tenant_answers_503_and_resumes() {
     assert!(response.headers().contains_key("retry-after"));
     assert!(
         provisioner
-            .set_status(&tenant.slug, TenantStatus::Active, "test")
+            .set_status(&tenant.slug, TenantStatus::Active, None, "test")
             .await
             .unwrap()
     );
@@ -129,9 +129,14 @@ async fn suspended_tenant_answers_503_and_resumes() {
 #[tokio::test]
 async fn platform_host_is_not_a_tenant() {
     let app = spawn_app().await;
-    let (status, _) = app.get_text("admin.localhost", "/").await;
-    assert_eq!(status, 404);
+    // The platform host serves the operators' console, behind its sign-in.
+    let response = app.get("admin.localhost", "/").await;
+    assert_eq!(response.status(), 303);
+    let (status, page) = app.get_text("admin.localhost", "/login").await;
+    assert_eq!(status, 200);
+    assert!(!page.contains("Aucune annonce"), "not a portal");
     // Metrics have their own listener (see health.rs), not the platform host.
-    let (status, _) = app.get_text("admin.localhost", "/metrics").await;
-    assert_eq!(status, 404);
+    let (status, body) = app.get_text("admin.localhost", "/metrics").await;
+    assert_eq!(status, 303);
+    assert!(!body.contains("tessera_"));
 }

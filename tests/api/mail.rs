@@ -9,7 +9,9 @@ use serde_json::json;
 use tessera::config::{Config, MailTransport};
 use tessera::mail::{self, Mail};
 use tessera::model::{Email, Tenant};
+use tessera::platform::operators::OperatorRole;
 
+use crate::helpers::console::signed_in_operator;
 use crate::helpers::smtp::{ReadMail, SmtpSink};
 use crate::helpers::{TestApp, migrated_database, spawn_app_with};
 use crate::jobs::fast_config;
@@ -225,7 +227,12 @@ async fn the_outbox_keeps_mails_and_shows_them_on_the_platform_host_only() {
     deliver(&app).await;
 
     let platform = app.state.config.platform_host.as_str().to_owned();
-    let (status, list) = app.get_text(&platform, "/outbox").await;
+    // Behind the operators' sign-in, like the rest of the platform host.
+    let anonymous = app.get(&platform, "/outbox").await;
+    assert_eq!(anonymous.status(), 303);
+    let (mut console, _, _) = signed_in_operator(&app, OperatorRole::Support).await;
+    let page = console.get("/outbox").await;
+    let (status, list) = (page.status, page.body);
     assert_eq!(status, 200);
     assert!(
         list.contains("Confirm your email address for Boîte d’envoi"),
@@ -236,26 +243,28 @@ async fn the_outbox_keeps_mails_and_shows_them_on_the_platform_host_only() {
         .fetch_one(app.pool())
         .await
         .unwrap();
-    let (status, page) = app.get_text(&platform, &format!("/outbox/{id}")).await;
+    let shown = console.get(&format!("/outbox/{id}")).await;
+    let (status, page) = (shown.status, shown.body);
     assert_eq!(status, 200);
     assert!(
         page.contains(&format!("<a href=\"{link}\">")),
         "the link can be followed"
     );
-    assert_eq!(app.get_text(&platform, "/outbox/999999").await.0, 404);
+    assert_eq!(console.get("/outbox/999999").await.status, 404);
     // A mail that can never be sent is dead-lettered, and listed there.
     let bogus = tessera::jobs::NewJob::new("mail", json!({"not": "a mail"}));
     tessera::jobs::enqueue_platform(app.pool(), Some(tenant.id), bogus)
         .await
         .unwrap();
     deliver(&app).await;
-    let (status, dead) = app.get_text(&platform, "/outbox/dead").await;
+    let page = console.get("/outbox/dead").await;
+    let (status, dead) = (page.status, page.body);
     assert_eq!(status, 200);
     assert!(
         dead.contains("<td>mail</td>") && dead.contains("not a mail"),
         "{dead}"
     );
-    assert_eq!(app.get_text(&platform, "/outbox/x").await.0, 404);
+    assert_eq!(console.get("/outbox/x").await.status, 404);
     // Never on a tenant's host.
     let host = tenant.default_host.as_str();
     assert_eq!(app.get_text(host, "/outbox").await.0, 404);
@@ -265,6 +274,7 @@ async fn the_outbox_keeps_mails_and_shows_them_on_the_platform_host_only() {
     // With another transport, the platform host has no outbox either.
     let sink = SmtpSink::start();
     let smtp = spawn_app_with(migrated_database().await, smtp_config(&sink)).await;
-    assert_eq!(smtp.get_text(&platform, "/outbox").await.0, 404);
-    assert_eq!(smtp.get_text(&platform, "/outbox/dead").await.0, 404);
+    let (mut console, _, _) = signed_in_operator(&smtp, OperatorRole::Operator).await;
+    assert_eq!(console.get("/outbox").await.status, 404);
+    assert_eq!(console.get("/outbox/dead").await.status, 404);
 }

@@ -374,7 +374,7 @@ async fn set_status_audits_only_real_changes() {
     let app = spawn_isolated_app().await;
     let (tenant, _) = app.create_tenant("audit", "Audited").await;
     let provisioner = &app.state.provisioner;
-    let suspend = || provisioner.set_status(&tenant.slug, TenantStatus::Suspended, "test");
+    let suspend = || provisioner.set_status(&tenant.slug, TenantStatus::Suspended, None, "test");
     assert!(suspend().await.unwrap());
     assert!(!suspend().await.unwrap());
     let audited: i64 = sqlx::query_scalar(

@@ -132,7 +132,7 @@ pub async fn forgot(
     };
     let key = format!("reset:{email}");
     let attempt = Attempt {
-        tenant: tx.tenant().id,
+        realm: crate::auth::Realm::Tenant(tx.tenant().id),
         email: &key,
         ip: auth.client_ip,
     };

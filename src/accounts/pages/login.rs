@@ -290,7 +290,7 @@ pub async fn second_factor(
     // The second factor is throttled like the password, per account.
     let key = format!("2fa:{}", account.id);
     let attempt = Attempt {
-        tenant: tx.tenant().id,
+        realm: crate::auth::Realm::Tenant(tx.tenant().id),
         email: &key,
         ip: auth.client_ip,
     };

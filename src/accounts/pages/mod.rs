@@ -19,8 +19,8 @@ use std::collections::BTreeMap;
 
 use axum::Router;
 use axum::extract::FromRef;
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::StatusCode;
+use axum::response::{Redirect, Response};
 use axum::routing::{get, post};
 use serde::Serialize;
 
@@ -28,6 +28,7 @@ use crate::auth::{Principal, RequestAuth};
 use crate::db::TenantTx;
 use crate::error::AppError;
 use crate::themes::{PageView, Themes};
+pub use crate::web::flash::redirect_with;
 use crate::web::flash::{Flash, FlashKind};
 
 use super::model::Account;
@@ -145,27 +146,13 @@ pub async fn render<T: Serialize>(
         .await?)
 }
 
-/// 303 to `path`, showing `flash` there.
-pub fn redirect_with(path: &str, flash: Option<Flash>) -> Response {
-    let mut response = Redirect::to(path).into_response();
-    if let Some(cookie) = flash.and_then(|f| f.set_cookie()) {
-        response.headers_mut().append(header::SET_COOKIE, cookie);
-    }
-    response
-}
-
 pub fn success(key: &str) -> Option<Flash> {
     Some(Flash::new(FlashKind::Success, key))
 }
 
 /// Where to go after signing in: only a path on this site.
 pub fn safe_next(next: &str) -> String {
-    let local = next.starts_with('/')
-        && !next.starts_with("//")
-        && !next.contains('\\')
-        && !next.chars().any(crate::model::is_hidden_or_control)
-        && next.len() <= 2000;
-    if local {
+    if crate::model::is_local_path(next) {
         next.to_owned()
     } else {
         "/accounts/profile/".to_owned()

@@ -71,7 +71,7 @@ async fn enrolment_page(
         notice,
         status,
     } = enrolment;
-    let (_, svg) = two_factor::enrolment(&secret, &view.tenant.name, &account.email)
+    let (_, svg) = crate::auth::totp::enrolment(&secret, &view.tenant.name, &account.email)
         .ok_or(AppError::Internal("the QR code could not be drawn".into()))?;
     let page = TwoFactorPage {
         csrf: auth.csrf.value(),

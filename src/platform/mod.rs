@@ -1,0 +1,68 @@
+//! The platform host: the operators' console and the white-label API.
+//!
+//! Only a handful of routes answer without credentials: sign-in, the
+//! one-time enrolment links, static files and the API's description.
+//! Everything else, unknown paths included, is behind
+//! [`operators::require`]: pages need a full console session, the API an
+//! operator's token. Knowing the platform host opens nothing.
+
+pub mod api;
+pub mod console;
+pub mod operators;
+pub mod tenants;
+
+use axum::Router;
+use axum::extract::FromRef;
+use axum::middleware::from_fn_with_state;
+use axum::routing::{get, post};
+
+use crate::mail::Outbox;
+use crate::themes::Themes;
+use operators::{Operators, pages};
+use tenants::Tenants;
+
+/// The paths open without credentials (asserted by the tests).
+pub const PUBLIC_PATHS: &[&str] = &[
+    "/login",
+    "/login/2fa",
+    "/login/enrol",
+    "/logout",
+    "/enrol/{token}",
+    "/static/{hash}/{*path}",
+    "/api/v1/platform/openapi.json",
+];
+
+pub fn router<S>(operators: Operators) -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Themes: FromRef<S>,
+    Operators: FromRef<S>,
+    Tenants: FromRef<S>,
+    Outbox: FromRef<S>,
+{
+    let public = Router::new()
+        .route("/login", get(pages::login_page).post(pages::login))
+        .route("/login/2fa", get(pages::code_page).post(pages::code))
+        .route("/login/enrol", get(pages::enrol_page).post(pages::enrol))
+        .route("/logout", post(pages::logout))
+        .route(
+            "/enrol/{token}",
+            get(pages::link_page).post(pages::accept_link),
+        )
+        .route(
+            "/static/{hash}/{*path}",
+            get(crate::themes::assets::serve_builtin),
+        )
+        .route("/api/v1/platform/openapi.json", get(api::openapi::document));
+    let protected = Router::new()
+        .merge(console::router())
+        .merge(api::router())
+        .merge(crate::mail::outbox::router())
+        .fallback(not_found)
+        .layer(from_fn_with_state(operators, operators::require));
+    public.merge(protected)
+}
+
+async fn not_found() -> crate::error::AppError {
+    crate::error::AppError::NotFound
+}

@@ -1,0 +1,207 @@
+//! The tenants list of the console and the API: filtered and paged in the
+//! platform tables, then each listed tenant's members and last activity
+//! read from its own schema in one statement (only for the page shown, so
+//! the cost does not grow with the number of tenants).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use utoipa::{IntoParams, ToSchema};
+
+use super::Tenants;
+use crate::error::AppError;
+use crate::model::{SchemaName, TenantId};
+use crate::tenancy::audit::{self, LoggedAction};
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, IntoParams)]
+pub struct ListFilter {
+    /// Part of a slug, name or hostname.
+    pub q: Option<String>,
+    /// `active` or `suspended`.
+    pub status: Option<String>,
+    /// 1 to 200 (default 50).
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page (tenants are listed by slug).
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TenantLine {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub status: String,
+    pub status_reason: Option<String>,
+    pub theme: String,
+    pub locale: String,
+    pub created_at: DateTime<Utc>,
+    /// The default host first.
+    pub hosts: Vec<String>,
+    /// `ready`, `quarantined` … (the schema registry).
+    pub schema_status: Option<String>,
+    pub schema_version: Option<i64>,
+    /// Active accounts, when the schema could be read.
+    pub members: Option<i64>,
+    /// The newest entry of the tenant's audit log.
+    pub last_activity: Option<DateTime<Utc>>,
+    /// Custom domains' certificates: `not_required` until TLS is managed.
+    pub certificate: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TenantPage {
+    pub items: Vec<TenantLine>,
+    pub next_cursor: Option<String>,
+}
+
+/// One tenant with what the console's detail page shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct TenantDetail {
+    pub tenant: TenantLine,
+    pub audit: Vec<LoggedAction>,
+    pub schema_error: Option<String>,
+}
+
+impl Tenants {
+    pub async fn list(&self, filter: &ListFilter) -> Result<TenantPage, AppError> {
+        let limit = filter.limit.unwrap_or(50).clamp(1, 200);
+        let status = match filter.status.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(s @ ("active" | "suspended")) => Some(s.to_owned()),
+            Some(_) => {
+                return Err(AppError::Unprocessable(
+                    "status: active or suspended".into(),
+                ));
+            }
+        };
+        let search = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+        let search: Option<String> = search.map(|q| q.chars().take(100).collect());
+        let mut lines = self
+            .lines(
+                search.as_deref(),
+                status.as_deref(),
+                filter.cursor.as_deref(),
+                limit + 1,
+            )
+            .await?;
+        let next_cursor = match lines.len() as i64 > limit {
+            true => {
+                lines.truncate(limit as usize);
+                lines.last().map(|l| l.slug.clone())
+            }
+            false => None,
+        };
+        self.add_activity(&mut lines).await?;
+        Ok(TenantPage {
+            items: lines,
+            next_cursor,
+        })
+    }
+
+    pub async fn detail(&self, slug: &str) -> Result<TenantDetail, AppError> {
+        let mut lines = self.by_slug(slug).await?;
+        self.add_activity(&mut lines).await?;
+        let tenant = lines.pop().ok_or(AppError::NotFound)?;
+        let mut conn = self.pool.acquire().await?;
+        let id = TenantId::new(tenant.id);
+        let audit = audit::latest(&mut conn, Some(id), None, 50).await?;
+        let schema_error = sqlx::query_scalar!(
+            "SELECT last_error FROM platform.tenant_schemas WHERE tenant_id = $1",
+            tenant.id
+        )
+        .fetch_optional(&mut *conn)
+        .await?
+        .flatten();
+        Ok(TenantDetail {
+            tenant,
+            audit,
+            schema_error,
+        })
+    }
+
+    async fn lines(
+        &self,
+        search: Option<&str>,
+        status: Option<&str>,
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<TenantLine>, sqlx::Error> {
+        sqlx::query_as!(
+            TenantLine,
+            r#"SELECT t.id, t.slug, t.name, t.status, t.status_reason, t.theme, t.locale,
+                      t.created_at,
+                      array(SELECT hostname FROM platform.domains d WHERE d.tenant_id = t.id
+                            ORDER BY d.kind = 'default' DESC, d.hostname) AS "hosts!",
+                      s.status AS "schema_status?", s.version AS "schema_version?",
+                      NULL::bigint AS members, NULL::timestamptz AS last_activity,
+                      'not_required' AS "certificate!"
+               FROM platform.tenants AS t
+               LEFT JOIN platform.tenant_schemas AS s ON s.tenant_id = t.id
+               WHERE ($1::text IS NULL
+                      OR strpos(t.slug, lower($1)) > 0 OR strpos(lower(t.name), lower($1)) > 0
+                      OR EXISTS (SELECT 1 FROM platform.domains d
+                                 WHERE d.tenant_id = t.id AND strpos(d.hostname, lower($1)) > 0))
+                 AND ($2::text IS NULL OR t.status = $2)
+                 AND ($3::text IS NULL OR t.slug > $3)
+               ORDER BY t.slug LIMIT $4"#,
+            search,
+            status,
+            after,
+            limit
+        )
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    async fn by_slug(&self, slug: &str) -> Result<Vec<TenantLine>, sqlx::Error> {
+        sqlx::query_as!(
+            TenantLine,
+            r#"SELECT t.id, t.slug, t.name, t.status, t.status_reason, t.theme, t.locale,
+                      t.created_at,
+                      array(SELECT hostname FROM platform.domains d WHERE d.tenant_id = t.id
+                            ORDER BY d.kind = 'default' DESC, d.hostname) AS "hosts!",
+                      s.status AS "schema_status?", s.version AS "schema_version?",
+                      NULL::bigint AS members, NULL::timestamptz AS last_activity,
+                      'not_required' AS "certificate!"
+               FROM platform.tenants AS t
+               LEFT JOIN platform.tenant_schemas AS s ON s.tenant_id = t.id
+               WHERE t.slug = $1"#,
+            slug
+        )
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    /// Members and last activity of ready schemas, in one statement. The
+    /// schema names are built from integer ids, never from input.
+    async fn add_activity(&self, lines: &mut [TenantLine]) -> Result<(), sqlx::Error> {
+        let ready: Vec<String> = lines
+            .iter()
+            .filter(|l| l.schema_status.as_deref() == Some("ready"))
+            .map(|l| {
+                let schema = SchemaName::for_tenant(TenantId::new(l.id));
+                format!(
+                    "SELECT {id}::bigint AS id,
+                            (SELECT count(*) FROM {schema}.accounts WHERE status = 'active') AS members,
+                            (SELECT at FROM {schema}.audit_log ORDER BY id DESC LIMIT 1) AS last_activity",
+                    id = l.id
+                )
+            })
+            .collect();
+        if ready.is_empty() {
+            return Ok(());
+        }
+        let sql = ready.join(" UNION ALL ");
+        let rows = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&self.pool)
+            .await?;
+        for row in rows {
+            let id: i64 = row.try_get("id")?;
+            if let Some(line) = lines.iter_mut().find(|l| l.id == id) {
+                line.members = row.try_get("members")?;
+                line.last_activity = row.try_get("last_activity")?;
+            }
+        }
+        Ok(())
+    }
+}
