@@ -10,8 +10,9 @@ use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Serialize;
 
+use super::context::{LocaleLink, locale_links};
 use super::env::ROOT_THEME;
-use super::{RenderError, SUPPORTED_LOCALES, Themes, filters, locale};
+use super::{RenderError, Themes, filters, locale};
 use crate::auth::RequestAuth;
 use crate::error::AppError;
 use crate::model::Branding;
@@ -71,14 +72,6 @@ struct SiteView<'a> {
     theme_color: String,
 }
 
-#[derive(Serialize)]
-struct LocaleLink {
-    code: &'static str,
-    label: &'static str,
-    url: String,
-    current: bool,
-}
-
 impl Themes {
     /// Renders `template` (under `platform/`) of the built-in theme.
     pub fn render_console<T: Serialize>(
@@ -97,15 +90,7 @@ impl Themes {
                 theme_color: Branding::default().primary_or_default().to_string(),
             },
             locale: view.locale,
-            locales: SUPPORTED_LOCALES
-                .iter()
-                .map(|code| LocaleLink {
-                    code,
-                    label: locale::native_name(code),
-                    url: format!("{}?lang={code}", view.path),
-                    current: *code == view.locale,
-                })
-                .collect(),
+            locales: locale_links(&view.path, view.locale),
             path: &view.path,
             flash: view.flash.as_ref(),
             signed_in: view.signed_in,

@@ -109,12 +109,25 @@ struct SiteView<'a> {
 }
 
 #[derive(Serialize)]
-struct LocaleLink {
+pub(super) struct LocaleLink {
     code: &'static str,
     /// The language's own name.
     label: &'static str,
     url: String,
     current: bool,
+}
+
+/// The language switcher's links for the page at `path`.
+pub(super) fn locale_links(path: &str, current: &str) -> Vec<LocaleLink> {
+    SUPPORTED_LOCALES
+        .iter()
+        .map(|code| LocaleLink {
+            code,
+            label: locale::native_name(code),
+            url: format!("{path}?lang={code}"),
+            current: *code == current,
+        })
+        .collect()
 }
 
 /// The context of a render; serialised straight into tera's context, or to
@@ -144,15 +157,7 @@ pub fn build<'a, T: Serialize>(
             social_links: &brand.social_links,
         },
         locale: view.locale,
-        locales: SUPPORTED_LOCALES
-            .iter()
-            .map(|code| LocaleLink {
-                code,
-                label: locale::native_name(code),
-                url: format!("{}?lang={code}", view.path),
-                current: *code == view.locale,
-            })
-            .collect(),
+        locales: locale_links(&view.path, view.locale),
         path: &view.path,
         flash: view.flash.as_ref(),
         signed_in: view.signed_in,

@@ -81,6 +81,7 @@ impl Tenants {
                 search.as_deref(),
                 status.as_deref(),
                 filter.cursor.as_deref(),
+                None,
                 limit + 1,
             )
             .await?;
@@ -99,7 +100,7 @@ impl Tenants {
     }
 
     pub async fn detail(&self, slug: &str) -> Result<TenantDetail, AppError> {
-        let mut lines = self.by_slug(slug).await?;
+        let mut lines = self.lines(None, None, None, Some(slug), 1).await?;
         self.add_activity(&mut lines).await?;
         let tenant = lines.pop().ok_or(AppError::NotFound)?;
         let mut conn = self.pool.acquire().await?;
@@ -124,6 +125,7 @@ impl Tenants {
         search: Option<&str>,
         status: Option<&str>,
         after: Option<&str>,
+        slug: Option<&str>,
         limit: i64,
     ) -> Result<Vec<TenantLine>, sqlx::Error> {
         sqlx::query_as!(
@@ -143,30 +145,13 @@ impl Tenants {
                                  WHERE d.tenant_id = t.id AND strpos(d.hostname, lower($1)) > 0))
                  AND ($2::text IS NULL OR t.status = $2)
                  AND ($3::text IS NULL OR t.slug > $3)
-               ORDER BY t.slug LIMIT $4"#,
+                 AND ($4::text IS NULL OR t.slug = $4)
+               ORDER BY t.slug LIMIT $5"#,
             search,
             status,
             after,
+            slug,
             limit
-        )
-        .fetch_all(&self.pool)
-        .await
-    }
-
-    async fn by_slug(&self, slug: &str) -> Result<Vec<TenantLine>, sqlx::Error> {
-        sqlx::query_as!(
-            TenantLine,
-            r#"SELECT t.id, t.slug, t.name, t.status, t.status_reason, t.theme, t.locale,
-                      t.created_at,
-                      array(SELECT hostname FROM platform.domains d WHERE d.tenant_id = t.id
-                            ORDER BY d.kind = 'default' DESC, d.hostname) AS "hosts!",
-                      s.status AS "schema_status?", s.version AS "schema_version?",
-                      NULL::bigint AS members, NULL::timestamptz AS last_activity,
-                      'not_required' AS "certificate!"
-               FROM platform.tenants AS t
-               LEFT JOIN platform.tenant_schemas AS s ON s.tenant_id = t.id
-               WHERE t.slug = $1"#,
-            slug
         )
         .fetch_all(&self.pool)
         .await
