@@ -184,6 +184,7 @@ pub fn job_worker(state: &AppState) -> jobs::Worker {
     state.mailer.register(&mut registry);
     crate::contributions::reminders::register(&mut registry, state.reminder_links());
     crate::contributions::receipts::render::register(&mut registry, state.storage.clone());
+    crate::domains::register(&mut registry, state.domains.clone());
     jobs::Worker::new(
         state.db.clone(),
         registry,
@@ -257,7 +258,15 @@ fn build_state(config: Config, db: Database, auth: Auth) -> Result<AppState, Sta
         themes.clone(),
         config.http.clone(),
     );
+    let domains = crate::domains::Domains::new(
+        db.platform().clone(),
+        auth.keys.clone(),
+        config.domains.clone(),
+        [config.platform_host.clone(), config.base_domain.clone()],
+    )
+    .reloading(resolver.clone());
     Ok(AppState::new(Services {
+        domains,
         operators,
         tenants,
         pages,
@@ -307,6 +316,7 @@ pub fn router(state: &AppState) -> Router {
         .merge(accounts::router())
         .merge(crate::contributions::desk::router())
         .merge(crate::contributions::pages::router())
+        .merge(crate::domains::router())
         .merge(crate::api::router(limit.clone()))
         .merge(crate::contributions::receipts::download::router(limit))
         .merge(crate::contributions::api::staff_router())
@@ -352,6 +362,8 @@ pub fn router(state: &AppState) -> Router {
         resolver: state.resolver.clone(),
         platform,
         tenant,
+        keys: state.auth.keys.clone(),
+        http: state.config.http.clone(),
     };
     let mut routes = Router::new().route("/healthz", get(web::healthz));
     if state.config.bench_routes {

@@ -29,6 +29,7 @@ pub mod cli;
 pub mod config;
 pub mod contributions;
 pub mod db;
+pub mod domains;
 pub mod error;
 pub mod jobs;
 pub mod mail;

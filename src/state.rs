@@ -9,6 +9,7 @@ use tokio::sync::Notify;
 use crate::auth::Auth;
 use crate::config::Config;
 use crate::db::Database;
+use crate::domains::Domains;
 use crate::mail::{Mailer, Outbox};
 use crate::platform::operators::Operators;
 use crate::platform::tenants::Tenants;
@@ -66,6 +67,8 @@ pub struct Services {
     pub operators: Operators,
     /// Tenants as the console and the white-label API see them.
     pub tenants: Tenants,
+    /// Custom domains: claims, proofs, checks.
+    pub domains: Domains,
 }
 
 // What handlers may take as `State<…>`: services, never a pool (tenant
@@ -74,6 +77,12 @@ pub struct Services {
 impl FromRef<AppState> for Themes {
     fn from_ref(state: &AppState) -> Self {
         state.themes.clone()
+    }
+}
+
+impl FromRef<AppState> for Domains {
+    fn from_ref(state: &AppState) -> Self {
+        state.domains.clone()
     }
 }
 

@@ -117,7 +117,7 @@ async fn send_verification(
     let host = headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or(tx.tenant().default_host.as_str())
+        .unwrap_or(tx.tenant().canonical_host().as_str())
         .to_owned();
     let link = mails::link(
         &host,

@@ -30,6 +30,7 @@ pub fn router<S>(limit: RateLimit) -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
     Themes: FromRef<S>,
+    crate::domains::Domains: FromRef<S>,
 {
     let api = Router::new()
         .route("/api/v1/auth/register", post(auth::register))
@@ -47,6 +48,7 @@ where
         .route("/api/v1/oauth/token", post(oauth::token::token))
         .route("/api/v1/openapi.json", get(openapi::document))
         .merge(crate::contributions::api::router())
+        .merge(crate::domains::api_router())
         .route_layer(from_fn_with_state(limit, limit::limit));
     Router::new()
         .merge(api)

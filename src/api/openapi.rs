@@ -16,6 +16,7 @@ use crate::contributions::api::{
     balance as cb, export as ce, households as ch, list as cl, memberships as cs, money as cm,
     payments as cy, plans as cp,
 };
+use crate::domains::api as dm;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -34,6 +35,7 @@ use crate::contributions::api::{
         cy::show, cy::record, cy::refund,
         cs::list, cs::mine, cs::show, cs::join, cs::renew, cs::cancel,
         crate::contributions::receipts::download::api_receipt,
+        dm::list, dm::create, dm::show, dm::verify, dm::primary, dm::delete,
     ),
     components(schemas(
         auth::RegisterRequest, auth::Registered, auth::LoginRequest, auth::RefreshRequest,
@@ -51,13 +53,17 @@ use crate::contributions::api::{
         cy::PaymentView, cy::AllocationView, cy::PaymentBody, cy::AllocationBody, cy::RefundBody,
         cs::MembershipJson, cs::JoinedJson, cs::JoinedLine, cs::JoinedInstalment, cs::JoinBody,
         cs::CancelBody, crate::contributions::Status,
+        dm::DomainView, dm::NewDomain, crate::domains::Instructions, crate::domains::AddressRecord,
+        crate::tenancy::claims::Claim, crate::tenancy::claims::ClaimState,
     )),
     tags((name = "auth", description = "Log-in, tokens and one's own profile"),
          (name = "users", description = "The member directory (staff)"),
          (name = "api-keys", description = "Keys of integrations (admins)"),
          (name = "oauth", description = "OAuth2 authorization code with PKCE"),
          (name = "contributions", description = "Plans, memberships, households, payments \
-                                                 (treasurers, or keys with contributions:read/write)")),
+                                                 (treasurers, or keys with contributions:read/write)"),
+         (name = "domains", description = "Custom domains: claim, prove, make primary, remove \
+                                           (admins, or keys with domains:read/write)")),
 )]
 struct ApiDoc;
 

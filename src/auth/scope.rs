@@ -7,7 +7,13 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 /// The modules an API key can be scoped to.
-pub const MODULES: &[&str] = &["members", "announcements", "audit", "contributions"];
+pub const MODULES: &[&str] = &[
+    "members",
+    "announcements",
+    "audit",
+    "contributions",
+    "domains",
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -52,6 +52,20 @@ impl NeedsScope for ContributionsWrite {
     const ACCESS: Access = Access::Write;
 }
 
+/// `domains:read`.
+pub struct DomainsRead;
+/// `domains:write`.
+pub struct DomainsWrite;
+
+impl NeedsScope for DomainsRead {
+    const MODULE: &'static str = "domains";
+    const ACCESS: Access = Access::Read;
+}
+impl NeedsScope for DomainsWrite {
+    const MODULE: &'static str = "domains";
+    const ACCESS: Access = Access::Write;
+}
+
 /// At least role `R`, and scope `S` when the credential is an API key.
 pub struct Allowed<R: MinRole, S: NeedsScope>(pub Principal, PhantomData<(R, S)>);
 

@@ -6,6 +6,7 @@ mod bench;
 mod contributions;
 mod database;
 mod demo;
+mod domain;
 mod jobs;
 mod migrate;
 mod operator;
@@ -74,6 +75,9 @@ pub enum Command {
     /// Platform operators: create, make API tokens, change, deactivate.
     #[command(subcommand)]
     Operator(operator::OperatorCommand),
+    /// A tenant's custom domains: list, add, verify, make primary, remove.
+    #[command(subcommand)]
+    Domain(domain::DomainCommand),
     /// Internal: render tenants' templates for a server (started by it).
     #[command(hide = true)]
     RenderWorker {
@@ -129,6 +133,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Contributions(command) => contributions::run(config, command).await,
         Command::User(command) => user::run(config, command).await,
         Command::Operator(command) => operator::run(config, command).await,
+        Command::Domain(command) => domain::run(config, command).await,
         Command::RenderWorker { .. } => anyhow::bail!("render-worker is started by main"),
     }
 }

@@ -194,7 +194,7 @@ async fn create(
     password: Option<String>,
 ) -> anyhow::Result<()> {
     let Some(password) = password else {
-        let base = LinkBase::configured(&config.http, tx.tenant().default_host.as_str());
+        let base = LinkBase::configured(&config.http, tx.tenant().canonical_host().as_str());
         let invitee = Invitee { email, name, role };
         let (id, link) = actions::invite(tx, Actor::CLI, &invitee, "", &base).await?;
         println!("invited {} (account {id}, {role})", invitee.email);

@@ -13,7 +13,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::Hostname;
 
+mod domains;
 mod links;
+pub use domains::DomainsConfig;
 pub use links::PublicScheme;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -47,6 +49,8 @@ pub struct Config {
     pub auth: AuthConfig,
     pub api: ApiConfig,
     pub storage: StorageConfig,
+    #[serde(default)]
+    pub domains: DomainsConfig,
 }
 
 /// The job queue's worker (see `jobs`). Durations in milliseconds so that

@@ -26,10 +26,17 @@ pub struct Tenant {
     pub brand_css: String,
     /// `<slug>.<base domain>`, always present.
     pub default_host: Hostname,
+    /// The custom domain the tenant's other hosts redirect to, if it chose one.
+    pub primary_host: Option<Hostname>,
     pub schema_state: SchemaState,
 }
 
 impl Tenant {
+    /// The host links and redirects use: the primary domain, else the default host.
+    pub fn canonical_host(&self) -> &Hostname {
+        self.primary_host.as_ref().unwrap_or(&self.default_host)
+    }
+
     pub fn schema(&self) -> SchemaName {
         SchemaName::for_tenant(self.id)
     }

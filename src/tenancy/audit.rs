@@ -31,6 +31,17 @@ impl Actor {
             ip,
         }
     }
+
+    /// A tenant's administrator, acting on what the platform keeps for the
+    /// tenant (its custom domains).
+    pub fn staff(account_id: i64, ip: Option<IpAddr>) -> Self {
+        Self {
+            label: format!("account:{account_id}"),
+            operator_id: None,
+            via: "staff",
+            ip,
+        }
+    }
 }
 
 /// A command-line or internal actor by name (`"cli"`, `"manifest"`,

@@ -7,6 +7,7 @@ use std::collections::{HashMap, HashSet};
 use sqlx::PgConnection;
 
 use super::Hostname;
+use super::claims::{self, ClaimError};
 use super::provision::ProvisionError;
 use crate::model::TenantId;
 
@@ -31,23 +32,28 @@ pub(super) async fn insert_domain(
     Ok(())
 }
 
-/// Makes the tenant's custom domains exactly `wanted`; true if any changed.
+/// Makes the tenant's operator-asserted custom domains exactly `wanted`
+/// (domains its administrators claimed themselves are left alone); true if
+/// any changed.
 pub(super) async fn replace_custom_domains(
     conn: &mut PgConnection,
     tenant_id: TenantId,
     wanted: &[Hostname],
 ) -> Result<bool, ProvisionError> {
     let wanted_names: Vec<String> = wanted.iter().map(|h| h.to_string()).collect();
-    let removed = sqlx::query!(
-        "DELETE FROM platform.domains
-         WHERE tenant_id = $1 AND kind = 'custom' AND hostname <> ALL($2)",
+    let unwanted = sqlx::query_scalar!(
+        "SELECT hostname FROM platform.domain_claims
+         WHERE tenant_id = $1 AND method = 'operator' AND hostname <> ALL($2)",
         tenant_id.get(),
         &wanted_names
     )
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    let existing = sqlx::query_scalar!(
+    .fetch_all(&mut *conn)
+    .await?;
+    for host in &unwanted {
+        let host = Hostname::parse(host).map_err(|e| ProvisionError::Invalid(e.to_string()))?;
+        claims::remove(conn, tenant_id, &host).await?;
+    }
+    let routed = sqlx::query_scalar!(
         "SELECT hostname FROM platform.domains WHERE tenant_id = $1 AND kind = 'custom'",
         tenant_id.get()
     )
@@ -56,12 +62,27 @@ pub(super) async fn replace_custom_domains(
     let mut added = 0;
     for host in wanted
         .iter()
-        .filter(|h| !existing.iter().any(|e| e == h.as_str()))
+        .filter(|h| !routed.iter().any(|r| r == h.as_str()))
     {
-        insert_domain(conn, tenant_id, host, "custom").await?;
+        insert_custom_domain(conn, tenant_id, host).await?;
         added += 1;
     }
-    Ok(removed > 0 || added > 0)
+    Ok(!unwanted.is_empty() || added > 0)
+}
+
+/// A custom domain an operator vouches for: claimed, verified and routed.
+pub(super) async fn insert_custom_domain(
+    conn: &mut PgConnection,
+    tenant_id: TenantId,
+    host: &Hostname,
+) -> Result<(), ProvisionError> {
+    claims::assert_by_operator(conn, tenant_id, host)
+        .await
+        .map_err(|e| match e {
+            ClaimError::Database(e) => ProvisionError::Database(e),
+            ClaimError::Taken(host) => ProvisionError::DomainTaken(host),
+            other => ProvisionError::Invalid(other.to_string()),
+        })
 }
 
 /// The constraint a unique violation names, if `error` is one.

@@ -4,9 +4,11 @@
 //! - [`resolve`]: Host → tenant, cached, kept coherent by [`listen`].
 //! - [`provision`], [`warm_pool`]: creating and changing tenants.
 //! - [`registry`]: reads of the platform's tenant tables.
+//! - [`claims`]: custom domains, claimed and proven before they route.
 //! - [`audit`]: the platform audit log.
 
 pub mod audit;
+pub mod claims;
 mod domains;
 pub mod listen;
 pub mod provision;

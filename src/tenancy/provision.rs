@@ -10,7 +10,7 @@ use sqlx::types::Json;
 use tokio::sync::Notify;
 
 use super::audit::{self, Actor};
-use super::domains::{insert_domain, replace_custom_domains};
+use super::domains::{insert_custom_domain, insert_domain, replace_custom_domains};
 use super::warm_pool::{self, bound_lock_waits};
 use super::{Hostname, Resolver, SchemaName, Slug, TenantStatus};
 use crate::db::Platform;
@@ -163,7 +163,7 @@ impl Provisioner {
         let tenant_id = insert_tenant(&mut tx, new).await?;
         insert_domain(&mut tx, tenant_id, &default_host, "default").await?;
         for domain in &new.domains {
-            insert_domain(&mut tx, tenant_id, domain, "custom").await?;
+            insert_custom_domain(&mut tx, tenant_id, domain).await?;
         }
         let schema = SchemaName::for_tenant(tenant_id);
         let latest = self.migrations.latest();

@@ -26,6 +26,7 @@ struct TenantRow {
     theme: String,
     brand: serde_json::Value,
     default_host: String,
+    primary_host: Option<String>,
     schema_status: Option<String>,
     schema_version: Option<i64>,
 }
@@ -53,6 +54,7 @@ impl TryFrom<TenantRow> for Tenant {
             brand_css: brand.css_variables(),
             brand,
             default_host: Hostname::parse(&row.default_host).map_err(|_| corrupt("host"))?,
+            primary_host: row.primary_host.and_then(|h| Hostname::parse(&h).ok()),
             schema_state: schema_state(row.schema_status.as_deref(), row.schema_version),
         })
     }
@@ -71,11 +73,12 @@ pub async fn find_by_host(pool: &Platform, host: &Hostname) -> Result<Option<Ten
     let row = sqlx::query_as!(
         TenantRow,
         r#"SELECT t.id, t.version, t.slug, t.name, t.status, t.status_reason, t.locale, t.theme, t.brand,
-                  d.hostname AS default_host,
+                  d.hostname AS default_host, p.hostname AS "primary_host?",
                   s.status AS "schema_status?", s.version AS "schema_version?"
            FROM platform.domains AS h
            JOIN platform.tenants AS t ON t.id = h.tenant_id
            JOIN platform.domains AS d ON d.tenant_id = t.id AND d.kind = 'default'
+           LEFT JOIN platform.domain_claims AS p ON p.tenant_id = t.id AND p.is_primary
            LEFT JOIN platform.tenant_schemas AS s ON s.tenant_id = t.id
            WHERE h.hostname = $1"#,
         host.as_str()
@@ -91,10 +94,11 @@ pub async fn find_by_id(pool: &Platform, id: TenantId) -> Result<Option<Tenant>,
     let row = sqlx::query_as!(
         TenantRow,
         r#"SELECT t.id, t.version, t.slug, t.name, t.status, t.status_reason, t.locale, t.theme, t.brand,
-                  d.hostname AS default_host,
+                  d.hostname AS default_host, p.hostname AS "primary_host?",
                   s.status AS "schema_status?", s.version AS "schema_version?"
            FROM platform.tenants AS t
            JOIN platform.domains AS d ON d.tenant_id = t.id AND d.kind = 'default'
+           LEFT JOIN platform.domain_claims AS p ON p.tenant_id = t.id AND p.is_primary
            LEFT JOIN platform.tenant_schemas AS s ON s.tenant_id = t.id
            WHERE t.id = $1"#,
         id.get()

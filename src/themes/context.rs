@@ -145,7 +145,7 @@ pub fn build<'a, T: Serialize>(
         site: SiteView {
             name: &tenant.name,
             slug: tenant.slug.as_str(),
-            host: tenant.default_host.as_str(),
+            host: tenant.canonical_host().as_str(),
             tagline: brand.tagline.as_deref(),
             brand_css: &tenant.brand_css,
             theme_color: brand.primary_or_default().to_string(),

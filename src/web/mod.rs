@@ -1,6 +1,7 @@
 //! Cross-cutting HTTP pieces: health and metrics endpoints, error bodies,
 //! request ids and the middleware stack.
 
+pub mod challenge;
 pub mod errors;
 pub mod extract;
 pub mod flash;

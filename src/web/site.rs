@@ -11,7 +11,9 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tower::ServiceExt;
 
-use super::{errors, neutral};
+use super::{challenge, errors, neutral};
+use crate::auth::Keys;
+use crate::config::HttpConfig;
 use crate::error::{AppError, Problem};
 use crate::model::{Hostname, Tenant, TenantStatus};
 use crate::tenancy::resolve::ResolveError;
@@ -45,6 +47,10 @@ pub struct Sites {
     pub resolver: Resolver,
     pub platform: Router,
     pub tenant: Router,
+    /// Answers custom domains' HTTP tokens ([`challenge`]).
+    pub keys: Keys,
+    /// Builds the redirects to a tenant's primary domain.
+    pub http: HttpConfig,
 }
 
 pub async fn dispatch(State(sites): State<Sites>, mut request: Request) -> Response {
@@ -53,6 +59,10 @@ pub async fn dispatch(State(sites): State<Sites>, mut request: Request) -> Respo
         Ok(host) => host.unwrap_or_default().to_owned(),
         Err(ambiguous) => return bad_host(ambiguous.0, json),
     };
+    let (method, path) = (request.method(), request.uri().path());
+    if let Some(answer) = challenge::respond(&sites.keys, method, &host, path) {
+        return answer;
+    }
     let site = match sites.resolver.resolve(&host).await {
         Ok(site) => site,
         Err(error) => return refuse(&error, json),
@@ -70,6 +80,9 @@ pub async fn dispatch(State(sites): State<Sites>, mut request: Request) -> Respo
             if !tenant.is_servable() {
                 return under_maintenance(json);
             }
+            if let Some(redirect) = to_primary(&sites.http, &tenant, &host, &request) {
+                return redirect;
+            }
             request.extensions_mut().insert(CurrentTenant(tenant));
             sites.tenant
         }
@@ -78,6 +91,41 @@ pub async fn dispatch(State(sites): State<Sites>, mut request: Request) -> Respo
         Ok(response) => response,
         Err(never) => match never {},
     }
+}
+
+/// A permanent redirect to the tenant's primary domain, for page requests
+/// on its other hosts. The API and `/.well-known/` answer on every host:
+/// clients and certificate checks must not be bounced.
+fn to_primary(
+    http: &HttpConfig,
+    tenant: &Tenant,
+    host: &str,
+    request: &Request,
+) -> Option<Response> {
+    let primary = tenant.primary_host.as_ref()?;
+    let path = request.uri().path();
+    let page = matches!(
+        *request.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD
+    );
+    let exempt = path.starts_with("/api/") || path.starts_with("/.well-known/");
+    let here = Hostname::parse(host).ok();
+    if !page || exempt || here.as_ref() == Some(primary) {
+        return None;
+    }
+    let target = request.uri().path_and_query().map_or(path, |p| p.as_str());
+    let location = http.tenant_link(primary.as_str(), target);
+    let mut response = StatusCode::PERMANENT_REDIRECT.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::LOCATION,
+        header::HeaderValue::from_str(&location).ok()?,
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("max-age=3600"),
+    );
+    Some(response)
 }
 
 /// A request that names its host twice, differently.

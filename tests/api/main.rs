@@ -32,6 +32,7 @@ mod contributions_receipts;
 mod contributions_receipts_fixture;
 mod contributions_reminders;
 mod contributions_writes;
+mod domains;
 mod health;
 mod helpers;
 mod host_flood;

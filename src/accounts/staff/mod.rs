@@ -72,7 +72,7 @@ fn link_base(headers: &HeaderMap, auth: &RequestAuth, view: &PageView) -> LinkBa
     let host = headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
-        .map_or_else(|| view.tenant.default_host.to_string(), str::to_owned);
+        .map_or_else(|| view.tenant.canonical_host().to_string(), str::to_owned);
     LinkBase::new(&host, auth.links_over_tls())
 }
 

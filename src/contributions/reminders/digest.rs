@@ -122,7 +122,7 @@ pub async fn send_if_due(
     let figures = figures(tx, today, currency.code()).await?;
     let people = recipients(tx).await?;
     let tenant = tx.tenant().clone();
-    let host = tenant.default_host.as_str();
+    let host = tenant.canonical_host().as_str();
     for person in &people {
         let locale = person
             .locale

@@ -191,7 +191,7 @@ async fn queue_mail(
             "amount": amount,
         }));
     }
-    let host = tenant.default_host.as_str();
+    let host = tenant.canonical_host().as_str();
     let renew = links::renew_token(&linker.keys, tenant.id, first.membership_id, Utc::now());
     let unsubscribe = links::unsubscribe_token(
         &linker.keys,

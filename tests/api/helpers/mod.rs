@@ -7,6 +7,7 @@ pub mod api_client;
 pub mod browser;
 pub mod cluster;
 pub mod console;
+pub mod dns;
 pub mod raw_http;
 pub mod smtp;
 

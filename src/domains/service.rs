@@ -1,0 +1,409 @@
+//! [`Domains`]: what tenant administrators, operators, the API, the CLI and
+//! the re-check job do with custom domains, each change in one platform
+//! transaction with its audit entry, then made visible to this instance's
+//! resolver (others follow through the tables' `NOTIFY`).
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use super::check::{self, Decision};
+use super::dns::{self, Answer, Dns, Pointing};
+use super::http_check::http_proof;
+use crate::auth::Keys;
+use crate::config::DomainsConfig;
+use crate::db::Platform;
+use crate::error::AppError;
+use crate::model::{Hostname, TenantId};
+use crate::tenancy::Resolver;
+use crate::tenancy::audit::{self, Actor};
+use crate::tenancy::claims::{self, CheckRecord, Claim, ClaimError, ClaimState};
+use crate::web::challenge;
+
+/// How long a check may hold a claim before another instance may retry it.
+const LEASE: chrono::Duration = chrono::Duration::minutes(10);
+
+#[derive(Debug, thiserror::Error)]
+pub enum DomainError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Claim(#[from] ClaimError),
+}
+
+impl From<sqlx::Error> for DomainError {
+    fn from(error: sqlx::Error) -> Self {
+        Self::Claim(ClaimError::Database(error))
+    }
+}
+
+impl From<DomainError> for AppError {
+    fn from(error: DomainError) -> Self {
+        match error {
+            DomainError::Invalid(why) => AppError::Unprocessable(why.into()),
+            DomainError::Claim(ClaimError::Database(e)) => AppError::Database(e),
+            DomainError::Claim(ClaimError::NotFound) => AppError::NotFound,
+            DomainError::Claim(e @ ClaimError::Limit(_)) => {
+                AppError::Unprocessable(e.to_string().into())
+            }
+            DomainError::Claim(e) => AppError::Conflict(e.to_string().into()),
+        }
+    }
+}
+
+/// An `A` or `AAAA` record to create.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AddressRecord {
+    /// `A` or `AAAA`.
+    pub kind: &'static str,
+    pub value: String,
+}
+
+/// The DNS records a customer creates, as shown on pages and in the API.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Instructions {
+    /// `_tessera-challenge.<host>`
+    pub txt_name: String,
+    /// `tessera-verify=<token>`
+    pub txt_value: String,
+    /// Point the host here with a CNAME (subdomains)…
+    pub cname_target: Option<String>,
+    /// …or with these A / AAAA records (apex domains).
+    pub addresses: Vec<AddressRecord>,
+    /// The HTTP-token alternative: this URL must reach Tessera.
+    pub http_url: String,
+}
+
+#[derive(Clone)]
+pub struct Domains {
+    platform: Platform,
+    dns: Option<Dns>,
+    keys: Keys,
+    config: Arc<DomainsConfig>,
+    reserved: [Hostname; 2],
+    /// This process's resolver, brought up to date after each change
+    /// (none in the CLI: the servers learn of it through `NOTIFY`).
+    resolver: Option<Resolver>,
+}
+
+impl Domains {
+    /// `reserved`: the platform host and the base domain, never claimable
+    /// (nor anything under them).
+    pub fn new(
+        platform: Platform,
+        keys: Keys,
+        config: DomainsConfig,
+        reserved: [Hostname; 2],
+    ) -> Self {
+        let dns = Dns::new(&config)
+            .inspect_err(
+                |error| tracing::warn!(%error, "no DNS resolver: domains cannot be verified"),
+            )
+            .ok();
+        Self {
+            platform,
+            dns,
+            keys,
+            config: Arc::new(config),
+            reserved,
+            resolver: None,
+        }
+    }
+
+    pub fn reloading(mut self, resolver: Resolver) -> Self {
+        self.resolver = Some(resolver);
+        self
+    }
+
+    async fn reload(&self, tenant: TenantId) {
+        if let Some(resolver) = &self.resolver {
+            resolver.reload_tenant(tenant).await;
+        }
+    }
+
+    pub fn config(&self) -> &DomainsConfig {
+        &self.config
+    }
+
+    /// A hostname a tenant may claim, or why not.
+    pub fn parse_host(&self, raw: &str) -> Result<Hostname, DomainError> {
+        let host = Hostname::parse(raw.trim())
+            .map_err(|e| DomainError::Invalid(format!("not a domain name: {e}")))?;
+        let name = host.as_str();
+        let labels: Vec<&str> = name.split('.').collect();
+        if labels.len() < 2
+            || labels.iter().any(|l| l.starts_with('_'))
+            || name.parse::<std::net::IpAddr>().is_ok()
+        {
+            return Err(DomainError::Invalid(
+                "a domain such as portail.mon-asso.fr".into(),
+            ));
+        }
+        let platform_owned = self
+            .reserved
+            .iter()
+            .any(|r| name == r.as_str() || name.ends_with(&format!(".{r}")));
+        if platform_owned {
+            return Err(DomainError::Invalid(
+                "this domain belongs to the platform".into(),
+            ));
+        }
+        Ok(host)
+    }
+
+    pub async fn list(&self, tenant: TenantId) -> Result<Vec<Claim>, sqlx::Error> {
+        let mut conn = self.platform.acquire().await?;
+        claims::list(&mut conn, tenant).await
+    }
+
+    pub async fn find(&self, tenant: TenantId, raw: &str) -> Result<Claim, DomainError> {
+        let host = self.parse_host(raw)?;
+        let mut conn = self.platform.acquire().await?;
+        let claim = claims::find(&mut conn, tenant, &host).await?;
+        claim.ok_or(DomainError::Claim(ClaimError::NotFound))
+    }
+
+    pub fn instructions(&self, claim: &Claim) -> Instructions {
+        let record = |kind, value: String| AddressRecord { kind, value };
+        let v4 = self.config.ipv4.iter().map(|a| record("A", a.to_string()));
+        let v6 = self
+            .config
+            .ipv6
+            .iter()
+            .map(|a| record("AAAA", a.to_string()));
+        let addresses = v4.chain(v6).collect();
+        Instructions {
+            txt_name: format!("{}.{}", dns::CHALLENGE_LABEL, claim.hostname),
+            txt_value: dns::txt_value(&claim.token),
+            cname_target: self.config.cname_target.as_ref().map(ToString::to_string),
+            addresses,
+            http_url: format!(
+                "http://{}{}{}",
+                claim.hostname,
+                challenge::PATH_PREFIX,
+                claim.token
+            ),
+        }
+    }
+
+    /// Starts a claim; it is checked within a minute, or now on request.
+    pub async fn add(
+        &self,
+        tenant: TenantId,
+        raw: &str,
+        actor: &Actor,
+    ) -> Result<Claim, DomainError> {
+        let host = self.parse_host(raw)?;
+        let mut tx = self.platform.begin().await?;
+        let claim = claims::add(&mut tx, tenant, &host, self.config.max_per_tenant).await?;
+        let details = serde_json::json!({ "host": host.as_str() });
+        audit::record(&mut tx, actor, "domain.add", Some(tenant), details).await?;
+        tx.commit().await?;
+        Ok(claim)
+    }
+
+    pub async fn remove(
+        &self,
+        tenant: TenantId,
+        raw: &str,
+        actor: &Actor,
+    ) -> Result<(), DomainError> {
+        let host = self.parse_host(raw)?;
+        let mut tx = self.platform.begin().await?;
+        if !claims::remove(&mut tx, tenant, &host).await? {
+            return Err(ClaimError::NotFound.into());
+        }
+        let details = serde_json::json!({ "host": host.as_str() });
+        audit::record(&mut tx, actor, "domain.remove", Some(tenant), details).await?;
+        tx.commit().await?;
+        self.reload(tenant).await;
+        Ok(())
+    }
+
+    /// `None` makes the default host canonical again.
+    pub async fn set_primary(
+        &self,
+        tenant: TenantId,
+        raw: Option<&str>,
+        actor: &Actor,
+    ) -> Result<(), DomainError> {
+        let host = raw.map(|raw| self.parse_host(raw)).transpose()?;
+        let mut tx = self.platform.begin().await?;
+        claims::set_primary(&mut tx, tenant, host.as_ref()).await?;
+        let details = serde_json::json!({ "host": host.as_ref().map(Hostname::as_str) });
+        audit::record(&mut tx, actor, "domain.primary", Some(tenant), details).await?;
+        tx.commit().await?;
+        self.reload(tenant).await;
+        Ok(())
+    }
+
+    /// Checks the claim at once ("check now", `verify` in the API and CLI).
+    pub async fn check_now(
+        &self,
+        tenant: TenantId,
+        raw: &str,
+        actor: &Actor,
+    ) -> Result<Claim, DomainError> {
+        let claim = self.find(tenant, raw).await?;
+        self.check(&claim, actor).await?;
+        self.find(tenant, raw).await
+    }
+
+    /// Checks up to `limit` claims that are due; the number checked.
+    pub async fn check_due(&self, limit: i64) -> Result<usize, sqlx::Error> {
+        let due = {
+            let mut conn = self.platform.acquire().await?;
+            claims::lease_due(&mut conn, limit, LEASE).await?
+        };
+        for claim in &due {
+            if let Err(error) = self.check(claim, &Actor::from("job")).await {
+                tracing::warn!(host = %claim.hostname, %error, "domain check failed");
+            }
+        }
+        Ok(due.len())
+    }
+
+    async fn check(&self, claim: &Claim, actor: &Actor) -> Result<(), DomainError> {
+        let (proof, pointing) = self.observe(claim).await?;
+        let decision = check::decide(claim, proof, pointing, &self.config, chrono::Utc::now());
+        self.apply(claim, &decision, actor).await
+    }
+
+    /// What DNS (and HTTP) say about the claim, asked outside any transaction.
+    async fn observe(
+        &self,
+        claim: &Claim,
+    ) -> Result<(Answer<&'static str>, Pointing), DomainError> {
+        let host =
+            Hostname::parse(&claim.hostname).map_err(|e| DomainError::Invalid(e.to_string()))?;
+        let Some(dns) = &self.dns else {
+            return Ok((Answer::Unknown("dns_unavailable"), Pointing::Unknown));
+        };
+        let pointing = dns.pointing(&host).await;
+        let proof = match claim.method.as_deref() {
+            Some("operator") => Answer::Found("operator"),
+            Some("http") => self.http(dns, &host, claim).await,
+            Some(_) => tag(dns.txt_proof(&host, &claim.token).await, "dns_txt"),
+            None => match tag(dns.txt_proof(&host, &claim.token).await, "dns_txt") {
+                Answer::Found(method) => Answer::Found(method),
+                txt => self.http_if_allowed(dns, &host, claim).await.or(txt),
+            },
+        };
+        Ok((proof, pointing))
+    }
+
+    async fn http(&self, dns: &Dns, host: &Hostname, claim: &Claim) -> Answer<&'static str> {
+        tag(
+            http_proof(dns, &self.keys, &self.config, host, &claim.token).await,
+            "http",
+        )
+    }
+
+    /// The HTTP token proves only that DNS points here, so it is refused
+    /// for a domain another tenant claims or recently gave up.
+    async fn http_if_allowed(
+        &self,
+        dns: &Dns,
+        host: &Hostname,
+        claim: &Claim,
+    ) -> Answer<&'static str> {
+        let days = self.config.release_quarantine_days;
+        let contested = match self.platform.acquire().await {
+            Ok(mut conn) => claims::contested(&mut conn, claim.tenant_id, host, days).await,
+            Err(e) => Err(e),
+        };
+        match contested {
+            Ok(false) => self.http(dns, host, claim).await,
+            Ok(true) => Answer::Unknown("txt_required"),
+            Err(_) => Answer::Unknown("database"),
+        }
+    }
+
+    async fn apply(
+        &self,
+        seen: &Claim,
+        decision: &Decision,
+        actor: &Actor,
+    ) -> Result<(), DomainError> {
+        let mut tx = self.platform.begin().await?;
+        let host =
+            Hostname::parse(&seen.hostname).map_err(|e| DomainError::Invalid(e.to_string()))?;
+        let Some(claim) = claims::find(&mut tx, seen.tenant_id, &host).await? else {
+            return Ok(()); // removed meanwhile
+        };
+        if claim.state != seen.state || claim.method != seen.method {
+            return Ok(()); // changed meanwhile: the next check starts afresh
+        }
+        let mut decision = decision.clone();
+        if let Some(method) = decision.verify {
+            match claims::verify(
+                &mut tx,
+                &claim,
+                method,
+                decision.state == ClaimState::Active,
+            )
+            .await
+            {
+                Ok(()) => {}
+                Err(ClaimError::Taken(_)) => {
+                    tx.rollback().await?;
+                    tx = self.platform.begin().await?;
+                    decision.state = ClaimState::Pending;
+                    decision.error = Some("domain_taken");
+                }
+                Err(other) => return Err(other.into()),
+            }
+        }
+        if decision.unverify {
+            claims::unverify(&mut tx, claim.id, "proof_lost").await?;
+        }
+        let record = CheckRecord {
+            state: decision.state,
+            dns_status: decision.dns_status,
+            check_failures: decision.failures,
+            last_error: decision.error,
+            next_check_at: decision.next_check_at,
+        };
+        claims::record_check(&mut tx, claim.id, &record).await?;
+        let changed = claim.state != decision.state;
+        if changed {
+            let details = serde_json::json!({
+                "host": claim.hostname, "from": claim.state, "to": decision.state,
+                "method": decision.verify, "error": decision.error,
+            });
+            audit::record(
+                &mut tx,
+                actor,
+                "domain.state",
+                Some(claim.tenant_id),
+                details,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        if changed {
+            self.reload(claim.tenant_id).await;
+        }
+        Ok(())
+    }
+}
+
+fn tag(answer: Answer<()>, method: &'static str) -> Answer<&'static str> {
+    match answer {
+        Answer::Found(()) => Answer::Found(method),
+        Answer::Missing => Answer::Missing,
+        Answer::Unknown(code) => Answer::Unknown(code),
+    }
+}
+
+impl<T> Answer<T> {
+    /// `self` if it found something, else `fallback` when `self` is only
+    /// "missing" (an unknown answer is worth reporting).
+    fn or(self, fallback: Answer<T>) -> Answer<T> {
+        match (self, fallback) {
+            (found @ Answer::Found(_), _) => found,
+            (Answer::Missing, other) => other,
+            (unknown, _) => unknown,
+        }
+    }
+}
