@@ -111,7 +111,7 @@ pub async fn add(
         Ok(claim) => Ok(Redirect::to(&detail_path(&claim.hostname)).into_response()),
         Err(DomainError::Claim(ClaimError::Database(e))) => Err(e.into()),
         Err(refused) => {
-            let why = Some(refused.to_string());
+            let why = Some(refusal_key(&refused).to_owned());
             render_list(
                 &themes,
                 &domains,
@@ -124,6 +124,16 @@ pub async fn add(
             )
             .await
         }
+    }
+}
+
+/// The message (a translation key) shown for a refused domain.
+fn refusal_key(error: &DomainError) -> &'static str {
+    match error {
+        DomainError::Invalid(_) => "domains-refused-invalid",
+        DomainError::Claim(ClaimError::Taken(_)) => "domains-refused-taken",
+        DomainError::Claim(ClaimError::Limit(_)) => "domains-refused-limit",
+        DomainError::Claim(_) => "domains-refused-other",
     }
 }
 

@@ -14,10 +14,10 @@ use crate::auth::Keys;
 use crate::config::DomainsConfig;
 use crate::db::Platform;
 use crate::error::AppError;
-use crate::model::{Hostname, TenantId};
-use crate::tenancy::Resolver;
+use crate::model::{Hostname, Slug, TenantId};
 use crate::tenancy::audit::{self, Actor};
 use crate::tenancy::claims::{self, CheckRecord, Claim, ClaimError, ClaimState};
+use crate::tenancy::{Resolver, registry};
 use crate::web::challenge;
 
 /// How long a check may hold a claim before another instance may retry it.
@@ -149,6 +149,34 @@ impl Domains {
             ));
         }
         Ok(host)
+    }
+
+    /// The tenant with this slug (the platform API and the console name
+    /// tenants by slug).
+    pub async fn tenant_id(&self, slug: &str) -> Result<TenantId, DomainError> {
+        let slug = Slug::parse(slug).map_err(|_| DomainError::Claim(ClaimError::NotFound))?;
+        let tenant = registry::find_by_slug(&self.platform, &slug).await?;
+        tenant
+            .map(|t| t.id)
+            .ok_or(DomainError::Claim(ClaimError::NotFound))
+    }
+
+    /// A domain an operator vouches for: verified and routed at once.
+    pub async fn vouch(
+        &self,
+        tenant: TenantId,
+        raw: &str,
+        actor: &Actor,
+    ) -> Result<Claim, DomainError> {
+        let host = self.parse_host(raw)?;
+        let mut tx = self.platform.begin().await?;
+        claims::assert_by_operator(&mut tx, tenant, &host).await?;
+        let details = serde_json::json!({ "host": host.as_str(), "vouched": true });
+        audit::record(&mut tx, actor, "domain.add", Some(tenant), details).await?;
+        let claim = claims::find(&mut tx, tenant, &host).await?;
+        tx.commit().await?;
+        self.reload(tenant).await;
+        claim.ok_or(DomainError::Claim(ClaimError::NotFound))
     }
 
     pub async fn list(&self, tenant: TenantId) -> Result<Vec<Claim>, sqlx::Error> {

@@ -460,7 +460,7 @@ pub async fn set_primary(
 
 /// A domain an operator vouches for (manifests, the CLI): verified and
 /// routed at once. Taken over from a pending claim of the same tenant.
-pub(super) async fn assert_by_operator(
+pub async fn assert_by_operator(
     conn: &mut PgConnection,
     tenant: TenantId,
     host: &Hostname,

@@ -23,7 +23,7 @@ const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 
 /// An instance that asks `dns` and treats loopback as its own ingress,
 /// listening on the port its HTTP-token check connects to.
-async fn app_with_dns(dns: &DnsServer) -> TestApp {
+pub async fn app_with_dns(dns: &DnsServer) -> TestApp {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("free port")
@@ -32,7 +32,8 @@ async fn app_with_dns(dns: &DnsServer) -> TestApp {
     config.http.port = port;
     config.domains.nameservers = vec![dns.addr];
     config.domains.ipv4 = vec![Ipv4Addr::LOCALHOST];
-    config.domains.cname_target = Some(tessera::model::Hostname::parse("sites.platform.test").expect("target"));
+    config.domains.cname_target =
+        Some(tessera::model::Hostname::parse("sites.platform.test").expect("target"));
     config.domains.ingress_addresses = vec![LOOPBACK];
     config.domains.http_check_port = port;
     config.domains.dns_timeout_secs = 1;
@@ -40,7 +41,7 @@ async fn app_with_dns(dns: &DnsServer) -> TestApp {
     spawn_app_with(shared_database().await, config).await
 }
 
-fn unique_host(label: &str) -> String {
+pub fn unique_host(label: &str) -> String {
     static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     format!("{label}-{}-{n}.club.test", std::process::id())

@@ -33,6 +33,7 @@ mod contributions_receipts_fixture;
 mod contributions_reminders;
 mod contributions_writes;
 mod domains;
+mod domains_platform;
 mod health;
 mod helpers;
 mod host_flood;

@@ -12,7 +12,7 @@ use tessera::tenancy::audit::Actor;
 use crate::helpers::console::{HOST_NAME, create_operator};
 use crate::helpers::{TestApp, spawn_app, spawn_isolated_app, unique_slug};
 
-async fn token(app: &TestApp, role: OperatorRole) -> String {
+pub async fn token(app: &TestApp, role: OperatorRole) -> String {
     let email = format!("api-{}@platform.example", unique_slug("o"));
     create_operator(app, &email, role).await;
     app.state
@@ -22,7 +22,7 @@ async fn token(app: &TestApp, role: OperatorRole) -> String {
         .unwrap()
 }
 
-async fn call(
+pub async fn call(
     app: &TestApp,
     token: &str,
     method: reqwest::Method,

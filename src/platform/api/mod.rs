@@ -4,6 +4,7 @@
 //! are RFC 9457 problems. The seed project's names stay reachable:
 //! `/api/v1/whitelabel/sites` is the same router, documented as an alias.
 
+pub mod domains;
 pub mod openapi;
 pub mod tenants;
 
@@ -15,6 +16,7 @@ use axum::routing::{get, post};
 use super::operators::OperatorPrincipal;
 use super::tenants::Tenants;
 use super::tenants::stats::PlatformStats;
+use crate::domains::Domains;
 use crate::error::AppError;
 
 /// Where the tenants' routes are mounted, and their documented alias.
@@ -25,6 +27,7 @@ pub fn router<S>() -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
     Tenants: FromRef<S>,
+    Domains: FromRef<S>,
 {
     Router::new()
         .nest(TENANTS, tenants_router())
@@ -37,6 +40,7 @@ fn tenants_router<S>() -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
     Tenants: FromRef<S>,
+    Domains: FromRef<S>,
 {
     Router::new()
         .route("/", get(tenants::list).post(tenants::create))
@@ -48,6 +52,12 @@ where
         )
         .route("/{slug}/suspend", post(tenants::suspend))
         .route("/{slug}/resume", post(tenants::resume))
+        .route("/{slug}/domains", get(domains::list).post(domains::create))
+        .route(
+            "/{slug}/domains/{host}",
+            get(domains::show).delete(domains::delete),
+        )
+        .route("/{slug}/domains/{host}/verify", post(domains::verify))
 }
 
 /// The operator a token belongs to, and the role it carries.

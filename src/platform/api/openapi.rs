@@ -7,7 +7,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{OpenApi as Document, PathItem};
 use utoipa::{Modify, OpenApi};
 
-use super::{SITES_ALIAS, TENANTS, tenants};
+use super::{SITES_ALIAS, TENANTS, domains, tenants};
 use crate::platform::tenants::stats::{MonthCount, PlatformStats};
 use crate::platform::tenants::{Created, TenantBody, TenantLine, TenantPage};
 
@@ -19,11 +19,16 @@ use crate::platform::tenants::{Created, TenantBody, TenantLine, TenantPage};
     paths(
         tenants::list, tenants::create, tenants::show, tenants::update, tenants::delete,
         tenants::suspend, tenants::resume, super::whoami, super::stats,
+        domains::list, domains::create, domains::show, domains::verify, domains::delete,
     ),
     components(schemas(TenantBody, Created, TenantLine, TenantPage, tenants::TenantPatch,
-                       tenants::SuspendBody, PlatformStats, MonthCount)),
+                       tenants::SuspendBody, PlatformStats, MonthCount,
+                       domains::OperatorDomain, crate::domains::api::DomainView,
+                       crate::domains::Instructions, crate::domains::AddressRecord,
+                       crate::tenancy::claims::Claim, crate::tenancy::claims::ClaimState)),
     modifiers(&Security, &Aliases),
     tags((name = "tenants", description = "Tenants (alias: whitelabel sites)"),
+         (name = "domains", description = "Tenants' custom domains"),
          (name = "platform", description = "The caller and the platform")),
 )]
 struct PlatformDoc;

@@ -1,8 +1,10 @@
 //! The operators' console (`/console…` on the platform host): the
-//! dashboard, tenants (list, create, detail, suspend and resume), the
+//! dashboard, tenants (list, create, detail, suspend and resume, custom
+//! domains), the
 //! platform audit log, and the mail outbox when mails are kept there.
 //! Support operators read everything; writes need the operator role.
 
+pub mod domains;
 pub mod tenants;
 
 use axum::Router;
@@ -23,6 +25,7 @@ where
     S: Clone + Send + Sync + 'static,
     Themes: FromRef<S>,
     Tenants: FromRef<S>,
+    crate::domains::Domains: FromRef<S>,
 {
     Router::new()
         .route(
@@ -35,6 +38,15 @@ where
         .route("/console/tenants/{slug}", get(tenants::detail))
         .route("/console/tenants/{slug}/suspend", post(tenants::suspend))
         .route("/console/tenants/{slug}/resume", post(tenants::resume))
+        .route("/console/tenants/{slug}/domains", post(domains::add))
+        .route(
+            "/console/tenants/{slug}/domains/{host}/verify",
+            post(domains::verify),
+        )
+        .route(
+            "/console/tenants/{slug}/domains/{host}/delete",
+            post(domains::delete),
+        )
 }
 
 #[derive(Serialize)]

@@ -144,18 +144,22 @@ pub async fn create(
 struct DetailPage {
     operator: OperatorPrincipal,
     detail: TenantDetail,
+    domains: Vec<crate::tenancy::claims::Claim>,
 }
 
 pub async fn detail(
     State(themes): State<Themes>,
     State(tenants): State<Tenants>,
+    State(domains): State<crate::domains::Domains>,
     view: ConsoleView,
     operator: OperatorPrincipal,
     Path(slug): Path<String>,
 ) -> Result<Response, AppError> {
+    let detail = tenants.detail(&slug).await?;
     let page = DetailPage {
         operator,
-        detail: tenants.detail(&slug).await?,
+        domains: domains.list(domains.tenant_id(&slug).await?).await?,
+        detail,
     };
     themes.console_page(&view, "platform/tenant.html", StatusCode::OK, &page)
 }

@@ -72,3 +72,5 @@ op-who = Who
 op-what = Action
 op-flash-suspended = The tenant is suspended: its portal answers 503.
 op-flash-resumed = The tenant is live again.
+op-domain-vouch = I vouch for this domain (route it now, without a proof)
+op-actions = Actions

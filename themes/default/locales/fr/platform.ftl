@@ -72,3 +72,5 @@ op-who = Qui
 op-what = Action
 op-flash-suspended = L’association est suspendue : son portail répond 503.
 op-flash-resumed = L’association est de nouveau en ligne.
+op-domain-vouch = Je garantis ce domaine (le servir tout de suite, sans preuve)
+op-actions = Actions
