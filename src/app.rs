@@ -265,7 +265,14 @@ fn build_state(config: Config, db: Database, auth: Auth) -> Result<AppState, Sta
         [config.platform_host.clone(), config.base_domain.clone()],
     )
     .reloading(resolver.clone());
+    let signups = crate::platform::signup::Signups::new(
+        db.platform().clone(),
+        tenants.clone(),
+        config.http.clone(),
+        [config.platform_host.clone(), config.base_domain.clone()],
+    );
     Ok(AppState::new(Services {
+        signups,
         domains,
         operators,
         tenants,

@@ -69,6 +69,8 @@ pub struct Services {
     pub tenants: Tenants,
     /// Custom domains: claims, proofs, checks.
     pub domains: Domains,
+    /// Associations' self-service sign-up.
+    pub signups: crate::platform::signup::Signups,
 }
 
 // What handlers may take as `State<…>`: services, never a pool (tenant
@@ -77,6 +79,12 @@ pub struct Services {
 impl FromRef<AppState> for Themes {
     fn from_ref(state: &AppState) -> Self {
         state.themes.clone()
+    }
+}
+
+impl FromRef<AppState> for crate::platform::signup::Signups {
+    fn from_ref(state: &AppState) -> Self {
+        state.signups.clone()
     }
 }
 

@@ -18,6 +18,7 @@
 //! mail (a verification link that never comes), which is worse.
 
 pub mod outbox;
+pub mod platform;
 pub mod render;
 pub mod transport;
 
@@ -102,6 +103,11 @@ impl Mailer {
             let mailer = mailer.clone();
             async move { mailer.handle(ctx, job).await }
         });
+        let mailer = self.clone();
+        registry.register(platform::KIND, move |ctx, job| {
+            let mailer = mailer.clone();
+            async move { mailer.handle_platform(ctx, job).await }
+        });
     }
 
     async fn handle(&self, ctx: JobCtx, job: Job) -> Result<(), JobError> {
@@ -120,7 +126,7 @@ impl Mailer {
             })?;
         let envelope = transport::Envelope {
             job: &job,
-            tenant,
+            tenant: Some(tenant),
             mail: &mail,
         };
         self.sender

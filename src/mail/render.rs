@@ -10,6 +10,7 @@ use fluent_bundle::{FluentArgs, FluentValue};
 use super::QueuedMail;
 use crate::db::{Database, TenantTx};
 use crate::model::Tenant;
+use crate::themes::console::ConsoleView;
 use crate::themes::{PageView, RenderError, Themes, supported_or_default};
 
 #[derive(Debug, Clone)]
@@ -28,15 +29,7 @@ pub async fn render(
     mail: &QueuedMail,
 ) -> Result<RenderedMail, RenderError> {
     let template = &mail.template;
-    if template.is_empty()
-        || !template
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-    {
-        return Err(RenderError::Theme(format!(
-            "bad mail template name {template:?}"
-        )));
-    }
+    check_name(template)?;
     let mut view = PageView::detached(tenant.clone(), "/");
     if !mail.locale.is_empty() {
         view.locale = supported_or_default(&mail.locale);
@@ -49,18 +42,55 @@ pub async fn render(
     let text = themes
         .render(&tx, &view, &format!("mail/{template}.txt"), &mail.data)
         .await?;
+    let catalog = &themes.env(&tenant.theme).catalog;
     Ok(RenderedMail {
-        subject: subject(themes, tenant, view.locale, template, &mail.data),
+        subject: subject(catalog, &tenant.name, view.locale, template, &mail.data),
         text,
         html,
     })
 }
 
+/// Renders one of the platform's own mails (no tenant) with the built-in
+/// theme, under the platform's name.
+pub fn render_platform(themes: &Themes, mail: &QueuedMail) -> Result<RenderedMail, RenderError> {
+    check_name(&mail.template)?;
+    let view = ConsoleView {
+        locale: supported_or_default(&mail.locale),
+        path: "/".into(),
+        flash: None,
+        csrf_token: None,
+        signed_in: false,
+        host: String::new(),
+    };
+    let template = &mail.template;
+    let html = themes.render_console(&view, &format!("mail/{template}.html"), &mail.data)?;
+    let text = themes.render_console(&view, &format!("mail/{template}.txt"), &mail.data)?;
+    let catalog = &themes.env("default").catalog;
+    Ok(RenderedMail {
+        subject: subject(catalog, "Tessera", view.locale, template, &mail.data),
+        text,
+        html,
+    })
+}
+
+fn check_name(template: &str) -> Result<(), RenderError> {
+    let fine = !template.is_empty()
+        && template
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    match fine {
+        true => Ok(()),
+        false => Err(RenderError::Theme(format!(
+            "bad mail template name {template:?}"
+        ))),
+    }
+}
+
 /// The translated subject, given the site's name (`$site`) and the data's
 /// text fields (`$name`, `$inviter`, …), on one line.
 fn subject(
-    themes: &Themes,
-    tenant: &Tenant,
+    catalog: &crate::themes::Catalog,
+    site: &str,
     locale: &str,
     template: &str,
     data: &serde_json::Value,
@@ -73,8 +103,7 @@ fn subject(
             }
         }
     }
-    args.set("site", FluentValue::from(tenant.name.as_str()));
-    let catalog = &themes.env(&tenant.theme).catalog;
+    args.set("site", FluentValue::from(site));
     let subject = catalog.text(locale, &format!("mail-{template}-subject"), Some(&args));
     subject
         .split(['\r', '\n'])

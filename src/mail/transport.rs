@@ -44,8 +44,23 @@ impl TransportError {
 /// Who a mail is for, and the job that carries it.
 pub struct Envelope<'a> {
     pub job: &'a Job,
-    pub tenant: &'a Arc<Tenant>,
+    /// The tenant it is sent for; `None` for the platform's own mails
+    /// (sign-up confirmations).
+    pub tenant: Option<&'a Arc<Tenant>>,
     pub mail: &'a QueuedMail,
+}
+
+impl Envelope<'_> {
+    /// The name the mail comes from: the association's, or the platform's.
+    fn sender_name(&self) -> String {
+        self.tenant
+            .map_or_else(|| "Tessera".to_owned(), |t| t.name.clone())
+    }
+
+    fn tenant_label(&self) -> String {
+        self.tenant
+            .map_or_else(|| "platform".to_owned(), |t| t.slug.to_string())
+    }
 }
 
 pub struct Sender {
@@ -86,7 +101,7 @@ impl Sender {
         let message_id = format!(
             "<job-{}.{}@{}>",
             envelope.job.id,
-            envelope.tenant.id,
+            envelope.tenant.map_or(0, |t| t.id.get()),
             self.from.domain()
         );
         let (job, template) = (envelope.job.id, envelope.mail.template.as_str());
@@ -94,7 +109,7 @@ impl Sender {
             (Some(smtp), _) => {
                 let message = self.message(envelope, rendered, message_id)?;
                 smtp.send(message).await?;
-                tracing::info!(job, template, tenant = %envelope.tenant.slug, "mail sent");
+                tracing::info!(job, template, tenant = %envelope.tenant_label(), "mail sent");
             }
             (None, MailTransport::Outbox) => {
                 keep(platform, envelope, rendered, &message_id).await?;
@@ -115,7 +130,7 @@ impl Sender {
     ) -> Result<Message, TransportError> {
         let bad = |e: &dyn std::fmt::Display| TransportError::Message(e.to_string());
         let to: Address = envelope.mail.to.as_str().parse().map_err(|e| bad(&e))?;
-        let from = Mailbox::new(Some(envelope.tenant.name.clone()), self.from.clone());
+        let from = Mailbox::new(Some(envelope.sender_name()), self.from.clone());
         let mut builder = Message::builder()
             .from(from)
             .to(Mailbox::new(envelope.mail.to_name.clone(), to))
@@ -162,7 +177,7 @@ async fn keep(
          VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (job_id) DO NOTHING",
         envelope.job.id,
-        envelope.tenant.id.get(),
+        envelope.tenant.map(|t| t.id.get()),
         envelope.mail.to.as_str(),
         rendered.subject,
         rendered.text,

@@ -18,6 +18,24 @@ pub enum SlugError {
     Reserved(String),
 }
 
+fn skeleton(slug: &str) -> String {
+    slug.replace("rn", "m")
+        .replace("vv", "w")
+        .chars()
+        .filter(|c| *c != '-')
+        .map(|c| match c {
+            '0' => 'o',
+            '1' | 'i' => 'l',
+            '3' => 'e',
+            '4' => 'a',
+            '5' => 's',
+            '7' => 't',
+            '8' => 'b',
+            other => other,
+        })
+        .collect()
+}
+
 /// Names that would collide with platform hosts, protocols or common mail
 /// and infrastructure labels under the base domain.
 const RESERVED: &[&str] = &[
@@ -65,6 +83,19 @@ const RESERVED: &[&str] = &[
 ];
 
 impl Slug {
+    /// The slug with look-alike characters folded (`0` → `o`, `1` and `i`
+    /// → `l`, `rn` → `m`, `vv` → `w`, hyphens dropped): two slugs with one
+    /// skeleton read alike. `platform.slug_skeleton` folds the same way.
+    pub fn skeleton(&self) -> String {
+        skeleton(&self.0)
+    }
+
+    /// Whether the slug reads like a reserved name (`adrnin`, `c0nsole`).
+    pub fn looks_reserved(&self) -> bool {
+        let own = self.skeleton();
+        RESERVED.iter().any(|name| skeleton(name) == own)
+    }
+
     /// A new slug (creation, manifests, the command line): well formed and
     /// not reserved.
     pub fn parse(raw: &str) -> Result<Self, SlugError> {
@@ -109,6 +140,16 @@ impl fmt::Display for Slug {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn look_alikes_share_a_skeleton() {
+        let slug = |raw: &str| Slug::from_db(raw).unwrap_or_else(|e| unreachable!("{raw}: {e}"));
+        assert_eq!(slug("velo-club").skeleton(), slug("ve1o-c1ub").skeleton());
+        assert_eq!(slug("modern").skeleton(), slug("rnodern").skeleton());
+        assert!(slug("adrnin").looks_reserved());
+        assert!(slug("c0nsole").looks_reserved());
+        assert!(!slug("velo-club").looks_reserved());
+    }
 
     #[test]
     fn accepts_plain_slugs() {

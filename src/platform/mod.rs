@@ -1,7 +1,8 @@
 //! The platform host: the operators' console and the white-label API.
 //!
 //! Only a handful of routes answer without credentials: sign-in, the
-//! one-time enrolment links, static files and the API's description.
+//! one-time enrolment links, static files, the API's description and the
+//! associations' self-service sign-up.
 //! Everything else, unknown paths included, is behind
 //! [`operators::require`]: pages need a full console session, the API an
 //! operator's token. Knowing the platform host opens nothing.
@@ -9,6 +10,7 @@
 pub mod api;
 pub mod console;
 pub mod operators;
+pub mod signup;
 pub mod tenants;
 
 use axum::Router;
@@ -30,6 +32,9 @@ pub const PUBLIC_PATHS: &[&str] = &[
     "/enrol/{token}",
     "/static/{hash}/{*path}",
     "/api/v1/platform/openapi.json",
+    "/signup",
+    "/signup/slug",
+    "/signup/confirm/{token}",
 ];
 
 pub fn router<S>(operators: Operators) -> Router<S>
@@ -40,6 +45,7 @@ where
     Tenants: FromRef<S>,
     Outbox: FromRef<S>,
     crate::domains::Domains: FromRef<S>,
+    signup::Signups: FromRef<S>,
 {
     let public = Router::new()
         .route("/login", get(pages::login_page).post(pages::login))
@@ -54,7 +60,16 @@ where
             "/static/{hash}/{*path}",
             get(crate::themes::assets::serve_builtin),
         )
-        .route("/api/v1/platform/openapi.json", get(api::openapi::document));
+        .route("/api/v1/platform/openapi.json", get(api::openapi::document))
+        .route(
+            "/signup",
+            get(signup::pages::form).post(signup::pages::submit),
+        )
+        .route("/signup/slug", get(signup::pages::slug))
+        .route(
+            "/signup/confirm/{token}",
+            get(signup::pages::confirm_page).post(signup::pages::confirm),
+        );
     let protected = Router::new()
         .merge(console::router())
         .merge(api::router())

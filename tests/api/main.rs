@@ -57,6 +57,7 @@ mod round_trips;
 mod sandbox;
 mod schema_version;
 mod sign_in;
+mod signup;
 mod staff;
 mod staff_invitations;
 mod stored_rows;

@@ -58,3 +58,7 @@ mail-treasurer-digest-lapsed = { $count ->
 }
 mail-treasurer-digest-action = Open the treasurer's desk
 mail-treasurer-digest-stop = Don't want this weekly digest?
+mail-signup-confirm-subject = Confirm the creation of your portal
+mail-signup-confirm-intro = Someone, probably you, asked to create a portal for { $association }. Confirm your address and the portal goes live at once.
+mail-signup-confirm-action = Create my portal
+mail-signup-confirm-ignore = If you did not ask for it, ignore this message: nothing will be created. The link is valid for 24 hours.

@@ -58,3 +58,7 @@ mail-treasurer-digest-lapsed = { $count ->
 }
 mail-treasurer-digest-action = Ouvrir le bureau du trésorier
 mail-treasurer-digest-stop = Vous ne souhaitez plus ce récapitulatif hebdomadaire ?
+mail-signup-confirm-subject = Confirmez la création de votre portail
+mail-signup-confirm-intro = Quelqu’un, sans doute vous, a demandé la création d’un portail pour { $association }. Confirmez votre adresse et le portail est en ligne aussitôt.
+mail-signup-confirm-action = Créer mon portail
+mail-signup-confirm-ignore = Si vous n’avez rien demandé, ignorez ce message : rien ne sera créé. Le lien est valable 24 heures.
