@@ -4,21 +4,17 @@
 //! platform audit log, and the mail outbox when mails are kept there.
 //! Support operators read everything; writes need the operator role.
 
+mod charts;
+mod dashboard;
 pub mod domains;
 pub mod tenants;
 
 use axum::Router;
-use axum::extract::{FromRef, State};
-use axum::http::StatusCode;
-use axum::response::Response;
+use axum::extract::FromRef;
 use axum::routing::{get, post};
-use serde::Serialize;
 
-use super::operators::OperatorPrincipal;
-use super::tenants::{ListFilter, Tenants};
-use crate::error::AppError;
+use super::tenants::Tenants;
 use crate::themes::Themes;
-use crate::themes::console::ConsoleView;
 
 pub fn router<S>() -> Router<S>
 where
@@ -32,7 +28,7 @@ where
             "/",
             get(|| async { axum::response::Redirect::to("/console") }),
         )
-        .route("/console", get(dashboard))
+        .route("/console", get(dashboard::page))
         .route("/console/tenants", get(tenants::list).post(tenants::create))
         .route("/console/tenants/new", get(tenants::new_form))
         .route("/console/tenants/{slug}", get(tenants::detail))
@@ -47,31 +43,4 @@ where
             "/console/tenants/{slug}/domains/{host}/delete",
             post(domains::delete),
         )
-}
-
-#[derive(Serialize)]
-struct Dashboard {
-    operator: OperatorPrincipal,
-    stats: super::tenants::stats::PlatformStats,
-    recent: Vec<super::tenants::TenantLine>,
-}
-
-async fn dashboard(
-    State(themes): State<Themes>,
-    State(tenants): State<Tenants>,
-    view: ConsoleView,
-    operator: OperatorPrincipal,
-) -> Result<Response, AppError> {
-    let stats = tenants.stats().await?;
-    let filter = ListFilter {
-        limit: Some(10),
-        ..Default::default()
-    };
-    let recent = tenants.list(&filter).await?.items;
-    let page = Dashboard {
-        operator,
-        stats,
-        recent,
-    };
-    themes.console_page(&view, "platform/dashboard.html", StatusCode::OK, &page)
 }

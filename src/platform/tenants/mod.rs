@@ -6,6 +6,7 @@
 
 pub mod list;
 pub mod stats;
+pub mod totals;
 
 use std::sync::Arc;
 
@@ -33,6 +34,7 @@ pub struct Tenants {
     provisioner: Provisioner,
     themes: Themes,
     http: Arc<HttpConfig>,
+    totals: totals::TotalsCache,
 }
 
 /// What creating or changing a tenant takes (console form or API body).
@@ -104,6 +106,7 @@ impl Tenants {
             provisioner,
             themes,
             http: Arc::new(http),
+            totals: totals::TotalsCache::default(),
         }
     }
 

@@ -4,6 +4,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::Tenants;
+use super::totals::Totals;
 use crate::error::AppError;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -14,6 +15,9 @@ pub struct PlatformStats {
     pub created_last_30_days: i64,
     /// Tenants created per month, oldest first (the last twelve months).
     pub growth: Vec<MonthCount>,
+    /// Members and contributions collected, across tenants (refreshed
+    /// every few minutes).
+    pub totals: Totals,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -51,6 +55,7 @@ impl Tenants {
             suspended: counts.suspended,
             created_last_30_days: counts.recent,
             growth,
+            totals: self.totals.get(&self.pool).await?,
         })
     }
 }

@@ -112,3 +112,6 @@ newportal-live-again = This portal was already created from this link.
 newportal-gone-title = This link no longer works
 newportal-gone-body = It has expired (after 24 hours) or was never valid.
 newportal-again = Start again
+op-stat-members = members, all associations
+op-stat-collected = collected over twelve months
+op-collected = Contributions collected per month ({ $currency })

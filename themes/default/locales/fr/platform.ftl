@@ -112,3 +112,6 @@ newportal-live-again = Ce portail a déjà été créé à partir de ce lien.
 newportal-gone-title = Ce lien ne fonctionne plus
 newportal-gone-body = Il a expiré (après 24 heures) ou n’a jamais été valide.
 newportal-again = Recommencer
+op-stat-members = adhérents, toutes associations
+op-stat-collected = encaissés sur douze mois
+op-collected = Cotisations encaissées par mois ({ $currency })
