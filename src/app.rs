@@ -184,6 +184,11 @@ pub fn job_worker(state: &AppState) -> jobs::Worker {
     state.mailer.register(&mut registry);
     crate::contributions::reminders::register(&mut registry, state.reminder_links());
     crate::contributions::receipts::render::register(&mut registry, state.storage.clone());
+    let schedule = crate::portability::purge::PurgeSchedule {
+        grace: state.config.deletion.grace(),
+        every: state.config.deletion.purge_interval(),
+    };
+    crate::portability::purge::register(&mut registry, state.portability.clone(), schedule);
     jobs::Worker::new(
         state.db.clone(),
         registry,
@@ -257,7 +262,10 @@ fn build_state(config: Config, db: Database, auth: Auth) -> Result<AppState, Sta
         themes.clone(),
         config.http.clone(),
     );
+    let portability =
+        crate::portability::Portability::new(provisioner.clone(), storage.clone(), themes.names());
     Ok(AppState::new(Services {
+        portability,
         operators,
         tenants,
         pages,

@@ -12,6 +12,7 @@ use crate::db::Database;
 use crate::mail::{Mailer, Outbox};
 use crate::platform::operators::Operators;
 use crate::platform::tenants::Tenants;
+use crate::portability::Portability;
 use crate::storage::Storage;
 use crate::tenancy::Resolver;
 use crate::tenancy::provision::Provisioner;
@@ -66,6 +67,8 @@ pub struct Services {
     pub operators: Operators,
     /// Tenants as the console and the white-label API see them.
     pub tenants: Tenants,
+    /// Tenants' export and import, and the purge of deleted ones.
+    pub portability: Portability,
 }
 
 // What handlers may take as `State<…>`: services, never a pool (tenant
@@ -116,5 +119,11 @@ impl FromRef<AppState> for Operators {
 impl FromRef<AppState> for Tenants {
     fn from_ref(state: &AppState) -> Self {
         state.tenants.clone()
+    }
+}
+
+impl FromRef<AppState> for Portability {
+    fn from_ref(state: &AppState) -> Self {
+        state.portability.clone()
     }
 }

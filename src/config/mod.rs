@@ -13,7 +13,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::Hostname;
 
+mod deletion;
 mod links;
+pub use deletion::DeletionConfig;
 pub use links::PublicScheme;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -47,6 +49,8 @@ pub struct Config {
     pub auth: AuthConfig,
     pub api: ApiConfig,
     pub storage: StorageConfig,
+    #[serde(default)]
+    pub deletion: DeletionConfig,
 }
 
 /// The job queue's worker (see `jobs`). Durations in milliseconds so that

@@ -39,6 +39,7 @@ where
     Operators: FromRef<S>,
     Tenants: FromRef<S>,
     Outbox: FromRef<S>,
+    crate::portability::Portability: FromRef<S>,
 {
     let public = Router::new()
         .route("/login", get(pages::login_page).post(pages::login))

@@ -1,9 +1,10 @@
 //! The white-label API (`/api/v1/platform/…`), for programs that run the
 //! platform: tenants (create returns the administrator's invitation link),
-//! suspension, statistics. Only operators' `tso_` tokens open it; errors
+//! suspension, deletion and restoration, export, statistics. Only operators' `tso_` tokens open it; errors
 //! are RFC 9457 problems. The seed project's names stay reachable:
 //! `/api/v1/whitelabel/sites` is the same router, documented as an alias.
 
+pub mod lifecycle;
 pub mod openapi;
 pub mod tenants;
 
@@ -25,6 +26,7 @@ pub fn router<S>() -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
     Tenants: FromRef<S>,
+    crate::portability::Portability: FromRef<S>,
 {
     Router::new()
         .nest(TENANTS, tenants_router())
@@ -37,6 +39,7 @@ fn tenants_router<S>() -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
     Tenants: FromRef<S>,
+    crate::portability::Portability: FromRef<S>,
 {
     Router::new()
         .route("/", get(tenants::list).post(tenants::create))
@@ -48,6 +51,8 @@ where
         )
         .route("/{slug}/suspend", post(tenants::suspend))
         .route("/{slug}/resume", post(tenants::resume))
+        .route("/{slug}/export", post(lifecycle::export))
+        .route("/{slug}/restore", post(lifecycle::restore))
 }
 
 /// The operator a token belongs to, and the role it carries.

@@ -1,8 +1,10 @@
 //! The operators' console (`/console…` on the platform host): the
 //! dashboard, tenants (list, create, detail, suspend and resume), the
-//! platform audit log, and the mail outbox when mails are kept there.
+//! platform audit log, and the mail outbox when mails are kept there;
+//! a tenant's export, deletion and restoration ([`lifecycle`]).
 //! Support operators read everything; writes need the operator role.
 
+pub mod lifecycle;
 pub mod tenants;
 
 use axum::Router;
@@ -23,6 +25,7 @@ where
     S: Clone + Send + Sync + 'static,
     Themes: FromRef<S>,
     Tenants: FromRef<S>,
+    crate::portability::Portability: FromRef<S>,
 {
     Router::new()
         .route(
@@ -35,6 +38,9 @@ where
         .route("/console/tenants/{slug}", get(tenants::detail))
         .route("/console/tenants/{slug}/suspend", post(tenants::suspend))
         .route("/console/tenants/{slug}/resume", post(tenants::resume))
+        .route("/console/tenants/{slug}/export", get(lifecycle::export))
+        .route("/console/tenants/{slug}/delete", post(lifecycle::delete))
+        .route("/console/tenants/{slug}/restore", post(lifecycle::restore))
 }
 
 #[derive(Serialize)]
