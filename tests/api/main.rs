@@ -49,6 +49,8 @@ mod operators;
 mod page_cache;
 mod platform_api;
 mod pools;
+mod portability;
+mod portability_fixture;
 mod provisioning;
 mod render_fairness;
 mod round_trips;
