@@ -50,6 +50,7 @@ mod page_cache;
 mod platform_api;
 mod pools;
 mod portability;
+mod portability_doors;
 mod portability_fixture;
 mod provisioning;
 mod render_fairness;

@@ -8,42 +8,15 @@
 
 use std::time::Duration;
 
-use tessera::jobs::{self, NewJob};
 use tessera::platform::operators::OperatorRole;
 use tessera::portability::ImportOptions;
-use tessera::portability::purge::KIND as PURGE;
-use tessera::tenancy::{Slug, registry};
+use tessera::portability::tables::TENANT_TABLES;
+use tessera::tenancy::registry;
 
 use crate::api_auth::PASSWORD;
 use crate::helpers::console::signed_in_operator;
 use crate::helpers::{TestApp, spawn_app_with, unique_slug};
 use crate::portability_fixture::*;
-
-async fn export(app: &TestApp, slug: &Slug) -> Vec<u8> {
-    let (bytes, _) = app
-        .state
-        .portability
-        .export(slug, Vec::new(), &actor())
-        .await
-        .expect("export");
-    bytes
-}
-
-async fn import(
-    app: &TestApp,
-    archive: &[u8],
-    slug: Option<Slug>,
-) -> tessera::portability::Imported {
-    let options = ImportOptions {
-        slug,
-        ..Default::default()
-    };
-    app.state
-        .portability
-        .import(archive, &options, &actor())
-        .await
-        .expect("import")
-}
 
 #[tokio::test]
 async fn export_then_import_into_a_second_database_reproduces_the_tenant() {
@@ -216,14 +189,6 @@ async fn a_malicious_archive_is_refused() {
     refused(&app, files.path(), &renamed, "tables or columns differ").await;
 }
 
-async fn run_purge(app: &TestApp) {
-    jobs::enqueue_platform(app.pool(), None, NewJob::new(PURGE, serde_json::json!({})))
-        .await
-        .unwrap();
-    let worker = tessera::app::job_worker(&app.state);
-    while !worker.run_once().await.unwrap().is_empty() {}
-}
-
 #[tokio::test]
 async fn delete_closes_the_host_at_once_restore_reopens_it_and_the_purge_frees_everything() {
     let (mut config, files) = config_with_own_storage();
@@ -366,4 +331,39 @@ async fn the_console_exports_deletes_and_restores_for_operators_only() {
         audited,
         ["tenant.export", "tenant.delete", "tenant.restore"]
     );
+}
+
+#[tokio::test]
+async fn the_table_list_is_every_table_of_a_fresh_schema_parents_first() {
+    let app = crate::helpers::spawn_isolated_app().await;
+    let (tenant, _) = app.create_tenant("tables", "Tables").await;
+    let sql = format!(
+        "SELECT c.relname::text,
+                coalesce(array_agg(DISTINCT p.relname::text)
+                         FILTER (WHERE p.relname IS NOT NULL AND p.oid <> c.oid), '{{}}')
+         FROM pg_class c
+         LEFT JOIN pg_constraint f ON f.conrelid = c.oid AND f.contype = 'f'
+         LEFT JOIN pg_class p ON p.oid = f.confrelid
+         WHERE c.relnamespace = '{}'::regnamespace AND c.relkind = 'r'
+         GROUP BY c.relname",
+        tenant.schema()
+    );
+    let rows: Vec<(String, Vec<String>)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .fetch_all(app.pool())
+        .await
+        .unwrap();
+    let mut names: Vec<&str> = rows.iter().map(|(t, _)| t.as_str()).collect();
+    names.sort_unstable();
+    let mut listed = TENANT_TABLES.to_vec();
+    listed.sort_unstable();
+    assert_eq!(names, listed, "TENANT_TABLES must name every tenant table");
+    let position = |t: &str| TENANT_TABLES.iter().position(|l| *l == t).unwrap();
+    for (table, parents) in &rows {
+        for parent in parents {
+            assert!(
+                position(parent) < position(table),
+                "{parent} must load before {table}"
+            );
+        }
+    }
 }

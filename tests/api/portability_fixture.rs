@@ -11,10 +11,13 @@ use std::sync::Arc;
 use sha2::{Digest, Sha256};
 use tessera::auth::Role;
 use tessera::config::Config;
+use tessera::jobs::{self, NewJob};
+use tessera::portability::ImportOptions;
 use tessera::portability::archive::{Reader, Writer};
+use tessera::portability::purge::KIND as PURGE;
 use tessera::portability::tables::TENANT_TABLES;
-use tessera::tenancy::Tenant;
 use tessera::tenancy::audit::Actor;
+use tessera::tenancy::{Slug, Tenant};
 
 use crate::api_auth::PASSWORD;
 use crate::contributions_receipts_fixture::{member, receipt};
@@ -175,4 +178,39 @@ pub fn patch_header(archive: &[u8], from: &str, to: &str, kind: u8) -> Vec<u8> {
     let sum: u64 = header.iter().map(|b| u64::from(*b)).sum();
     header[148..155].copy_from_slice(format!("{sum:06o}\0").as_bytes());
     bytes
+}
+
+pub async fn export(app: &TestApp, slug: &Slug) -> Vec<u8> {
+    let (bytes, _) = app
+        .state
+        .portability
+        .export(slug, Vec::new(), &actor())
+        .await
+        .expect("export");
+    bytes
+}
+
+pub async fn import(
+    app: &TestApp,
+    archive: &[u8],
+    slug: Option<Slug>,
+) -> tessera::portability::Imported {
+    let options = ImportOptions {
+        slug,
+        ..Default::default()
+    };
+    app.state
+        .portability
+        .import(archive, &options, &actor())
+        .await
+        .expect("import")
+}
+
+/// Runs the purge job now, with the app's own handlers.
+pub async fn run_purge(app: &TestApp) {
+    jobs::enqueue_platform(app.pool(), None, NewJob::new(PURGE, serde_json::json!({})))
+        .await
+        .unwrap();
+    let worker = tessera::app::job_worker(&app.state);
+    while !worker.run_once().await.unwrap().is_empty() {}
 }
