@@ -41,7 +41,7 @@ pub fn check(
     check_tables(manifest)?;
     check_files(manifest)?;
     let fields = &manifest.tenant;
-    if !portability.themes.iter().any(|t| *t == fields.theme) {
+    if !portability.themes.contains(&fields.theme) {
         return Err(refused(format!("unknown theme \"{}\"", fields.theme)));
     }
     let slug = match &options.slug {
