@@ -65,18 +65,7 @@ async fn export_on<W: AsyncWrite + Unpin + Send>(
     sqlx::raw_sql(copy::SETTINGS).execute(&mut *tx).await?;
     let (tenant_id, mut manifest) = head(&mut tx, portability, slug).await?;
     let schema = SchemaName::for_tenant(tenant_id);
-    let shapes = tables::shapes(&mut tx, &schema).await?;
-    if shapes.is_empty() || !shapes.iter().all(TableShape::is_plain) {
-        return Err(PortabilityError::Unavailable(format!(
-            "the schema of {slug} cannot be read"
-        )));
-    }
-    let names: Vec<String> = shapes
-        .iter()
-        .map(|s| format!("{schema}.{}", s.name))
-        .collect();
-    let lock = format!("LOCK TABLE {} IN ACCESS SHARE MODE", names.join(", "));
-    sqlx::raw_sql(AssertSqlSafe(lock)).execute(&mut *tx).await?;
+    let shapes = lock_tables(&mut tx, &schema, slug).await?;
     for shape in shapes {
         let sequences = sequences(&mut tx, &schema, &shape).await?;
         manifest.tables.push(TableEntry { shape, sequences });
@@ -101,19 +90,7 @@ async fn export_on<W: AsyncWrite + Unpin + Send>(
         rows += sum.rows;
         sums.tables.push(sum);
     }
-    for entry in &manifest.files {
-        let bytes = portability
-            .storage
-            .get(tenant_id, &entry.key)
-            .await?
-            .ok_or_else(|| PortabilityError::Unavailable(format!("{} vanished", entry.key)))?;
-        writer.member(&entry.member, &bytes).await?;
-        let sha = hex(&<sha2::Sha256 as sha2::Digest>::digest(&bytes));
-        sums.files.push(FileSum {
-            key: entry.key.clone(),
-            sha256: sha,
-        });
-    }
+    sums.files = write_files(portability, tenant_id, &manifest.files, &mut writer).await?;
     let tail = serde_json::to_vec_pretty(&sums).map_err(std::io::Error::other)?;
     writer.member(manifest::CHECKSUMS, &tail).await?;
     tx.rollback().await?;
@@ -128,6 +105,54 @@ async fn export_on<W: AsyncWrite + Unpin + Send>(
         sha256: hex(&sha),
     };
     Ok((out, exported))
+}
+
+/// The tables' shapes, once they are locked against DDL (a migration, a
+/// purge) until the export ends.
+async fn lock_tables(
+    conn: &mut PgConnection,
+    schema: &SchemaName,
+    slug: &Slug,
+) -> Result<Vec<TableShape>, PortabilityError> {
+    let shapes = tables::shapes(conn, schema).await?;
+    if shapes.is_empty() || !shapes.iter().all(TableShape::is_plain) {
+        return Err(PortabilityError::Unavailable(format!(
+            "the schema of {slug} cannot be read"
+        )));
+    }
+    let names: Vec<String> = shapes
+        .iter()
+        .map(|s| format!("{schema}.{}", s.name))
+        .collect();
+    let lock = format!("LOCK TABLE {} IN ACCESS SHARE MODE", names.join(", "));
+    sqlx::raw_sql(AssertSqlSafe(lock))
+        .execute(&mut *conn)
+        .await?;
+    Ok(shapes)
+}
+
+/// The stored files, in the manifest's order (storage is write-once, so
+/// every key the snapshot's rows name is there).
+async fn write_files<W: AsyncWrite + Unpin>(
+    portability: &Portability,
+    tenant_id: TenantId,
+    files: &[FileEntry],
+    writer: &mut Writer<W>,
+) -> Result<Vec<FileSum>, PortabilityError> {
+    let mut sums = Vec::with_capacity(files.len());
+    for entry in files {
+        let bytes = portability
+            .storage
+            .get(tenant_id, &entry.key)
+            .await?
+            .ok_or_else(|| PortabilityError::Unavailable(format!("{} vanished", entry.key)))?;
+        writer.member(&entry.member, &bytes).await?;
+        sums.push(FileSum {
+            key: entry.key.clone(),
+            sha256: hex(&<sha2::Sha256 as sha2::Digest>::digest(&bytes)),
+        });
+    }
+    Ok(sums)
 }
 
 /// The manifest's head: the tenant's platform rows and schema history.
