@@ -185,6 +185,11 @@ pub fn job_worker(state: &AppState) -> jobs::Worker {
     crate::contributions::reminders::register(&mut registry, state.reminder_links());
     crate::contributions::receipts::render::register(&mut registry, state.storage.clone());
     crate::domains::register(&mut registry, state.domains.clone());
+    let schedule = crate::portability::purge::PurgeSchedule {
+        grace: state.config.deletion.grace(),
+        every: state.config.deletion.purge_interval(),
+    };
+    crate::portability::purge::register(&mut registry, state.portability.clone(), schedule);
     jobs::Worker::new(
         state.db.clone(),
         registry,
@@ -271,9 +276,12 @@ fn build_state(config: Config, db: Database, auth: Auth) -> Result<AppState, Sta
         config.http.clone(),
         [config.platform_host.clone(), config.base_domain.clone()],
     );
+    let portability =
+        crate::portability::Portability::new(provisioner.clone(), storage.clone(), themes.names());
     Ok(AppState::new(Services {
         signups,
         domains,
+        portability,
         operators,
         tenants,
         pages,

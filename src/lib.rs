@@ -10,6 +10,7 @@
 //! - [`web`]: health, metrics, error bodies, middleware.
 //! - [`auth`], [`audit`]: who is asking and what they may do; what was done.
 //! - [`jobs`], [`mail`]: the durable job queue, and themed mail sent by it.
+//! - [`portability`]: a tenant's export and import, and the purge of deleted ones.
 //! - [`portal`], [`announcements`], [`accounts`]: what members see.
 //! - [`platform`]: the operators' console and the white-label API.
 //! - [`seed`]: demo content; [`bench`]: the benchmark data set and workloads.
@@ -36,6 +37,7 @@ pub mod mail;
 pub mod manifest;
 pub mod model;
 pub mod platform;
+pub mod portability;
 pub mod portal;
 pub mod seed;
 pub mod state;

@@ -13,6 +13,7 @@ use crate::domains::Domains;
 use crate::mail::{Mailer, Outbox};
 use crate::platform::operators::Operators;
 use crate::platform::tenants::Tenants;
+use crate::portability::Portability;
 use crate::storage::Storage;
 use crate::tenancy::Resolver;
 use crate::tenancy::provision::Provisioner;
@@ -71,6 +72,8 @@ pub struct Services {
     pub domains: Domains,
     /// Associations' self-service sign-up.
     pub signups: crate::platform::signup::Signups,
+    /// Tenants' export and import, and the purge of deleted ones.
+    pub portability: Portability,
 }
 
 // What handlers may take as `State<…>`: services, never a pool (tenant
@@ -133,5 +136,11 @@ impl FromRef<AppState> for Operators {
 impl FromRef<AppState> for Tenants {
     fn from_ref(state: &AppState) -> Self {
         state.tenants.clone()
+    }
+}
+
+impl FromRef<AppState> for Portability {
+    fn from_ref(state: &AppState) -> Self {
+        state.portability.clone()
     }
 }

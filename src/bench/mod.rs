@@ -1,12 +1,14 @@
 //! The benchmark workloads of `../shared/BENCHMARK.md` that run inside
 //! Tessera: the `bench` data set, provisioning (W4), migration across
-//! tenants (W5) and the fixed page of `floor-http`. `benches/run.sh` drives
+//! tenants (W5), a tenant's export and import (W9) and the fixed page of
+//! `floor-http`. `benches/run.sh` drives
 //! them together with the HTTP load (wrk) and records the results.
 
 pub mod floor;
 pub mod hash;
 pub mod migrate;
 pub mod payments;
+pub mod portability;
 pub mod provision;
 pub mod seed;
 

@@ -50,7 +50,9 @@ pub async fn run(
         slugs.push(slug);
     }
     for slug in &slugs {
+        let id = provisioner.id_of(slug).await?;
         provisioner.delete(slug, "bench").await?;
+        provisioner.purge(id, "bench").await?;
     }
     Ok(ProvisionReport {
         warm_pool: use_pool,

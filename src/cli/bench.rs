@@ -50,6 +50,14 @@ pub enum BenchCommand {
         #[arg(long, default_value = "tessera_bench_w5")]
         database: String,
     },
+    /// W9: export and import of one seeded tenant, against `pg_dump -n`.
+    Portability {
+        /// The data set's tenant to move (`bench-00001` by default).
+        #[arg(long, default_value_t = 1)]
+        tenant: usize,
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
 }
 
 pub async fn run(config: Config, command: BenchCommand) -> anyhow::Result<ExitCode> {
@@ -125,6 +133,21 @@ async fn execute(
             serde_json::to_string(&report)?
         }
         BenchCommand::Hash { .. } => anyhow::bail!("bench hash needs no database"),
+        BenchCommand::Portability { tenant, runs } => {
+            let report = portability(handle, config, tenant, runs).await?;
+            eprintln!(
+                "W9 ({} tenants, {} rows): export {:.1} ms, import {:.1} ms, pg_dump -n {:.1} ms \
+                 (export {:.2}×, import {:.2}× pg_dump)",
+                report.tenants,
+                report.rows,
+                report.export.median_ms,
+                report.import.median_ms,
+                report.pg_dump.median_ms,
+                report.export_vs_pg_dump,
+                report.import_vs_pg_dump
+            );
+            serde_json::to_string(&report)?
+        }
         BenchCommand::Migrate { tenants, database } => {
             let options = db.connect_options().clone();
             let report =
@@ -138,4 +161,35 @@ async fn execute(
         }
     };
     Ok(json)
+}
+
+async fn portability(
+    handle: &DatabaseHandle,
+    config: &Config,
+    tenant: usize,
+    runs: usize,
+) -> anyhow::Result<bench::portability::PortabilityReport> {
+    use secrecy::ExposeSecret;
+    let db = &handle.db;
+    let provisioner = seed::provisioner(db, config.platform_host.clone())?;
+    let themes = crate::app::load_themes(config)?.names();
+    let storage = crate::storage::Storage::local(config.storage_dir());
+    let portability = crate::portability::Portability::new(provisioner, storage, themes);
+    let options = db.connect_options();
+    let url = match &config.database_url {
+        Some(url) => url.expose_secret().to_owned(),
+        None => format!(
+            "postgres://{}@{}:{}/{}",
+            options.get_username(),
+            options.get_host(),
+            options.get_port(),
+            options.get_database().unwrap_or("tessera")
+        ),
+    };
+    // The embedded cluster's password is in its data folder.
+    let password = std::fs::read_to_string(config.data_dir.join("pg-password")).ok();
+    let password = password.filter(|_| config.database_url.is_none());
+    let pg_dump = bench::portability::PgDump::find(url, password.map(|p| p.trim().to_owned()));
+    let slug = crate::tenancy::Slug::parse(&bench::bench_slug(tenant))?;
+    bench::portability::run(&portability, &slug, &pg_dump, runs.max(1)).await
 }

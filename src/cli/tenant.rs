@@ -1,4 +1,7 @@
-//! `tessera tenant create|list|show|apply|suspend|resume|delete`.
+//! `tessera tenant create|list|show|apply|suspend|resume`, and (in
+//! [`portability`]) `delete|restore|purge|export|import`.
+
+mod portability;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -39,11 +42,14 @@ pub enum TenantCommand {
         #[arg(long)]
         no_warm_pool: bool,
     },
-    /// List tenants.
+    /// List tenants (deleted ones, awaiting their purge, with --all).
     List {
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
+        /// Include deleted tenants.
+        #[arg(long)]
+        all: bool,
     },
     /// Show one tenant in detail.
     Show { slug: String },
@@ -63,12 +69,39 @@ pub enum TenantCommand {
     Suspend { slug: String },
     /// Resume a suspended tenant.
     Resume { slug: String },
-    /// Delete a tenant and all its data.
+    /// Delete a tenant: its portal closes at once, its data is purged
+    /// after the grace period (`[deletion] grace_days`) unless restored.
     Delete {
         slug: String,
         /// Required: confirms the deletion.
         #[arg(long)]
         yes: bool,
+        /// Purge at once: schema, role and files are removed, the slug freed.
+        #[arg(long)]
+        now: bool,
+    },
+    /// Restore a deleted tenant before its purge.
+    Restore { slug: String },
+    /// Purge the deleted tenants whose grace period is over (the server's
+    /// job does it on its own).
+    Purge,
+    /// Write a tenant to one archive: data, files, checksums.
+    Export {
+        slug: String,
+        /// The archive (`-`: standard output); default `<slug>-<date>.tessera.tar`.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Create a tenant from an archive, on this database or another.
+    Import {
+        /// The archive (`-`: standard input).
+        file: PathBuf,
+        /// Another slug than the archive's.
+        #[arg(long)]
+        slug: Option<String>,
+        /// Leave the archive's custom domains behind.
+        #[arg(long)]
+        no_custom_domains: bool,
     },
 }
 
@@ -126,7 +159,7 @@ async fn execute(
             };
             create(config, provisioner, &new, no_warm_pool).await?;
         }
-        TenantCommand::List { json } => list(pool, json).await?,
+        TenantCommand::List { json, all } => list(pool, json, all).await?,
         TenantCommand::Show { slug } => show(pool, &Slug::parse(&slug)?).await?,
         TenantCommand::Apply { dir, prune, yes } => {
             let dir = dir.unwrap_or_else(|| config.tenants_dir.clone());
@@ -138,13 +171,19 @@ async fn execute(
         TenantCommand::Resume { slug } => {
             set_status(provisioner, &slug, TenantStatus::Active).await?
         }
-        TenantCommand::Delete { slug, yes } => {
-            if !yes {
-                bail!("deleting {slug} removes all its data; add --yes to confirm");
-            }
-            provisioner.delete(&Slug::parse(&slug)?, ACTOR).await?;
-            println!("deleted {slug}");
+        TenantCommand::Delete { slug, yes, now } => {
+            portability::delete(config, provisioner, &slug, yes, now).await?
         }
+        TenantCommand::Restore { slug } => portability::restore(provisioner, &slug).await?,
+        TenantCommand::Purge => portability::purge(config, provisioner).await?,
+        TenantCommand::Export { slug, output } => {
+            portability::export(config, provisioner, &slug, output).await?
+        }
+        TenantCommand::Import {
+            file,
+            slug,
+            no_custom_domains,
+        } => portability::import(config, provisioner, &file, slug, no_custom_domains).await?,
     }
     Ok(())
 }
@@ -261,8 +300,9 @@ async fn create(
     Ok(())
 }
 
-async fn list(pool: &Platform, json: bool) -> anyhow::Result<()> {
-    let tenants = registry::list(pool).await?;
+async fn list(pool: &Platform, json: bool, all: bool) -> anyhow::Result<()> {
+    let mut tenants = registry::list(pool).await?;
+    tenants.retain(|t| all || t.status != "deleted");
     if json {
         println!("{}", serde_json::to_string_pretty(&tenants)?);
         return Ok(());

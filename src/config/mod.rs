@@ -13,8 +13,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::Hostname;
 
+mod deletion;
 mod domains;
 mod links;
+pub use deletion::DeletionConfig;
 pub use domains::DomainsConfig;
 pub use links::PublicScheme;
 
@@ -51,6 +53,7 @@ pub struct Config {
     pub storage: StorageConfig,
     #[serde(default)]
     pub domains: DomainsConfig,
+    pub deletion: DeletionConfig,
 }
 
 /// The job queue's worker (see `jobs`). Durations in milliseconds so that

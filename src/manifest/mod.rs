@@ -246,7 +246,8 @@ pub async fn apply(
 }
 
 /// The slugs of registered tenants that have no manifest in `manifests`:
-/// what `apply` with `prune` would delete.
+/// what `apply` with `prune` would delete (deleted ones are left to their
+/// purge).
 pub async fn without_manifest(
     pool: &Platform,
     manifests: &[(Slug, Manifest)],
@@ -255,6 +256,7 @@ pub async fn without_manifest(
     Ok(registry::list(pool)
         .await?
         .into_iter()
+        .filter(|tenant| tenant.status != "deleted")
         .map(|tenant| tenant.slug)
         .filter(|slug| !listed.contains(slug.as_str()))
         .collect())

@@ -87,6 +87,9 @@ impl SchemaStatus {
 pub enum TenantStatus {
     Active,
     Suspended,
+    /// Deleted and waiting for its purge: its hosts answer 410, its slug and
+    /// domains stay reserved until then, and an operator may restore it.
+    Deleted,
 }
 
 impl TenantStatus {
@@ -94,6 +97,7 @@ impl TenantStatus {
         match self {
             Self::Active => "active",
             Self::Suspended => "suspended",
+            Self::Deleted => "deleted",
         }
     }
 
@@ -102,6 +106,7 @@ impl TenantStatus {
     pub fn from_column(raw: &str) -> Self {
         match raw {
             "active" => Self::Active,
+            "deleted" => Self::Deleted,
             _ => Self::Suspended,
         }
     }

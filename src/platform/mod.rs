@@ -46,6 +46,7 @@ where
     Outbox: FromRef<S>,
     crate::domains::Domains: FromRef<S>,
     signup::Signups: FromRef<S>,
+    crate::portability::Portability: FromRef<S>,
 {
     let public = Router::new()
         .route("/login", get(pages::login_page).post(pages::login))

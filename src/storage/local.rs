@@ -44,6 +44,53 @@ impl LocalDir {
         let path = self.path(tenant, key);
         blocking(move || read(&path)).await
     }
+
+    pub async fn list(&self, tenant: TenantId) -> Result<Vec<(Key, u64)>, StorageError> {
+        let root = self.root.join(tenant.get().to_string());
+        blocking(move || {
+            let mut found = Vec::new();
+            if root.exists() {
+                walk(&root, "", &mut found)?;
+            }
+            found.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
+            Ok(found)
+        })
+        .await
+    }
+
+    pub async fn remove_tenant(&self, tenant: TenantId) -> Result<(), StorageError> {
+        let root = self.root.join(tenant.get().to_string());
+        blocking(move || match std::fs::remove_dir_all(&root) {
+            Err(e) if e.kind() != ErrorKind::NotFound => Err(e.into()),
+            _ => Ok(()),
+        })
+        .await
+    }
+}
+
+/// Collects the files under `folder` (whose key prefix is `prefix`).
+/// Symbolic links are refused rather than followed: a link could name a
+/// file outside the tenant's folder.
+fn walk(folder: &Path, prefix: &str, found: &mut Vec<(Key, u64)>) -> Result<(), StorageError> {
+    for entry in std::fs::read_dir(folder)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let name = name.to_str().unwrap_or("\u{fffd}");
+        if name.starts_with(".tmp-") {
+            continue;
+        }
+        let key = format!("{prefix}{name}");
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            walk(&entry.path(), &format!("{key}/"), found)?;
+        } else if kind.is_file() {
+            let parsed = Key::parse(&key).map_err(|_| StorageError::Unexpected(key.clone()))?;
+            found.push((parsed, entry.metadata()?.len()));
+        } else {
+            return Err(StorageError::Unexpected(key));
+        }
+    }
+    Ok(())
 }
 
 async fn blocking<T: Send + 'static>(

@@ -34,6 +34,9 @@ pub enum StorageError {
     Exists(String),
     #[error("storage i/o: {0}")]
     Io(#[from] std::io::Error),
+    /// A symbolic link or a stray name inside a tenant's folder.
+    #[error("unexpected entry in a tenant's files: {0}")]
+    Unexpected(String),
 }
 
 /// Where files are kept.
@@ -58,6 +61,22 @@ impl Storage {
         let key = Key::parse(key)?;
         match &*self.0 {
             Backend::Local(dir) => dir.put(tenant, &key, bytes.to_vec()).await,
+        }
+    }
+
+    /// Every stored key of `tenant` with its size, sorted by key (what an
+    /// export copies). Files being written (`.tmp-…`) are skipped; a
+    /// symbolic link or a name that is not a [`Key`] is refused.
+    pub async fn list(&self, tenant: TenantId) -> Result<Vec<(Key, u64)>, StorageError> {
+        match &*self.0 {
+            Backend::Local(dir) => dir.list(tenant).await,
+        }
+    }
+
+    /// Removes every file of `tenant` (its purge). Nothing there is fine.
+    pub async fn remove_tenant(&self, tenant: TenantId) -> Result<(), StorageError> {
+        match &*self.0 {
+            Backend::Local(dir) => dir.remove_tenant(tenant).await,
         }
     }
 

@@ -1,6 +1,13 @@
 //! Creating, changing, suspending and deleting tenants. Every change runs in
 //! one transaction with its audit row: on any error nothing is left behind.
 //! Caches elsewhere learn of changes through the table triggers' `NOTIFY`.
+//! Deletion, restoration and purge are in [`lifecycle`]; the creation of an
+//! imported tenant in [`import`].
+
+mod import;
+mod lifecycle;
+
+pub use import::Created;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -11,7 +18,7 @@ use tokio::sync::Notify;
 
 use super::audit::{self, Actor};
 use super::domains::{insert_custom_domain, insert_domain, replace_custom_domains};
-use super::warm_pool::{self, bound_lock_waits};
+use super::warm_pool;
 use super::{Hostname, Resolver, SchemaName, Slug, TenantStatus};
 use crate::db::Platform;
 use crate::db::migrate::{MigrateError, MigrationSet, tenants as schemas};
@@ -251,6 +258,11 @@ impl Provisioner {
         let reason = match status {
             TenantStatus::Suspended => reason.map(str::trim).filter(|r| !r.is_empty()),
             TenantStatus::Active => None,
+            TenantStatus::Deleted => {
+                return Err(ProvisionError::Invalid(
+                    "a tenant is deleted with `delete`, not by its status".into(),
+                ));
+            }
         };
         if reason.is_some_and(|r| r.chars().count() > 500) {
             return Err(ProvisionError::Invalid(
@@ -259,6 +271,7 @@ impl Provisioner {
         }
         let mut tx = self.pool.begin().await?;
         let tenant_id = lock_tenant(&mut tx, slug).await?;
+        lifecycle::refuse_deleted(&mut tx, tenant_id, slug).await?;
         let changed = sqlx::query!(
             "UPDATE platform.tenants SET status = $2, status_reason = $3, updated_at = now()
              WHERE id = $1 AND (status, status_reason) IS DISTINCT FROM ($2, $3)",
@@ -279,30 +292,6 @@ impl Provisioner {
         tx.commit().await?;
         self.reload(tenant_id).await;
         Ok(true)
-    }
-
-    /// Deletes a tenant with its schema and all its data.
-    ///
-    /// `DROP SCHEMA … CASCADE` needs every table of the schema exclusively:
-    /// it waits at most 3 s ([`bound_lock_waits`]) for a running tenant transaction,
-    /// then fails (nothing deleted), so requests never queue behind it.
-    pub async fn delete(&self, slug: &Slug, actor: impl Into<Actor>) -> Result<(), ProvisionError> {
-        let actor = actor.into();
-        let mut tx = self.pool.begin().await?;
-        bound_lock_waits(&mut tx).await?;
-        let tenant_id = lock_tenant(&mut tx, slug).await?;
-        schemas::drop_schema(&mut tx, &SchemaName::for_tenant(tenant_id)).await?;
-        sqlx::query!(
-            "DELETE FROM platform.tenants WHERE id = $1",
-            tenant_id.get()
-        )
-        .execute(&mut *tx)
-        .await?;
-        let details = serde_json::json!({ "slug": slug });
-        audit::record(&mut tx, &actor, "tenant.delete", Some(tenant_id), details).await?;
-        tx.commit().await?;
-        self.reload(tenant_id).await;
-        Ok(())
     }
 
     /// Custom domains may not be the platform host nor sit under the base

@@ -74,8 +74,12 @@ pub async fn dispatch(State(sites): State<Sites>, mut request: Request) -> Respo
         }
         Site::Tenant(tenant) => {
             tracing::Span::current().record("tenant", tenant.slug.as_str());
-            if tenant.status == TenantStatus::Suspended {
-                return unavailable(json, tenant.status_reason.as_deref());
+            match tenant.status {
+                TenantStatus::Suspended => {
+                    return unavailable(json, tenant.status_reason.as_deref());
+                }
+                TenantStatus::Deleted => return gone(json),
+                TenantStatus::Active => {}
             }
             if !tenant.is_servable() {
                 return under_maintenance(json);
@@ -235,6 +239,30 @@ fn unavailable(json: bool, reason: Option<&str>) -> Response {
         header::HeaderValue::from_static("3600"),
     );
     response.into_response()
+}
+
+/// A deleted tenant, until its purge: 410, so that clients and crawlers
+/// forget the site (its host is still reserved, so it is not a 404).
+fn gone(json: bool) -> Response {
+    let (title, en, fr) = (
+        "Site closed",
+        "This association’s portal has been closed.",
+        "Le portail de cette association a été fermé.",
+    );
+    let status = StatusCode::GONE;
+    match json {
+        true => {
+            let problem = Problem {
+                status,
+                code: "site-closed",
+                title,
+                detail: None,
+                cause: None,
+            };
+            errors::problem_json(&problem, None)
+        }
+        false => neutral::page(status, title, en, fr),
+    }
 }
 
 /// A quarantined or not yet migrated schema ([`super::Tenant::is_servable`]):

@@ -169,7 +169,8 @@ async fn tenants_are_created_refused_changed_suspended_and_deleted() {
             .0,
         204
     );
-    assert_eq!(app.get_text(&host, "/").await.0, 404);
+    // Deleted, not yet purged: the host is still reserved and answers 410.
+    assert_eq!(app.get_text(&host, "/").await.0, 410);
     let audited: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM platform.audit_log WHERE via = 'api' AND operator_id IS NOT NULL
            AND action IN ('tenant.create', 'tenant.update', 'tenant.suspended', 'tenant.active', 'tenant.delete')",

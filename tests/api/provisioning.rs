@@ -153,11 +153,7 @@ async fn delete_removes_the_schema_and_every_row() {
     let before = footprint(app.pool()).await;
     let (tenant, _) = app.create_tenant("del", "Doomed").await;
     crate::helpers::publish(&app, &tenant, "soon gone").await;
-    app.state
-        .provisioner
-        .delete(&tenant.slug, "test")
-        .await
-        .unwrap();
+    purge(&app, &tenant).await.unwrap();
     assert_eq!(footprint(app.pool()).await, before);
     let error = app
         .state
@@ -225,11 +221,7 @@ async fn tenant_roles_follow_their_schemas() {
             .iter()
             .any(|r| r.ends_with(&format!("_{}", tenant.schema())))
     );
-    app.state
-        .provisioner
-        .delete(&tenant.slug, "test")
-        .await
-        .unwrap();
+    purge(&app, &tenant).await.unwrap();
     assert_eq!(roles(app.pool().clone()).await, before);
 }
 
@@ -258,7 +250,6 @@ async fn hold_locks(pool: &Platform, sql: String) -> tokio::sync::oneshot::Sende
 async fn delete_gives_up_on_a_busy_schema_instead_of_queueing_requests() {
     let app = spawn_isolated_app().await;
     let (tenant, _) = app.create_tenant("busy", "Busy").await;
-    let before = footprint(app.pool()).await;
     // A long tenant transaction holds its table: DROP SCHEMA must wait.
     let release = hold_locks(
         app.pool(),
@@ -268,8 +259,14 @@ async fn delete_gives_up_on_a_busy_schema_instead_of_queueing_requests() {
         ),
     )
     .await;
+    app.state
+        .provisioner
+        .delete(&tenant.slug, "test")
+        .await
+        .unwrap();
+    let before = footprint(app.pool()).await;
     let started = Instant::now();
-    let delete = app.state.provisioner.delete(&tenant.slug, "test");
+    let delete = app.state.provisioner.purge(tenant.id, "test");
     let outcome = tokio::time::timeout(Duration::from_secs(10), delete).await;
     let error = outcome
         .expect("delete waited on the lock for more than 10 s")
@@ -284,9 +281,18 @@ async fn delete_gives_up_on_a_busy_schema_instead_of_queueing_requests() {
     drop(release);
     app.state
         .provisioner
-        .delete(&tenant.slug, "test")
+        .purge(tenant.id, "test")
         .await
         .unwrap();
+}
+
+/// Deletes a tenant and purges it at once (its schema, role and row).
+async fn purge(
+    app: &crate::helpers::TestApp,
+    tenant: &tessera::tenancy::Tenant,
+) -> Result<(), ProvisionError> {
+    app.state.provisioner.delete(&tenant.slug, "test").await?;
+    app.state.provisioner.purge(tenant.id, "test").await
 }
 
 /// A fresh database with `spares` warm spares, and a provisioner on it.

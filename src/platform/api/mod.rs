@@ -1,10 +1,11 @@
 //! The white-label API (`/api/v1/platform/…`), for programs that run the
 //! platform: tenants (create returns the administrator's invitation link),
-//! suspension, statistics. Only operators' `tso_` tokens open it; errors
+//! suspension, deletion and restoration, export, statistics. Only operators' `tso_` tokens open it; errors
 //! are RFC 9457 problems. The seed project's names stay reachable:
 //! `/api/v1/whitelabel/sites` is the same router, documented as an alias.
 
 pub mod domains;
+pub mod lifecycle;
 pub mod openapi;
 pub mod tenants;
 
@@ -28,6 +29,7 @@ where
     S: Clone + Send + Sync + 'static,
     Tenants: FromRef<S>,
     Domains: FromRef<S>,
+    crate::portability::Portability: FromRef<S>,
 {
     Router::new()
         .nest(TENANTS, tenants_router())
@@ -41,6 +43,7 @@ where
     S: Clone + Send + Sync + 'static,
     Tenants: FromRef<S>,
     Domains: FromRef<S>,
+    crate::portability::Portability: FromRef<S>,
 {
     Router::new()
         .route("/", get(tenants::list).post(tenants::create))
@@ -58,6 +61,8 @@ where
             get(domains::show).delete(domains::delete),
         )
         .route("/{slug}/domains/{host}/verify", post(domains::verify))
+        .route("/{slug}/export", post(lifecycle::export))
+        .route("/{slug}/restore", post(lifecycle::restore))
 }
 
 /// The operator a token belongs to, and the role it carries.

@@ -7,7 +7,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{OpenApi as Document, PathItem};
 use utoipa::{Modify, OpenApi};
 
-use super::{SITES_ALIAS, TENANTS, domains, tenants};
+use super::{SITES_ALIAS, TENANTS, domains, lifecycle, tenants};
 use crate::platform::tenants::stats::{MonthCount, PlatformStats};
 use crate::platform::tenants::{Created, TenantBody, TenantLine, TenantPage};
 
@@ -18,7 +18,8 @@ use crate::platform::tenants::{Created, TenantBody, TenantLine, TenantPage};
                         `tso_…` from `tessera operator token`). Errors are RFC 9457 problems."),
     paths(
         tenants::list, tenants::create, tenants::show, tenants::update, tenants::delete,
-        tenants::suspend, tenants::resume, super::whoami, super::stats,
+        tenants::suspend, tenants::resume, lifecycle::export, lifecycle::restore,
+        super::whoami, super::stats,
         domains::list, domains::create, domains::show, domains::verify, domains::delete,
     ),
     components(schemas(TenantBody, Created, TenantLine, TenantPage, tenants::TenantPatch,

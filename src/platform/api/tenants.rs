@@ -90,7 +90,10 @@ pub async fn update(
     Ok(Json(tenants.detail(&slug).await?.tenant))
 }
 
-/// Deletes the tenant with all its data.
+/// Deletes the tenant: its hosts answer 410 at once, and its schema,
+/// files and slug are purged after the grace period (`[deletion]
+/// grace_days`, 30 by default); until then `…/restore` brings it back.
+/// Deleting a deleted tenant changes nothing.
 #[utoipa::path(operation_id = "tenants_delete", delete, path = "/api/v1/platform/tenants/{slug}",
     tag = "tenants", params(("slug" = String, Path)), security(("operator_token" = [])),
     responses((status = 204), (status = 404), (status = 403)))]

@@ -1,12 +1,13 @@
 //! The operators' console (`/console…` on the platform host): the
 //! dashboard, tenants (list, create, detail, suspend and resume, custom
-//! domains), the
-//! platform audit log, and the mail outbox when mails are kept there.
+//! domains), the platform audit log, and the mail outbox when mails are
+//! kept there; a tenant's export, deletion and restoration ([`lifecycle`]).
 //! Support operators read everything; writes need the operator role.
 
 mod charts;
 mod dashboard;
 pub mod domains;
+pub mod lifecycle;
 pub mod tenants;
 
 use axum::Router;
@@ -22,6 +23,7 @@ where
     Themes: FromRef<S>,
     Tenants: FromRef<S>,
     crate::domains::Domains: FromRef<S>,
+    crate::portability::Portability: FromRef<S>,
 {
     Router::new()
         .route(
@@ -43,4 +45,7 @@ where
             "/console/tenants/{slug}/domains/{host}/delete",
             post(domains::delete),
         )
+        .route("/console/tenants/{slug}/export", get(lifecycle::export))
+        .route("/console/tenants/{slug}/delete", post(lifecycle::delete))
+        .route("/console/tenants/{slug}/restore", post(lifecycle::restore))
 }

@@ -207,7 +207,7 @@ async fn change_status(
         .await?;
     let key = match status {
         TenantStatus::Suspended => "op-flash-suspended",
-        TenantStatus::Active => "op-flash-resumed",
+        TenantStatus::Active | TenantStatus::Deleted => "op-flash-resumed",
     };
     let to = format!("/console/tenants/{slug}");
     Ok(redirect_with(

@@ -17,7 +17,7 @@ use crate::tenancy::audit::{self, LoggedAction};
 pub struct ListFilter {
     /// Part of a slug, name or hostname.
     pub q: Option<String>,
-    /// `active` or `suspended`.
+    /// `active`, `suspended` or `deleted`.
     pub status: Option<String>,
     /// 1 to 200 (default 50).
     pub limit: Option<i64>,
@@ -35,6 +35,8 @@ pub struct TenantLine {
     pub theme: String,
     pub locale: String,
     pub created_at: DateTime<Utc>,
+    /// When it was deleted (status `deleted`): it is purged after the grace period.
+    pub deleted_at: Option<DateTime<Utc>>,
     /// The default host first.
     pub hosts: Vec<String>,
     /// `ready`, `quarantined` … (the schema registry).
@@ -67,10 +69,10 @@ impl Tenants {
         let limit = filter.limit.unwrap_or(50).clamp(1, 200);
         let status = match filter.status.as_deref().map(str::trim) {
             None | Some("") => None,
-            Some(s @ ("active" | "suspended")) => Some(s.to_owned()),
+            Some(s @ ("active" | "suspended" | "deleted")) => Some(s.to_owned()),
             Some(_) => {
                 return Err(AppError::Unprocessable(
-                    "status: active or suspended".into(),
+                    "status: active, suspended or deleted".into(),
                 ));
             }
         };
@@ -131,7 +133,7 @@ impl Tenants {
         sqlx::query_as!(
             TenantLine,
             r#"SELECT t.id, t.slug, t.name, t.status, t.status_reason, t.theme, t.locale,
-                      t.created_at,
+                      t.created_at, t.deleted_at,
                       array(SELECT hostname FROM platform.domains d WHERE d.tenant_id = t.id
                             ORDER BY d.kind = 'default' DESC, d.hostname) AS "hosts!",
                       s.status AS "schema_status?", s.version AS "schema_version?",

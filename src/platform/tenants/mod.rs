@@ -2,7 +2,7 @@
 //! and the white-label API: listing with members and activity, one
 //! tenant's details, creation (the same provisioning as the command line,
 //! plus the first administrator's invitation), changes, suspension with a
-//! reason, and deletion.
+//! reason, and deletion (soft, restorable until the purge).
 
 pub mod list;
 pub mod stats;
@@ -234,8 +234,20 @@ impl Tenants {
             .map_err(refusal)
     }
 
-    pub async fn delete(&self, slug: &str, actor: &Actor) -> Result<(), AppError> {
+    /// Marks the tenant deleted (its purge follows after the grace
+    /// period); `false` when it already was.
+    pub async fn delete(&self, slug: &str, actor: &Actor) -> Result<bool, AppError> {
         let slug = Slug::from_db(slug).map_err(|_| AppError::NotFound)?;
         self.provisioner.delete(&slug, actor).await.map_err(refusal)
+    }
+
+    /// Brings a deleted tenant back before its purge; `false` when it was
+    /// not deleted.
+    pub async fn restore(&self, slug: &str, actor: &Actor) -> Result<bool, AppError> {
+        let slug = Slug::from_db(slug).map_err(|_| AppError::NotFound)?;
+        self.provisioner
+            .restore(&slug, actor)
+            .await
+            .map_err(refusal)
     }
 }
