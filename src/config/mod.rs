@@ -53,6 +53,7 @@ pub struct Config {
     pub storage: StorageConfig,
     #[serde(default)]
     pub domains: DomainsConfig,
+    #[serde(default)]
     pub deletion: DeletionConfig,
 }
 

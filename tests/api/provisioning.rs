@@ -186,7 +186,11 @@ async fn a_cancelled_refill_leaves_no_lock_behind() {
     let _ = refill.await;
 
     let held: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")
+        // pg_locks covers the whole cluster: only this test's database counts.
+        sqlx::query_scalar(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted
+             AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+        )
             .fetch_one(&pool)
             .await
             .unwrap();
