@@ -4,6 +4,7 @@
 //! kept there; a tenant's export, deletion and restoration ([`lifecycle`]).
 //! Support operators read everything; writes need the operator role.
 
+mod branding;
 mod charts;
 mod dashboard;
 pub mod domains;
@@ -44,6 +45,10 @@ where
         .route(
             "/console/tenants/{slug}/domains/{host}/delete",
             post(domains::delete),
+        )
+        .route(
+            "/console/tenants/{slug}/edit",
+            get(branding::form).post(branding::submit),
         )
         .route("/console/tenants/{slug}/export", get(lifecycle::export))
         .route("/console/tenants/{slug}/delete", post(lifecycle::delete))

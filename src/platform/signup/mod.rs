@@ -199,6 +199,9 @@ impl Signups {
                 },
             }
         }
+        if brand.validate().is_err() {
+            refusals.push(("primary", "newportal-error-contrast"));
+        }
         if form.accept.is_none() {
             refusals.push(("accept", "newportal-error-accept"));
         }
