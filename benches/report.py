@@ -215,6 +215,16 @@ def build_rows(out):
                       if w4["warm_pool"] else "reported")
             rows.append((label, f"median {t['median_ms']:.1f} ms, p99 {t['p99_ms']:.1f} ms over {t['count']} "
                          f"({w4['from_pool']} from the pool)", "–", "–", target))
+    platform = load_json(out, "platform.json")
+    if platform:
+        api, live = platform["api_create"], platform["signup_to_live"]
+        w4 = load_json(out, "w4-warm.json")
+        ratio = f"{api['median_ms'] / w4['timings']['median_ms']:.2f} × W4 (CLI)" if w4 else "–"
+        rows.append(("W4 through the platform API", f"median {api['median_ms']:.1f} ms, p99 {api['p99_ms']:.1f} ms "
+                     f"over {api['count']}", ratio, "–", "reported"))
+        rows.append(("Sign-up: confirmation to live portal", f"median {live['median_ms']:.1f} ms, "
+                     f"p99 {live['p99_ms']:.1f} ms over {live['count']}", "–", "–",
+                     f"live in seconds (< 2 s): {verdict(live['median_ms'] < 2000)}"))
     for name in ["w5-small.json", "w5-large.json"]:
         w5 = load_json(out, name)
         if w5:

@@ -2,7 +2,9 @@
 # Benchmark harness: one command, from a clean clone.
 #
 #   benches/run.sh [workload…]      workloads: floor-http floor-db floor-db-w2 w1 w1-br w1-nocache
-#                                   w2 w3 w1-w3 w4 w5 w6 (default: all of them, in that order)
+#                                   w2 w3 w1-w3 w4 platform w5 w6 (default: all of them, in that order)
+# platform: W4 through the white-label API, and sign-up to live (a server
+# started inside `tessera bench platform`).
 #
 # w3 signs in (argon2id, a session, an audit row per request) as the bench
 # member of a random tenant; w1-w3 runs W1 and W3 at once and reports W1's
@@ -31,7 +33,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 
 workloads=("$@")
-[ ${#workloads[@]} -gt 0 ] || workloads=(floor-http floor-db floor-db-w2 w1 w1-br w1-nocache w2 w3 w1-w3 w4 w5 w6)
+[ ${#workloads[@]} -gt 0 ] || workloads=(floor-http floor-db floor-db-w2 w1 w1-br w1-nocache w2 w3 w1-w3 w4 platform w5 w6)
 tenants=${BENCH_TENANTS:-200}
 large=${BENCH_LARGE_TENANTS:-2000}
 seconds=${BENCH_SECONDS:-20}
@@ -184,6 +186,10 @@ if wants w4; then
   log "W4: $w4_count tenants, one after another"
   tessera bench provision --count "$w4_count" > "$out/w4-warm.json"
   tessera bench provision --count "$w4_count" --no-warm-pool > "$out/w4-cold.json"
+fi
+if wants platform; then
+  log "W4 through the platform API ($w4_count tenants) and sign-up to live (20 associations)"
+  tessera bench platform --creations "$w4_count" --signups 20 > "$out/platform.json"
 fi
 if wants w5; then
   log "W5: one migration across $tenants and $large tenants"

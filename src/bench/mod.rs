@@ -8,6 +8,7 @@ pub mod floor;
 pub mod hash;
 pub mod migrate;
 pub mod payments;
+pub mod platform;
 pub mod portability;
 pub mod provision;
 pub mod seed;

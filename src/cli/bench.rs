@@ -50,6 +50,14 @@ pub enum BenchCommand {
         #[arg(long, default_value = "tessera_bench_w5")]
         database: String,
     },
+    /// W4 through the white-label API, and sign-up to live, against a
+    /// server started in this process.
+    Platform {
+        #[arg(long, default_value_t = 100)]
+        creations: usize,
+        #[arg(long, default_value_t = 20)]
+        signups: usize,
+    },
     /// W9: export and import of one seeded tenant, against `pg_dump -n`.
     Portability {
         /// The data set's tenant to move (`bench-00001` by default).
@@ -133,6 +141,19 @@ async fn execute(
             serde_json::to_string(&report)?
         }
         BenchCommand::Hash { .. } => anyhow::bail!("bench hash needs no database"),
+        BenchCommand::Platform { creations, signups } => {
+            let report = bench::platform::run(config, db.clone(), creations, signups).await?;
+            eprintln!(
+                "W4 via the API: median {:.2} ms, p99 {:.2} ms over {}; sign-up to live: median {:.1} ms, p99 {:.1} ms over {}",
+                report.api_create.median_ms,
+                report.api_create.p99_ms,
+                report.api_create.count,
+                report.signup_to_live.median_ms,
+                report.signup_to_live.p99_ms,
+                report.signup_to_live.count
+            );
+            serde_json::to_string(&report)?
+        }
         BenchCommand::Portability { tenant, runs } => {
             let report = portability(handle, config, tenant, runs).await?;
             eprintln!(
