@@ -42,7 +42,7 @@ pub async fn run(
     let mut config = config.clone();
     config.http.port = 0;
     config.metrics.port = None;
-    config.mail.transport = Some(MailTransport::Outbox);
+    config.mail.transport = Some(MailTransport::Log);
     let app = Application::build(config, db).await?;
     let addr = app
         .local_addr()

@@ -83,8 +83,8 @@ pub async fn enqueue(tx: &mut TenantTx, job: NewJob<'_>) -> Result<(), sqlx::Err
 /// Platform-level jobs (no tenant) and jobs enqueued from outside a tenant
 /// transaction. Returns the job's id (the waiting one's, for a dedupe key
 /// already queued).
-pub async fn enqueue_platform(
-    platform: &Platform,
+pub async fn enqueue_platform<'e>(
+    platform: impl sqlx::PgExecutor<'e>,
     tenant: Option<TenantId>,
     job: NewJob<'_>,
 ) -> Result<i64, sqlx::Error> {

@@ -5,14 +5,14 @@
 
 use super::transport::Envelope;
 use super::{Mailer, QueuedMail, render};
-use crate::db::Platform;
 use crate::jobs::{self, Job, JobCtx, JobError, NewJob};
 
 pub const KIND: &str = "platform.mail";
 
-/// Queues `mail`; `dedupe` keeps a repeated request to one waiting mail.
+/// Queues `mail` in the caller's transaction (it leaves only if the change
+/// it tells of commits); `dedupe` keeps a repeated request to one mail.
 pub async fn queue(
-    platform: &Platform,
+    conn: &mut sqlx::PgConnection,
     mail: &QueuedMail,
     dedupe: &str,
 ) -> Result<i64, sqlx::Error> {
@@ -21,7 +21,7 @@ pub async fn queue(
         dedupe_key: Some(dedupe),
         ..NewJob::new(KIND, payload)
     };
-    jobs::enqueue_platform(platform, None, job).await
+    jobs::enqueue_platform(conn, None, job).await
 }
 
 impl Mailer {

@@ -158,7 +158,7 @@ impl Signups {
             locale: locale.to_owned(),
             data: serde_json::json!({ "link": link, "association": request.name, "slug": slug.as_str() }),
         };
-        crate::mail::platform::queue(&self.pool, &mail, &format!("signup:{id}")).await?;
+        crate::mail::platform::queue(&mut tx, &mail, &format!("signup:{id}")).await?;
         tx.commit().await?;
         Ok(Ok(()))
     }
