@@ -149,33 +149,21 @@ async fn signups_to_live(
     Ok(Timings::from_samples(&samples))
 }
 
-/// The confirmation token of the mail kept for `email`, once the worker
-/// has delivered it to the outbox.
+/// The confirmation token mailed to `email`, read from its mail job (any
+/// instance's worker may send it: another server may share the database).
 async fn mailed_token(state: &AppState, email: &str) -> anyhow::Result<String> {
-    let started = Instant::now();
-    loop {
-        let body: Option<String> = sqlx::query_scalar(
-            "SELECT text_body FROM platform.outbox WHERE recipient = $1 ORDER BY id DESC LIMIT 1",
-        )
-        .bind(email)
-        .fetch_optional(state.db.platform())
-        .await?;
-        if let Some(token) = body
-            .as_deref()
-            .and_then(|b| b.split("/signup/confirm/").nth(1))
-        {
-            return Ok(token
-                .split_whitespace()
-                .next()
-                .unwrap_or_default()
-                .to_owned());
-        }
-        anyhow::ensure!(
-            started.elapsed() < Duration::from_secs(30),
-            "no mail for {email}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let link: Option<String> = sqlx::query_scalar(
+        "SELECT payload->'data'->>'link' FROM platform.jobs
+         WHERE kind = 'platform.mail' AND payload->>'to' = $1 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(email)
+    .fetch_optional(state.db.platform())
+    .await?;
+    let token = link
+        .as_deref()
+        .and_then(|l| l.split_once("/signup/confirm/"))
+        .map(|(_, token)| token.to_owned());
+    token.ok_or_else(|| anyhow::anyhow!("no mail for {email}"))
 }
 
 async fn clean_up(state: &AppState, run: u32) -> anyhow::Result<()> {

@@ -113,6 +113,18 @@ async fn an_association_signs_up_confirms_and_its_portal_is_live() {
 
     let mail = nth_mail(&sink, 1).await;
     assert_eq!(mail.to, "tresoriere@lilas.example");
+    let queued: Option<String> = sqlx::query_scalar(
+        "SELECT payload->'data'->>'link' FROM platform.jobs
+         WHERE kind = 'platform.mail' AND payload->>'to' = $1",
+    )
+    .bind("tresoriere@lilas.example")
+    .fetch_optional(app.pool())
+    .await
+    .unwrap();
+    assert!(
+        queued.is_some_and(|l| l.contains("/signup/confirm/")),
+        "the mail job is not kept"
+    );
     let confirm = link_path(&mail);
     assert!(confirm.starts_with("/signup/confirm/"), "{confirm}");
     let page = visitor.get(&confirm).await;
