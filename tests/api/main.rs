@@ -11,6 +11,7 @@ mod browser_accounts;
 mod browser_membership;
 mod cli;
 mod coherence;
+mod console_ops;
 mod contributions_api;
 mod contributions_bench;
 mod contributions_cli;
