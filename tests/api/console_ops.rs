@@ -210,6 +210,9 @@ async fn the_operations_pages_need_an_operator() {
     let page = anonymous.post("/console/jobs/1/retry", &[]).await;
     assert_eq!(page.status, 303);
     let (mut operator, _, _) = signed_in_operator(&app, OperatorRole::Operator).await;
+    for path in ["/console/jobs", "/console/migrations"] {
+        assert_eq!(operator.get(path).await.status, 200, "{path}");
+    }
     let dashboard = operator.get("/console").await;
     for link in ["href=\"/console/jobs\"", "href=\"/console/migrations\""] {
         assert!(dashboard.body.contains(link), "{link}");
