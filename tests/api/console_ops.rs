@@ -60,7 +60,8 @@ async fn console_actions(app: &TestApp, action: &str) -> Vec<serde_json::Value> 
 fn tile(body: &str, label: &str) -> String {
     let tiles = between(body, "id=\"job-counts\">", "</ul>");
     let before = &tiles[..tiles.find(label).expect("tile label")];
-    let value = &before[before.rfind("stat-tiles__value\">").expect("tile") + 19..];
+    let marker = "stat-tiles__value\">";
+    let value = &before[before.rfind(marker).expect("tile") + marker.len()..];
     value[..value.find('<').unwrap()].to_owned()
 }
 

@@ -137,6 +137,9 @@ impl Ops {
         let Some(schema) = self.release(slug, actor).await? else {
             return Ok(SchemaRetry::NotQuarantined);
         };
+        // The run of `tessera migrate`: it finds the released schema (and
+        // any other behind) and migrates each in its own transaction, so a
+        // request cut short by its timeout leaves nothing half done.
         migrate::run(&self.platform, &self.migration_options())
             .await
             .map_err(|e| AppError::Conflict(e.to_string().into()))?;
