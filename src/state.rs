@@ -144,3 +144,11 @@ impl FromRef<AppState> for Portability {
         state.portability.clone()
     }
 }
+
+/// Built per request from the platform handle: the handler gets the
+/// operations, not the handle.
+impl FromRef<AppState> for crate::platform::ops::Ops {
+    fn from_ref(state: &AppState) -> Self {
+        crate::platform::ops::Ops::new(state.db.platform().clone(), &state.config)
+    }
+}

@@ -18,8 +18,10 @@
 //!   records it with [`JobCtx::record_effect`] right after the effect and
 //!   skips it when [`Job::effect_done`] says it already happened.
 //! - [`Registry::every`] declares a recurring platform job (purges, …).
-//! - [`queue`] has the operators' reads and the retry of a dead job.
+//! - [`queue`] has the operators' reads and the retry of a dead job;
+//!   [`overview`] what the console lists.
 
+pub mod overview;
 pub mod queue;
 mod worker;
 

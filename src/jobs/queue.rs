@@ -1,5 +1,6 @@
 //! The queue's SQL, as the owner role: claiming under a lease, finishing,
-//! recurring jobs, and what operators read and do (`tessera jobs`).
+//! recurring jobs, and what operators read and do (`tessera jobs`; the
+//! console's counts, filtered list and retry are in [`super::overview`]).
 //!
 //! Every change to a claimed job names the attempt that claimed it, so a
 //! worker whose lease ran out (and whose job another worker took) cannot
@@ -9,6 +10,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use sqlx::PgExecutor;
 
 use super::Job;
 use crate::db::Platform;
@@ -201,16 +203,17 @@ pub async fn list(
     .await
 }
 
-/// Gives a dead job a fresh set of attempts, due now. False if `id` is not
-/// a dead job.
-pub async fn retry(platform: &Platform, id: i64) -> Result<bool, sqlx::Error> {
+/// Gives a dead job, or a failed one waiting for its next attempt, a fresh
+/// set of attempts, due now. False if `id` is neither. The last error is
+/// kept: it says why the job needed a hand until a run replaces it.
+pub async fn retry<'e>(executor: impl PgExecutor<'e>, id: i64) -> Result<bool, sqlx::Error> {
     let done = sqlx::query!(
         "UPDATE platform.jobs
          SET state = 'pending', attempts = 0, run_at = now(), finished_at = NULL
-         WHERE id = $1 AND state = 'dead'",
+         WHERE id = $1 AND (state = 'dead' OR (state = 'pending' AND attempts > 0))",
         id
     )
-    .execute(platform)
+    .execute(executor)
     .await?;
     Ok(done.rows_affected() == 1)
 }

@@ -10,6 +10,7 @@
 pub mod api;
 pub mod console;
 pub mod operators;
+pub mod ops;
 pub mod signup;
 pub mod tenants;
 
@@ -47,6 +48,7 @@ where
     crate::domains::Domains: FromRef<S>,
     signup::Signups: FromRef<S>,
     crate::portability::Portability: FromRef<S>,
+    ops::Ops: FromRef<S>,
 {
     let public = Router::new()
         .route("/login", get(pages::login_page).post(pages::login))

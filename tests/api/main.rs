@@ -12,6 +12,7 @@ mod browser_membership;
 mod cli;
 mod coherence;
 mod console_branding;
+mod console_ops;
 mod contributions_api;
 mod contributions_bench;
 mod contributions_cli;

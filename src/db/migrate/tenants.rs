@@ -520,11 +520,28 @@ async fn quarantined_count(pool: &Platform) -> Result<i64, sqlx::Error> {
 /// Puts quarantined schemas back in line for the next run (after the cause
 /// was fixed); returns how many.
 pub async fn release_quarantine(pool: &Platform) -> Result<u64, sqlx::Error> {
+    release(pool, None).await
+}
+
+/// [`release_quarantine`] for one schema (the console's Retry). False if
+/// it was not quarantined.
+pub async fn release_schema<'e>(
+    executor: impl sqlx::PgExecutor<'e>,
+    schema: &SchemaName,
+) -> Result<bool, sqlx::Error> {
+    Ok(release(executor, Some(schema.as_str())).await? == 1)
+}
+
+async fn release<'e>(
+    executor: impl sqlx::PgExecutor<'e>,
+    schema: Option<&str>,
+) -> Result<u64, sqlx::Error> {
     let done = sqlx::query!(
         "UPDATE platform.tenant_schemas SET status = 'ready', updated_at = now()
-         WHERE status = 'quarantined'"
+         WHERE status = 'quarantined' AND ($1::text IS NULL OR schema_name = $1)",
+        schema
     )
-    .execute(pool)
+    .execute(executor)
     .await?;
     Ok(done.rows_affected())
 }

@@ -1,14 +1,17 @@
 //! The operators' console (`/console…` on the platform host): the
 //! dashboard, tenants (list, create, detail, suspend and resume, custom
 //! domains), the platform audit log, and the mail outbox when mails are
-//! kept there; a tenant's export, deletion and restoration ([`lifecycle`]).
+//! kept there; a tenant's export, deletion and restoration ([`lifecycle`]);
+//! the job queue ([`jobs`]) and the migration registry ([`migrations`]).
 //! Support operators read everything; writes need the operator role.
 
 mod branding;
 mod charts;
 mod dashboard;
 pub mod domains;
+pub mod jobs;
 pub mod lifecycle;
+pub mod migrations;
 pub mod tenants;
 
 use axum::Router;
@@ -25,6 +28,7 @@ where
     Tenants: FromRef<S>,
     crate::domains::Domains: FromRef<S>,
     crate::portability::Portability: FromRef<S>,
+    crate::platform::ops::Ops: FromRef<S>,
 {
     Router::new()
         .route(
@@ -53,4 +57,8 @@ where
         .route("/console/tenants/{slug}/export", get(lifecycle::export))
         .route("/console/tenants/{slug}/delete", post(lifecycle::delete))
         .route("/console/tenants/{slug}/restore", post(lifecycle::restore))
+        .route("/console/jobs", get(jobs::page))
+        .route("/console/jobs/{id}/retry", post(jobs::retry))
+        .route("/console/migrations", get(migrations::page))
+        .route("/console/migrations/{slug}/retry", post(migrations::retry))
 }
