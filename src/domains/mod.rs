@@ -7,6 +7,7 @@
 
 pub mod api;
 mod check;
+mod checking;
 pub mod dns;
 mod http_check;
 pub mod pages;

@@ -1,27 +1,25 @@
 //! [`Domains`]: what tenant administrators, operators, the API, the CLI and
 //! the re-check job do with custom domains, each change in one platform
 //! transaction with its audit entry, then made visible to this instance's
-//! resolver (others follow through the tables' `NOTIFY`).
+//! resolver (others follow through the tables' `NOTIFY`). Checks are in
+//! [`super::checking`].
 
 use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::check::{self, Decision};
-use super::dns::{self, Answer, Dns, Pointing};
-use super::http_check::http_proof;
+use super::dns::{self, Dns};
 use crate::auth::Keys;
 use crate::config::DomainsConfig;
 use crate::db::Platform;
 use crate::error::AppError;
 use crate::model::{Hostname, Slug, TenantId};
 use crate::tenancy::audit::{self, Actor};
-use crate::tenancy::claims::{self, CheckRecord, Claim, ClaimError, ClaimState};
+use crate::tenancy::claims::{self, Claim, ClaimError};
 use crate::tenancy::{Resolver, registry};
 use crate::web::challenge;
 
 /// How long a check may hold a claim before another instance may retry it.
-const LEASE: chrono::Duration = chrono::Duration::minutes(10);
 
 #[derive(Debug, thiserror::Error)]
 pub enum DomainError {
@@ -76,14 +74,14 @@ pub struct Instructions {
 
 #[derive(Clone)]
 pub struct Domains {
-    platform: Platform,
-    dns: Option<Dns>,
-    keys: Keys,
-    config: Arc<DomainsConfig>,
+    pub(super) platform: Platform,
+    pub(super) dns: Option<Dns>,
+    pub(super) keys: Keys,
+    pub(super) config: Arc<DomainsConfig>,
     reserved: [Hostname; 2],
     /// This process's resolver, brought up to date after each change
     /// (none in the CLI: the servers learn of it through `NOTIFY`).
-    resolver: Option<Resolver>,
+    pub(super) resolver: Option<Resolver>,
 }
 
 impl Domains {
@@ -115,7 +113,7 @@ impl Domains {
         self
     }
 
-    async fn reload(&self, tenant: TenantId) {
+    pub(super) async fn reload(&self, tenant: TenantId) {
         if let Some(resolver) = &self.resolver {
             resolver.reload_tenant(tenant).await;
         }
@@ -275,163 +273,5 @@ impl Domains {
         let claim = self.find(tenant, raw).await?;
         self.check(&claim, actor).await?;
         self.find(tenant, raw).await
-    }
-
-    /// Checks up to `limit` claims that are due; the number checked.
-    pub async fn check_due(&self, limit: i64) -> Result<usize, sqlx::Error> {
-        let due = {
-            let mut conn = self.platform.acquire().await?;
-            claims::lease_due(&mut conn, limit, LEASE).await?
-        };
-        for claim in &due {
-            if let Err(error) = self.check(claim, &Actor::from("job")).await {
-                tracing::warn!(host = %claim.hostname, %error, "domain check failed");
-            }
-        }
-        Ok(due.len())
-    }
-
-    async fn check(&self, claim: &Claim, actor: &Actor) -> Result<(), DomainError> {
-        let (proof, pointing) = self.observe(claim).await?;
-        let decision = check::decide(claim, proof, pointing, &self.config, chrono::Utc::now());
-        self.apply(claim, &decision, actor).await
-    }
-
-    /// What DNS (and HTTP) say about the claim, asked outside any transaction.
-    async fn observe(
-        &self,
-        claim: &Claim,
-    ) -> Result<(Answer<&'static str>, Pointing), DomainError> {
-        let host =
-            Hostname::parse(&claim.hostname).map_err(|e| DomainError::Invalid(e.to_string()))?;
-        let Some(dns) = &self.dns else {
-            return Ok((Answer::Unknown("dns_unavailable"), Pointing::Unknown));
-        };
-        let pointing = dns.pointing(&host).await;
-        let proof = match claim.method.as_deref() {
-            Some("operator") => Answer::Found("operator"),
-            Some("http") => self.http(dns, &host, claim).await,
-            Some(_) => tag(dns.txt_proof(&host, &claim.token).await, "dns_txt"),
-            None => match tag(dns.txt_proof(&host, &claim.token).await, "dns_txt") {
-                Answer::Found(method) => Answer::Found(method),
-                txt => self.http_if_allowed(dns, &host, claim).await.or(txt),
-            },
-        };
-        Ok((proof, pointing))
-    }
-
-    async fn http(&self, dns: &Dns, host: &Hostname, claim: &Claim) -> Answer<&'static str> {
-        tag(
-            http_proof(dns, &self.keys, &self.config, host, &claim.token).await,
-            "http",
-        )
-    }
-
-    /// The HTTP token proves only that DNS points here, so it is refused
-    /// for a domain another tenant claims or recently gave up.
-    async fn http_if_allowed(
-        &self,
-        dns: &Dns,
-        host: &Hostname,
-        claim: &Claim,
-    ) -> Answer<&'static str> {
-        let days = self.config.release_quarantine_days;
-        let contested = match self.platform.acquire().await {
-            Ok(mut conn) => claims::contested(&mut conn, claim.tenant_id, host, days).await,
-            Err(e) => Err(e),
-        };
-        match contested {
-            Ok(false) => self.http(dns, host, claim).await,
-            Ok(true) => Answer::Unknown("txt_required"),
-            Err(_) => Answer::Unknown("database"),
-        }
-    }
-
-    async fn apply(
-        &self,
-        seen: &Claim,
-        decision: &Decision,
-        actor: &Actor,
-    ) -> Result<(), DomainError> {
-        let mut tx = self.platform.begin().await?;
-        let host =
-            Hostname::parse(&seen.hostname).map_err(|e| DomainError::Invalid(e.to_string()))?;
-        let Some(claim) = claims::find(&mut tx, seen.tenant_id, &host).await? else {
-            return Ok(()); // removed meanwhile
-        };
-        if claim.state != seen.state || claim.method != seen.method {
-            return Ok(()); // changed meanwhile: the next check starts afresh
-        }
-        let mut decision = decision.clone();
-        if let Some(method) = decision.verify {
-            match claims::verify(
-                &mut tx,
-                &claim,
-                method,
-                decision.state == ClaimState::Active,
-            )
-            .await
-            {
-                Ok(()) => {}
-                Err(ClaimError::Taken(_)) => {
-                    tx.rollback().await?;
-                    tx = self.platform.begin().await?;
-                    decision.state = ClaimState::Pending;
-                    decision.error = Some("domain_taken");
-                }
-                Err(other) => return Err(other.into()),
-            }
-        }
-        if decision.unverify {
-            claims::unverify(&mut tx, claim.id, "proof_lost").await?;
-        }
-        let record = CheckRecord {
-            state: decision.state,
-            dns_status: decision.dns_status,
-            check_failures: decision.failures,
-            last_error: decision.error,
-            next_check_at: decision.next_check_at,
-        };
-        claims::record_check(&mut tx, claim.id, &record).await?;
-        let changed = claim.state != decision.state;
-        if changed {
-            let details = serde_json::json!({
-                "host": claim.hostname, "from": claim.state, "to": decision.state,
-                "method": decision.verify, "error": decision.error,
-            });
-            audit::record(
-                &mut tx,
-                actor,
-                "domain.state",
-                Some(claim.tenant_id),
-                details,
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        if changed {
-            self.reload(claim.tenant_id).await;
-        }
-        Ok(())
-    }
-}
-
-fn tag(answer: Answer<()>, method: &'static str) -> Answer<&'static str> {
-    match answer {
-        Answer::Found(()) => Answer::Found(method),
-        Answer::Missing => Answer::Missing,
-        Answer::Unknown(code) => Answer::Unknown(code),
-    }
-}
-
-impl<T> Answer<T> {
-    /// `self` if it found something, else `fallback` when `self` is only
-    /// "missing" (an unknown answer is worth reporting).
-    fn or(self, fallback: Answer<T>) -> Answer<T> {
-        match (self, fallback) {
-            (found @ Answer::Found(_), _) => found,
-            (Answer::Missing, other) => other,
-            (unknown, _) => unknown,
-        }
     }
 }

@@ -11,7 +11,7 @@ use crate::browser::{browser, overflows, start_chromedriver, tempdir};
 use crate::helpers::smtp::SmtpSink;
 use crate::helpers::{migrated_database, spawn_app_with};
 
-async fn fill(client: &Client, field: &str, value: &str) {
+pub async fn fill(client: &Client, field: &str, value: &str) {
     let input = client
         .find(Locator::Id(&format!("f-{field}")))
         .await
@@ -43,7 +43,7 @@ async fn arrive(client: &Client, expected: &str) {
     }
 }
 
-async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Element {
+pub async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Element {
     client
         .wait()
         .for_element(Locator::Css(css))

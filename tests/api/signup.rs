@@ -10,6 +10,7 @@ use fantoccini::{Client, Locator};
 
 use crate::account_flow::{link_path, mailing_config, nth_mail};
 use crate::browser::{browser, overflows, start_chromedriver, tempdir};
+use crate::browser_accounts::{fill, wait_for};
 use crate::helpers::console::{Console, HOST_NAME};
 use crate::helpers::smtp::SmtpSink;
 use crate::helpers::{TestApp, migrated_database, spawn_app_with, unique_slug};
@@ -209,14 +210,6 @@ async fn sign_ups_are_limited_per_address_and_the_honeypot_creates_nothing() {
     );
 }
 
-async fn fill(client: &Client, field: &str, value: &str) {
-    let input = client
-        .find(Locator::Id(&format!("f-{field}")))
-        .await
-        .expect("field");
-    input.send_keys(value).await.expect("typed");
-}
-
 async fn click(client: &Client, css: &str) {
     client
         .find(Locator::Css(css))
@@ -225,14 +218,6 @@ async fn click(client: &Client, css: &str) {
         .click()
         .await
         .expect("clicked");
-}
-
-async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Element {
-    client
-        .wait()
-        .for_element(Locator::Css(css))
-        .await
-        .expect(css)
 }
 
 #[tokio::test]
