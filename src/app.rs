@@ -33,6 +33,8 @@ pub struct Application {
     state: AppState,
     /// `/metrics`, apart from the public listener (when `metrics.port` is set).
     metrics: Option<web::metrics::Listener>,
+    /// The HTTPS port (when `tls.https_port` is set).
+    https: Option<crate::tls::HttpsListener>,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -51,6 +53,8 @@ pub enum StartError {
     Auth(String),
     #[error("mail: {0}")]
     Mail(#[from] crate::mail::TransportError),
+    #[error("tls: {0}")]
+    Tls(#[from] crate::tls::TlsError),
 }
 
 impl Application {
@@ -66,6 +70,7 @@ impl Application {
         let state = build_state(config, db, auth)?;
         let metrics = bind_metrics(&state).await?;
         let mut tasks = vec![state.resolver.spawn_refresher()];
+        let https = bind_https(&state).await?;
         let subscriber = invalidation_subscriber(&state);
         let worker = job_worker(&state);
         let (listener_task, listening) = listen::spawn(
@@ -90,18 +95,26 @@ impl Application {
             ));
         }
         tasks.push(worker.spawn());
+        // After the host map is loaded: the issuer decides from it.
+        tasks.extend(state.tls.spawn_tasks(state.db.platform().clone()));
         let router = router(&state);
         Ok(Self {
             listener,
             router,
             state,
             metrics,
+            https,
             tasks,
         })
     }
 
     pub fn local_addr(&self) -> Option<SocketAddr> {
         self.listener.local_addr().ok()
+    }
+
+    /// Where HTTPS is served, if it is.
+    pub fn https_addr(&self) -> Option<SocketAddr> {
+        self.https.as_ref()?.local_addr()
     }
 
     /// Where `/metrics` is served, if it is.
@@ -125,17 +138,40 @@ impl Application {
         }
         // The peer address is the client's (or the proxy's): throttling and
         // the audit log need it.
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        if let Some(https) = self.https {
+            tasks.push(tokio::spawn(https.serve(self.router.clone(), stopped)));
+        }
         let service = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
         let served = axum::serve(self.listener, service)
-            .with_graceful_shutdown(shutdown)
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                let _ = stop.send(true);
+            })
             .await;
         for task in tasks {
             task.abort();
         }
         served.map_err(StartError::Serve)
     }
+}
+
+/// Loads the certificates, then binds the HTTPS port if there is one.
+async fn bind_https(state: &AppState) -> Result<Option<crate::tls::HttpsListener>, StartError> {
+    state.tls.load().await?;
+    let Some(port) = state.config.tls.https_port else {
+        return Ok(None);
+    };
+    let addr = SocketAddr::new(state.config.http.host, port);
+    let listener = crate::tls::HttpsListener::bind(addr, state.tls.clone())
+        .await
+        .map_err(|e| match e {
+            crate::tls::TlsError::Io(source) => StartError::Bind { addr, source },
+            other => StartError::Tls(other),
+        })?;
+    Ok(Some(listener))
 }
 
 async fn bind_metrics(state: &AppState) -> Result<Option<web::metrics::Listener>, StartError> {
@@ -278,7 +314,9 @@ fn build_state(config: Config, db: Database, auth: Auth) -> Result<AppState, Sta
     );
     let portability =
         crate::portability::Portability::new(provisioner.clone(), storage.clone(), themes.names());
+    let tls = crate::tls::Tls::new(&config, db.platform().clone(), resolver.clone())?;
     Ok(AppState::new(Services {
+        tls,
         signups,
         domains,
         portability,
@@ -379,6 +417,7 @@ pub fn router(state: &AppState) -> Router {
         tenant,
         keys: state.auth.keys.clone(),
         http: state.config.http.clone(),
+        tls: state.tls.clone(),
     };
     let mut routes = Router::new().route("/healthz", get(web::healthz));
     if state.config.bench_routes {

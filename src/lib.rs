@@ -45,4 +45,5 @@ pub mod storage;
 pub mod telemetry;
 pub mod tenancy;
 pub mod themes;
+pub mod tls;
 pub mod web;

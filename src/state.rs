@@ -74,6 +74,8 @@ pub struct Services {
     pub signups: crate::platform::signup::Signups,
     /// Tenants' export and import, and the purge of deleted ones.
     pub portability: Portability,
+    /// HTTPS: certificates, the issuer, the redirect and HSTS.
+    pub tls: crate::tls::Tls,
 }
 
 // What handlers may take as `State<…>`: services, never a pool (tenant
@@ -142,6 +144,12 @@ impl FromRef<AppState> for Tenants {
 impl FromRef<AppState> for Portability {
     fn from_ref(state: &AppState) -> Self {
         state.portability.clone()
+    }
+}
+
+impl FromRef<AppState> for crate::tls::Tls {
+    fn from_ref(state: &AppState) -> Self {
+        state.tls.clone()
     }
 }
 

@@ -23,6 +23,9 @@ command -v chromedriver >/dev/null 2>&1 || packages+=(chromium-driver)
 python3 -c 'import ensurepip' >/dev/null 2>&1 || packages+=(python3-venv)
 # Receipt tests read their PDFs' text with poppler's pdftotext.
 command -v pdftotext >/dev/null 2>&1 || packages+=(poppler-utils)
+# Certificate tests get theirs from a real ACME server: Let's Encrypt's Pebble
+# (with its DNS helper, pebble-challtestsrv).
+command -v pebble >/dev/null 2>&1 || packages+=(pebble)
 if [ ${#packages[@]} -gt 0 ]; then
   echo "tests/run.sh: installing ${packages[*]}"
   as_root apt-get update -qq

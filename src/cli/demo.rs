@@ -19,6 +19,10 @@ pub async fn run(mut config: Config) -> anyhow::Result<ExitCode> {
     if config.http.port != 0 {
         config.http.public_port.get_or_insert(config.http.port);
     }
+    // `--https-port`: certificates for every demo host from a local CA.
+    if config.tls.https_port.is_some() && config.tls.acme.directory.is_none() {
+        config.tls.local_ca = true;
+    }
     let handle = DatabaseHandle::open(&config).await?;
     let served = demo(&handle, config).await;
     handle.close().await?;
@@ -66,6 +70,10 @@ async fn demo(handle: &DatabaseHandle, config: Config) -> anyhow::Result<()> {
             state.config.platform_host
         );
     }
+    if let Some(https) = app.https_addr() {
+        let slugs: Vec<&str> = manifests.iter().map(|(slug, _)| slug.as_str()).collect();
+        print_https(&state, &slugs, https.port());
+    }
     if let Some(metrics) = app.metrics_addr() {
         println!("  http://{metrics}/metrics   (Prometheus, this machine only)");
     }
@@ -73,4 +81,22 @@ async fn demo(handle: &DatabaseHandle, config: Config) -> anyhow::Result<()> {
     app.run_until(shutdown_signal()).await?;
     println!("stopping…");
     Ok(())
+}
+
+/// The HTTPS addresses, and the CA to trust for them.
+fn print_https(state: &crate::state::AppState, slugs: &[&str], port: u16) {
+    let tls = &state.config.tls;
+    println!(
+        "\nOver HTTPS (certificates from the local CA in {}):",
+        tls.local_ca_dir.display()
+    );
+    println!("  https://{}:{port}/", state.config.platform_host);
+    for slug in slugs {
+        println!("  https://{slug}.{}:{port}/", state.config.base_domain);
+    }
+    let ca = tls.local_ca_dir.join(crate::tls::local_ca::CA_CERT);
+    println!(
+        "  Trust {} once in your browser or system (README: \"HTTPS in the demo\").",
+        ca.display()
+    );
 }

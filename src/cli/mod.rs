@@ -22,7 +22,7 @@ use clap::{Args, Parser, Subcommand};
 
 pub use database::DatabaseHandle;
 
-use crate::config::{Config, HttpOverrides, MetricsOverrides, Overrides};
+use crate::config::{Config, HttpOverrides, MetricsOverrides, Overrides, TlsOverrides};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -97,6 +97,9 @@ pub struct ServeArgs {
     /// Serve `/metrics` on this port of `metrics.host` (loopback by default).
     #[arg(long)]
     pub metrics_port: Option<u16>,
+    /// Serve HTTPS on this port (overrides tls.https_port).
+    #[arg(long)]
+    pub https_port: Option<u16>,
 }
 
 #[derive(Debug, Args)]
@@ -109,6 +112,10 @@ pub struct DemoArgs {
     /// Serve `/metrics` on this port of `metrics.host` (loopback by default).
     #[arg(long)]
     pub metrics_port: Option<u16>,
+    /// Also serve HTTPS on this port, with certificates from a local CA
+    /// made in `certs/` at first run (trust it once: see the README).
+    #[arg(long)]
+    pub https_port: Option<u16>,
 }
 
 /// Runs the parsed command; the exit code tells scripts how it went.
@@ -150,6 +157,7 @@ fn overrides(cli: &Cli) -> Overrides {
                 host: args.host,
             });
             overrides.metrics = metrics_port(args.metrics_port);
+            overrides.tls = https_port(args.https_port);
         }
         Command::Demo(args) => {
             overrides.http = Some(HttpOverrides {
@@ -158,10 +166,17 @@ fn overrides(cli: &Cli) -> Overrides {
             });
             overrides.dev_mode = Some(args.dev);
             overrides.metrics = metrics_port(args.metrics_port);
+            overrides.tls = https_port(args.https_port);
         }
         _ => {}
     }
     overrides
+}
+
+fn https_port(port: Option<u16>) -> Option<TlsOverrides> {
+    port.map(|port| TlsOverrides {
+        https_port: Some(port),
+    })
 }
 
 fn metrics_port(port: Option<u16>) -> Option<MetricsOverrides> {

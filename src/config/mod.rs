@@ -16,9 +16,11 @@ use crate::model::Hostname;
 mod deletion;
 mod domains;
 mod links;
+mod tls;
 pub use deletion::DeletionConfig;
 pub use domains::DomainsConfig;
 pub use links::PublicScheme;
+pub use tls::{AcmeConfig, CertificateFiles, ChallengeKind, TlsConfig};
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Config {
@@ -55,6 +57,8 @@ pub struct Config {
     pub domains: DomainsConfig,
     #[serde(default)]
     pub deletion: DeletionConfig,
+    #[serde(default)]
+    pub tls: TlsConfig,
 }
 
 /// The job queue's worker (see `jobs`). Durations in milliseconds so that
@@ -248,6 +252,14 @@ pub struct Overrides {
     pub http: Option<HttpOverrides>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metrics: Option<MetricsOverrides>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<TlsOverrides>,
+}
+
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct TlsOverrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub https_port: Option<u16>,
 }
 
 #[derive(Debug, Default, Clone, Serialize)]
@@ -384,6 +396,11 @@ impl Config {
         if self.db.platform_connections == 0 || self.db.migrate_parallelism == 0 {
             return Err(ConfigError::Invalid(
                 "db.platform_connections and db.migrate_parallelism must be at least 1",
+            ));
+        }
+        if self.tls.https_port.is_some() && self.tls.handshake_timeout_secs == 0 {
+            return Err(ConfigError::Invalid(
+                "tls.handshake_timeout_secs must be at least 1",
             ));
         }
         if self.http.public_port == Some(0) {

@@ -171,6 +171,13 @@ impl Resolver {
         }
     }
 
+    /// Whether `host` leads to a site (the platform host or a tenant's),
+    /// from memory: no query, whatever the name. What the TLS listener
+    /// decides certificate orders from.
+    pub fn routes(&self, host: &Hostname) -> bool {
+        *host == self.inner.platform_host || self.inner.read_hosts().tenant_of(host).is_some()
+    }
+
     /// Resolves a raw `Host` value.
     pub async fn resolve(&self, raw_host: &str) -> Result<Site, ResolveError> {
         let host = Hostname::parse(raw_host)?;

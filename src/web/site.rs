@@ -51,6 +51,8 @@ pub struct Sites {
     pub keys: Keys,
     /// Builds the redirects to a tenant's primary domain.
     pub http: HttpConfig,
+    /// ACME HTTP-01 answers, the redirect to HTTPS, HSTS.
+    pub tls: crate::tls::Tls,
 }
 
 pub async fn dispatch(State(sites): State<Sites>, mut request: Request) -> Response {
@@ -62,6 +64,13 @@ pub async fn dispatch(State(sites): State<Sites>, mut request: Request) -> Respo
     let (method, path) = (request.method(), request.uri().path());
     if let Some(answer) = challenge::respond(&sites.keys, method, &host, path) {
         return answer;
+    }
+    if let Some(answer) = sites.tls.respond_http01(method, &host, path).await {
+        return answer;
+    }
+    let over_tls = request.extensions().get::<crate::tls::OverTls>().is_some();
+    if !over_tls && let Some(redirect) = sites.tls.redirect_to_https(&host, request.uri()) {
+        return redirect;
     }
     let site = match sites.resolver.resolve(&host).await {
         Ok(site) => site,
@@ -91,10 +100,14 @@ pub async fn dispatch(State(sites): State<Sites>, mut request: Request) -> Respo
             sites.tenant
         }
     };
-    match router.oneshot(request).await {
+    let mut response = match router.oneshot(request).await {
         Ok(response) => response,
         Err(never) => match never {},
+    };
+    if over_tls {
+        sites.tls.add_hsts(&host, &mut response);
     }
+    response
 }
 
 /// A permanent redirect to the tenant's primary domain, for page requests

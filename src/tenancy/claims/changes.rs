@@ -255,3 +255,21 @@ pub async fn assert_by_operator(
     }
     verify(conn, &claim, "operator", true).await
 }
+
+/// Records where the certificate of a verified domain stands (`pending`,
+/// `issued`, `failed`), shown beside its DNS status.
+pub async fn set_cert_status(
+    conn: &mut PgConnection,
+    hostname: &str,
+    status: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE platform.domain_claims SET cert_status = $2
+         WHERE hostname = $1 AND state IN ('verified', 'active') AND cert_status <> $2",
+        hostname,
+        status
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}

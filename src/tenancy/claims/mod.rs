@@ -242,9 +242,37 @@ pub async fn contested(
     Ok(contested)
 }
 
+/// A domain that may have a certificate (its claim is verified), and
+/// whether DNS was last seen pointing here (an order can then succeed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertificateCandidate {
+    pub hostname: String,
+    pub points_here: bool,
+}
+
+/// Every verified domain: the names the platform may order certificates for.
+pub async fn certificate_candidates(
+    conn: &mut PgConnection,
+) -> Result<Vec<CertificateCandidate>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT hostname, state = 'active' OR dns_status = 'ok' AS "points_here!"
+           FROM platform.domain_claims WHERE state IN ('verified', 'active')"#
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| CertificateCandidate {
+            hostname: row.hostname,
+            points_here: row.points_here,
+        })
+        .collect())
+}
+
 mod changes;
 pub use changes::{
-    CheckRecord, add, assert_by_operator, record_check, remove, set_primary, unverify, verify,
+    CheckRecord, add, assert_by_operator, record_check, remove, set_cert_status, set_primary,
+    unverify, verify,
 };
 
 #[cfg(test)]

@@ -62,3 +62,8 @@ mail-signup-confirm-subject = Confirm the creation of your portal
 mail-signup-confirm-intro = Someone, probably you, asked to create a portal for { $association }. Confirm your address and the portal goes live at once.
 mail-signup-confirm-action = Create my portal
 mail-signup-confirm-ignore = If you did not ask for it, ignore this message: nothing will be created. The link is valid for 24 hours.
+
+mail-certificate-failing-subject = The certificate of { $hostname } cannot be obtained
+mail-certificate-failing-intro = The last { $failures } attempts to obtain or renew the HTTPS certificate of { $hostname } failed. A certificate already issued keeps being served until it expires.
+mail-certificate-failing-error = Last error
+mail-certificate-failing-next = Attempts go on with growing intervals. The console shows the state of every certificate and lets you retry at once; `tessera certs list` and `tessera certs renew DOMAIN` do the same.

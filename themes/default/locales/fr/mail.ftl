@@ -62,3 +62,8 @@ mail-signup-confirm-subject = Confirmez la création de votre portail
 mail-signup-confirm-intro = Quelqu’un, sans doute vous, a demandé la création d’un portail pour { $association }. Confirmez votre adresse et le portail est en ligne aussitôt.
 mail-signup-confirm-action = Créer mon portail
 mail-signup-confirm-ignore = Si vous n’avez rien demandé, ignorez ce message : rien ne sera créé. Le lien est valable 24 heures.
+
+mail-certificate-failing-subject = Le certificat de { $hostname } ne peut pas être obtenu
+mail-certificate-failing-intro = Les { $failures } dernières tentatives d’obtenir ou de renouveler le certificat HTTPS de { $hostname } ont échoué. Un certificat déjà délivré reste servi jusqu’à son expiration.
+mail-certificate-failing-error = Dernière erreur
+mail-certificate-failing-next = Les tentatives continuent à intervalles croissants. La console montre l’état de chaque certificat et permet de réessayer aussitôt ; `tessera certs list` et `tessera certs renew DOMAINE` font de même.

@@ -1,0 +1,119 @@
+//! The demo's certificate authority: made with rcgen at first run in
+//! `tls.local_ca_dir` (`certs/`), it issues a leaf for any host the demo
+//! serves, in memory, at once. Browsers accept those once the CA is trusted
+//! (the README says how); nothing it signs is ever stored or sent to a
+//! public CA.
+
+use std::path::{Path, PathBuf};
+
+use rcgen::{
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
+    Issuer, KeyPair, KeyUsagePurpose, PKCS_ECDSA_P256_SHA256,
+};
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+
+use super::TlsError;
+use super::certs::{Served, Source};
+use super::sealed::write_private;
+
+/// The CA's files in its folder.
+pub const CA_CERT: &str = "tessera-local-ca.pem";
+pub const CA_KEY: &str = "tessera-local-ca.key";
+
+pub struct LocalCa {
+    issuer: Issuer<'static, KeyPair>,
+    cert_pem: String,
+}
+
+impl std::fmt::Debug for LocalCa {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LocalCa(..)")
+    }
+}
+
+impl LocalCa {
+    /// A fresh CA, in memory.
+    pub fn generate() -> Result<Self, TlsError> {
+        let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?;
+        let mut params = ca_params();
+        params.not_before = day(-1);
+        params.not_after = day(10 * 365);
+        let cert_pem = params.self_signed(&key)?.pem();
+        Ok(Self {
+            issuer: Issuer::new(params, key),
+            cert_pem,
+        })
+    }
+
+    /// The CA in `dir`, made there first if it is not.
+    pub fn load_or_create(dir: &Path) -> Result<(Self, PathBuf), TlsError> {
+        let (cert_path, key_path) = (dir.join(CA_CERT), dir.join(CA_KEY));
+        if cert_path.exists() && key_path.exists() {
+            let cert_pem = std::fs::read_to_string(&cert_path)?;
+            let key = KeyPair::from_pem(&std::fs::read_to_string(&key_path)?)?;
+            // The same name, usages and key give the same issuer.
+            let issuer = Issuer::new(ca_params(), key);
+            return Ok((Self { issuer, cert_pem }, cert_path));
+        }
+        let ca = Self::generate()?;
+        std::fs::create_dir_all(dir)?;
+        write_private(&key_path, &ca.issuer.key().serialize_pem())?;
+        std::fs::write(&cert_path, &ca.cert_pem)?;
+        Ok((ca, cert_path))
+    }
+
+    pub fn cert_pem(&self) -> &str {
+        &self.cert_pem
+    }
+
+    /// A P-256 leaf for `names`, valid 90 days from yesterday.
+    pub fn issue(&self, provider: &CryptoProvider, names: &[String]) -> Result<Served, TlsError> {
+        let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?;
+        let mut params = CertificateParams::new(names.to_vec())?;
+        params.distinguished_name.push(
+            DnType::CommonName,
+            names.first().cloned().unwrap_or_default(),
+        );
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        params.not_before = day(-1);
+        params.not_after = day(90);
+        let leaf = params.signed_by(&key, &self.issuer)?;
+        let chain = vec![leaf.der().clone(), ca_der(&self.cert_pem)?];
+        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
+        Served::from_der(provider, chain, key, Source::Local)
+    }
+}
+
+fn ca_der(pem: &str) -> Result<CertificateDer<'static>, TlsError> {
+    use rustls::pki_types::pem::PemObject;
+    CertificateDer::from_pem_slice(pem.as_bytes())
+        .map_err(|e| TlsError::Certificate(format!("local CA: {e}")))
+}
+
+/// What the CA says of itself; rebuilt identically when it is loaded.
+fn ca_params() -> CertificateParams {
+    let mut params = CertificateParams::default();
+    let mut name = DistinguishedName::new();
+    name.push(DnType::CommonName, "Tessera local development CA");
+    name.push(DnType::OrganizationName, "Tessera demo");
+    params.distinguished_name = name;
+    params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    params
+}
+
+/// Midnight UTC, `offset` days from today.
+fn day(offset: i64) -> time::OffsetDateTime {
+    use chrono::Datelike;
+    let date = (chrono::Utc::now() + chrono::Duration::days(offset)).date_naive();
+    let (month, day) = (date.month() as u8, date.day() as u8);
+    rcgen::date_time_ymd(date.year(), month, day)
+}
+
+impl From<rcgen::Error> for TlsError {
+    fn from(error: rcgen::Error) -> Self {
+        TlsError::Certificate(error.to_string())
+    }
+}

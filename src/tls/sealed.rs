@@ -1,0 +1,141 @@
+//! Private keys at rest: sealed with AES-256-GCM under the storage key,
+//! bound to the name they belong to (a sealed key copied onto another row
+//! does not open). The key comes from `tls.storage_key`, or from a file made
+//! at first start under the data directory.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
+use aws_lc_rs::rand::{SecureRandom, SystemRandom};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use secrecy::ExposeSecret;
+
+use super::TlsError;
+use crate::config::TlsConfig;
+
+/// The key file's name under the data directory.
+pub const KEY_FILE: &str = "tls-storage.key";
+
+#[derive(Clone)]
+pub struct Sealer {
+    key: Arc<LessSafeKey>,
+}
+
+impl std::fmt::Debug for Sealer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Sealer(..)")
+    }
+}
+
+impl Sealer {
+    pub fn new(key: &[u8; 32]) -> Result<Self, TlsError> {
+        let unbound = UnboundKey::new(&AES_256_GCM, key).map_err(|_| TlsError::Sealing)?;
+        Ok(Self {
+            key: Arc::new(LessSafeKey::new(unbound)),
+        })
+    }
+
+    /// The configured key, or the one in `data_dir` (made if missing).
+    pub fn from_config(config: &TlsConfig, data_dir: &Path) -> Result<Self, TlsError> {
+        let encoded = match &config.storage_key {
+            Some(key) => key.expose_secret().to_owned(),
+            None => key_file(&data_dir.join(KEY_FILE))?,
+        };
+        let bytes = STANDARD
+            .decode(encoded.trim())
+            .ok()
+            .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+            .ok_or(TlsError::Config(
+                "tls.storage_key must be 32 bytes in base64".into(),
+            ))?;
+        Self::new(&bytes)
+    }
+
+    /// `nonce ‖ ciphertext ‖ tag`; `context` (the hostname) is authenticated.
+    pub fn seal(&self, plain: &[u8], context: &str) -> Result<Vec<u8>, TlsError> {
+        let mut nonce = [0u8; NONCE_LEN];
+        SystemRandom::new()
+            .fill(&mut nonce)
+            .map_err(|_| TlsError::Sealing)?;
+        let mut sealed = plain.to_vec();
+        self.key
+            .seal_in_place_append_tag(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(context.as_bytes()),
+                &mut sealed,
+            )
+            .map_err(|_| TlsError::Sealing)?;
+        let mut out = nonce.to_vec();
+        out.append(&mut sealed);
+        Ok(out)
+    }
+
+    pub fn open(&self, sealed: &[u8], context: &str) -> Result<Vec<u8>, TlsError> {
+        if sealed.len() < NONCE_LEN {
+            return Err(TlsError::Sealing);
+        }
+        let (nonce, body) = sealed.split_at(NONCE_LEN);
+        let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| TlsError::Sealing)?;
+        let mut body = body.to_vec();
+        let plain = self
+            .key
+            .open_in_place(nonce, Aad::from(context.as_bytes()), &mut body)
+            .map_err(|_| TlsError::Sealing)?;
+        Ok(plain.to_vec())
+    }
+}
+
+/// Reads the key file, or writes a fresh key there (owner-only) first.
+fn key_file(path: &Path) -> Result<String, TlsError> {
+    if let Ok(existing) = std::fs::read_to_string(path) {
+        return Ok(existing);
+    }
+    let mut bytes = [0u8; 32];
+    SystemRandom::new()
+        .fill(&mut bytes)
+        .map_err(|_| TlsError::Sealing)?;
+    let encoded = STANDARD.encode(bytes);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    write_private(path, &encoded)?;
+    tracing::warn!(path = %path.display(), "made a storage key for certificates' private keys; \
+        set tls.storage_key to share one across instances");
+    Ok(encoded)
+}
+
+/// Creates `path` readable by its owner only; fails if it exists.
+pub fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(contents.as_bytes())?;
+    file.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sealed_keys_open_only_for_their_name_and_key() -> Result<(), TlsError> {
+        let sealer = Sealer::new(&[3; 32])?;
+        let sealed = sealer.seal(b"private key", "club.example.org")?;
+        assert!(!sealed.windows(7).any(|w| w == b"private"));
+        assert_eq!(sealer.open(&sealed, "club.example.org")?, b"private key");
+        assert!(sealer.open(&sealed, "other.example.org").is_err());
+        assert!(
+            Sealer::new(&[4; 32])?
+                .open(&sealed, "club.example.org")
+                .is_err()
+        );
+        assert!(sealer.open(&sealed[..5], "club.example.org").is_err());
+        Ok(())
+    }
+}
