@@ -193,8 +193,13 @@ fn invalidation_subscriber(state: &AppState) -> listen::Subscriber {
         state.pages.clone(),
         state.themes.clone(),
     );
+    let tls = state.tls.clone();
     Arc::new(move |change| match change {
         listen::Change::Tenant(id) => {
+            // A domain may have been verified: its certificate is due.
+            if let Some(issuer) = tls.issuer() {
+                issuer.wake();
+            }
             resolver.invalidate_tenant(id);
             themes.invalidate_tenant(id);
             pages.invalidate_tenant(id);

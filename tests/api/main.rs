@@ -42,6 +42,7 @@ mod host_flood;
 mod hosts;
 mod http_caching;
 mod http_edges;
+mod https;
 mod isolation;
 mod jobs;
 mod jobs_cli;

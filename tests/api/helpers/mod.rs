@@ -8,8 +8,10 @@ pub mod browser;
 pub mod cluster;
 pub mod console;
 pub mod dns;
+pub mod pebble;
 pub mod raw_http;
 pub mod smtp;
+pub mod tls_client;
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -33,6 +35,8 @@ pub struct TestApp {
     pub addr: SocketAddr,
     /// The private `/metrics` listener.
     pub metrics_addr: SocketAddr,
+    /// The HTTPS listener, when `tls.https_port` is set.
+    pub https_addr: Option<SocketAddr>,
     pub state: AppState,
     pub http: reqwest::Client,
     _stop: oneshot::Sender<()>,
@@ -99,6 +103,7 @@ pub async fn spawn_app_with(options: PgConnectOptions, config: Config) -> TestAp
         .expect("application starts");
     let addr = app.local_addr().expect("bound address");
     let metrics_addr = app.metrics_addr().expect("metrics listener");
+    let https_addr = app.https_addr();
     let state = app.state().clone();
     let (stop, stopped) = oneshot::channel::<()>();
     tokio::spawn(app.run_until(async {
@@ -107,6 +112,7 @@ pub async fn spawn_app_with(options: PgConnectOptions, config: Config) -> TestAp
     TestApp {
         addr,
         metrics_addr,
+        https_addr,
         state,
         http: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
