@@ -30,6 +30,10 @@ pub enum OrderError {
     /// The ACME server says we are over a rate limit.
     #[error("rate limited by the ACME server: {0}")]
     RateLimited(String),
+    /// The ACME server no longer knows our account (it was reset): a new
+    /// one is made at the next attempt.
+    #[error("the ACME server forgot our account: {0}")]
+    AccountGone(String),
     /// The ACME server refused (a failed challenge, a refused name…).
     #[error("{0}")]
     Refused(String),
@@ -48,8 +52,12 @@ impl From<instant_acme::Error> for OrderError {
             instant_acme::Error::Api(problem) => {
                 let kind = problem.r#type.as_deref().unwrap_or_default();
                 let detail = problem.detail.clone().unwrap_or_else(|| kind.to_owned());
+                let forgotten = kind.ends_with(":accountDoesNotExist")
+                    || (detail.starts_with("Account ") && detail.ends_with(" not found."));
                 if kind.ends_with(":rateLimited") {
                     Self::RateLimited(detail)
+                } else if forgotten {
+                    Self::AccountGone(detail)
                 } else {
                     Self::Refused(detail)
                 }
@@ -199,9 +207,11 @@ impl AcmeClient {
         Ok(account)
     }
 
-    /// Forgets the cached account (the server may have forgotten it).
-    pub async fn forget_account(&self) {
-        *self.account.lock().await = None;
+    /// Forgets our account, cached and stored (the server forgot it).
+    pub async fn forget_account(&self, pool: &Platform) -> Result<(), sqlx::Error> {
+        let mut cached = self.account.lock().await;
+        *cached = None;
+        super::store::delete_account(pool, &self.directory).await
     }
 
     /// Until when the ACME server asked us to wait, if it did.

@@ -278,10 +278,8 @@ impl Issuer {
             let until = chrono::Utc::now() + chrono::Duration::hours(1);
             store::pause_account(&inner.pool, inner.acme.directory(), until).await?;
         }
-        if let OrderError::Refused(detail) = error
-            && detail.contains("account")
-        {
-            inner.acme.forget_account().await;
+        if let OrderError::AccountGone(_) = error {
+            inner.acme.forget_account(&inner.pool).await?;
         }
         tracing::warn!(domain = name, error = %message,
             failures = failure.map_or(0, |f| f.failures), "certificate order failed");

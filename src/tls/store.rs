@@ -372,6 +372,17 @@ pub async fn save_account(
     Ok(())
 }
 
+/// Drops our stored account at `directory` (the server no longer knows it).
+pub async fn delete_account(pool: &Platform, directory: &str) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "DELETE FROM platform.acme_accounts WHERE directory = $1",
+        directory
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
 /// The ACME server said we are rate limited: no order before `until`.
 pub async fn pause_account(
     pool: &Platform,

@@ -2,6 +2,7 @@
 //! PostgreSQL. One binary (see helpers for the harness).
 
 mod account_flow;
+mod acme;
 mod api_auth;
 mod api_input;
 mod api_staff;
