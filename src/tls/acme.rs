@@ -165,7 +165,7 @@ impl AcmeClient {
         if let Some(account) = cached.as_ref() {
             return Ok(account.clone());
         }
-        let account = match super::store::account(pool, &self.directory).await? {
+        let account = match super::accounts::account(pool, &self.directory).await? {
             Some(stored) => {
                 let json = sealer
                     .open(&stored.credentials_sealed, &self.directory)
@@ -203,7 +203,7 @@ impl AcmeClient {
         let sealed = sealer
             .seal(&json, &self.directory)
             .map_err(|e| OrderError::Local(e.to_string()))?;
-        super::store::save_account(pool, &self.directory, &sealed).await?;
+        super::accounts::save_account(pool, &self.directory, &sealed).await?;
         Ok(account)
     }
 
@@ -211,7 +211,7 @@ impl AcmeClient {
     pub async fn forget_account(&self, pool: &Platform) -> Result<(), sqlx::Error> {
         let mut cached = self.account.lock().await;
         *cached = None;
-        super::store::delete_account(pool, &self.directory).await
+        super::accounts::delete_account(pool, &self.directory).await
     }
 
     /// Until when the ACME server asked us to wait, if it did.
@@ -219,7 +219,7 @@ impl AcmeClient {
         &self,
         pool: &Platform,
     ) -> Result<Option<chrono::DateTime<Utc>>, sqlx::Error> {
-        let stored = super::store::account(pool, &self.directory).await?;
+        let stored = super::accounts::account(pool, &self.directory).await?;
         Ok(stored
             .and_then(|s| s.paused_until)
             .filter(|until| *until > Utc::now()))

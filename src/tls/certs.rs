@@ -236,7 +236,7 @@ mod tests {
 
     #[test]
     fn exact_names_win_over_wildcards_one_label_deep() -> Result<(), TlsError> {
-        let ca = LocalCa::generate()?;
+        let ca = LocalCa::generate(&[])?;
         let certs = Certificates::default();
         certs.insert(ca.issue(&provider(), &["*.example.org".into()])?);
         certs.insert(ca.issue(&provider(), &["club.example.org".into()])?);
@@ -262,7 +262,7 @@ mod tests {
 
     #[test]
     fn local_certificates_never_earn_hsts() -> Result<(), TlsError> {
-        let ca = LocalCa::generate()?;
+        let ca = LocalCa::generate(&[])?;
         let certs = Certificates::default();
         certs.insert(ca.issue(&provider(), &["club.localhost".into()])?);
         assert!(certs.find("club.localhost").is_some());

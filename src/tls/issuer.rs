@@ -276,7 +276,7 @@ impl Issuer {
         tx.commit().await?;
         if let OrderError::RateLimited(_) = error {
             let until = chrono::Utc::now() + chrono::Duration::hours(1);
-            store::pause_account(&inner.pool, inner.acme.directory(), until).await?;
+            super::accounts::pause_account(&inner.pool, inner.acme.directory(), until).await?;
         }
         if let OrderError::AccountGone(_) = error {
             inner.acme.forget_account(&inner.pool).await?;

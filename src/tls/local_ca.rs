@@ -7,8 +7,9 @@
 use std::path::{Path, PathBuf};
 
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
-    Issuer, KeyPair, KeyUsagePurpose, PKCS_ECDSA_P256_SHA256,
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose,
+    GeneralSubtree, IsCa, Issuer, KeyPair, KeyUsagePurpose, NameConstraints,
+    PKCS_ECDSA_P256_SHA256,
 };
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
@@ -33,10 +34,17 @@ impl std::fmt::Debug for LocalCa {
 }
 
 impl LocalCa {
-    /// A fresh CA, in memory.
-    pub fn generate() -> Result<Self, TlsError> {
+    /// A fresh CA, in memory, that may sign only names under `zones` (no
+    /// limit when empty): trusting it cannot let it vouch for a bank.
+    pub fn generate(zones: &[String]) -> Result<Self, TlsError> {
         let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?;
         let mut params = ca_params();
+        if !zones.is_empty() {
+            params.name_constraints = Some(NameConstraints {
+                permitted_subtrees: zones.iter().cloned().map(GeneralSubtree::DnsName).collect(),
+                excluded_subtrees: Vec::new(),
+            });
+        }
         params.not_before = day(-1);
         params.not_after = day(10 * 365);
         let cert_pem = params.self_signed(&key)?.pem();
@@ -46,8 +54,8 @@ impl LocalCa {
         })
     }
 
-    /// The CA in `dir`, made there first if it is not.
-    pub fn load_or_create(dir: &Path) -> Result<(Self, PathBuf), TlsError> {
+    /// The CA in `dir`, made there first (for `zones`) if it is not.
+    pub fn load_or_create(dir: &Path, zones: &[String]) -> Result<(Self, PathBuf), TlsError> {
         let (cert_path, key_path) = (dir.join(CA_CERT), dir.join(CA_KEY));
         if cert_path.exists() && key_path.exists() {
             let cert_pem = std::fs::read_to_string(&cert_path)?;
@@ -56,7 +64,7 @@ impl LocalCa {
             let issuer = Issuer::new(ca_params(), key);
             return Ok((Self { issuer, cert_pem }, cert_path));
         }
-        let ca = Self::generate()?;
+        let ca = Self::generate(zones)?;
         std::fs::create_dir_all(dir)?;
         write_private(&key_path, &ca.issuer.key().serialize_pem())?;
         std::fs::write(&cert_path, &ca.cert_pem)?;

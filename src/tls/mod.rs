@@ -7,6 +7,7 @@
 //! unknown name never causes an order.
 
 pub mod acme;
+mod accounts;
 mod alert;
 pub mod certs;
 pub mod challenge;
@@ -112,7 +113,13 @@ impl Tls {
             _ => None,
         };
         let local_ca = match tls.local_ca && tls.https_port.is_some() {
-            true => Some(LocalCa::load_or_create(&tls.local_ca_dir)?.0),
+            true => {
+                let zones = [
+                    config.platform_host.to_string(),
+                    config.base_domain.to_string(),
+                ];
+                Some(LocalCa::load_or_create(&tls.local_ca_dir, &zones)?.0)
+            }
             false => None,
         };
         Ok(Self {
