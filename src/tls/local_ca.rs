@@ -125,3 +125,37 @@ impl From<rcgen::Error> for TlsError {
         TlsError::Certificate(error.to_string())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use rustls::RootCertStore;
+    use rustls::client::WebPkiServerVerifier;
+    use rustls::client::danger::ServerCertVerifier;
+    use rustls::pki_types::{ServerName, UnixTime};
+
+    use super::*;
+
+    #[test]
+    fn the_demo_ca_cannot_vouch_for_names_outside_its_zones() -> Result<(), TlsError> {
+        let fail = |e: &dyn std::fmt::Display| TlsError::Certificate(e.to_string());
+        let ca = LocalCa::generate(&["localhost".to_owned()])?;
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let mut roots = RootCertStore::empty();
+        roots.add(ca_der(ca.cert_pem())?).map_err(|e| fail(&e))?;
+        let verifier =
+            WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+                .build()
+                .map_err(|e| fail(&e))?;
+        for (name, trusted) in [("club.localhost", true), ("bank.example", false)] {
+            let served = ca.issue(&provider, &[name.to_owned()])?;
+            let chain = &served.key.cert;
+            let server = ServerName::try_from(name.to_owned()).map_err(|e| fail(&e))?;
+            let verdict =
+                verifier.verify_server_cert(&chain[0], &chain[1..], &server, &[], UnixTime::now());
+            assert_eq!(verdict.is_ok(), trusted, "{name}: {verdict:?}");
+        }
+        Ok(())
+    }
+}

@@ -6,8 +6,8 @@
 //! (the host map): a handshake never waits on an outside check, and an
 //! unknown name never causes an order.
 
-pub mod acme;
 mod accounts;
+pub mod acme;
 mod alert;
 pub mod certs;
 pub mod challenge;

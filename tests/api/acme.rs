@@ -56,6 +56,14 @@ async fn setup(challenge: ChallengeKind, validity_secs: u64) -> Setup {
 
 /// A tenant with `domain` vouched for by an operator (verified, active).
 async fn tenant_with_domain(app: &TestApp, label: &str) -> (String, String) {
+    let (domain, tenant) = tenant_and_domain(app, label).await;
+    (domain, tenant.name.clone())
+}
+
+async fn tenant_and_domain(
+    app: &TestApp,
+    label: &str,
+) -> (String, std::sync::Arc<tessera::model::Tenant>) {
     let (tenant, _) = app.create_tenant(label, &format!("Club {label}")).await;
     let domain = unique_host(label);
     app.state
@@ -63,7 +71,7 @@ async fn tenant_with_domain(app: &TestApp, label: &str) -> (String, String) {
         .vouch(tenant.id, &domain, &Actor::from("test"))
         .await
         .expect("vouch");
-    (domain, tenant.name.clone())
+    (domain, tenant)
 }
 
 async fn status_of(app: &TestApp, domain: &str) -> (String, i32, Option<String>) {
@@ -113,7 +121,8 @@ async fn fetch(app: &TestApp, pebble: &Pebble, domain: &str) -> (String, String,
 
 async fn issues_by(challenge: ChallengeKind) {
     let setup = setup(challenge, 3600).await;
-    let (domain, name) = tenant_with_domain(&setup.app, challenge.as_str()).await;
+    let (domain, tenant) = tenant_and_domain(&setup.app, challenge.as_str()).await;
+    let name = tenant.name.clone();
     wait_until_valid(&setup.app, &domain).await;
     let (issuer, _, body) = fetch(&setup.app, &setup.pebble, &domain).await;
     assert!(issuer.contains("Pebble"), "{issuer}");
@@ -128,6 +137,30 @@ async fn issues_by(challenge: ChallengeKind) {
     assert_eq!(used, challenge.as_str());
     let plain = setup.app.get(&domain, "/").await;
     assert_eq!(plain.status(), 308, "plain HTTP goes to HTTPS once issued");
+
+    // A removed domain loses its certificate and its key, everywhere.
+    let app = &setup.app;
+    app.state
+        .domains
+        .remove(tenant.id, &domain, &Actor::from("test"))
+        .await
+        .expect("remove");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while app.state.tls.certificates().has_own(&domain) {
+        assert!(Instant::now() < deadline, "still served after removal");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        status_of(app, &domain).await.0,
+        "none",
+        "row and sealed key gone"
+    );
+    let addr = app.https_addr.expect("HTTPS");
+    assert!(
+        tls_client::connect(addr, &domain, &Trust::Anything)
+            .await
+            .is_err()
+    );
 }
 
 #[tokio::test]
