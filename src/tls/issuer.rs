@@ -101,6 +101,9 @@ impl Issuer {
                 if let Err(error) = issuer.run_pass().await {
                     tracing::warn!(error = %error, "certificate pass failed");
                 }
+                // However often clients or changes wake it, at most four
+                // passes a second.
+                tokio::time::sleep(Duration::from_millis(250)).await;
                 tokio::select! {
                     () = issuer.inner.wake.notified() => {}
                     () = tokio::time::sleep(every) => {}

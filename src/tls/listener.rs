@@ -139,10 +139,19 @@ impl Connection {
         let timeout = self.tls.handshake_timeout();
         let peer = self.peer;
         match tokio::time::timeout(timeout, self.handshake(tcp)).await {
-            Ok(Ok(Some((stream, this)))) => this.serve_http(stream).await,
+            Ok(Ok(Some((stream, this)))) => {
+                count("served");
+                this.serve_http(stream).await;
+            }
             Ok(Ok(None)) => {}
-            Ok(Err(error)) => tracing::debug!(%peer, %error, "TLS handshake failed"),
-            Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
+            Ok(Err(error)) => {
+                count("failed");
+                tracing::debug!(%peer, %error, "TLS handshake failed");
+            }
+            Err(_) => {
+                count("timed_out");
+                tracing::debug!(%peer, "TLS handshake timed out");
+            }
         }
     }
 
@@ -160,6 +169,7 @@ impl Connection {
                 Ok(Some((stream, self)))
             }
             Plan::Challenge(name) => {
+                count("acme_challenge");
                 match self.tls.alpn_challenge(&name).await {
                     Some(key) => {
                         let config = challenge_config(key)?;
@@ -176,13 +186,17 @@ impl Connection {
                     return Ok(Some((stream, self)));
                 }
                 self.tls.asked_for(&name);
+                count("no_certificate_yet");
                 refuse(start, &self.config).await;
                 Ok(None)
             }
             Plan::Unknown => {
                 // Past its quota a client gets nothing: not even an alert.
                 if self.tls.unknown_names().allow(self.peer.ip()) {
+                    count("unknown_name");
                     refuse(start, &self.config).await;
+                } else {
+                    count("cut_off");
                 }
                 Ok(None)
             }
@@ -194,11 +208,15 @@ impl Connection {
         let wants_acme_alpn = hello
             .alpn()
             .is_some_and(|mut protocols| protocols.any(|p| p == ACME_TLS_ALPN));
+        let have_certificate = name.is_some_and(|n| self.tls.certificates().key_for(n).is_some());
+        // Parsing the name is the costly part: only when it matters.
+        let routes =
+            (wants_acme_alpn || !have_certificate) && name.is_some_and(|n| self.tls.routes(n));
         plan(&Seen {
             name,
             wants_acme_alpn,
-            have_certificate: name.is_some_and(|n| self.tls.certificates().key_for(n).is_some()),
-            routes: name.is_some_and(|n| self.tls.routes(n)),
+            have_certificate,
+            routes,
         })
     }
 
@@ -230,6 +248,11 @@ impl Connection {
             }
         }
     }
+}
+
+/// Handshakes by outcome, for `/metrics`.
+fn count(outcome: &'static str) {
+    metrics::counter!("tessera_tls_handshakes_total", "outcome" => outcome).increment(1);
 }
 
 fn log_end(peer: SocketAddr, result: Result<(), Box<dyn std::error::Error + Send + Sync>>) {

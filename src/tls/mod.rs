@@ -81,6 +81,7 @@ struct Inner {
     local_ca: Option<LocalCa>,
     unknown: limiter::UnknownNames,
     platform_host: Hostname,
+    base_domain: Hostname,
 }
 
 impl std::fmt::Debug for Tls {
@@ -133,6 +134,7 @@ impl Tls {
                 local_ca,
                 unknown: limiter::UnknownNames::per_minute(tls.unknown_names_per_minute),
                 platform_host: config.platform_host.clone(),
+                base_domain: config.base_domain.clone(),
             }),
         })
     }
@@ -206,9 +208,14 @@ impl Tls {
         Hostname::parse(name).is_ok_and(|host| self.inner.resolver.routes(&host))
     }
 
-    /// A client asked for a routed name we have no certificate for.
+    /// A client asked for a routed name we have no certificate for. Only
+    /// custom domains are ordered: the platform's own names come as files.
     fn asked_for(&self, name: &str) {
-        if let Some(issuer) = &self.inner.issuer {
+        let own = name == self.inner.platform_host.as_str()
+            || name
+                .strip_suffix(self.inner.base_domain.as_str())
+                .is_some_and(|rest| rest.ends_with('.'));
+        if let Some(issuer) = self.inner.issuer.as_ref().filter(|_| !own) {
             issuer.asked_for(name);
         }
     }
