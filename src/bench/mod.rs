@@ -1,6 +1,7 @@
 //! The benchmark workloads of `../shared/BENCHMARK.md` that run inside
 //! Tessera: the `bench` data set, provisioning (W4), migration across
-//! tenants (W5), a tenant's export and import (W9) and the fixed page of
+//! tenants (W5), a tenant's export and import (W9), TLS handshakes with
+//! 1,000 certificates against Caddy (W7) and the fixed page of
 //! `floor-http`. `benches/run.sh` drives
 //! them together with the HTTP load (wrk) and records the results.
 
@@ -12,6 +13,11 @@ pub mod platform;
 pub mod portability;
 pub mod provision;
 pub mod seed;
+pub mod tls;
+pub mod tls_certs;
+pub mod tls_client;
+pub mod tls_floor;
+pub mod tls_server;
 
 use std::time::Duration;
 

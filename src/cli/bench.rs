@@ -1,6 +1,6 @@
-//! `tessera bench seed|provision|migrate`: the in-process parts of the
-//! benchmark harness (`benches/run.sh` runs them and the HTTP load). Each
-//! prints a JSON report on stdout.
+//! `tessera bench seed|provision|migrate|tls|…`: the in-process parts of
+//! the benchmark harness (`benches/run.sh` runs them and the HTTP load).
+//! Each prints a JSON report on stdout.
 
 use std::process::ExitCode;
 
@@ -58,6 +58,43 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 20)]
         signups: usize,
     },
+    /// W7: TLS 1.3 handshakes over `--names` certificates, Tessera (a
+    /// `tessera serve` child) against Caddy and a bare tokio-rustls floor,
+    /// one after the other.
+    Tls {
+        #[arg(long, default_value_t = 1000)]
+        names: usize,
+        /// Concurrent handshake loops.
+        #[arg(long, default_value_t = 64)]
+        loops: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        #[arg(long, default_value_t = 2)]
+        warmup: u64,
+        /// Each server is measured this many times (in alternating order).
+        #[arg(long, default_value_t = 1)]
+        rounds: usize,
+        /// Which servers, in order: tessera, caddy, floor.
+        #[arg(long, value_delimiter = ',', default_value = "tessera,caddy,floor")]
+        servers: Vec<String>,
+        #[arg(long, default_value = "caddy")]
+        caddy: std::path::PathBuf,
+        /// Keep certificates, configs and logs here (default: a temporary folder).
+        #[arg(long)]
+        work_dir: Option<std::path::PathBuf>,
+        /// Verify one handshake signature in this many.
+        #[arg(long, default_value_t = 32)]
+        signature_every: u64,
+    },
+    /// Internal: W7's floor server (started by `bench tls`).
+    #[command(hide = true)]
+    TlsFloor {
+        #[arg(long)]
+        port: u16,
+        /// `name<TAB>cert<TAB>key` per line.
+        #[arg(long)]
+        files: std::path::PathBuf,
+    },
     /// W9: export and import of one seeded tenant, against `pg_dump -n`.
     Portability {
         /// The data set's tenant to move (`bench-00001` by default).
@@ -68,7 +105,15 @@ pub enum BenchCommand {
     },
 }
 
-pub async fn run(config: Config, command: BenchCommand) -> anyhow::Result<ExitCode> {
+pub async fn run(
+    config: Config,
+    command: BenchCommand,
+    config_file: &std::path::Path,
+) -> anyhow::Result<ExitCode> {
+    if let BenchCommand::TlsFloor { port, files } = &command {
+        bench::tls_floor::run(*port, files).await?;
+        return Ok(ExitCode::SUCCESS);
+    }
     if let BenchCommand::Hash { count } = command {
         let report = bench::hash::run(count).await?;
         eprintln!(
@@ -80,7 +125,10 @@ pub async fn run(config: Config, command: BenchCommand) -> anyhow::Result<ExitCo
     }
     let handle = DatabaseHandle::open(&config).await?;
     super::serve::migrate_at_start(&handle, &config).await?;
-    let result = execute(&handle, &config, command).await;
+    let result = match command {
+        BenchCommand::Tls { .. } => tls(&handle, &config, command, config_file).await,
+        command => execute(&handle, &config, command).await,
+    };
     handle.close().await?;
     println!("{}", result?);
     Ok(ExitCode::SUCCESS)
@@ -140,7 +188,9 @@ async fn execute(
             );
             serde_json::to_string(&report)?
         }
-        BenchCommand::Hash { .. } => anyhow::bail!("bench hash needs no database"),
+        BenchCommand::Hash { .. } | BenchCommand::TlsFloor { .. } | BenchCommand::Tls { .. } => {
+            anyhow::bail!("not run here")
+        }
         BenchCommand::Platform { creations, signups } => {
             let report = bench::platform::run(config, db.clone(), creations, signups).await?;
             eprintln!(
@@ -213,4 +263,47 @@ async fn portability(
     let pg_dump = bench::portability::PgDump::find(url, password.map(|p| p.trim().to_owned()));
     let slug = crate::tenancy::Slug::parse(&bench::bench_slug(tenant))?;
     bench::portability::run(&portability, &slug, &pg_dump, runs.max(1)).await
+}
+
+async fn tls(
+    handle: &DatabaseHandle,
+    config: &Config,
+    command: BenchCommand,
+    config_file: &std::path::Path,
+) -> anyhow::Result<String> {
+    use bench::tls_server::Kind;
+    let BenchCommand::Tls {
+        names,
+        loops,
+        seconds,
+        warmup,
+        rounds,
+        servers,
+        caddy,
+        work_dir,
+        signature_every,
+    } = command
+    else {
+        anyhow::bail!("not W7");
+    };
+    let servers = servers
+        .iter()
+        .map(|name| Kind::parse(name).ok_or_else(|| anyhow::anyhow!("unknown server {name:?}")))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let options = bench::tls::Options {
+        names: names.max(1),
+        loops: loops.max(1),
+        warmup: std::time::Duration::from_secs(warmup),
+        seconds: std::time::Duration::from_secs(seconds.max(1)),
+        rounds: rounds.max(1),
+        servers,
+        caddy,
+        work_dir,
+        signature_every,
+        config_file: config_file.to_owned(),
+        data_dir: config.data_dir.clone(),
+    };
+    let report = bench::tls::run(&handle.db, &options).await?;
+    eprint!("{}", bench::tls::table(&report));
+    Ok(serde_json::to_string(&report)?)
 }

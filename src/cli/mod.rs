@@ -135,7 +135,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Migrate(args) => migrate::run(config, args).await,
         Command::Tenant(command) => tenant::run(config, command).await,
         Command::Theme(command) => theme::run(config, command).await,
-        Command::Bench(command) => bench::run(config, command).await,
+        Command::Bench(command) => bench::run(config, command, &cli.config).await,
         Command::Jobs(command) => jobs::run(config, command).await,
         Command::Contributions(command) => contributions::run(config, command).await,
         Command::User(command) => user::run(config, command).await,

@@ -1,0 +1,427 @@
+//! W7, `tessera bench tls`: TLS handshakes with 1,000 certificates, each
+//! server measured in turn in the same run — Tessera as shipped (`tessera
+//! serve`, certificates from `platform.certificates`), Caddy (the same
+//! certificates from files) and the floor (a bare tokio-rustls SNI map).
+//! Per server: handshakes per second, latency percentiles, CPU per
+//! handshake and peak RSS of its own process, and the time from its spawn
+//! to its first handshake; then the ratios Tessera / Caddy and Tessera /
+//! floor. The bench rows are removed afterwards, whatever happened.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine;
+use serde::Serialize;
+
+use super::Timings;
+use super::tls_certs::{self, BenchCerts};
+use super::tls_client::{Checks, Client, Negotiated};
+use super::tls_server::{self, Kind, Server, TesseraSpawn};
+use crate::db::Database;
+use crate::tls::Sealer;
+
+/// What `tessera bench tls` was asked to do.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub names: usize,
+    pub loops: usize,
+    pub warmup: Duration,
+    pub seconds: Duration,
+    /// Each server is measured this many times, in alternating order.
+    pub rounds: usize,
+    pub servers: Vec<Kind>,
+    pub caddy: PathBuf,
+    /// Where certificates, configs and logs go (default: a temporary folder).
+    pub work_dir: Option<PathBuf>,
+    pub signature_every: u64,
+    /// The child `tessera serve` reads the same configuration and data.
+    pub config_file: PathBuf,
+    pub data_dir: PathBuf,
+}
+
+/// One server, one round.
+#[derive(Debug, Clone, Serialize)]
+pub struct Measured {
+    pub server: Kind,
+    pub round: usize,
+    pub handshakes: usize,
+    pub window_s: f64,
+    pub rate_per_s: f64,
+    pub latency: Timings,
+    pub cpu_us_per_handshake: Option<f64>,
+    pub peak_rss_mib: Option<f64>,
+    /// Resident memory right after the first handshake.
+    pub rss_at_start_mib: Option<f64>,
+    pub start_to_first_handshake_ms: f64,
+    pub errors: u64,
+    pub first_error: Option<String>,
+    pub negotiated: Negotiated,
+}
+
+/// One server over every round: medians, and the highest peak RSS.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub server: Kind,
+    pub version: String,
+    pub rounds: usize,
+    pub handshakes: usize,
+    pub rate_per_s: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub cpu_us_per_handshake: Option<f64>,
+    pub peak_rss_mib: Option<f64>,
+    pub rss_at_start_mib: Option<f64>,
+    pub start_to_first_handshake_ms: f64,
+    pub errors: u64,
+    pub negotiated: Negotiated,
+}
+
+/// `a / b` for each figure (rate above 1 is better, the others below).
+#[derive(Debug, Clone, Serialize)]
+pub struct Ratios {
+    pub rate: f64,
+    pub p99: f64,
+    pub cpu_per_handshake: Option<f64>,
+    pub peak_rss: Option<f64>,
+    pub start_to_first_handshake: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TlsReport {
+    pub names: usize,
+    pub loops: usize,
+    pub warmup_s: f64,
+    pub seconds: f64,
+    pub rounds: usize,
+    pub client: String,
+    pub checks: Checks,
+    pub servers: Vec<Summary>,
+    pub tessera_vs_caddy: Option<Ratios>,
+    pub tessera_vs_floor: Option<Ratios>,
+    pub runs: Vec<Measured>,
+}
+
+/// Everything a round needs, made once.
+struct Setup {
+    dir: PathBuf,
+    storage_key: String,
+    caddy_config: PathBuf,
+    floor_files: PathBuf,
+}
+
+pub async fn run(db: &Database, options: &Options) -> anyhow::Result<TlsReport> {
+    let temporary = match &options.work_dir {
+        Some(_) => None,
+        None => Some(tempfile::Builder::new().prefix("tessera-w7-").tempdir()?),
+    };
+    let dir = match (&options.work_dir, &temporary) {
+        (Some(dir), _) => dir.clone(),
+        (None, Some(temporary)) => temporary.path().to_owned(),
+        (None, None) => anyhow::bail!("no work folder"),
+    };
+    std::fs::create_dir_all(&dir)?;
+    let names = options.names;
+    let certs = tokio::task::spawn_blocking(move || tls_certs::generate(names)).await??;
+    let setup = prepare(&certs, &dir)?;
+    let key = base64::engine::general_purpose::STANDARD.decode(&setup.storage_key)?;
+    let key: [u8; 32] = key.try_into().map_err(|_| anyhow::anyhow!("storage key"))?;
+    tls_certs::store(db.platform(), &certs, &Sealer::new(&key)?).await?;
+    let leaves: Vec<(String, Vec<u8>)> = certs
+        .certs
+        .iter()
+        .map(|c| (c.name.clone(), c.leaf_der.clone()))
+        .collect();
+    let measured = measure_all(&setup, options, &leaves).await;
+    let removed = tls_certs::remove(db.platform()).await;
+    let (runs, checks) = measured?;
+    removed?;
+    let mut servers = Vec::new();
+    for kind in &options.servers {
+        let version = match kind {
+            Kind::Caddy => tls_server::caddy_version(&options.caddy).await,
+            Kind::Tessera | Kind::Floor => env!("CARGO_PKG_VERSION").to_owned(),
+        };
+        if let Some(summary) = summarize(*kind, version, &runs) {
+            servers.push(summary);
+        }
+    }
+    let find = |kind| servers.iter().find(|s| s.server == kind);
+    let ratio = |a: Kind, b: Kind| Some(ratios(find(a)?, find(b)?));
+    Ok(TlsReport {
+        names: options.names,
+        loops: options.loops,
+        warmup_s: options.warmup.as_secs_f64(),
+        seconds: options.seconds.as_secs_f64(),
+        rounds: options.rounds,
+        client: format!(
+            "rustls 0.23 (aws-lc-rs), TLS 1.3 only, no resumption, ALPN http/1.1; chain not \
+             verified: each leaf compared with the one made for the SNI name, one handshake \
+             signature in {} verified",
+            options.signature_every.max(1)
+        ),
+        checks,
+        tessera_vs_caddy: ratio(Kind::Tessera, Kind::Caddy),
+        tessera_vs_floor: ratio(Kind::Tessera, Kind::Floor),
+        servers,
+        runs,
+    })
+}
+
+/// The files every server needs, and the storage key the rows are sealed with.
+fn prepare(certs: &BenchCerts, dir: &Path) -> anyhow::Result<Setup> {
+    let files = tls_certs::write_files(certs, &dir.join("certs"))?;
+    let caddy_config = dir.join("caddy.json");
+    // The port is only known per round: the config is rewritten then.
+    std::fs::write(
+        &caddy_config,
+        tls_server::caddy_config(&files, 0, &dir.join("caddy")).to_string(),
+    )?;
+    let floor_files = dir.join("floor-files.tsv");
+    std::fs::write(&floor_files, tls_certs::files_table(&files))?;
+    let mut key = [0u8; 32];
+    rand::Rng::fill(&mut rand::rng(), &mut key);
+    Ok(Setup {
+        dir: dir.to_owned(),
+        storage_key: base64::engine::general_purpose::STANDARD.encode(key),
+        caddy_config,
+        floor_files,
+    })
+}
+
+async fn measure_all(
+    setup: &Setup,
+    options: &Options,
+    leaves: &[(String, Vec<u8>)],
+) -> anyhow::Result<(Vec<Measured>, Checks)> {
+    let client = Arc::new(Client::new(leaves, options.signature_every)?);
+    let mut runs = Vec::new();
+    for round in 0..options.rounds.max(1) {
+        // Alternating order, so that drift does not always favour one.
+        let mut order = options.servers.clone();
+        if round % 2 == 1 {
+            order.reverse();
+        }
+        for kind in order {
+            let measured = measure(kind, round, setup, options, &client).await?;
+            eprintln!(
+                "W7 {} round {}: {:.0} handshakes/s, p99 {:.2} ms, {} errors",
+                kind.label(),
+                round + 1,
+                measured.rate_per_s,
+                measured.latency.p99_ms,
+                measured.errors
+            );
+            runs.push(measured);
+        }
+    }
+    let checks = client.checks();
+    anyhow::ensure!(
+        checks.leaves_wrong == 0,
+        "{} handshakes served a certificate that is not the SNI name's",
+        checks.leaves_wrong
+    );
+    Ok((runs, checks))
+}
+
+async fn measure(
+    kind: Kind,
+    round: usize,
+    setup: &Setup,
+    options: &Options,
+    client: &Arc<Client>,
+) -> anyhow::Result<Measured> {
+    let port = tls_server::free_port()?;
+    let log = setup.dir.join(format!("{}-{round}.log", kind.label()));
+    let exe = std::env::current_exe()?;
+    let mut server = match kind {
+        Kind::Tessera => {
+            let spawn = TesseraSpawn {
+                exe: &exe,
+                config_file: &options.config_file,
+                data_dir: &options.data_dir,
+                storage_key: &setup.storage_key,
+            };
+            Server::tessera(&spawn, port, &log)?
+        }
+        Kind::Caddy => {
+            let text = std::fs::read_to_string(&setup.caddy_config)?;
+            let mut config: serde_json::Value = serde_json::from_str(&text)?;
+            config["apps"]["http"]["servers"]["w7"]["listen"] =
+                serde_json::json!([format!("127.0.0.1:{port}")]);
+            std::fs::write(&setup.caddy_config, config.to_string())?;
+            let home = setup.dir.join("caddy-home");
+            std::fs::create_dir_all(&home)?;
+            Server::caddy(&options.caddy, &setup.caddy_config, &home, port, &log)?
+        }
+        Kind::Floor => Server::floor(&exe, &setup.floor_files, port, &log)?,
+    };
+    let measured = measure_running(&mut server, round, options, client).await;
+    server.stop().await;
+    measured
+}
+
+async fn measure_running(
+    server: &mut Server,
+    round: usize,
+    options: &Options,
+    client: &Arc<Client>,
+) -> anyhow::Result<Measured> {
+    let addr = server.addr;
+    let first = client
+        .first_handshake(addr, Duration::from_secs(60), || server.alive())
+        .await;
+    let start = server.spawned.elapsed();
+    let negotiated = first.map_err(|error| {
+        anyhow::anyhow!(
+            "{}: {error}; its log ends with:\n{}",
+            server.kind.label(),
+            server.log_tail()
+        )
+    })?;
+    let rss_at_start = server.rss_kib();
+    let load = client
+        .load(addr, options.loops, options.warmup, options.seconds, || {
+            server.cpu_ticks()
+        })
+        .await;
+    let handshakes = load.samples.len();
+    let ticks = clock_ticks();
+    let mib = |kib: u64| kib as f64 / 1024.0;
+    Ok(Measured {
+        server: server.kind,
+        round,
+        handshakes,
+        window_s: load.window.as_secs_f64(),
+        rate_per_s: handshakes as f64 / load.window.as_secs_f64().max(1e-9),
+        latency: Timings::from_samples(&load.samples),
+        cpu_us_per_handshake: load
+            .server_ticks
+            .filter(|_| handshakes > 0)
+            .map(|t| t as f64 * 1e6 / ticks / handshakes as f64),
+        peak_rss_mib: server.peak_rss_kib().map(mib),
+        rss_at_start_mib: rss_at_start.map(mib),
+        start_to_first_handshake_ms: start.as_secs_f64() * 1000.0,
+        errors: load.errors,
+        first_error: load.first_error,
+        negotiated,
+    })
+}
+
+fn clock_ticks() -> f64 {
+    tls_server::clock_ticks_per_second() as f64
+}
+
+/// The median of `values` (the mean of the middle two for an even count).
+pub fn median(mut values: Vec<f64>) -> Option<f64> {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => values.get(n / 2).copied(),
+        _ => Some((values.get(n / 2 - 1)? + values.get(n / 2)?) / 2.0),
+    }
+}
+
+fn summarize(kind: Kind, version: String, runs: &[Measured]) -> Option<Summary> {
+    let mine: Vec<&Measured> = runs.iter().filter(|r| r.server == kind).collect();
+    let of = |f: fn(&Measured) -> f64| median(mine.iter().map(|r| f(r)).collect());
+    let some = |f: fn(&Measured) -> Option<f64>| median(mine.iter().filter_map(|r| f(r)).collect());
+    Some(Summary {
+        server: kind,
+        version,
+        rounds: mine.len(),
+        handshakes: mine.iter().map(|r| r.handshakes).sum(),
+        rate_per_s: of(|r| r.rate_per_s)?,
+        p50_ms: of(|r| r.latency.median_ms)?,
+        p99_ms: of(|r| r.latency.p99_ms)?,
+        cpu_us_per_handshake: some(|r| r.cpu_us_per_handshake),
+        peak_rss_mib: mine.iter().filter_map(|r| r.peak_rss_mib).reduce(f64::max),
+        rss_at_start_mib: some(|r| r.rss_at_start_mib),
+        start_to_first_handshake_ms: of(|r| r.start_to_first_handshake_ms)?,
+        errors: mine.iter().map(|r| r.errors).sum(),
+        negotiated: mine.first()?.negotiated.clone(),
+    })
+}
+
+fn ratios(a: &Summary, b: &Summary) -> Ratios {
+    let div = |x: f64, y: f64| if y > 0.0 { x / y } else { f64::NAN };
+    Ratios {
+        rate: div(a.rate_per_s, b.rate_per_s),
+        p99: div(a.p99_ms, b.p99_ms),
+        cpu_per_handshake: a
+            .cpu_us_per_handshake
+            .zip(b.cpu_us_per_handshake)
+            .map(|(x, y)| div(x, y)),
+        peak_rss: a.peak_rss_mib.zip(b.peak_rss_mib).map(|(x, y)| div(x, y)),
+        start_to_first_handshake: div(a.start_to_first_handshake_ms, b.start_to_first_handshake_ms),
+    }
+}
+
+/// The table printed on stderr.
+pub fn table(report: &TlsReport) -> String {
+    let mut out = format!(
+        "W7: {} certificates, {} loops, {:.0} s after a {:.0} s warm-up, {} round(s)\n\
+         {:<8} {:>12} {:>8} {:>8} {:>11} {:>9} {:>9} {:>7}  key exchange\n",
+        report.names,
+        report.loops,
+        report.seconds,
+        report.warmup_s,
+        report.rounds,
+        "server",
+        "handshake/s",
+        "p50 ms",
+        "p99 ms",
+        "CPU µs/hs",
+        "RSS MiB",
+        "start ms",
+        "errors"
+    );
+    let opt = |v: Option<f64>, digits: usize| v.map_or("–".into(), |v| format!("{v:.digits$}"));
+    for s in &report.servers {
+        out += &format!(
+            "{:<8} {:>12.0} {:>8.2} {:>8.2} {:>11} {:>9} {:>9.0} {:>7}  {}\n",
+            s.server.label(),
+            s.rate_per_s,
+            s.p50_ms,
+            s.p99_ms,
+            opt(s.cpu_us_per_handshake, 0),
+            opt(s.peak_rss_mib, 1),
+            s.start_to_first_handshake_ms,
+            s.errors,
+            s.negotiated.key_exchange
+        );
+    }
+    for (label, ratios) in [
+        ("Tessera / Caddy", &report.tessera_vs_caddy),
+        ("Tessera / floor", &report.tessera_vs_floor),
+    ] {
+        if let Some(r) = ratios {
+            out += &format!(
+                "{label}: rate {:.2}×, p99 {:.2}×, CPU per handshake {}×, peak RSS {}×\n",
+                r.rate,
+                r.p99,
+                opt(r.cpu_per_handshake, 2),
+                opt(r.peak_rss, 2)
+            );
+        }
+    }
+    let c = &report.checks;
+    out += &format!(
+        "client checks: {} leaves compared ({} wrong), {} signatures verified\n",
+        c.leaves_checked, c.leaves_wrong, c.signatures_checked
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn medians_of_odd_even_and_empty_series() {
+        assert_eq!(median(vec![3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(median(vec![4.0, 1.0, 3.0, 2.0]), Some(2.5));
+        assert_eq!(median(Vec::new()), None);
+    }
+}
