@@ -3,6 +3,7 @@
 //! server and the tests use.
 
 mod bench;
+mod certs;
 mod contributions;
 mod database;
 mod demo;
@@ -78,6 +79,9 @@ pub enum Command {
     /// A tenant's custom domains: list, add, verify, make primary, remove.
     #[command(subcommand)]
     Domain(domain::DomainCommand),
+    /// Certificates of custom domains: list them, order one now.
+    #[command(subcommand)]
+    Certs(certs::CertsCommand),
     /// Internal: render tenants' templates for a server (started by it).
     #[command(hide = true)]
     RenderWorker {
@@ -141,6 +145,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::User(command) => user::run(config, command).await,
         Command::Operator(command) => operator::run(config, command).await,
         Command::Domain(command) => domain::run(config, command).await,
+        Command::Certs(command) => certs::run(config, command).await,
         Command::RenderWorker { .. } => anyhow::bail!("render-worker is started by main"),
     }
 }

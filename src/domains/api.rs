@@ -5,6 +5,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -15,23 +16,74 @@ use crate::auth::{Admin, RequestAuth};
 use crate::error::AppError;
 use crate::tenancy::audit::Actor;
 use crate::tenancy::claims::Claim;
+use crate::tls::store::CertificateInfo;
 use crate::web::extract::Path;
 use crate::web::site::CurrentTenant;
 
-/// A claim and the DNS records that prove and route it.
+/// A claim, the DNS records that prove and route it, and its certificate.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DomainView {
     #[serde(flatten)]
     pub claim: Claim,
     pub records: Instructions,
+    /// Null while the domain is not verified, or when no certificate is
+    /// kept for it (certificates are not ordered on this platform).
+    pub certificate: Option<CertificateState>,
+}
+
+/// A verified domain's certificate, as its tenant sees it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CertificateState {
+    /// `pending` (none yet), `valid` (one is served) or `failed`.
+    pub status: String,
+    /// When the certificate served now expires.
+    pub not_after: Option<DateTime<Utc>>,
+    /// Why the last order failed, until one succeeds.
+    pub last_error: Option<String>,
+}
+
+impl From<CertificateInfo> for CertificateState {
+    fn from(info: CertificateInfo) -> Self {
+        Self {
+            status: info.status,
+            not_after: info.not_after,
+            last_error: info.last_error,
+        }
+    }
 }
 
 impl DomainView {
-    pub fn new(domains: &Domains, claim: Claim) -> Self {
-        Self {
-            records: domains.instructions(&claim),
-            claim,
-        }
+    /// The claims with their records and certificates (one query). Only a
+    /// verified claim gets one: another tenant may wait on a name this one
+    /// holds, and must learn nothing of its certificate.
+    pub async fn load(domains: &Domains, claims: Vec<Claim>) -> Result<Vec<Self>, AppError> {
+        let names: Vec<String> = claims
+            .iter()
+            .filter(|c| c.state.routes())
+            .map(|c| c.hostname.clone())
+            .collect();
+        let mut certificates = domains.certificates(&names).await?;
+        Ok(claims
+            .into_iter()
+            .map(|claim| {
+                let certificate = match claim.state.routes() {
+                    true => certificates.remove(&claim.hostname).map(Into::into),
+                    false => None,
+                };
+                Self {
+                    records: domains.instructions(&claim),
+                    claim,
+                    certificate,
+                }
+            })
+            .collect())
+    }
+
+    pub async fn one(domains: &Domains, claim: Claim) -> Result<Self, AppError> {
+        let mut views = Self::load(domains, vec![claim]).await?;
+        views
+            .pop()
+            .ok_or_else(|| AppError::Internal("a domain went missing".into()))
     }
 }
 
@@ -58,12 +110,7 @@ pub async fn list(
     CurrentTenant(tenant): CurrentTenant,
 ) -> Result<Json<Vec<DomainView>>, AppError> {
     let claims = domains.list(tenant.id).await?;
-    Ok(Json(
-        claims
-            .into_iter()
-            .map(|c| DomainView::new(&domains, c))
-            .collect(),
-    ))
+    Ok(Json(DomainView::load(&domains, claims).await?))
 }
 
 #[utoipa::path(operation_id = "domains_create", post, path = "/api/v1/domains", tag = "domains",
@@ -80,7 +127,7 @@ pub async fn create(
     let claim = domains
         .add(tenant.id, &body.hostname, &actor(&guard, &auth))
         .await?;
-    Ok((StatusCode::CREATED, Json(DomainView::new(&domains, claim))))
+    Ok((StatusCode::CREATED, Json(DomainView::one(&domains, claim).await?)))
 }
 
 #[utoipa::path(operation_id = "domains_show", get, path = "/api/v1/domains/{hostname}", tag = "domains",
@@ -93,7 +140,7 @@ pub async fn show(
     Path(host): Path<String>,
 ) -> Result<Json<DomainView>, AppError> {
     let claim = domains.find(tenant.id, &host).await?;
-    Ok(Json(DomainView::new(&domains, claim)))
+    Ok(Json(DomainView::one(&domains, claim).await?))
 }
 
 #[utoipa::path(operation_id = "domains_verify", post, path = "/api/v1/domains/{hostname}/verify",
@@ -111,7 +158,7 @@ pub async fn verify(
     let claim = domains
         .check_now(tenant.id, &host, &actor(&guard, &auth))
         .await?;
-    Ok(Json(DomainView::new(&domains, claim)))
+    Ok(Json(DomainView::one(&domains, claim).await?))
 }
 
 #[utoipa::path(operation_id = "domains_primary", post, path = "/api/v1/domains/{hostname}/primary",

@@ -1,5 +1,6 @@
 //! The administrators' pages: `/staff/domains/` lists the site's custom
-//! domains with their ownership, DNS and certificate states, adds one, and
+//! domains with their ownership, DNS and certificate states (until when a
+//! certificate is valid, why its last order failed: read only), adds one, and
 //! `/staff/domains/{host}` shows the records to create, with "check now",
 //! "make primary" and "remove" (forms: no JavaScript needed).
 
@@ -9,6 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 
+use super::api::{CertificateState, DomainView};
 use super::service::{DomainError, Domains, Instructions};
 use crate::auth::{Admin, RequestAuth, RequireRole};
 use crate::db::TenantTx;
@@ -22,7 +24,7 @@ use crate::web::site::CurrentTenant;
 
 #[derive(Serialize)]
 struct ListPage<'a> {
-    domains: Vec<Claim>,
+    domains: Vec<DomainView>,
     default_host: &'a str,
     max: i64,
     error: Option<String>,
@@ -34,6 +36,7 @@ struct ListPage<'a> {
 struct DetailPage<'a> {
     domain: &'a Claim,
     records: Instructions,
+    certificate: Option<CertificateState>,
     csrf_token: &'a str,
 }
 
@@ -74,8 +77,9 @@ async fn render_list(
     } else {
         StatusCode::OK
     };
+    let claims = domains.list(tenant.id).await?;
     let page = ListPage {
-        domains: domains.list(tenant.id).await?,
+        domains: DomainView::load(domains, claims).await?,
         default_host: tenant.default_host.as_str(),
         max: domains.config().max_per_tenant,
         error,
@@ -149,9 +153,11 @@ pub async fn detail(
 ) -> Result<Response, AppError> {
     let tenant = view.tenant.clone();
     let claim = domains.find(tenant.id, &host).await?;
+    let shown = DomainView::one(&domains, claim).await?;
     let page = DetailPage {
-        records: domains.instructions(&claim),
-        domain: &claim,
+        records: shown.records,
+        certificate: shown.certificate,
+        domain: &shown.claim,
         csrf_token: auth.csrf.value(),
     };
     Ok(themes

@@ -4,6 +4,7 @@
 //! resolver (others follow through the tables' `NOTIFY`). Checks are in
 //! [`super::checking`].
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -17,6 +18,7 @@ use crate::model::{Hostname, Slug, TenantId};
 use crate::tenancy::audit::{self, Actor};
 use crate::tenancy::claims::{self, Claim, ClaimError};
 use crate::tenancy::{Resolver, registry};
+use crate::tls::store::CertificateInfo;
 use crate::web::challenge;
 
 /// How long a check may hold a claim before another instance may retry it.
@@ -180,6 +182,15 @@ impl Domains {
     pub async fn list(&self, tenant: TenantId) -> Result<Vec<Claim>, sqlx::Error> {
         let mut conn = self.platform.acquire().await?;
         claims::list(&mut conn, tenant).await
+    }
+
+    /// The certificates of these names, by name. Only a verified claim's
+    /// name is the tenant's own: callers ask for those alone.
+    pub async fn certificates(
+        &self,
+        names: &[String],
+    ) -> Result<BTreeMap<String, CertificateInfo>, sqlx::Error> {
+        crate::tls::operators::of_names(&self.platform, names).await
     }
 
     pub async fn find(&self, tenant: TenantId, raw: &str) -> Result<Claim, DomainError> {

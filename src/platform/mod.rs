@@ -49,6 +49,7 @@ where
     signup::Signups: FromRef<S>,
     crate::portability::Portability: FromRef<S>,
     ops::Ops: FromRef<S>,
+    crate::tls::Tls: FromRef<S>,
 {
     let public = Router::new()
         .route("/login", get(pages::login_page).post(pages::login))

@@ -15,6 +15,7 @@ pub mod issuer;
 mod limiter;
 pub mod listener;
 pub mod local_ca;
+pub mod operators;
 mod policy;
 pub mod sealed;
 pub mod store;

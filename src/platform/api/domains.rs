@@ -41,12 +41,7 @@ pub async fn list(
 ) -> Result<Json<Vec<DomainView>>, AppError> {
     let tenant = domains.tenant_id(&slug).await?;
     let claims = domains.list(tenant).await?;
-    Ok(Json(
-        claims
-            .into_iter()
-            .map(|c| DomainView::new(&domains, c))
-            .collect(),
-    ))
+    Ok(Json(DomainView::load(&domains, claims).await?))
 }
 
 #[utoipa::path(operation_id = "tenant_domains_create", post,
@@ -67,7 +62,7 @@ pub async fn create(
         true => domains.vouch(tenant, &body.hostname, &actor).await?,
         false => domains.add(tenant, &body.hostname, &actor).await?,
     };
-    Ok((StatusCode::CREATED, Json(DomainView::new(&domains, claim))))
+    Ok((StatusCode::CREATED, Json(DomainView::one(&domains, claim).await?)))
 }
 
 #[utoipa::path(operation_id = "tenant_domains_show", get,
@@ -82,7 +77,7 @@ pub async fn show(
 ) -> Result<Json<DomainView>, AppError> {
     let tenant = domains.tenant_id(&slug).await?;
     let claim = domains.find(tenant, &host).await?;
-    Ok(Json(DomainView::new(&domains, claim)))
+    Ok(Json(DomainView::one(&domains, claim).await?))
 }
 
 #[utoipa::path(operation_id = "tenant_domains_verify", post,
@@ -97,7 +92,7 @@ pub async fn verify(
 ) -> Result<Json<DomainView>, AppError> {
     let tenant = domains.tenant_id(&slug).await?;
     let claim = domains.check_now(tenant, &host, &actor(&operator)).await?;
-    Ok(Json(DomainView::new(&domains, claim)))
+    Ok(Json(DomainView::one(&domains, claim).await?))
 }
 
 #[utoipa::path(operation_id = "tenant_domains_delete", delete,

@@ -1,9 +1,11 @@
 //! The white-label API (`/api/v1/platform/…`), for programs that run the
 //! platform: tenants (create returns the administrator's invitation link),
-//! suspension, deletion and restoration, export, statistics. Only operators' `tso_` tokens open it; errors
+//! suspension, deletion and restoration, export, statistics, certificates
+//! of custom domains. Only operators' `tso_` tokens open it; errors
 //! are RFC 9457 problems. The seed project's names stay reachable:
 //! `/api/v1/whitelabel/sites` is the same router, documented as an alias.
 
+pub mod certificates;
 pub mod domains;
 pub mod lifecycle;
 pub mod openapi;
@@ -30,12 +32,18 @@ where
     Tenants: FromRef<S>,
     Domains: FromRef<S>,
     crate::portability::Portability: FromRef<S>,
+    crate::tls::Tls: FromRef<S>,
 {
     Router::new()
         .nest(TENANTS, tenants_router())
         .nest(SITES_ALIAS, tenants_router())
         .route("/api/v1/platform/whoami", get(whoami))
         .route("/api/v1/platform/stats", get(stats))
+        .route("/api/v1/platform/certificates", get(certificates::list))
+        .route(
+            "/api/v1/platform/certificates/{hostname}/renew",
+            post(certificates::renew),
+        )
 }
 
 fn tenants_router<S>() -> Router<S>

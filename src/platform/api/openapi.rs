@@ -7,7 +7,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{OpenApi as Document, PathItem};
 use utoipa::{Modify, OpenApi};
 
-use super::{SITES_ALIAS, TENANTS, domains, lifecycle, tenants};
+use super::{SITES_ALIAS, TENANTS, certificates, domains, lifecycle, tenants};
 use crate::platform::tenants::stats::{MonthCount, PlatformStats};
 use crate::platform::tenants::{Created, TenantBody, TenantLine, TenantPage};
 
@@ -21,15 +21,19 @@ use crate::platform::tenants::{Created, TenantBody, TenantLine, TenantPage};
         tenants::suspend, tenants::resume, lifecycle::export, lifecycle::restore,
         super::whoami, super::stats,
         domains::list, domains::create, domains::show, domains::verify, domains::delete,
+        certificates::list, certificates::renew,
     ),
     components(schemas(TenantBody, Created, TenantLine, TenantPage, tenants::TenantPatch,
                        tenants::SuspendBody, PlatformStats, MonthCount,
                        domains::OperatorDomain, crate::domains::api::DomainView,
                        crate::domains::Instructions, crate::domains::AddressRecord,
-                       crate::tenancy::claims::Claim, crate::tenancy::claims::ClaimState)),
+                       crate::tenancy::claims::Claim, crate::tenancy::claims::ClaimState,
+                       crate::domains::api::CertificateState,
+                       crate::tls::store::CertificateInfo)),
     modifiers(&Security, &Aliases),
     tags((name = "tenants", description = "Tenants (alias: whitelabel sites)"),
          (name = "domains", description = "Tenants' custom domains"),
+         (name = "certificates", description = "HTTPS certificates of custom domains"),
          (name = "platform", description = "The caller and the platform")),
 )]
 struct PlatformDoc;

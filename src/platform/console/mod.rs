@@ -2,10 +2,12 @@
 //! dashboard, tenants (list, create, detail, suspend and resume, custom
 //! domains), the platform audit log, and the mail outbox when mails are
 //! kept there; a tenant's export, deletion and restoration ([`lifecycle`]);
-//! the job queue ([`jobs`]) and the migration registry ([`migrations`]).
+//! the job queue ([`jobs`]), the migration registry ([`migrations`]) and
+//! the certificates of custom domains ([`certificates`]).
 //! Support operators read everything; writes need the operator role.
 
 mod branding;
+pub mod certificates;
 mod charts;
 mod dashboard;
 pub mod domains;
@@ -29,6 +31,7 @@ where
     crate::domains::Domains: FromRef<S>,
     crate::portability::Portability: FromRef<S>,
     crate::platform::ops::Ops: FromRef<S>,
+    crate::tls::Tls: FromRef<S>,
 {
     Router::new()
         .route(
@@ -51,6 +54,10 @@ where
             post(domains::delete),
         )
         .route(
+            "/console/tenants/{slug}/domains/{host}/renew",
+            post(certificates::renew_for_tenant),
+        )
+        .route(
             "/console/tenants/{slug}/edit",
             get(branding::form).post(branding::submit),
         )
@@ -61,4 +68,9 @@ where
         .route("/console/jobs/{id}/retry", post(jobs::retry))
         .route("/console/migrations", get(migrations::page))
         .route("/console/migrations/{slug}/retry", post(migrations::retry))
+        .route("/console/certificates", get(certificates::page))
+        .route(
+            "/console/certificates/{host}/renew",
+            post(certificates::renew),
+        )
 }

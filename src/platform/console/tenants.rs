@@ -144,7 +144,7 @@ pub async fn create(
 struct DetailPage {
     operator: OperatorPrincipal,
     detail: TenantDetail,
-    domains: Vec<crate::tenancy::claims::Claim>,
+    domains: Vec<crate::domains::api::DomainView>,
 }
 
 pub async fn detail(
@@ -156,9 +156,10 @@ pub async fn detail(
     Path(slug): Path<String>,
 ) -> Result<Response, AppError> {
     let detail = tenants.detail(&slug).await?;
+    let claims = domains.list(domains.tenant_id(&slug).await?).await?;
     let page = DetailPage {
         operator,
-        domains: domains.list(domains.tenant_id(&slug).await?).await?,
+        domains: crate::domains::api::DomainView::load(&domains, claims).await?,
         detail,
     };
     themes.console_page(&view, "platform/tenant.html", StatusCode::OK, &page)
