@@ -13,10 +13,12 @@ use tessera::config::{ChallengeKind, Config};
 use tessera::tenancy::audit::Actor;
 
 use crate::domains::unique_host;
+use crate::helpers::console::{between, signed_in_operator};
 use crate::helpers::pebble::{Pebble, free_port};
 use crate::helpers::tls_client::{self, Trust};
 use crate::helpers::{TestApp, migrated_database, spawn_app_with};
 use crate::https::https_config;
+use tessera::platform::operators::OperatorRole;
 
 /// An instance whose issuer asks `pebble`, on ports Pebble validates.
 fn acme_config(pebble: &Pebble, ports: (u16, u16), challenge: ChallengeKind) -> Config {
@@ -282,6 +284,13 @@ async fn an_acme_outage_keeps_certificates_backs_off_and_recovers() {
     );
     assert_eq!(alerts[0]["to"], "ops@platform.test");
     assert_eq!(alerts[0]["data"]["hostname"], waiting.as_str());
+    let (mut console, _, _) = signed_in_operator(&setup.app, OperatorRole::Support).await;
+    let page = console.get("/console/certificates").await;
+    let row = between(&page.body, &format!("id=\"cert-{waiting}\">"), "</tr>");
+    assert!(
+        row.contains("unreachable"),
+        "the console shows the error: {row}"
+    );
     let trust = Trust::Roots(root);
     let addr = setup.app.https_addr.expect("HTTPS");
     let (status, _, leaf) = tls_client::get(addr, &served, "/", &trust)

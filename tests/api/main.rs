@@ -10,6 +10,7 @@ mod bench;
 mod browser;
 mod browser_accounts;
 mod browser_membership;
+mod certificates;
 mod cli;
 mod coherence;
 mod console_branding;
