@@ -18,6 +18,7 @@ pub mod tls_certs;
 pub mod tls_client;
 pub mod tls_floor;
 pub mod tls_server;
+pub mod tls_table;
 
 use std::time::Duration;
 
