@@ -127,7 +127,10 @@ pub async fn create(
     let claim = domains
         .add(tenant.id, &body.hostname, &actor(&guard, &auth))
         .await?;
-    Ok((StatusCode::CREATED, Json(DomainView::one(&domains, claim).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(DomainView::one(&domains, claim).await?),
+    ))
 }
 
 #[utoipa::path(operation_id = "domains_show", get, path = "/api/v1/domains/{hostname}", tag = "domains",

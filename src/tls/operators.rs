@@ -61,7 +61,10 @@ pub async fn renew_now(
     let unknown = || RenewError::Unknown(name.trim().to_owned());
     let host = Hostname::parse(name.trim()).map_err(|_| unknown())?;
     let names = [host.to_string()];
-    let before = store::find_many(pool, &names).await?.pop().ok_or_else(unknown)?;
+    let before = store::find_many(pool, &names)
+        .await?
+        .pop()
+        .ok_or_else(unknown)?;
     // The change first, then its entry: `store` writes through the pool, and
     // an entry must never describe an order nobody asked for.
     if !store::schedule_now(pool, host.as_str()).await? {
@@ -76,7 +79,10 @@ pub async fn renew_now(
     });
     audit::record(&mut tx, actor, "certificate.renew", tenant, details).await?;
     tx.commit().await?;
-    store::find_many(pool, &names).await?.pop().ok_or_else(unknown)
+    store::find_many(pool, &names)
+        .await?
+        .pop()
+        .ok_or_else(unknown)
 }
 
 impl Tls {

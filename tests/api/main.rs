@@ -9,6 +9,8 @@ mod bench;
 mod browser;
 mod browser_accounts;
 mod browser_membership;
+mod certificates;
+mod certificates_doors;
 mod cli;
 mod coherence;
 mod console_branding;

@@ -62,7 +62,10 @@ pub async fn create(
         true => domains.vouch(tenant, &body.hostname, &actor).await?,
         false => domains.add(tenant, &body.hostname, &actor).await?,
     };
-    Ok((StatusCode::CREATED, Json(DomainView::one(&domains, claim).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(DomainView::one(&domains, claim).await?),
+    ))
 }
 
 #[utoipa::path(operation_id = "tenant_domains_show", get,

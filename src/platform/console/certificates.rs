@@ -61,7 +61,10 @@ pub async fn renew_for_tenant(
 ) -> Result<Response, AppError> {
     let claim = domains.find(domains.tenant_id(&slug).await?, &host).await?;
     let flash = schedule(&tls, &operator, &claim.hostname).await?;
-    Ok(redirect_with(&format!("/console/tenants/{slug}"), Some(flash)))
+    Ok(redirect_with(
+        &format!("/console/tenants/{slug}"),
+        Some(flash),
+    ))
 }
 
 async fn schedule(tls: &Tls, operator: &OperatorPrincipal, host: &str) -> Result<Flash, AppError> {
