@@ -11,6 +11,7 @@ mod browser;
 mod browser_accounts;
 mod browser_membership;
 mod certificates;
+mod certificates_doors;
 mod cli;
 mod coherence;
 mod console_branding;
