@@ -17,6 +17,7 @@ pub mod tls;
 pub mod tls_certs;
 pub mod tls_client;
 pub mod tls_floor;
+pub mod tls_report;
 pub mod tls_server;
 
 use std::time::Duration;

@@ -304,6 +304,6 @@ async fn tls(
         data_dir: config.data_dir.clone(),
     };
     let report = bench::tls::run(&handle.db, &options).await?;
-    eprint!("{}", bench::tls::table(&report));
+    eprint!("{}", bench::tls_report::table(&report));
     Ok(serde_json::to_string(&report)?)
 }
