@@ -182,7 +182,9 @@ def w7_rows(out):
             continue
         result = (f"{s['rate_per_s']:,.0f} handshakes/s, p50 {s['p50_ms']:.2f} ms, p99 {s['p99_ms']:.2f} ms; "
                   f"{us(s['cpu_us_per_handshake'])} server CPU per handshake; peak RSS {mib(s['peak_rss_mib'])} "
-                  f"({mib(s['rss_at_start_mib'])} after the first handshake); start to first handshake "
+                  f"({mib(s['rss_at_start_mib'])} after the first handshake; at the end "
+                  f"{mib(s.get('anon_rss_at_end_mib'))} anonymous + {mib(s.get('file_rss_at_end_mib'))} "
+                  "file-backed); start to first handshake "
                   f"{s['start_to_first_handshake_ms']:.0f} ms; {s['errors']} errors; "
                   f"{s['negotiated']['key_exchange'].removeprefix('Some(').removesuffix(')')}")
         target = "reference, same run" if name == "caddy" else "ceiling of TLS handshakes here"

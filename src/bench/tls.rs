@@ -225,6 +225,7 @@ async fn measure_running(
             server.cpu_ticks()
         })
         .await;
+    let split = server.rss_split_kib();
     let handshakes = load.samples.len();
     let ticks = clock_ticks();
     let mib = |kib: u64| kib as f64 / 1024.0;
@@ -241,6 +242,8 @@ async fn measure_running(
             .map(|t| t as f64 * 1e6 / ticks / handshakes as f64),
         peak_rss_mib: server.peak_rss_kib().map(mib),
         rss_at_start_mib: rss_at_start.map(mib),
+        anon_rss_at_end_mib: split.map(|(anon, _)| mib(anon)),
+        file_rss_at_end_mib: split.map(|(_, file)| mib(file)),
         start_to_first_handshake_ms: start.as_secs_f64() * 1000.0,
         errors: load.errors,
         first_error: load.first_error,

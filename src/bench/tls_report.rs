@@ -20,6 +20,9 @@ pub struct Measured {
     pub peak_rss_mib: Option<f64>,
     /// Resident memory right after the first handshake.
     pub rss_at_start_mib: Option<f64>,
+    /// At the end of the load: heap and stacks, and mapped files (code).
+    pub anon_rss_at_end_mib: Option<f64>,
+    pub file_rss_at_end_mib: Option<f64>,
     pub start_to_first_handshake_ms: f64,
     pub errors: u64,
     pub first_error: Option<String>,
@@ -39,6 +42,9 @@ pub struct Summary {
     pub cpu_us_per_handshake: Option<f64>,
     pub peak_rss_mib: Option<f64>,
     pub rss_at_start_mib: Option<f64>,
+    /// At the end of the load: heap and stacks, and mapped files (code).
+    pub anon_rss_at_end_mib: Option<f64>,
+    pub file_rss_at_end_mib: Option<f64>,
     pub start_to_first_handshake_ms: f64,
     pub errors: u64,
     pub negotiated: Negotiated,
@@ -95,6 +101,8 @@ pub fn summarize(kind: Kind, version: String, runs: &[Measured]) -> Option<Summa
         cpu_us_per_handshake: some(|r| r.cpu_us_per_handshake),
         peak_rss_mib: mine.iter().filter_map(|r| r.peak_rss_mib).reduce(f64::max),
         rss_at_start_mib: some(|r| r.rss_at_start_mib),
+        anon_rss_at_end_mib: some(|r| r.anon_rss_at_end_mib),
+        file_rss_at_end_mib: some(|r| r.file_rss_at_end_mib),
         start_to_first_handshake_ms: of(|r| r.start_to_first_handshake_ms)?,
         errors: mine.iter().map(|r| r.errors).sum(),
         negotiated: mine.first()?.negotiated.clone(),

@@ -162,6 +162,12 @@ impl Server {
         self.status_kib("VmRSS")
     }
 
+    /// Resident memory now, heap and stacks (`RssAnon`) then mapped files,
+    /// the binary's code mostly (`RssFile`), in KiB.
+    pub fn rss_split_kib(&self) -> Option<(u64, u64)> {
+        self.status_kib("RssAnon").zip(self.status_kib("RssFile"))
+    }
+
     fn status_kib(&self, field: &str) -> Option<u64> {
         parse_status_kib(
             &std::fs::read_to_string(format!("/proc/{}/status", self.pid)).ok()?,
