@@ -36,6 +36,8 @@ pub struct Options {
     /// Where certificates, configs and logs go (default: a temporary folder).
     pub work_dir: Option<PathBuf>,
     pub signature_every: u64,
+    /// `log.filter` of the child `tessera serve`.
+    pub child_log: String,
     /// The child `tessera serve` reads the same configuration and data.
     pub config_file: PathBuf,
     pub data_dir: PathBuf,
@@ -181,6 +183,7 @@ async fn measure(
                 config_file: &options.config_file,
                 data_dir: &options.data_dir,
                 storage_key: &setup.storage_key,
+                log_filter: &options.child_log,
             };
             Server::tessera(&spawn, port, &log)?
         }
