@@ -25,6 +25,9 @@ TARGETS = {
     "w2_p99_ms": 30,
     "w6_wall_s": 0.4,
     "w6_growth_mib": 5,
+    "w7_rate_vs_caddy": 1.2,
+    "w7_rss_mib": 30,
+    "w7_start_ms": 300,
 }
 
 
@@ -158,6 +161,58 @@ def w6_rows(out):
              "–", "–", f"< 0.4 s and < 5 MiB growth: {verdict(ok)}")]
 
 
+def w7_rows(out):
+    """W7: TLS handshakes over 1,000 certificates, Tessera against Caddy and the tokio-rustls floor."""
+    w7 = load_json(out, "w7.json")
+    if not w7:
+        return []
+    servers = {s["server"]: s for s in w7["servers"]}
+    labels = {
+        "tessera": "`tessera serve`, certificates from `platform.certificates`",
+        "caddy": "Caddy {version}, the same certificates from files",
+        "floor": "floor: bare tokio-rustls SNI map",
+    }
+    mib = lambda v: f"{v:.1f} MiB" if v is not None else "–"
+    us = lambda v: f"{v:,.0f} µs" if v is not None else "–"
+    times = lambda v: f"{v:.2f}×" if v is not None else "–"
+    rows = []
+    for name in ["tessera", "caddy", "floor"]:
+        s = servers.get(name)
+        if not s:
+            continue
+        result = (f"{s['rate_per_s']:,.0f} handshakes/s, p50 {s['p50_ms']:.2f} ms, p99 {s['p99_ms']:.2f} ms; "
+                  f"{us(s['cpu_us_per_handshake'])} server CPU per handshake; peak RSS {mib(s['peak_rss_mib'])} "
+                  f"({mib(s['rss_at_start_mib'])} after the first handshake; at the end "
+                  f"{mib(s.get('anon_rss_at_end_mib'))} anonymous + {mib(s.get('file_rss_at_end_mib'))} "
+                  "file-backed); start to first handshake "
+                  f"{s['start_to_first_handshake_ms']:.0f} ms; {s['errors']} errors; "
+                  f"{s['negotiated']['key_exchange'].removeprefix('Some(').removesuffix(')')}")
+        target = "reference, same run" if name == "caddy" else "ceiling of TLS handshakes here"
+        if name == "tessera":
+            vs = w7.get("tessera_vs_caddy")
+            floor = w7.get("tessera_vs_floor")
+            if floor:
+                result += (f"; × floor: rate {floor['rate']:.2f}, CPU per handshake "
+                           f"{times(floor['cpu_per_handshake'])}")
+            if vs:
+                result += (f"; × Caddy: rate {vs['rate']:.2f}, p99 {vs['p99']:.2f}, CPU per handshake "
+                           f"{times(vs['cpu_per_handshake'])}, peak RSS {times(vs['peak_rss'])}")
+                missed = [what for what, ok in [
+                    ("rate", vs["rate"] >= TARGETS["w7_rate_vs_caddy"]),
+                    ("p99", vs["p99"] < 1),
+                    ("RSS", (s["peak_rss_mib"] or 1e9) < TARGETS["w7_rss_mib"]),
+                    ("start", s["start_to_first_handshake_ms"] < TARGETS["w7_start_ms"]),
+                    ("errors", s["errors"] == 0)] if not ok]
+                target = ("≥ 1.2 × Caddy's rate, p99 below Caddy's, RSS < 30 MiB, start to first "
+                          f"handshake < 0.3 s: {verdict(not missed)}"
+                          + (f" ({', '.join(missed)})" if missed else ""))
+            else:
+                target = "no Caddy run to compare"
+        label = labels[name].format(version=s.get("version", "?"))
+        rows.append((f"W7 TLS handshakes, {w7['names']:,} certificates: {label}", result, "–", "–", target))
+    return rows
+
+
 def w3_rows(out, ratios):
     """W3 (sign-ins) and W1's latency while W3 runs, against W1 alone."""
     rows = []
@@ -236,6 +291,7 @@ def build_rows(out):
                          f"{wall:.2f} s wall ({w5['migrated']} migrated, {w5['failed']} failed); no-op run {noop:.1f} ms",
                          "–", "–", target))
     rows += w6_rows(out)
+    rows += w7_rows(out)
     return rows, lower
 
 
@@ -249,9 +305,22 @@ def main():
         "",
         f"- machine: {machine()}",
         f"- command: `{command.strip()}`",
-        f"- load: wrk, 2 threads, {os.environ.get('BENCH_CONNECTIONS', '64')} connections, "
-        f"{os.environ.get('BENCH_SECONDS', '20')} s after a {os.environ.get('BENCH_WARMUP', '5')} s warm-up, "
-        "on the same cores as the server and PostgreSQL (default settings)",
+    ]
+    if any(name.endswith((".wrk", ".json")) and not name.startswith("w7") for name in os.listdir(out)):
+        lines.append(
+            f"- load: wrk, 2 threads, {os.environ.get('BENCH_CONNECTIONS', '64')} connections, "
+            f"{os.environ.get('BENCH_SECONDS', '20')} s after a {os.environ.get('BENCH_WARMUP', '5')} s warm-up, "
+            "on the same cores as the server and PostgreSQL (default settings)")
+    w7 = load_json(out, "w7.json")
+    if w7:
+        checks = w7["checks"]
+        lines.append(
+            f"- W7 load: `tessera bench tls`, {w7['loops']} loops of new TLS 1.3 connections, SNI round-robin "
+            f"over {w7['names']:,} names, {w7['seconds']:.0f} s after a {w7['warmup_s']:.0f} s warm-up, "
+            f"{w7['rounds']} round(s) per server (medians; peak RSS the highest); each server a child process "
+            f"(CPU and VmHWM from /proc); client: {w7['client']}; {checks['leaves_checked']:,} leaves compared, "
+            f"{checks['leaves_wrong']} wrong, {checks['signatures_checked']:,} signatures verified")
+    lines += [
         "",
         "| workload | result | × floor-http | × floor-db | target |",
         "| --- | --- | --- | --- | --- |",

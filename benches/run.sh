@@ -2,7 +2,7 @@
 # Benchmark harness: one command, from a clean clone.
 #
 #   benches/run.sh [workload…]      workloads: floor-http floor-db floor-db-w2 w1 w1-br w1-nocache
-#                                   w2 w3 w1-w3 w4 platform w5 w6 (default: all of them, in that order)
+#                                   w2 w3 w1-w3 w4 platform w5 w6 w7 (default: all of them, in that order)
 # platform: W4 through the white-label API, and sign-up to live (a server
 # started inside `tessera bench platform`).
 #
@@ -18,6 +18,13 @@
 # `Accept-Encoding: br`, as browsers send it; w1-nocache runs a second
 # server with the page cache off, so every request reads the database.
 #
+# w7 runs `tessera bench tls`: TLS 1.3 handshakes with SNI over 1,000
+# certificates (P-256), Tessera (a `tessera serve` child loading them from
+# platform.certificates) then Caddy (Debian's `caddy`, the same certificates
+# from files) then a bare tokio-rustls SNI map (the floor), each its own
+# process; run after the HTTP servers are stopped. `benches/run.sh w7` alone
+# seeds nothing and starts no HTTP server.
+#
 # Builds release, seeds the `bench` data set (tessera bench seed), starts
 # Tessera on it (embedded PostgreSQL with default settings in
 # target/bench/data, or DATABASE_URL), installs wrk if missing, runs the
@@ -28,12 +35,14 @@
 # Knobs (environment): BENCH_TENANTS=200  BENCH_LARGE_TENANTS=2000
 # BENCH_SECONDS=20  BENCH_WARMUP=5  BENCH_CONNECTIONS=64  BENCH_PORT=18090
 # BENCH_W4_COUNT=100  BENCH_W3_CONNECTIONS=16  BENCH_W6_ROWS=100000  BENCH_NO_RECORD=1 (print only, do not touch BENCHMARKS.md)
+# BENCH_W7_NAMES=1000  BENCH_W7_LOOPS=64  BENCH_W7_SECONDS=10  BENCH_W7_WARMUP=2  BENCH_W7_ROUNDS=1  BENCH_CADDY=caddy
+# CARGO_TARGET_DIR is honoured (the release binary is looked for there).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
 workloads=("$@")
-[ ${#workloads[@]} -gt 0 ] || workloads=(floor-http floor-db floor-db-w2 w1 w1-br w1-nocache w2 w3 w1-w3 w4 platform w5 w6)
+[ ${#workloads[@]} -gt 0 ] || workloads=(floor-http floor-db floor-db-w2 w1 w1-br w1-nocache w2 w3 w1-w3 w4 platform w5 w6 w7)
 tenants=${BENCH_TENANTS:-200}
 large=${BENCH_LARGE_TENANTS:-2000}
 seconds=${BENCH_SECONDS:-20}
@@ -45,25 +54,45 @@ w3_connections=${BENCH_W3_CONNECTIONS:-16}
 w6_rows=${BENCH_W6_ROWS:-100000}
 data=$root/target/bench/data
 out=$root/target/bench/out
-bin=$root/target/release/tessera
+w7_names=${BENCH_W7_NAMES:-1000}
+w7_loops=${BENCH_W7_LOOPS:-64}
+w7_seconds=${BENCH_W7_SECONDS:-10}
+w7_warmup=${BENCH_W7_WARMUP:-2}
+w7_rounds=${BENCH_W7_ROUNDS:-1}
+caddy=${BENCH_CADDY:-caddy}
+bin=${CARGO_TARGET_DIR:-$root/target}/release/tessera
 rm -rf "$out"; mkdir -p "$out" "$data"
 wants() { local w; for w in "${workloads[@]}"; do [ "$w" = "$1" ] && return 0; done; return 1; }
 log() { printf '\n== %s\n' "$*" >&2; }
+# Whether any workload needs the data set and the HTTP servers (W7 does not).
+needs_http=false
+for w in "${workloads[@]}"; do [ "$w" = w7 ] || needs_http=true; done
+apt_install() { # package
+  if [ "$(id -u)" = 0 ]; then apt-get install -y -qq "$1" >/dev/null; else sudo apt-get install -y -qq "$1" >/dev/null; fi
+}
 
-if ! command -v wrk >/dev/null 2>&1; then
+if $needs_http && ! command -v wrk >/dev/null 2>&1; then
   log "installing wrk"
-  if [ "$(id -u)" = 0 ]; then apt-get install -y -qq wrk >/dev/null; else sudo apt-get install -y -qq wrk >/dev/null; fi
+  apt_install wrk
+fi
+if wants w7 && ! command -v "$caddy" >/dev/null 2>&1; then
+  log "installing caddy"
+  apt_install caddy
 fi
 
 log "building release"
 cargo build --release --quiet
-cargo bench --bench floor_db --no-run --quiet 2>/dev/null
+if wants floor-db || wants floor-db-w2; then
+  cargo bench --bench floor_db --no-run --quiet 2>/dev/null
+fi
 
 tessera() { "$bin" --data-dir "$data" "$@"; }
 export TESSERA_LOG__FILTER=${TESSERA_LOG__FILTER:-warn}
 
-log "seeding the data set: $tenants tenants"
-tessera bench seed --tenants "$tenants" --hosts-file "$out/hosts.tsv" --export-rows "$w6_rows" > "$out/seed.json"
+if $needs_http; then
+  log "seeding the data set: $tenants tenants"
+  tessera bench seed --tenants "$tenants" --hosts-file "$out/hosts.tsv" --export-rows "$w6_rows" > "$out/seed.json"
+fi
 
 started=""
 start_server() { # port page-cache(true|false) log [job-workers]; sets $started to the pid
@@ -89,9 +118,11 @@ stop_servers() {
   done
 }
 trap stop_servers EXIT
-log "starting tessera serve on 127.0.0.1:$port (page cache on) and :$((port + 1)) (off)"
-start_server "$port" true "$out/server.log"; server=$started
-start_server "$((port + 1))" false "$out/server-nocache.log"; nocache=$started
+if $needs_http; then
+  log "starting tessera serve on 127.0.0.1:$port (page cache on) and :$((port + 1)) (off)"
+  start_server "$port" true "$out/server.log"; server=$started
+  start_server "$((port + 1))" false "$out/server-nocache.log"; nocache=$started
+fi
 
 run_wrk() { # name url [lua]
   local name=$1 url=$2 script=${3:-}
@@ -223,6 +254,12 @@ if wants w6; then
 fi
 stop_servers
 trap - EXIT
+if wants w7; then
+  log "W7: TLS handshakes over $w7_names certificates: Tessera, Caddy, then the tokio-rustls floor"
+  tessera bench tls --names "$w7_names" --loops "$w7_loops" --seconds "$w7_seconds" \
+    --warmup "$w7_warmup" --rounds "$w7_rounds" --caddy "$caddy" --work-dir "$out/w7" > "$out/w7.json"
+  rm -rf "$out/w7/certs"
+fi
 
 command="benches/run.sh ${*:-}"
 python3 "$root/benches/report.py" "$out" "$command" "${BENCH_NO_RECORD:+--no-record}"

@@ -17,8 +17,8 @@ pub mod tls;
 pub mod tls_certs;
 pub mod tls_client;
 pub mod tls_floor;
+pub mod tls_report;
 pub mod tls_server;
-pub mod tls_table;
 
 use std::time::Duration;
 

@@ -5,18 +5,19 @@
 //! Per server: handshakes per second, latency percentiles, CPU per
 //! handshake and peak RSS of its own process, and the time from its spawn
 //! to its first handshake; then the ratios Tessera / Caddy and Tessera /
-//! floor. The bench rows are removed afterwards, whatever happened.
+//! floor ([`super::tls_report`]). The bench rows are removed afterwards,
+//! whatever happened.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine;
-use serde::Serialize;
 
 use super::Timings;
 use super::tls_certs::{self, BenchCerts};
-use super::tls_client::{Checks, Client, Negotiated};
+use super::tls_client::{Checks, Client};
+use super::tls_report::{Measured, TlsReport, ratios, summarize};
 use super::tls_server::{self, Kind, Server, TesseraSpawn};
 use crate::db::Database;
 use crate::tls::Sealer;
@@ -35,73 +36,14 @@ pub struct Options {
     /// Where certificates, configs and logs go (default: a temporary folder).
     pub work_dir: Option<PathBuf>,
     pub signature_every: u64,
+    /// `log.filter` of the child `tessera serve`.
+    pub child_log: String,
     /// The child `tessera serve` reads the same configuration and data.
     pub config_file: PathBuf,
     pub data_dir: PathBuf,
 }
 
 /// One server, one round.
-#[derive(Debug, Clone, Serialize)]
-pub struct Measured {
-    pub server: Kind,
-    pub round: usize,
-    pub handshakes: usize,
-    pub window_s: f64,
-    pub rate_per_s: f64,
-    pub latency: Timings,
-    pub cpu_us_per_handshake: Option<f64>,
-    pub peak_rss_mib: Option<f64>,
-    /// Resident memory right after the first handshake.
-    pub rss_at_start_mib: Option<f64>,
-    pub start_to_first_handshake_ms: f64,
-    pub errors: u64,
-    pub first_error: Option<String>,
-    pub negotiated: Negotiated,
-}
-
-/// One server over every round: medians, and the highest peak RSS.
-#[derive(Debug, Clone, Serialize)]
-pub struct Summary {
-    pub server: Kind,
-    pub version: String,
-    pub rounds: usize,
-    pub handshakes: usize,
-    pub rate_per_s: f64,
-    pub p50_ms: f64,
-    pub p99_ms: f64,
-    pub cpu_us_per_handshake: Option<f64>,
-    pub peak_rss_mib: Option<f64>,
-    pub rss_at_start_mib: Option<f64>,
-    pub start_to_first_handshake_ms: f64,
-    pub errors: u64,
-    pub negotiated: Negotiated,
-}
-
-/// `a / b` for each figure (rate above 1 is better, the others below).
-#[derive(Debug, Clone, Serialize)]
-pub struct Ratios {
-    pub rate: f64,
-    pub p99: f64,
-    pub cpu_per_handshake: Option<f64>,
-    pub peak_rss: Option<f64>,
-    pub start_to_first_handshake: f64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct TlsReport {
-    pub names: usize,
-    pub loops: usize,
-    pub warmup_s: f64,
-    pub seconds: f64,
-    pub rounds: usize,
-    pub client: String,
-    pub checks: Checks,
-    pub servers: Vec<Summary>,
-    pub tessera_vs_caddy: Option<Ratios>,
-    pub tessera_vs_floor: Option<Ratios>,
-    pub runs: Vec<Measured>,
-}
-
 /// Everything a round needs, made once.
 struct Setup {
     dir: PathBuf,
@@ -241,6 +183,7 @@ async fn measure(
                 config_file: &options.config_file,
                 data_dir: &options.data_dir,
                 storage_key: &setup.storage_key,
+                log_filter: &options.child_log,
             };
             Server::tessera(&spawn, port, &log)?
         }
@@ -285,6 +228,7 @@ async fn measure_running(
             server.cpu_ticks()
         })
         .await;
+    let split = server.rss_split_kib();
     let handshakes = load.samples.len();
     let ticks = clock_ticks();
     let mib = |kib: u64| kib as f64 / 1024.0;
@@ -301,6 +245,8 @@ async fn measure_running(
             .map(|t| t as f64 * 1e6 / ticks / handshakes as f64),
         peak_rss_mib: server.peak_rss_kib().map(mib),
         rss_at_start_mib: rss_at_start.map(mib),
+        anon_rss_at_end_mib: split.map(|(anon, _)| mib(anon)),
+        file_rss_at_end_mib: split.map(|(_, file)| mib(file)),
         start_to_first_handshake_ms: start.as_secs_f64() * 1000.0,
         errors: load.errors,
         first_error: load.first_error,
@@ -310,62 +256,4 @@ async fn measure_running(
 
 fn clock_ticks() -> f64 {
     tls_server::clock_ticks_per_second() as f64
-}
-
-/// The median of `values` (the mean of the middle two for an even count).
-pub fn median(mut values: Vec<f64>) -> Option<f64> {
-    values.sort_by(f64::total_cmp);
-    let n = values.len();
-    match n {
-        0 => None,
-        _ if n % 2 == 1 => values.get(n / 2).copied(),
-        _ => Some((values.get(n / 2 - 1)? + values.get(n / 2)?) / 2.0),
-    }
-}
-
-fn summarize(kind: Kind, version: String, runs: &[Measured]) -> Option<Summary> {
-    let mine: Vec<&Measured> = runs.iter().filter(|r| r.server == kind).collect();
-    let of = |f: fn(&Measured) -> f64| median(mine.iter().map(|r| f(r)).collect());
-    let some = |f: fn(&Measured) -> Option<f64>| median(mine.iter().filter_map(|r| f(r)).collect());
-    Some(Summary {
-        server: kind,
-        version,
-        rounds: mine.len(),
-        handshakes: mine.iter().map(|r| r.handshakes).sum(),
-        rate_per_s: of(|r| r.rate_per_s)?,
-        p50_ms: of(|r| r.latency.median_ms)?,
-        p99_ms: of(|r| r.latency.p99_ms)?,
-        cpu_us_per_handshake: some(|r| r.cpu_us_per_handshake),
-        peak_rss_mib: mine.iter().filter_map(|r| r.peak_rss_mib).reduce(f64::max),
-        rss_at_start_mib: some(|r| r.rss_at_start_mib),
-        start_to_first_handshake_ms: of(|r| r.start_to_first_handshake_ms)?,
-        errors: mine.iter().map(|r| r.errors).sum(),
-        negotiated: mine.first()?.negotiated.clone(),
-    })
-}
-
-fn ratios(a: &Summary, b: &Summary) -> Ratios {
-    let div = |x: f64, y: f64| if y > 0.0 { x / y } else { f64::NAN };
-    Ratios {
-        rate: div(a.rate_per_s, b.rate_per_s),
-        p99: div(a.p99_ms, b.p99_ms),
-        cpu_per_handshake: a
-            .cpu_us_per_handshake
-            .zip(b.cpu_us_per_handshake)
-            .map(|(x, y)| div(x, y)),
-        peak_rss: a.peak_rss_mib.zip(b.peak_rss_mib).map(|(x, y)| div(x, y)),
-        start_to_first_handshake: div(a.start_to_first_handshake_ms, b.start_to_first_handshake_ms),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn medians_of_odd_even_and_empty_series() {
-        assert_eq!(median(vec![3.0, 1.0, 2.0]), Some(2.0));
-        assert_eq!(median(vec![4.0, 1.0, 3.0, 2.0]), Some(2.5));
-        assert_eq!(median(Vec::new()), None);
-    }
 }

@@ -62,6 +62,9 @@ pub struct TesseraSpawn<'a> {
     pub data_dir: &'a Path,
     /// Base64 of the 32-byte storage key the rows were sealed with.
     pub storage_key: &'a str,
+    /// Its `log.filter` (`warn`; `info` or `debug` to see where a slow
+    /// start goes, with timestamps, in its log).
+    pub log_filter: &'a str,
 }
 
 impl Server {
@@ -78,7 +81,7 @@ impl Server {
             .env("TESSERA_TLS__STORAGE_KEY", spawn.storage_key)
             .env("TESSERA_WARM_POOL__SIZE", "0")
             .env("TESSERA_JOBS__WORKERS", "0")
-            .env("TESSERA_LOG__FILTER", "warn")
+            .env("TESSERA_LOG__FILTER", spawn.log_filter)
             .env_remove("TESSERA_METRICS__PORT");
         Self::spawn(Kind::Tessera, command, port, log)
     }
@@ -160,6 +163,12 @@ impl Server {
     /// Resident memory now (`VmRSS`), in KiB.
     pub fn rss_kib(&self) -> Option<u64> {
         self.status_kib("VmRSS")
+    }
+
+    /// Resident memory now, heap and stacks (`RssAnon`) then mapped files,
+    /// the binary's code mostly (`RssFile`), in KiB.
+    pub fn rss_split_kib(&self) -> Option<(u64, u64)> {
+        self.status_kib("RssAnon").zip(self.status_kib("RssFile"))
     }
 
     fn status_kib(&self, field: &str) -> Option<u64> {

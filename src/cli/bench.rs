@@ -85,6 +85,9 @@ pub enum BenchCommand {
         /// Verify one handshake signature in this many.
         #[arg(long, default_value_t = 32)]
         signature_every: u64,
+        /// `log.filter` of the `tessera serve` child (its log is in the work folder).
+        #[arg(long, default_value = "warn")]
+        child_log: String,
     },
     /// Internal: W7's floor server (started by `bench tls`).
     #[command(hide = true)]
@@ -282,6 +285,7 @@ async fn tls(
         caddy,
         work_dir,
         signature_every,
+        child_log,
     } = command
     else {
         anyhow::bail!("not W7");
@@ -300,10 +304,11 @@ async fn tls(
         caddy,
         work_dir,
         signature_every,
+        child_log,
         config_file: config_file.to_owned(),
         data_dir: config.data_dir.clone(),
     };
     let report = bench::tls::run(&handle.db, &options).await?;
-    eprint!("{}", bench::tls_table::table(&report));
+    eprint!("{}", bench::tls_report::table(&report));
     Ok(serde_json::to_string(&report)?)
 }
