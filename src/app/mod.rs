@@ -10,21 +10,21 @@ use axum::Router;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::get;
 use tokio::net::TcpListener;
-use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
-use crate::auth::{self, Auth};
+use crate::auth;
 use crate::config::Config;
 use crate::db::Database;
-use crate::mail::{self, Mailer};
-use crate::state::{AppState, Services};
-use crate::tenancy::provision::Provisioner;
-use crate::tenancy::{Resolver, listen, warm_pool};
-use crate::themes::sandbox::SandboxConfig;
-use crate::themes::{RenderError, Themes};
-use crate::web::page_cache::PageCache;
+use crate::state::AppState;
+use crate::tenancy::{listen, warm_pool};
 use crate::web::site::{self, Sites};
 use crate::{accounts, jobs, portal, web};
+
+mod build;
+mod listeners;
+pub use build::load_themes;
+use build::{build_auth, build_state};
+use listeners::{bind_https, bind_metrics};
 
 /// A bound, ready-to-run instance.
 pub struct Application {
@@ -158,33 +158,6 @@ impl Application {
     }
 }
 
-/// Loads the certificates, then binds the HTTPS port if there is one.
-async fn bind_https(state: &AppState) -> Result<Option<crate::tls::HttpsListener>, StartError> {
-    state.tls.load().await?;
-    let Some(port) = state.config.tls.https_port else {
-        return Ok(None);
-    };
-    let addr = SocketAddr::new(state.config.http.host, port);
-    let listener = crate::tls::HttpsListener::bind(addr, state.tls.clone())
-        .await
-        .map_err(|e| match e {
-            crate::tls::TlsError::Io(source) => StartError::Bind { addr, source },
-            other => StartError::Tls(other),
-        })?;
-    Ok(Some(listener))
-}
-
-async fn bind_metrics(state: &AppState) -> Result<Option<web::metrics::Listener>, StartError> {
-    let Some(port) = state.config.metrics.port else {
-        return Ok(None);
-    };
-    let addr = SocketAddr::new(state.config.metrics.host, port);
-    let listener = web::metrics::Listener::bind(addr, state.metrics.clone(), state.db.clone())
-        .await
-        .map_err(|source| StartError::Bind { addr, source })?;
-    Ok(Some(listener))
-}
-
 /// What every instance does when a tenant or its content changes: drop
 /// the stale entries of each in-memory cache.
 fn invalidation_subscriber(state: &AppState) -> listen::Subscriber {
@@ -247,121 +220,6 @@ fn job_waker(worker: &jobs::Worker) -> listen::Subscriber {
             wake.notify_one();
         }
     })
-}
-
-/// Password hashing sized to this machine, login throttling, and the keys
-/// from the platform schema.
-async fn build_auth(config: &Config, db: &Database) -> Result<Auth, StartError> {
-    let keys = auth::Keys::load(db.platform())
-        .await
-        .map_err(|e| StartError::Auth(e.to_string()))?;
-    let passwords = match config.auth.hash_parallelism {
-        Some(parallel) => auth::Passwords::new(parallel),
-        None => auth::Passwords::for_this_machine(),
-    }
-    .map_err(|e| StartError::Auth(e.to_string()))?;
-    let rules = auth::throttle::Rules {
-        account_free: config.auth.failures_per_account,
-        address_free: config.auth.failures_per_address,
-        ..Default::default()
-    };
-    Ok(Auth {
-        passwords,
-        throttle: auth::Throttle::new(rules),
-        keys,
-        always_secure_cookies: config.http.secure_cookies,
-        trust_forwarded_for: config.http.trust_forwarded_for,
-        public_scheme: config.http.public_scheme,
-    })
-}
-
-fn build_state(config: Config, db: Database, auth: Auth) -> Result<AppState, StartError> {
-    let warm_pool_wake = Arc::new(Notify::new());
-    let resolver = Resolver::new(db.platform().clone(), config.platform_host.clone());
-    let provisioner = Provisioner::new(
-        db.platform().clone(),
-        config.base_domain.clone(),
-        config.platform_host.clone(),
-    )
-    .notify_spare_taken(warm_pool_wake.clone())
-    .reloading(resolver.clone());
-    let pages = PageCache::new(
-        config.cache.pages && !config.dev_mode,
-        Duration::from_secs(config.cache.page_ttl_secs),
-    );
-    let themes = load_themes(&config)?;
-    let mailer = Mailer::from_config(&config.mail, themes.clone())?;
-    let outbox = mail::Outbox::new(db.platform(), mailer.transport());
-    let storage = crate::storage::Storage::local(config.storage_dir());
-    let operators = crate::platform::operators::Operators::new(
-        db.platform().clone(),
-        auth.passwords.clone(),
-        auth.throttle.clone(),
-    );
-    let tenants = crate::platform::tenants::Tenants::new(
-        db.clone(),
-        provisioner.clone(),
-        themes.clone(),
-        config.http.clone(),
-    );
-    let domains = crate::domains::Domains::new(
-        db.platform().clone(),
-        auth.keys.clone(),
-        config.domains.clone(),
-        [config.platform_host.clone(), config.base_domain.clone()],
-    )
-    .reloading(resolver.clone());
-    let signups = crate::platform::signup::Signups::new(
-        db.platform().clone(),
-        tenants.clone(),
-        config.http.clone(),
-        [config.platform_host.clone(), config.base_domain.clone()],
-    );
-    let portability =
-        crate::portability::Portability::new(provisioner.clone(), storage.clone(), themes.names());
-    let tls = crate::tls::Tls::new(&config, db.platform().clone(), resolver.clone())?;
-    Ok(AppState::new(Services {
-        tls,
-        signups,
-        domains,
-        portability,
-        operators,
-        tenants,
-        pages,
-        resolver,
-        themes,
-        mailer,
-        outbox,
-        storage,
-        metrics: web::metrics::recorder(),
-        warm_pool_wake,
-        provisioner,
-        auth,
-        config: Arc::new(config),
-        db,
-    }))
-}
-
-/// The themes of `config.themes_dir`, with tenants' own templates rendered
-/// by workers started from `render.worker_exe` (or this executable).
-pub fn load_themes(config: &Config) -> Result<Themes, StartError> {
-    let worker_exe = match &config.render.worker_exe {
-        Some(exe) => exe.clone(),
-        None => std::env::current_exe().map_err(|e| RenderError::Theme(e.to_string()))?,
-    };
-    let themes_dir =
-        std::path::absolute(&config.themes_dir).unwrap_or_else(|_| config.themes_dir.clone());
-    let sandbox = SandboxConfig {
-        worker_exe,
-        themes_dir,
-        workers: config.render.workers,
-        timeout: Duration::from_millis(config.render.timeout_ms),
-    };
-    Ok(Themes::load(
-        &config.themes_dir,
-        config.dev_mode,
-        Some(sandbox),
-    )?)
 }
 
 /// The whole HTTP surface: `/healthz` on every host, then the platform or
