@@ -193,10 +193,13 @@ impl Issuer {
         });
         let outcome = match checked {
             Ok((obtained, served)) => {
+                // Served here before the row says `valid`: whoever reads
+                // the row may connect at once. Other instances follow the
+                // row's NOTIFY.
+                inner.certs.insert_as(name, served.clone());
                 self.record_success(name, order_id, &served, &obtained)
                     .await?;
                 tracing::info!(domain = name, not_after = %served.not_after, "certificate issued");
-                inner.certs.insert_as(name, served);
                 Outcome::Issued
             }
             Err(error) => {
