@@ -177,11 +177,7 @@ impl Certificates {
     /// The entry for `name`, or the wildcard one label up.
     pub fn find(&self, name: &str) -> Option<Served> {
         let map = self.by_name.read().unwrap_or_else(PoisonError::into_inner);
-        if let Some(served) = map.get(name) {
-            return Some(served.clone());
-        }
-        let (_, parent) = name.split_once('.')?;
-        map.get(&format!("*.{parent}")).cloned()
+        lookup(&map, name).cloned()
     }
 
     /// Whether `name` exactly has an entry of its own (not a wildcard's).
@@ -190,14 +186,20 @@ impl Certificates {
         map.contains_key(name)
     }
 
-    /// The key a handshake for `name` gets.
+    /// The key a handshake for `name` gets (no copy of the entry: this is
+    /// every handshake's path).
     pub fn key_for(&self, name: &str) -> Option<Arc<CertifiedKey>> {
         let map = self.by_name.read().unwrap_or_else(PoisonError::into_inner);
-        if let Some(served) = map.get(name) {
-            return Some(served.key.clone());
+        lookup(&map, name).map(|served| served.key.clone())
+    }
+
+    /// Stops serving `name` if its own entry came from ACME (a file's or
+    /// the local CA's stays).
+    pub fn remove_acme(&self, name: &str) {
+        let mut map = self.by_name.write().unwrap_or_else(PoisonError::into_inner);
+        if map.get(name).is_some_and(|s| s.source == Source::Acme) {
+            map.remove(name);
         }
-        let (_, parent) = name.split_once('.')?;
-        map.get(&format!("*.{parent}")).map(|s| s.key.clone())
     }
 
     /// Whether browsers may be told to come back over HTTPS only: a
@@ -217,6 +219,15 @@ impl Certificates {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+/// The exact entry, else the wildcard one label up.
+fn lookup<'m>(map: &'m HashMap<String, Served>, name: &str) -> Option<&'m Served> {
+    if let Some(served) = map.get(name) {
+        return Some(served);
+    }
+    let (_, parent) = name.split_once('.')?;
+    map.get(&format!("*.{parent}"))
 }
 
 impl ResolvesServerCert for Certificates {

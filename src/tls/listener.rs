@@ -114,12 +114,8 @@ impl HttpsListener {
 
 /// The certificate-map config every served handshake uses.
 fn server_config(tls: Tls, alpn: &[&[u8]]) -> Result<Arc<ServerConfig>, TlsError> {
-    let mut config = ServerConfig::builder_with_provider(super::provider())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| TlsError::Certificate(e.to_string()))?
-        .with_no_client_auth()
-        .with_cert_resolver(Arc::new(tls.certificates().clone()));
-    config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+    let mut config = config_with(Arc::new(tls.certificates().clone()), alpn)
+        .map_err(|e| TlsError::Certificate(e.to_string()))?;
     config.session_storage = rustls::server::ServerSessionMemoryCache::new(16_384);
     config.send_tls13_tickets = 1;
     Ok(Arc::new(config))
@@ -268,13 +264,22 @@ async fn refuse(start: tokio_rustls::StartHandshake<TcpStream>, config: &Arc<Ser
 
 /// A config that only speaks `acme-tls/1`, with the challenge certificate.
 fn challenge_config(key: Arc<CertifiedKey>) -> std::io::Result<Arc<ServerConfig>> {
-    let mut config = ServerConfig::builder_with_provider(super::provider())
-        .with_safe_default_protocol_versions()
-        .map_err(std::io::Error::other)?
-        .with_no_client_auth()
-        .with_cert_resolver(Arc::new(Fixed(key)));
-    config.alpn_protocols = vec![ACME_TLS_ALPN.to_vec()];
+    let config =
+        config_with(Arc::new(Fixed(key)), &[ACME_TLS_ALPN]).map_err(std::io::Error::other)?;
     Ok(Arc::new(config))
+}
+
+/// TLS 1.2 and 1.3 with our provider, certificates from `resolver`.
+fn config_with(
+    resolver: Arc<dyn ResolvesServerCert>,
+    alpn: &[&[u8]],
+) -> Result<ServerConfig, rustls::Error> {
+    let mut config = ServerConfig::builder_with_provider(super::provider())
+        .with_safe_default_protocol_versions()?
+        .with_no_client_auth()
+        .with_cert_resolver(resolver);
+    config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+    Ok(config)
 }
 
 #[derive(Debug)]

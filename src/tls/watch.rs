@@ -51,12 +51,9 @@ async fn listen(tls: &Tls, own: &Platform) -> Result<(), TlsError> {
 
 /// Loads every stored certificate (this instance serves HTTPS).
 pub async fn reload_all(tls: &Tls) -> Result<(), TlsError> {
-    let Some(sealer) = tls.sealer() else {
+    let Some(sealer) = serving(tls) else {
         return Ok(());
     };
-    if tls.config().https_port.is_none() {
-        return Ok(());
-    }
     let stored = store::load_all(tls.pool()).await?;
     let count = stored.len();
     for certificate in stored {
@@ -71,12 +68,9 @@ pub async fn reload_all(tls: &Tls) -> Result<(), TlsError> {
 }
 
 async fn reload_one(tls: &Tls, hostname: &str) -> Result<(), TlsError> {
-    let Some(sealer) = tls.sealer() else {
+    let Some(sealer) = serving(tls) else {
         return Ok(());
     };
-    if tls.config().https_port.is_none() {
-        return Ok(());
-    }
     match store::load_one(tls.pool(), hostname).await? {
         Some(certificate) => match open(sealer, &certificate) {
             Ok(served) => tls.certificates().insert_as(hostname, served),
@@ -85,18 +79,15 @@ async fn reload_one(tls: &Tls, hostname: &str) -> Result<(), TlsError> {
             }
         },
         // Only names that had an ACME row go: never a file's.
-        None => {
-            if tls
-                .certificates()
-                .find(hostname)
-                .is_some_and(|s| s.source == Source::Acme)
-                && tls.certificates().has_own(hostname)
-            {
-                tls.certificates().remove(hostname);
-            }
-        }
+        None => tls.certificates().remove_acme(hostname),
     }
     Ok(())
+}
+
+/// The sealer, when this instance serves HTTPS (otherwise it keeps no
+/// certificates in memory).
+fn serving(tls: &Tls) -> Option<&super::Sealer> {
+    tls.config().https_port.and(tls.sealer())
 }
 
 fn open(
