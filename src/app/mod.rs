@@ -229,6 +229,7 @@ pub fn router(state: &AppState) -> Router {
     let limit = crate::api::RateLimit::new(&state.config.api);
     let tenant = Router::new()
         .merge(portal::router())
+        .merge(crate::announcements::router())
         .merge(accounts::router())
         .merge(crate::contributions::desk::router())
         .merge(crate::contributions::pages::router())

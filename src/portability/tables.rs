@@ -20,6 +20,7 @@ pub const TENANT_TABLES: &[&str] = &[
     "accounts",
     "announcements",
     "audit_log",
+    "content_settings",
     "contribution_settings",
     "idempotency_keys",
     "members",

@@ -3,6 +3,7 @@
 
 mod account_flow;
 mod acme;
+mod announcements;
 mod api_auth;
 mod api_input;
 mod api_staff;
