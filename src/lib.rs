@@ -12,6 +12,8 @@
 //! - [`jobs`], [`mail`]: the durable job queue, and themed mail sent by it.
 //! - [`portability`]: a tenant's export and import, and the purge of deleted ones.
 //! - [`portal`], [`announcements`], [`accounts`]: what members see.
+//! - [`contributions`], [`projects`]: what they pay, and what the association
+//!   raises money or volunteers for.
 //! - [`platform`]: the operators' console and the white-label API.
 //! - [`seed`]: demo content; [`bench`]: the benchmark data set and workloads.
 //! - [`cli`]: the `tessera` command.
@@ -39,6 +41,7 @@ pub mod model;
 pub mod platform;
 pub mod portability;
 pub mod portal;
+pub mod projects;
 pub mod seed;
 pub mod state;
 pub mod storage;

@@ -15,7 +15,7 @@ mod editor_form;
 pub mod feed;
 pub mod markdown;
 pub mod model;
-mod pages;
+pub mod pages;
 pub mod settings;
 pub mod store;
 pub mod view;

@@ -49,6 +49,7 @@ where
         .route("/api/v1/openapi.json", get(openapi::document))
         .merge(crate::contributions::api::router())
         .merge(crate::announcements::api::router())
+        .merge(crate::projects::api::router())
         .merge(crate::domains::api_router())
         .route_layer(from_fn_with_state(limit, limit::limit));
     Router::new()

@@ -13,6 +13,7 @@ pub const MODULES: &[&str] = &[
     "audit",
     "contributions",
     "domains",
+    "projects",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

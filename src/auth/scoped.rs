@@ -80,6 +80,20 @@ impl NeedsScope for AnnouncementsWrite {
     const ACCESS: Access = Access::Write;
 }
 
+/// `projects:read`.
+pub struct ProjectsRead;
+/// `projects:write`.
+pub struct ProjectsWrite;
+
+impl NeedsScope for ProjectsRead {
+    const MODULE: &'static str = "projects";
+    const ACCESS: Access = Access::Read;
+}
+impl NeedsScope for ProjectsWrite {
+    const MODULE: &'static str = "projects";
+    const ACCESS: Access = Access::Write;
+}
+
 /// At least role `R`, and scope `S` when the credential is an API key.
 pub struct Allowed<R: MinRole, S: NeedsScope>(pub Principal, PhantomData<(R, S)>);
 

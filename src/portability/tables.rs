@@ -26,6 +26,7 @@ pub const TENANT_TABLES: &[&str] = &[
     "members",
     "membership_status_rules",
     "plans",
+    "projects",
     "receipt_counters",
     "theme_files",
     "account_tokens",
@@ -46,6 +47,10 @@ pub const TENANT_TABLES: &[&str] = &[
     "membership_instalments",
     "payment_allocations",
     "reminders_sent",
+    "payment_earmarks",
+    "project_comments",
+    "project_updates",
+    "project_volunteers",
 ];
 
 /// One table as the archive describes it.

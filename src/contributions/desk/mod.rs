@@ -184,6 +184,8 @@ const KEYS: &[&str] = &[
     "treasury-error-over-refund",
     "treasury-error-over-allocated",
     "treasury-error-date",
+    // The earmark of a donation (their sentences are in projects.ftl).
+    "treasury-error-not-open",
 ];
 
 /// The translation key of a store error.

@@ -4,7 +4,8 @@
 //! order and Enter records. Cash, cheque (its number is required, the bank
 //! optional), transfer (with its reference), card or other; the amount as
 //! typed (`12,50`), the date received, a note, and which of the payer's
-//! open memberships it pays (by default the oldest dues first).
+//! open memberships it pays (by default the oldest dues first) — or the
+//! open project a donation is earmarked for (`earmarks`).
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -16,6 +17,7 @@ use super::record_form::{Checked, METHODS, Values, check};
 use super::search::{self, Match};
 use super::{Choice, Errors, done, money, render};
 use crate::auth::{RequestAuth, RequireRole, Treasurer};
+use crate::contributions::earmarks::{self, Target};
 use crate::contributions::memberships::{self, MembershipView};
 use crate::contributions::payments::{self, Allocation, NewPayment};
 use crate::contributions::{Error, PaymentStatus, Status, settings};
@@ -56,6 +58,8 @@ struct RecordPage {
     errors: Errors,
     summary: Vec<String>,
     methods: Vec<Choice>,
+    /// Open projects a donation may be earmarked for.
+    projects: Vec<Target>,
     currency: String,
     csrf_token: String,
 }
@@ -121,6 +125,7 @@ async fn page(
         values,
         errors,
         methods: Choice::words(&METHODS, "treasury-method-"),
+        projects: earmarks::targets(tx).await?,
         currency: currency.code().to_owned(),
         csrf_token: auth.csrf.value().to_owned(),
     })
@@ -251,7 +256,11 @@ async fn write(
         allocations: allocate(checked.amount, &ticked),
         provider: None,
     };
-    match payments::record(tx, &payment, Some(by)).await {
+    let recorded = match checked.project_id {
+        Some(project) => earmarks::record_donation(tx, &payment, project, Some(by)).await,
+        None => payments::record(tx, &payment, Some(by)).await,
+    };
+    match recorded {
         Ok(recorded) => Ok(recorded.id),
         Err(Error::Database(e)) => Err(Err(AppError::Database(e))),
         Err(error) => {
