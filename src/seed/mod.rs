@@ -4,3 +4,4 @@ pub mod contributions;
 pub mod demo;
 pub mod logins;
 pub mod operator;
+pub mod projects;

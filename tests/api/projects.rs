@@ -8,12 +8,13 @@
 use serde_json::json;
 use tessera::auth::Role;
 use tessera::contributions::{memberships, payments};
+use tessera::seed;
 
 use crate::api_auth::PASSWORD;
 use crate::contributions_desk::{create_plan, membership, scalar, treasurer};
 use crate::contributions_fixture::Desk;
 use crate::contributions_payments::post_keyed;
-use crate::helpers::api_client::login;
+use crate::helpers::api_client::{get, login};
 use crate::helpers::browser::{Browser, create_account};
 use crate::helpers::spawn_app;
 use crate::projects_fixture::{editor, gauge, open_project};
@@ -199,4 +200,53 @@ async fn the_api_earmarks_payments_and_pending_ones_do_not_count() {
     assert_eq!(gauge(&app, &host, id).await, (40_000, 1));
     let donations = "SELECT count(*) FROM ledger_entries WHERE kind = 'donation'";
     assert_eq!(scalar(&app, &tenant, donations).await, 2);
+}
+
+#[tokio::test]
+async fn the_demo_project_has_a_gauge_fed_by_its_donations() {
+    let app = spawn_app().await;
+    let (tenant, _) = app.create_tenant("proj-demo", "Club Démo").await;
+    let host = tenant.default_host.to_string();
+    create_account(&app, &tenant, "t@example.test", PASSWORD, Role::Treasurer).await;
+    for n in 1..=3 {
+        let email = format!("m{n}@example.test");
+        create_account(&app, &tenant, &email, PASSWORD, Role::Member).await;
+    }
+    let mut tx = app.tenant_tx(&tenant).await;
+    assert!(
+        seed::contributions::seed_tenant(&mut tx)
+            .await
+            .expect("contributions")
+    );
+    assert!(
+        seed::projects::seed_tenant(&mut tx)
+            .await
+            .expect("projects")
+    );
+    assert!(
+        !seed::projects::seed_tenant(&mut tx).await.expect("again"),
+        "seeded once"
+    );
+    tx.commit().await.expect("commit");
+
+    let shown = get(&app, &host, "/api/v1/projects/nouveau-local-velo", None).await;
+    assert_eq!(shown.json["raised"]["minor"], 73_000, "{:?}", shown.json);
+    assert_eq!(
+        (
+            shown.json["donors"].as_i64(),
+            shown.json["percent"].as_i64()
+        ),
+        (Some(3), Some(24))
+    );
+    assert_eq!(shown.json["volunteers"], 2);
+    let (_, page) = app.get_text(&host, "/projects/nouveau-local-velo").await;
+    assert!(
+        page.contains("Le bail est signé") && page.contains("perceuse"),
+        "{page}"
+    );
+    let (_, list) = app.get_text(&host, "/projects").await;
+    assert!(!list.contains("Vercors"), "members only: {list}");
+    let donations = "SELECT coalesce(sum(l.amount_minor), 0)::bigint FROM ledger_entries l
+                     JOIN payment_earmarks e ON e.payment_id = l.payment_id";
+    assert_eq!(scalar(&app, &tenant, donations).await, 0);
 }
