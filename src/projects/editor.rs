@@ -171,24 +171,8 @@ async fn submit(
         Some(id) => Some(find(&mut tx, id).await?),
         None => None,
     };
-    let currency = settings::get(&mut tx).await?.currency;
     let (values, intent) = Values::from_fields(&fields);
-    let actor = actor(&guard, &auth);
-    let kept = match (values.draft(currency), intent) {
-        (Err(errors), _) => Err(errors),
-        (Ok(_), Intent::Preview) => Err(Errors::new()),
-        (Ok(draft), Intent::Save) => {
-            let written = match id {
-                Some(id) => write::update(&mut tx, id, &draft, actor).await.map(|()| id),
-                None => write::create(&mut tx, &draft, actor).await,
-            };
-            match written {
-                Ok(id) => Ok(id),
-                Err(error) => Err(invalid(error)?),
-            }
-        }
-    };
-    let errors = match kept {
+    let errors = match keep(&mut tx, id, &values, intent, actor(&guard, &auth)).await? {
         Ok(id) => {
             return Ok(done(
                 &format!("/staff/projects/{id}"),
@@ -216,6 +200,31 @@ async fn submit(
     };
     let data = form_page(&mut tx, &view, &auth, existing.as_ref(), shown).await?;
     private(&themes, &tx, &view, FORM, status, &data).await
+}
+
+/// Keeps the form once valid (its id), or gives the errors to show (none
+/// after "Preview", which keeps nothing).
+async fn keep(
+    tx: &mut TenantTx,
+    id: Option<i64>,
+    values: &Values,
+    intent: Intent,
+    actor: Actor,
+) -> Result<Result<i64, Errors>, AppError> {
+    let currency = settings::get(tx).await?.currency;
+    let draft = match (values.draft(currency), intent) {
+        (Err(errors), _) => return Ok(Err(errors)),
+        (Ok(_), Intent::Preview) => return Ok(Err(Errors::new())),
+        (Ok(draft), Intent::Save) => draft,
+    };
+    let written = match id {
+        Some(id) => write::update(tx, id, &draft, actor).await.map(|()| id),
+        None => write::create(tx, &draft, actor).await,
+    };
+    match written {
+        Ok(id) => Ok(Ok(id)),
+        Err(error) => Ok(Err(invalid(error)?)),
+    }
 }
 
 /// A refusal of the store as the form's errors; anything else goes on.

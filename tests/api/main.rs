@@ -63,6 +63,7 @@ mod portability_doors;
 mod portability_fixture;
 mod projects;
 mod projects_access;
+mod projects_browser;
 mod projects_fixture;
 mod projects_social;
 mod provisioning;

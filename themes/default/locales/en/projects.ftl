@@ -26,7 +26,7 @@ projects-donors = { $count ->
     [one] 1 donor
    *[other] { $count } donors
 }
-projects-volunteers-of = { $count } of { $wanted } volunteers
+projects-volunteers-of = { $count } of { $wanted } volunteer places taken
 projects-volunteers-count = { $count ->
     [0] no volunteer yet
     [one] 1 volunteer

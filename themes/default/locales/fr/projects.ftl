@@ -26,7 +26,7 @@ projects-donors = { $count ->
     [one] 1 donateur
    *[other] { $count } donateurs
 }
-projects-volunteers-of = { $count } bénévole(s) sur { $wanted } recherché(s)
+projects-volunteers-of = { $count } sur { $wanted } places de bénévoles prises
 projects-volunteers-count = { $count ->
     [0] aucun bénévole inscrit
     [one] 1 bénévole inscrit
