@@ -22,6 +22,8 @@ pub enum Refusal {
     NotSignedUp,
     /// Money was earmarked for it: archive it instead.
     HasDonations,
+    /// Another project took the address between the check and the write.
+    SlugRace,
 }
 
 impl Refusal {
@@ -34,6 +36,7 @@ impl Refusal {
             Refusal::Already => "already signed up",
             Refusal::NotSignedUp => "not signed up",
             Refusal::HasDonations => "money was earmarked for this project: archive it instead",
+            Refusal::SlugRace => "another project took this address just now: try again",
         }
     }
 
@@ -46,6 +49,7 @@ impl Refusal {
             Refusal::Already => "projects-refused-already",
             Refusal::NotSignedUp => "projects-refused-not-signed-up",
             Refusal::HasDonations => "projects-refused-has-donations",
+            Refusal::SlugRace => "projects-error-slug-taken",
         }
     }
 }

@@ -9,12 +9,13 @@
 //! `project_volunteers` tables and the `earmark_targets` view
 //! (`migrations/tenant/0013_projects.sql`).
 //!
-//! `model` is what a project is, `store` its SQL, `read` what a reader may
-//! see, `view` what pages and the API show; `comments`, `updates` and
-//! `volunteers` hold their rules and SQL; `write` and `actions` what staff
-//! change (audited). Pages: `pages` (readers), `member` (members' forms),
-//! `editor`, `moderation` and `staff_volunteers` (staff); the API is `api`
-//! and `api_social`.
+//! `model` is what a project is (`slug` its address, `error` why a request
+//! is refused), `store` its SQL, `read` what a reader may see, `view` what
+//! pages and the API show; `comments`, `updates` and `volunteers` hold
+//! their rules and SQL; `write` and `actions` what staff change (audited).
+//! Pages: `pages` (readers), `member` (members' forms), `editor` (with the
+//! form as typed in `editor_form`), `moderation` and `staff_volunteers`
+//! (staff); the API is `api` and `api_social`.
 
 mod actions;
 pub mod api;

@@ -7,7 +7,7 @@
 use serde_json::Value;
 
 use super::actions::{self, Actor};
-use super::error::Error;
+use super::error::{Error, Refusal};
 use super::model::{Draft, Invalid};
 use super::{slug, store};
 use crate::contributions::settings;
@@ -17,7 +17,9 @@ use crate::db::TenantTx;
 pub async fn create(tx: &mut TenantTx, draft: &Draft, actor: Actor) -> Result<i64, Error> {
     let slug = slug_for(tx, draft, None).await?;
     let currency = settings::get(tx).await?.currency;
-    let id = store::create(tx, draft, &slug, currency, Some(actor.account_id)).await?;
+    let id = store::create(tx, draft, &slug, currency, Some(actor.account_id))
+        .await
+        .map_err(raced)?;
     actions::record(tx, "project.created", id, actor, Value::Null).await?;
     Ok(id)
 }
@@ -25,11 +27,23 @@ pub async fn create(tx: &mut TenantTx, draft: &Draft, actor: Actor) -> Result<i6
 /// Replaces what staff write of project `id`.
 pub async fn update(tx: &mut TenantTx, id: i64, draft: &Draft, actor: Actor) -> Result<(), Error> {
     let slug = slug_for(tx, draft, Some(id)).await?;
-    if !store::update(tx, id, draft, &slug).await? {
+    if !store::update(tx, id, draft, &slug).await.map_err(raced)? {
         return Err(Error::NotFound);
     }
     actions::record(tx, "project.updated", id, actor, Value::Null).await?;
     Ok(())
+}
+
+/// Two editors keeping the same new address at once: the second gets a
+/// conflict rather than a server error (its transaction is spoilt, so the
+/// form cannot be shown again from it).
+fn raced(error: sqlx::Error) -> Error {
+    match &error {
+        sqlx::Error::Database(db) if db.constraint() == Some("projects_slug_key") => {
+            Refusal::SlugRace.into()
+        }
+        _ => error.into(),
+    }
 }
 
 async fn slug_for(tx: &mut TenantTx, draft: &Draft, id: Option<i64>) -> Result<String, Error> {
