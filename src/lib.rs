@@ -39,6 +39,7 @@ pub mod model;
 pub mod platform;
 pub mod portability;
 pub mod portal;
+pub mod pwa;
 pub mod seed;
 pub mod state;
 pub mod storage;

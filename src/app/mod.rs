@@ -230,6 +230,7 @@ pub fn router(state: &AppState) -> Router {
     let tenant = Router::new()
         .merge(portal::router())
         .merge(crate::announcements::router())
+        .merge(crate::pwa::router())
         .merge(accounts::router())
         .merge(crate::contributions::desk::router())
         .merge(crate::contributions::pages::router())

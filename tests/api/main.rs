@@ -62,6 +62,7 @@ mod portability;
 mod portability_doors;
 mod portability_fixture;
 mod provisioning;
+mod pwa;
 mod render_fairness;
 mod round_trips;
 mod sandbox;
