@@ -63,6 +63,7 @@ mod portability_doors;
 mod portability_fixture;
 mod provisioning;
 mod pwa;
+mod pwa_browser;
 mod render_fairness;
 mod round_trips;
 mod sandbox;
