@@ -18,7 +18,13 @@ const SOURCE: &str = include_str!("sw.js");
 /// `GET /sw.js`.
 pub async fn script(tx: TenantTx) -> Response {
     let version = format!("{}-{}", env!("CARGO_PKG_VERSION"), tx.tenant().version);
-    let body = SOURCE.replace("__VERSION__", &version);
+    let locale = match tx.tenant().locale.as_str() {
+        "fr" => "fr",
+        _ => "en",
+    };
+    let body = SOURCE
+        .replace("__VERSION__", &version)
+        .replace("__LOCALE__", locale);
     let headers = [
         (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
         // Browsers check for a new worker at most daily anyway; no-cache

@@ -64,6 +64,7 @@ mod portability_fixture;
 mod provisioning;
 mod pwa;
 mod pwa_browser;
+mod pwa_offline;
 mod render_fairness;
 mod round_trips;
 mod sandbox;

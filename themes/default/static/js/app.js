@@ -5,8 +5,11 @@
   if (!("serviceWorker" in navigator)) return;
   var session = document.documentElement.getAttribute("data-session");
   navigator.serviceWorker.register("/sw.js", { scope: "/" }).then(function () {
-    if (session === "out" && navigator.serviceWorker.controller) {
-      navigator.serviceWorker.controller.postMessage("forget");
-    }
+    var worker = navigator.serviceWorker.controller;
+    if (!worker) return;
+    if (session === "out") worker.postMessage("forget");
+    // Payments kept while offline leave as soon as a page loads online.
+    if (session === "in") worker.postMessage("replay");
+    window.addEventListener("online", function () { worker.postMessage("replay"); });
   }).catch(function () { /* no worker: the site still works online */ });
 })();
