@@ -5,8 +5,8 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::response::IntoResponse;
 use tower::ServiceBuilder;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestId, MakeRequestUuid, PropagateRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -23,8 +23,16 @@ const CSP: &str = "default-src 'self'; img-src 'self' https: data:; style-src 's
 /// Browsers must keep to HTTPS for a year, subdomains (other tenants) too.
 const HSTS: &str = "max-age=31536000; includeSubDomains";
 
+/// How large a request body may be: multipart bodies (file uploads, held
+/// to their tenant's own limit as they are read) may be larger than others.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimits {
+    pub other: usize,
+    pub multipart: usize,
+}
+
 /// `hsts`: browsers reach us over HTTPS only (`http.secure_cookies`).
-pub fn stack(router: Router, request_timeout: Duration, body_limit: usize, hsts: bool) -> Router {
+pub fn stack(router: Router, request_timeout: Duration, limits: BodyLimits, hsts: bool) -> Router {
     let layers = ServiceBuilder::new()
         .map_request(assign_request_id)
         .layer(
@@ -38,7 +46,9 @@ pub fn stack(router: Router, request_timeout: Duration, body_limit: usize, hsts:
             request_timeout,
         ))
         .layer(axum::middleware::from_fn(super::errors::too_large))
-        .layer(RequestBodyLimitLayer::new(body_limit))
+        .layer(axum::middleware::from_fn(move |request: Request, next| {
+            limit_body(limits, request, next)
+        }))
         .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header_layer(
             header::REFERRER_POLICY,
@@ -59,6 +69,35 @@ pub fn stack(router: Router, request_timeout: Duration, body_limit: usize, hsts:
         true => router.layer(header_layer(header::STRICT_TRANSPORT_SECURITY, HSTS)),
         false => router,
     }
+}
+
+/// Applies the body limit that fits the request's content type, as
+/// tower-http's limit does: a declared length over it is answered 413 at
+/// once, and a body that runs past it is cut off (its reader fails with
+/// a length-limit error, which extractors turn into 413).
+async fn limit_body(
+    limits: BodyLimits,
+    request: Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let headers = request.headers();
+    let multipart = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let limit = match multipart {
+        true => limits.multipart.max(limits.other),
+        false => limits.other,
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > limit) {
+        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    }
+    let request =
+        request.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, limit)));
+    next.run(request).await
 }
 
 /// An id the client sent, kept only to be logged next to ours.
