@@ -42,16 +42,23 @@ impl DocumentsConfig {
     /// ceiling plus the form's other fields. Each upload is then held to
     /// its tenant's limit while it is read.
     pub fn upload_body_limit(&self) -> usize {
-        usize::try_from(self.max_upload_bytes_ceiling.saturating_add(MULTIPART_OVERHEAD))
-            .unwrap_or(usize::MAX)
+        usize::try_from(
+            self.max_upload_bytes_ceiling
+                .saturating_add(MULTIPART_OVERHEAD),
+        )
+        .unwrap_or(usize::MAX)
     }
 
     pub fn validate(&self) -> Result<(), &'static str> {
         if self.max_upload_bytes == 0 || self.max_upload_bytes > self.max_upload_bytes_ceiling {
-            return Err("documents.max_upload_bytes must be between 1 and max_upload_bytes_ceiling");
+            return Err(
+                "documents.max_upload_bytes must be between 1 and max_upload_bytes_ceiling",
+            );
         }
         if self.image_max_side < 16 || self.image_max_dimension < self.image_max_side {
-            return Err("documents.image_max_side must be at least 16 and at most image_max_dimension");
+            return Err(
+                "documents.image_max_side must be at least 16 and at most image_max_dimension",
+            );
         }
         if self.url_expiry_secs == 0 || self.url_expiry_secs > 7 * 24 * 3600 {
             return Err("documents.url_expiry_secs must be between 1 and 604800 (7 days)");

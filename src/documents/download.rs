@@ -38,7 +38,11 @@ pub async fn send(
     let storage = documents.storage();
     let key = &document.storage_key;
     let unavailable = |e: crate::storage::StorageError| AppError::Internal(e.to_string().into());
-    if let Some(url) = storage.presign_get(tenant, key, &presign).await.map_err(unavailable)? {
+    if let Some(url) = storage
+        .presign_get(tenant, key, &presign)
+        .await
+        .map_err(unavailable)?
+    {
         return Ok(redirect(&url));
     }
     let Some(file) = storage.open(tenant, key).await.map_err(unavailable)? else {
@@ -49,7 +53,10 @@ pub async fn send(
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, header_value(&content_type));
     headers.insert(header::CONTENT_DISPOSITION, header_value(&disposition));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
     if let Some(size) = file.size {
         headers.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
     }
@@ -62,7 +69,10 @@ fn redirect(url: &str) -> Response {
     let headers = response.headers_mut();
     headers.insert(header::LOCATION, header_value(url));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     response
 }
 

@@ -30,7 +30,11 @@ pub struct Bounds {
 
 /// `bytes` (of kind `kind`, an image) normalised: the new bytes and their
 /// kind (JPEG or PNG).
-pub fn normalise(bytes: &[u8], kind: Kind, bounds: Bounds) -> Result<(Vec<u8>, Kind), DocumentError> {
+pub fn normalise(
+    bytes: &[u8],
+    kind: Kind,
+    bounds: Bounds,
+) -> Result<(Vec<u8>, Kind), DocumentError> {
     let format = match kind {
         Kind::Jpeg => ImageFormat::Jpeg,
         Kind::Png => ImageFormat::Png,
@@ -60,7 +64,11 @@ pub fn normalise(bytes: &[u8], kind: Kind, bounds: Bounds) -> Result<(Vec<u8>, K
     Ok((encode(&image, out, profile)?, out))
 }
 
-fn encode(image: &DynamicImage, kind: Kind, profile: Option<Vec<u8>>) -> Result<Vec<u8>, DocumentError> {
+fn encode(
+    image: &DynamicImage,
+    kind: Kind,
+    profile: Option<Vec<u8>>,
+) -> Result<Vec<u8>, DocumentError> {
     let mut bytes = Vec::new();
     let written = match kind {
         Kind::Png => {

@@ -117,15 +117,37 @@ pub fn sniff(head: &[u8], rest: impl Read) -> Result<Sniffed, DocumentError> {
     }
 }
 
+/// Every kind accepted.
+const ALL: [Kind; 10] = [
+    Kind::Pdf,
+    Kind::Jpeg,
+    Kind::Png,
+    Kind::Webp,
+    Kind::Text,
+    Kind::Csv,
+    Kind::Docx,
+    Kind::Xlsx,
+    Kind::Odt,
+    Kind::Ods,
+];
+
 /// Decides the kind: the sniffed one, which the declared type must not
-/// contradict. Text is CSV when declared so or named `.csv`.
+/// contradict. A declared type we never accept (HTML, SVG…) is refused as
+/// such; one we accept but that the bytes contradict is a lie. Text is
+/// CSV when declared so or named `.csv`.
 pub fn resolve(
     sniffed: Sniffed,
     declared: Option<&str>,
     file_name: &str,
 ) -> Result<Kind, DocumentError> {
     let declared = declared
-        .map(|d| d.split(';').next().unwrap_or_default().trim().to_ascii_lowercase())
+        .map(|d| {
+            d.split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase()
+        })
         .filter(|d| !d.is_empty() && d != "application/octet-stream");
     let kind = match sniffed {
         Sniffed::Binary(kind) => kind,
@@ -139,6 +161,9 @@ pub fn resolve(
         }
     };
     match declared {
+        Some(declared) if !ALL.iter().any(|k| k.answers_to(&declared)) => {
+            Err(DocumentError::Unsupported)
+        }
         Some(declared) if !kind.answers_to(&declared) => Err(DocumentError::Mismatch {
             declared: declared.chars().take(100).collect(),
             actual: kind.mime(),
@@ -191,7 +216,10 @@ mod tests {
         assert_eq!(kind(None).ok(), Some(Kind::Pdf));
         assert!(matches!(
             kind(Some("image/png")),
-            Err(DocumentError::Mismatch { actual: "application/pdf", .. })
+            Err(DocumentError::Mismatch {
+                actual: "application/pdf",
+                ..
+            })
         ));
         let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
         assert_eq!(sniffed(png).ok(), Some(Sniffed::Binary(Kind::Png)));
@@ -204,7 +232,14 @@ mod tests {
         let csv_kind = resolve(Sniffed::Text, Some("application/vnd.ms-excel"), "a.csv");
         assert_eq!(csv_kind.ok(), Some(Kind::Csv));
         assert_eq!(resolve(Sniffed::Text, None, "notes").ok(), Some(Kind::Text));
-        assert!(resolve(Sniffed::Text, Some("text/html"), "a.html").is_err());
+        assert!(matches!(
+            resolve(Sniffed::Text, Some("text/html"), "a.html"),
+            Err(DocumentError::Unsupported)
+        ));
+        assert!(matches!(
+            resolve(Sniffed::Text, Some("image/jpeg"), "a.txt"),
+            Err(DocumentError::Mismatch { .. })
+        ));
         for binary in [&b"ab\0cd"[..], b"\xff\xfe\x00", b"MZ\x90\x00\x03"] {
             assert!(sniffed(binary).is_err(), "{binary:?}");
         }

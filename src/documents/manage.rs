@@ -34,8 +34,10 @@ pub async fn edit_document(
     let before = store::find(tx, id, Reader::Staff)
         .await?
         .ok_or(DocumentError::NotFound)?;
-    let name = clean_name(edit.name, MAX_DOCUMENT_NAME)
-        .map_err(|source| DocumentError::Name { field: "name", source })?;
+    let name = clean_name(edit.name, MAX_DOCUMENT_NAME).map_err(|source| DocumentError::Name {
+        field: "name",
+        source,
+    })?;
     if let Some(folder) = edit.folder_id {
         folders::find(tx, folder)
             .await?
@@ -98,7 +100,10 @@ pub async fn delete_folder(
 }
 
 fn folder_name(raw: &str) -> Result<String, DocumentError> {
-    clean_name(raw, MAX_FOLDER_NAME).map_err(|source| DocumentError::Name { field: "name", source })
+    clean_name(raw, MAX_FOLDER_NAME).map_err(|source| DocumentError::Name {
+        field: "name",
+        source,
+    })
 }
 
 /// Sets the association's limit, in whole megabytes (`None`: the

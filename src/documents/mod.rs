@@ -53,7 +53,10 @@ where
     crate::themes::Themes: FromRef<S>,
 {
     let upload = Router::new()
-        .route("/documents/new", get(pages::upload::form).post(pages::upload::submit))
+        .route(
+            "/documents/new",
+            get(pages::upload::form).post(pages::upload::submit),
+        )
         .layer(DefaultBodyLimit::disable());
     Router::new()
         .route("/documents/", get(pages::browse::top))

@@ -134,7 +134,10 @@ pub fn clean_name(raw: &str, max: usize) -> Result<String, NameError> {
     if name.chars().count() > max {
         return Err(NameError::TooLong);
     }
-    if name.chars().any(|c| c.is_control() || c == '/' || c == '\\') {
+    if name
+        .chars()
+        .any(|c| c.is_control() || c == '/' || c == '\\')
+    {
         return Err(NameError::Character);
     }
     Ok(name.to_owned())
@@ -144,9 +147,8 @@ pub fn clean_name(raw: &str, max: usize) -> Result<String, NameError> {
 /// file really is (a photo sent as `IMG_1.HEIC.jpg` or renamed `scan`
 /// ends in `.jpg`), shortened to fit.
 pub fn with_extension(name: &str, extension: &str) -> String {
-    let is_extension = |ext: &str| {
-        (1..=5).contains(&ext.len()) && ext.chars().all(|c| c.is_ascii_alphanumeric())
-    };
+    let is_extension =
+        |ext: &str| (1..=5).contains(&ext.len()) && ext.chars().all(|c| c.is_ascii_alphanumeric());
     let stem = match name.rsplit_once('.') {
         Some((stem, ext)) if is_extension(ext) => stem,
         _ => name,
@@ -175,7 +177,10 @@ mod tests {
 
     #[test]
     fn names_are_trimmed_and_checked() {
-        assert_eq!(clean_name("  Statuts 2026 ", 200), Ok("Statuts 2026".into()));
+        assert_eq!(
+            clean_name("  Statuts 2026 ", 200),
+            Ok("Statuts 2026".into())
+        );
         assert_eq!(clean_name(" ", 200), Err(NameError::Empty));
         assert_eq!(clean_name("a/b", 200), Err(NameError::Character));
         assert_eq!(clean_name("a\u{7}b", 200), Err(NameError::Character));

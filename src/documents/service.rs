@@ -18,12 +18,12 @@ use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
 
 use super::error::DocumentError;
+use super::folders;
 use super::images::{self, Bounds};
 use super::inspect::{self, Kind};
 use super::model::{Document, MAX_DOCUMENT_NAME, Visibility, clean_name, with_extension};
 use super::store::{self, NewDocument};
 use super::upload::Spooled;
-use super::folders;
 use crate::audit::{self, Entry};
 use crate::config::DocumentsConfig;
 use crate::db::TenantTx;
@@ -136,8 +136,14 @@ impl Documents {
             "" => prepared.file_name.as_str(),
             given => given,
         };
-        let name = clean_name(&with_extension(given, prepared.kind.extension()), MAX_DOCUMENT_NAME)
-            .map_err(|source| DocumentError::Name { field: "name", source })?;
+        let name = clean_name(
+            &with_extension(given, prepared.kind.extension()),
+            MAX_DOCUMENT_NAME,
+        )
+        .map_err(|source| DocumentError::Name {
+            field: "name",
+            source,
+        })?;
         let tenant = tx.tenant().id;
         let key = format!("documents/{}", uuid::Uuid::new_v4().simple());
         self.0

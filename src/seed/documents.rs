@@ -92,7 +92,8 @@ fn samples(association: &str, french: bool) -> Vec<Sample> {
                 format!("Statutes of {association}"),
                 String::new(),
                 "Article 1 - Name. The members hereby form a non-profit association.".into(),
-                "Article 2 - Purpose. To bring the neighbourhood and its activities to life.".into(),
+                "Article 2 - Purpose. To bring the neighbourhood and its activities to life."
+                    .into(),
                 "Article 3 - Seat. The seat is at the community centre.".into(),
                 "Article 4 - Members. Anyone whose membership fee is paid is a member.".into(),
             ],
@@ -168,7 +169,9 @@ pub fn text_pdf(lines: &[String]) -> Vec<u8> {
         pdf.extend_from_slice(b"\nendobj\n");
     }
     let xref = pdf.len();
-    pdf.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    pdf.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
     for offset in offsets {
         pdf.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
     }

@@ -64,7 +64,11 @@ impl LocalDir {
         .await
     }
 
-    pub async fn open(&self, tenant: TenantId, key: &Key) -> Result<Option<Download>, StorageError> {
+    pub async fn open(
+        &self,
+        tenant: TenantId,
+        key: &Key,
+    ) -> Result<Option<Download>, StorageError> {
         let file = match tokio::fs::File::open(self.path(tenant, key)).await {
             Ok(file) => file,
             Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),

@@ -156,7 +156,11 @@ impl Storage {
     }
 
     /// The file under `key`, as a stream, or `None` when there is none.
-    pub async fn open(&self, tenant: TenantId, key: &str) -> Result<Option<Download>, StorageError> {
+    pub async fn open(
+        &self,
+        tenant: TenantId,
+        key: &str,
+    ) -> Result<Option<Download>, StorageError> {
         let key = Key::parse(key)?;
         match &*self.0 {
             Backend::Local(dir) => dir.open(tenant, &key).await,

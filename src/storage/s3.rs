@@ -137,7 +137,11 @@ impl S3 {
         Ok(Some(bytes.to_vec()))
     }
 
-    pub async fn open(&self, tenant: TenantId, key: &Key) -> Result<Option<Download>, StorageError> {
+    pub async fn open(
+        &self,
+        tenant: TenantId,
+        key: &Key,
+    ) -> Result<Option<Download>, StorageError> {
         let Some(object) = self.get_object(tenant, key).await? else {
             return Ok(None);
         };

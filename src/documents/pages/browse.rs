@@ -70,9 +70,18 @@ async fn folder_page(
     crumbs.pop();
     let documents = store::in_folder(tx, id, reader).await?;
     let mut page = FolderPage {
-        crumbs: crumbs.into_iter().map(|f| Crumb { id: f.id, name: f.name }).collect(),
+        crumbs: crumbs
+            .into_iter()
+            .map(|f| Crumb {
+                id: f.id,
+                name: f.name,
+            })
+            .collect(),
         folders: folders::children(tx, id, reader).await?,
-        documents: documents.iter().map(|d| DocumentRow::of(d, view.locale)).collect(),
+        documents: documents
+            .iter()
+            .map(|d| DocumentRow::of(d, view.locale))
+            .collect(),
         signed_in: principal.is_some(),
         staff: reader.is_staff(),
         admin: principal.is_some_and(|p| p.role >= Role::Admin),
@@ -171,7 +180,9 @@ pub async fn edit(
     Form(form): Form<FolderForm>,
 ) -> Result<Response, AppError> {
     let principal = guard.0;
-    let folder = folders::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    let folder = folders::find(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let by = actor(&principal, &auth);
     let edited = match parse_folder(&form.parent) {
         Ok(parent) => manage::edit_folder(&mut tx, id, parent, &form.name, by).await,
@@ -211,9 +222,19 @@ pub async fn confirm_delete(
     mut tx: TenantTx,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    let folder = folders::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    let folder = folders::find(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let page = confirm_page(&folder, None, &auth);
-    render(&themes, &tx, &view, "documents/delete.html", StatusCode::OK, &page).await
+    render(
+        &themes,
+        &tx,
+        &view,
+        "documents/delete.html",
+        StatusCode::OK,
+        &page,
+    )
+    .await
 }
 
 fn confirm_page(folder: &Folder, error: Option<&'static str>, auth: &RequestAuth) -> ConfirmPage {
@@ -236,7 +257,9 @@ pub async fn delete(
     mut tx: TenantTx,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    let folder = folders::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    let folder = folders::find(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     match manage::delete_folder(&mut tx, id, actor(guard.principal(), &auth)).await {
         Ok(_) => {
             let flash = Flash::new(FlashKind::Success, "documents-flash-folder-deleted");

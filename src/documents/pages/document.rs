@@ -54,7 +54,10 @@ impl Values {
     fn of(document: &Document) -> Self {
         Self {
             name: document.name.clone(),
-            folder: document.folder_id.map(|f| f.to_string()).unwrap_or_default(),
+            folder: document
+                .folder_id
+                .map(|f| f.to_string())
+                .unwrap_or_default(),
             visibility: document.visibility.as_str().to_owned(),
         }
     }
@@ -74,7 +77,13 @@ async fn document_page(
     let staff = reader(principal).is_staff();
     let mut page = DocumentPage {
         document: Some(DocumentRow::of(document, view.locale)),
-        crumbs: crumbs.into_iter().map(|f| Crumb { id: f.id, name: f.name }).collect(),
+        crumbs: crumbs
+            .into_iter()
+            .map(|f| Crumb {
+                id: f.id,
+                name: f.name,
+            })
+            .collect(),
         staff,
         csrf_token: auth.csrf.value().to_owned(),
         ..DocumentPage::default()
@@ -145,7 +154,10 @@ pub async fn edit(
 ) -> Result<Response, AppError> {
     let principal = guard.0;
     let document = readable(&mut tx, Some(&principal), id).await?;
-    let edited = match (parse_folder(&values.folder), parse_visibility(&values.visibility)) {
+    let edited = match (
+        parse_folder(&values.folder),
+        parse_visibility(&values.visibility),
+    ) {
         (Ok(folder_id), Ok(visibility)) => {
             let edit = Edit {
                 name: &values.name,
@@ -187,7 +199,15 @@ pub async fn confirm_delete(
         error: None,
         csrf_token: auth.csrf.value().to_owned(),
     };
-    render(&themes, &tx, &view, "documents/delete.html", StatusCode::OK, &page).await
+    render(
+        &themes,
+        &tx,
+        &view,
+        "documents/delete.html",
+        StatusCode::OK,
+        &page,
+    )
+    .await
 }
 
 /// `POST /documents/{id}/delete`: back to its folder.

@@ -124,7 +124,11 @@ pub fn folder_choices(all: &[Folder], skip: Option<i64>) -> Vec<Choice> {
             if skip.is_some_and(|skip| chain.contains(&skip)) {
                 return None;
             }
-            let label: Vec<&str> = chain.iter().rev().filter_map(|id| names.get(id).copied()).collect();
+            let label: Vec<&str> = chain
+                .iter()
+                .rev()
+                .filter_map(|id| names.get(id).copied())
+                .collect();
             Some(Choice {
                 value: folder.id.to_string(),
                 label: label.join(" › "),
@@ -151,7 +155,10 @@ pub fn visibility_choices() -> Vec<&'static str> {
 pub fn parse_folder(raw: &str) -> Result<Option<i64>, DocumentError> {
     match raw.trim() {
         "" => Ok(None),
-        id => id.parse().map(Some).map_err(|_| DocumentError::NoSuchFolder),
+        id => id
+            .parse()
+            .map(Some)
+            .map_err(|_| DocumentError::NoSuchFolder),
     }
 }
 
@@ -224,7 +231,11 @@ mod tests {
             created_at: at,
             updated_at: at,
         };
-        let all = [folder(1, None, "AG"), folder(2, Some(1), "2026"), folder(3, None, "Bureau")];
+        let all = [
+            folder(1, None, "AG"),
+            folder(2, Some(1), "2026"),
+            folder(3, None, "Bureau"),
+        ];
         let labels = |skip| -> Vec<String> {
             folder_choices(&all, skip)
                 .into_iter()
