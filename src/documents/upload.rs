@@ -43,19 +43,26 @@ impl Received {
     }
 }
 
-/// Reads the whole form, holding its file to `limit` bytes.
-pub async fn read(multipart: &mut Multipart, limit: u64) -> Result<Received, DocumentError> {
-    match read_parts(multipart, limit).await {
-        Ok(received) => Ok(received),
-        Err(refused) => {
-            drain(multipart).await;
-            Err(refused)
-        }
+/// Reads the whole form into `received`, holding its file to `limit`
+/// bytes. A refused form keeps the fields read before the refusal (ours
+/// come before the file), for the page to show again.
+pub async fn read(
+    multipart: &mut Multipart,
+    limit: u64,
+    received: &mut Received,
+) -> Result<(), DocumentError> {
+    let read = read_parts(multipart, limit, received).await;
+    if read.is_err() {
+        drain(multipart).await;
     }
+    read
 }
 
-async fn read_parts(multipart: &mut Multipart, limit: u64) -> Result<Received, DocumentError> {
-    let mut received = Received::default();
+async fn read_parts(
+    multipart: &mut Multipart,
+    limit: u64,
+    received: &mut Received,
+) -> Result<(), DocumentError> {
     while let Some(field) = multipart.next_field().await.map_err(refusal(limit))? {
         let name = field.name().unwrap_or_default().to_owned();
         // A file input without a file chosen still sends an empty part
@@ -75,7 +82,7 @@ async fn read_parts(multipart: &mut Multipart, limit: u64) -> Result<Received, D
         let value = text(field, limit).await?;
         received.fields.push((name, value));
     }
-    Ok(received)
+    Ok(())
 }
 
 /// The file part into a temporary file; `None` for an empty part.

@@ -76,7 +76,8 @@ pub async fn upload(
     // The body may be slow to come: no connection is held meanwhile.
     tx.commit().await?;
     let mut multipart = multipart.map_err(|_| DocumentError::BadForm)?;
-    let received = upload::read(&mut multipart, limit).await?;
+    let mut received = Received::default();
+    upload::read(&mut multipart, limit, &mut received).await?;
     let (name, upload) = upload_of(&received)?;
     let file = received.file.ok_or(DocumentError::NoFile)?;
     let prepared = documents.prepare(file).await?;

@@ -142,28 +142,21 @@ pub async fn create(
     mut tx: TenantTx,
     Form(form): Form<FolderForm>,
 ) -> Result<Response, AppError> {
-    let principal = guard.0;
-    let parent = parse_folder(&form.parent);
-    let here = parent.as_ref().ok().copied().flatten();
-    let created = match parent {
-        Ok(parent) => {
-            let by = actor(&principal, &auth);
-            manage::create_folder(&mut tx, parent, &form.name, by).await
-        }
-        Err(refused) => Err(refused),
+    let (principal, by) = (&guard.0, actor(&guard.0, &auth));
+    let here = parse_folder(&form.parent).ok().flatten();
+    let created = async {
+        let parent = parse_folder(&form.parent)?;
+        manage::create_folder(&mut tx, parent, &form.name, by).await
     };
-    let refused = match created {
-        Ok(folder) => {
-            let flash = Flash::new(FlashKind::Success, "documents-flash-folder-created");
-            return Ok(redirect_with(&folder_path(Some(folder.id)), Some(flash)));
-        }
+    let refused = match created.await {
+        Ok(folder) => return Ok(saved("documents-flash-folder-created", Some(folder.id))),
         Err(refused) => Refused::of(refused)?,
     };
     let here = match here {
         Some(id) => folders::find(&mut tx, id).await?,
         None => None,
     };
-    let mut page = folder_page(&mut tx, Some(&principal), here, &view, &auth).await?;
+    let mut page = folder_page(&mut tx, Some(principal), here, &view, &auth).await?;
     page.new_name = form.name;
     page.new_errors = refused.errors;
     render(&themes, &tx, &view, TEMPLATE, refused.status, &page).await
@@ -179,27 +172,29 @@ pub async fn edit(
     Path(id): Path<i64>,
     Form(form): Form<FolderForm>,
 ) -> Result<Response, AppError> {
-    let principal = guard.0;
+    let (principal, by) = (&guard.0, actor(&guard.0, &auth));
     let folder = folders::find(&mut tx, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let by = actor(&principal, &auth);
-    let edited = match parse_folder(&form.parent) {
-        Ok(parent) => manage::edit_folder(&mut tx, id, parent, &form.name, by).await,
-        Err(refused) => Err(refused),
+    let edited = async {
+        let parent = parse_folder(&form.parent)?;
+        manage::edit_folder(&mut tx, id, parent, &form.name, by).await
     };
-    let refused = match edited {
-        Ok(folder) => {
-            let flash = Flash::new(FlashKind::Success, "documents-flash-folder-saved");
-            return Ok(redirect_with(&folder_path(Some(folder.id)), Some(flash)));
-        }
+    let refused = match edited.await {
+        Ok(folder) => return Ok(saved("documents-flash-folder-saved", Some(folder.id))),
         Err(refused) => Refused::of(refused)?,
     };
-    let mut page = folder_page(&mut tx, Some(&principal), Some(folder), &view, &auth).await?;
+    let mut page = folder_page(&mut tx, Some(principal), Some(folder), &view, &auth).await?;
     page.edit_name = form.name;
     page.edit_parent = form.parent;
     page.edit_errors = refused.errors;
     render(&themes, &tx, &view, TEMPLATE, refused.status, &page).await
+}
+
+/// Back to a folder, saying what was done.
+fn saved(key: &str, folder: Option<i64>) -> Response {
+    let flash = Flash::new(FlashKind::Success, key);
+    redirect_with(&folder_path(folder), Some(flash))
 }
 
 /// The confirmation page of a deletion (a document's or a folder's).
@@ -261,10 +256,7 @@ pub async fn delete(
         .await?
         .ok_or(AppError::NotFound)?;
     match manage::delete_folder(&mut tx, id, actor(guard.principal(), &auth)).await {
-        Ok(_) => {
-            let flash = Flash::new(FlashKind::Success, "documents-flash-folder-deleted");
-            Ok(redirect_with(&folder_path(folder.parent_id), Some(flash)))
-        }
+        Ok(_) => Ok(saved("documents-flash-folder-deleted", folder.parent_id)),
         Err(DocumentError::FolderNotEmpty) => {
             let page = confirm_page(&folder, Some("documents-error-folder-not-empty"), &auth);
             let status = StatusCode::CONFLICT;

@@ -152,30 +152,24 @@ pub async fn edit(
     Path(id): Path<i64>,
     Form(values): Form<Values>,
 ) -> Result<Response, AppError> {
-    let principal = guard.0;
-    let document = readable(&mut tx, Some(&principal), id).await?;
-    let edited = match (
-        parse_folder(&values.folder),
-        parse_visibility(&values.visibility),
-    ) {
-        (Ok(folder_id), Ok(visibility)) => {
-            let edit = Edit {
-                name: &values.name,
-                folder_id,
-                visibility,
-            };
-            manage::edit_document(&mut tx, id, &edit, actor(&principal, &auth)).await
-        }
-        (Err(refused), _) | (_, Err(refused)) => Err(refused),
+    let (principal, by) = (&guard.0, actor(&guard.0, &auth));
+    let document = readable(&mut tx, Some(principal), id).await?;
+    let edited = async {
+        let edit = Edit {
+            name: &values.name,
+            folder_id: parse_folder(&values.folder)?,
+            visibility: parse_visibility(&values.visibility)?,
+        };
+        manage::edit_document(&mut tx, id, &edit, by).await
     };
-    let refused = match edited {
+    let refused = match edited.await {
         Ok(_) => {
             let flash = Flash::new(FlashKind::Success, "documents-flash-saved");
             return Ok(redirect_with(&format!("/documents/{id}"), Some(flash)));
         }
         Err(refused) => Refused::of(refused)?,
     };
-    let mut page = document_page(&mut tx, Some(&principal), &document, &view, &auth).await?;
+    let mut page = document_page(&mut tx, Some(principal), &document, &view, &auth).await?;
     page.values = values;
     page.errors = refused.errors;
     render(&themes, &tx, &view, TEMPLATE, refused.status, &page).await

@@ -72,28 +72,30 @@ pub async fn save(
     mut tx: TenantTx,
     Form(form): Form<SettingsForm>,
 ) -> Result<Response, AppError> {
+    let by = actor(guard.principal(), &auth);
+    let saved = async {
+        let megabytes = parse_megabytes(&documents, &form.max_upload_mb)?;
+        manage::set_limit(&documents, &mut tx, megabytes, by).await
+    };
+    let refused = match saved.await {
+        Ok(()) => {
+            let flash = Flash::new(FlashKind::Success, "documents-flash-settings-saved");
+            return Ok(redirect_with("/documents/settings", Some(flash)));
+        }
+        Err(refused) => Refused::of(refused)?,
+    };
+    let page = page(&documents, form.max_upload_mb, refused.errors, &auth);
+    render(&themes, &tx, &view, TEMPLATE, refused.status, &page).await
+}
+
+/// Whole megabytes, or nothing (the platform's default).
+fn parse_megabytes(documents: &Documents, typed: &str) -> Result<Option<u64>, DocumentError> {
     let ceiling_mb = documents.config().max_upload_bytes_ceiling / MIB;
-    let megabytes = match form.max_upload_mb.trim() {
+    match typed.trim() {
         "" => Ok(None),
         typed => typed
             .parse::<u64>()
             .map(Some)
             .map_err(|_| DocumentError::Limit { ceiling_mb }),
-    };
-    let by = actor(guard.principal(), &auth);
-    let saved = match megabytes {
-        Ok(megabytes) => manage::set_limit(&documents, &mut tx, megabytes, by).await,
-        Err(refused) => Err(refused),
-    };
-    match saved {
-        Ok(()) => {
-            let flash = Flash::new(FlashKind::Success, "documents-flash-settings-saved");
-            Ok(redirect_with("/documents/settings", Some(flash)))
-        }
-        Err(refused) => {
-            let refused = Refused::of(refused)?;
-            let page = page(&documents, form.max_upload_mb, refused.errors, &auth);
-            render(&themes, &tx, &view, TEMPLATE, refused.status, &page).await
-        }
     }
 }

@@ -12,13 +12,14 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 
+use super::browse::folder_path;
 use super::{
     Choice, Errors, Refused, actor, folder_choices, parse_folder, parse_visibility, render,
     size_label, visibility_choices,
 };
 use crate::auth::{Editor, RequestAuth, RequireRole};
 use crate::db::TenantTx;
-use crate::documents::service::NewUpload;
+use crate::documents::service::{Actor, NewUpload};
 use crate::documents::upload::{self, Received};
 use crate::documents::{DocumentError, Documents, folders};
 use crate::error::AppError;
@@ -103,27 +104,23 @@ pub async fn submit(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, AppError> {
     let limit = documents.limit(&mut tx).await?;
-    let fresh = tx.sibling();
+    let mut fresh = tx.sibling();
     tx.commit().await?;
-    let received = match multipart {
-        Ok(mut multipart) => upload::read(&mut multipart, limit).await,
-        Err(_) => Err(DocumentError::BadForm),
-    };
-    let values = received.as_ref().map(values_of).unwrap_or_default();
     let by = actor(guard.principal(), &auth);
-    let stored = match received {
-        Ok(received) => store(&documents, fresh.sibling(), received, by).await,
-        Err(refused) => Err(refused),
+    let mut received = Received::default();
+    let stored = async {
+        let mut multipart = multipart.map_err(|_| DocumentError::BadForm)?;
+        upload::read(&mut multipart, limit, &mut received).await?;
+        store(&documents, fresh.sibling(), &mut received, by).await
     };
-    let refused = match stored {
+    let refused = match stored.await {
         Ok(folder) => {
             let flash = Flash::new(FlashKind::Success, "documents-flash-uploaded");
-            let back = super::browse::folder_path(folder);
-            return Ok(redirect_with(&back, Some(flash)));
+            return Ok(redirect_with(&folder_path(folder), Some(flash)));
         }
         Err(refused) => Refused::of(refused)?,
     };
-    let mut fresh = fresh;
+    let values = values_of(&received);
     let page = page(&documents, &mut fresh, &view, &auth, values, refused.errors).await?;
     render(&themes, &fresh, &view, TEMPLATE, refused.status, &page).await
 }
@@ -141,13 +138,13 @@ fn values_of(received: &Received) -> Values {
 async fn store(
     documents: &Documents,
     tx: TenantTx,
-    received: Received,
-    by: crate::documents::service::Actor,
+    received: &mut Received,
+    by: Actor,
 ) -> Result<Option<i64>, DocumentError> {
     let folder_id = parse_folder(received.field("folder"))?;
     let visibility = parse_visibility(received.field("visibility"))?;
     let name = received.field("name").to_owned();
-    let file = received.file.ok_or(DocumentError::NoFile)?;
+    let file = received.file.take().ok_or(DocumentError::NoFile)?;
     let prepared = documents.prepare(file).await?;
     let upload = NewUpload {
         name: &name,
