@@ -22,6 +22,7 @@ documents-download = Download
 documents-name = Name
 documents-name-help = Leave empty to keep the file's own name.
 documents-folder = Folder
+documents-parent-folder = Inside
 documents-top-folder = Documents (top)
 documents-visibility = Who may see it
 documents-visibility-public = Everyone

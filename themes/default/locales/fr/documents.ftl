@@ -22,6 +22,7 @@ documents-download = Télécharger
 documents-name = Nom
 documents-name-help = Laissez vide pour garder le nom du fichier.
 documents-folder = Dossier
+documents-parent-folder = Dans le dossier
 documents-top-folder = Documents (racine)
 documents-visibility = Qui peut le voir
 documents-visibility-public = Tout le monde
