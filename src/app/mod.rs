@@ -294,10 +294,11 @@ pub fn router(state: &AppState) -> Router {
         .fallback_service(Router::new().fallback(site::dispatch).with_state(sites));
     web::middleware::stack(
         routes,
-        Duration::from_secs(state.config.http.request_timeout_secs),
-        web::middleware::BodyLimits {
-            other: state.config.http.body_limit_bytes,
-            multipart: state.config.documents.upload_body_limit(),
+        web::middleware::Limits {
+            body: state.config.http.body_limit_bytes,
+            timeout: Duration::from_secs(state.config.http.request_timeout_secs),
+            multipart_body: state.config.documents.upload_body_limit(),
+            multipart_timeout: Duration::from_secs(state.config.documents.upload_timeout_secs),
         },
         state.config.http.secure_cookies,
     )

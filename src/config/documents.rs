@@ -23,6 +23,9 @@ pub struct DocumentsConfig {
     pub image_max_dimension: u32,
     /// Seconds a presigned download URL stays valid (S3 only).
     pub url_expiry_secs: u64,
+    /// Seconds a multipart request (an upload) may take, body included:
+    /// longer than other requests, for phones on slow networks.
+    pub upload_timeout_secs: u64,
 }
 
 impl Default for DocumentsConfig {
@@ -33,6 +36,7 @@ impl Default for DocumentsConfig {
             image_max_side: 2560,
             image_max_dimension: 20_000,
             url_expiry_secs: 60,
+            upload_timeout_secs: 600,
         }
     }
 }

@@ -35,9 +35,22 @@ async fn an_upload_over_the_limit_or_with_a_lying_type_is_refused_and_nothing_is
     // request bodies may be (2 MB) goes through; then it is deleted.
     let mut three_mb = pdf("three megabytes");
     three_mb.resize(3 * 1024 * 1024, b' ');
-    let large = add(app, &club, "large.pdf", "application/pdf", &three_mb, "members").await;
+    let large = add(
+        app,
+        &club,
+        "large.pdf",
+        "application/pdf",
+        &three_mb,
+        "members",
+    )
+    .await;
     let path = format!("/api/v1/documents/{large}");
-    assert_eq!(call(app, "DELETE", host, &path, &json!({}), Some(&club.editor)).await.status, 204);
+    assert_eq!(
+        call(app, "DELETE", host, &path, &json!({}), Some(&club.editor))
+            .await
+            .status,
+        204
+    );
     // One megabyte for this association; only an administrator sets it.
     let limit = json!({ "max_upload_mb": 1 });
     let editor_sets = call(
@@ -189,6 +202,22 @@ async fn an_upload_over_the_limit_or_with_a_lying_type_is_refused_and_nothing_is
     .await;
     assert_eq!(page.status, 415);
     assert!(page.body.contains("field__error"), "{}", page.body);
+    // A form without its token, or with another's, is refused before its
+    // file is read (the check reads only up to the token).
+    for token in ["", "forged-token-of-somebody-else"] {
+        let parts = [
+            field("csrf_token", token),
+            file("a.pdf", "application/pdf", &pdf("a")),
+        ];
+        let (content_type, body) = multipart(&parts);
+        let url = editor.url("/documents/new");
+        let request = app
+            .http
+            .post(url)
+            .header("content-type", content_type)
+            .body(body);
+        assert_eq!(editor.send(request).await.status, 403, "token {token:?}");
+    }
 
     assert_eq!(rows(app, &club.tenant).await, 0);
     assert!(
@@ -241,4 +270,37 @@ fn tiny_jpeg() -> Vec<u8> {
         .write_with_encoder(image::codecs::jpeg::JpegEncoder::new(&mut jpeg))
         .expect("jpeg");
     jpeg
+}
+
+#[tokio::test]
+async fn a_slow_upload_outlasts_the_request_timeout_of_other_requests() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let doc = doc_app_with(Store::Local, |config| config.http.request_timeout_secs = 1).await;
+    let app = &doc.app;
+    let club = club(app, "slow").await;
+    let (content_type, body) = multipart(&[file("slow.pdf", "application/pdf", &pdf("slow"))]);
+    let head = format!(
+        "POST /api/v1/documents HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        club.host,
+        club.editor,
+        body.len()
+    );
+    let mut stream = tokio::net::TcpStream::connect(app.addr)
+        .await
+        .expect("connect");
+    stream.write_all(head.as_bytes()).await.expect("head");
+    // Half the body, a pause longer than the request timeout, the rest: a
+    // phone on a slow network.
+    let (first, rest) = body.split_at(body.len() / 2);
+    stream.write_all(first).await.expect("first half");
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    stream.write_all(rest).await.expect("second half");
+    let mut response = String::new();
+    stream
+        .read_to_string(&mut response)
+        .await
+        .expect("response");
+    assert!(response.starts_with("HTTP/1.1 201"), "{response}");
+    assert_eq!(rows(app, &club.tenant).await, 1);
 }
