@@ -133,11 +133,11 @@ impl Documents {
         actor: Actor,
     ) -> Result<Document, DocumentError> {
         let given = match upload.name.trim() {
-            "" => prepared.file_name.as_str(),
-            given => given,
+            "" => file_name(&prepared.file_name),
+            given => given.to_owned(),
         };
         let name = clean_name(
-            &with_extension(given, prepared.kind.extension()),
+            &with_extension(&given, prepared.kind.extension()),
             MAX_DOCUMENT_NAME,
         )
         .map_err(|source| DocumentError::Name {
@@ -221,6 +221,13 @@ async fn record(
     Ok(document)
 }
 
+/// The name a client gave its file, without the folders some send with it
+/// (`C:\fakepath\scan.pdf`) or characters a name may not hold.
+fn file_name(sent: &str) -> String {
+    let base = sent.rsplit(['/', '\\']).next().unwrap_or_default();
+    base.chars().filter(|c| !c.is_control()).collect()
+}
+
 /// Sniffs, checks the declared type, normalises an image into a new
 /// temporary file, and hashes what will be stored.
 fn prepare(file: Spooled, bounds: Bounds) -> Result<Prepared, DocumentError> {
@@ -262,5 +269,15 @@ fn digest(path: &std::path::Path) -> std::io::Result<(u64, Vec<u8>)> {
         }
         hasher.update(buffer.get(..read).unwrap_or_default());
         size += read as u64;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_sent_file_name_loses_its_folders() {
+        assert_eq!(super::file_name("C:\\fakepath\\scan.pdf"), "scan.pdf");
+        assert_eq!(super::file_name("a/b/photo\u{7}.jpg"), "photo.jpg");
+        assert_eq!(super::file_name(""), "");
     }
 }

@@ -4,7 +4,7 @@ documents-crumbs = Where you are
 documents-empty = No documents here yet.
 documents-sign-in-hint = Members see more documents once signed in.
 documents-count = { $count ->
-    [one] 1 document
+    [one] { $count } document
    *[other] { $count } documents
 }
 documents-kind = Kind

@@ -4,7 +4,7 @@ documents-crumbs = Où vous êtes
 documents-empty = Aucun document ici pour l’instant.
 documents-sign-in-hint = Les membres voient davantage de documents une fois connectés.
 documents-count = { $count ->
-    [one] 1 document
+    [one] { $count } document
    *[other] { $count } documents
 }
 documents-kind = Type
