@@ -12,6 +12,7 @@
 //! - [`jobs`], [`mail`]: the durable job queue, and themed mail sent by it.
 //! - [`portability`]: a tenant's export and import, and the purge of deleted ones.
 //! - [`portal`], [`announcements`], [`accounts`]: what members see.
+//! - [`documents`]: files in folders, each public, for members or for staff.
 //! - [`platform`]: the operators' console and the white-label API.
 //! - [`seed`]: demo content; [`bench`]: the benchmark data set and workloads.
 //! - [`cli`]: the `tessera` command.
@@ -30,6 +31,7 @@ pub mod cli;
 pub mod config;
 pub mod contributions;
 pub mod db;
+pub mod documents;
 pub mod domains;
 pub mod error;
 pub mod jobs;

@@ -31,6 +31,7 @@ where
     S: Clone + Send + Sync + 'static,
     Themes: FromRef<S>,
     crate::domains::Domains: FromRef<S>,
+    crate::documents::Documents: FromRef<S>,
 {
     let api = Router::new()
         .route("/api/v1/auth/register", post(auth::register))
@@ -50,6 +51,7 @@ where
         .merge(crate::contributions::api::router())
         .merge(crate::announcements::api::router())
         .merge(crate::domains::api_router())
+        .merge(crate::documents::api_router())
         .route_layer(from_fn_with_state(limit, limit::limit));
     Router::new()
         .merge(api)

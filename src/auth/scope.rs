@@ -13,6 +13,7 @@ pub const MODULES: &[&str] = &[
     "audit",
     "contributions",
     "domains",
+    "documents",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

@@ -2,5 +2,6 @@
 
 pub mod contributions;
 pub mod demo;
+pub mod documents;
 pub mod logins;
 pub mod operator;
