@@ -161,6 +161,31 @@ impl Documents {
         recorded
     }
 
+    /// Stores a prepared image for another module (an announcement's
+    /// picture) under `<prefix>/<random>.<ext>` and returns its key;
+    /// anything but an image is refused. The caller records the key, and
+    /// calls [`Documents::forget`] if it cannot.
+    pub async fn keep_image(
+        &self,
+        tenant: TenantId,
+        prefix: &str,
+        prepared: Prepared,
+    ) -> Result<String, DocumentError> {
+        if !prepared.kind.is_image() {
+            return Err(DocumentError::Unsupported);
+        }
+        let key = format!(
+            "{prefix}/{}.{}",
+            uuid::Uuid::new_v4().simple(),
+            prepared.kind.extension()
+        );
+        self.0
+            .storage
+            .put_file(tenant, &key, prepared.temp.path())
+            .await?;
+        Ok(key)
+    }
+
     /// Deletes the document `id`: its row (audited, committed), then its file.
     pub async fn remove(
         &self,
@@ -181,7 +206,7 @@ impl Documents {
 
     /// Deletes a file no row names (or will name). A failure leaves an
     /// orphan, which is logged: it is never served.
-    async fn forget(&self, tenant: TenantId, key: &str) {
+    pub async fn forget(&self, tenant: TenantId, key: &str) {
         if let Err(error) = self.0.storage.delete(tenant, key).await {
             tracing::warn!(%tenant, key, %error, "an unreferenced document file was left in storage");
         }

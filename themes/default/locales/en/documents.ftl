@@ -79,3 +79,5 @@ documents-error-folder-taken = A folder of that name is already there.
 documents-error-folder-cycle = A folder cannot go inside itself or one of its own folders.
 documents-error-folder-not-empty = This folder is not empty: move or delete what it holds first.
 documents-error-server = Something went wrong on our side; please try again.
+
+staff-documents-help = Share statutes, minutes and photos with members, in folders, each for everyone, members or staff.

@@ -79,3 +79,5 @@ documents-error-folder-taken = Un dossier porte déjà ce nom ici.
 documents-error-folder-cycle = Un dossier ne peut pas aller dans lui-même ni dans l’un de ses dossiers.
 documents-error-folder-not-empty = Ce dossier n’est pas vide : déplacez ou supprimez d’abord ce qu’il contient.
 documents-error-server = Un problème est survenu de notre côté ; réessayez.
+
+staff-documents-help = Partager statuts, comptes rendus et photos avec les adhérents, en dossiers, chacun pour tous, les adhérents ou l’équipe.
