@@ -14,6 +14,7 @@
 //! - [`portal`], [`announcements`], [`accounts`]: what members see.
 //! - [`contributions`], [`projects`]: what they pay, and what the association
 //!   raises money or volunteers for.
+//! - [`documents`]: files in folders, each public, for members or for staff.
 //! - [`platform`]: the operators' console and the white-label API.
 //! - [`seed`]: demo content; [`bench`]: the benchmark data set and workloads.
 //! - [`cli`]: the `tessera` command.
@@ -32,6 +33,7 @@ pub mod cli;
 pub mod config;
 pub mod contributions;
 pub mod db;
+pub mod documents;
 pub mod domains;
 pub mod error;
 pub mod jobs;
@@ -42,6 +44,7 @@ pub mod platform;
 pub mod portability;
 pub mod portal;
 pub mod projects;
+pub mod pwa;
 pub mod seed;
 pub mod state;
 pub mod storage;

@@ -76,6 +76,8 @@ pub struct Services {
     pub portability: Portability,
     /// HTTPS: certificates, the issuer, the redirect and HSTS.
     pub tls: crate::tls::Tls,
+    /// Tenants' documents: uploads checked and stored, downloads.
+    pub documents: crate::documents::Documents,
 }
 
 // What handlers may take as `State<…>`: services, never a pool (tenant
@@ -90,6 +92,12 @@ impl FromRef<AppState> for Themes {
 impl FromRef<AppState> for crate::platform::signup::Signups {
     fn from_ref(state: &AppState) -> Self {
         state.signups.clone()
+    }
+}
+
+impl FromRef<AppState> for crate::documents::Documents {
+    fn from_ref(state: &AppState) -> Self {
+        state.documents.clone()
     }
 }
 

@@ -1,7 +1,7 @@
 //! Announcements: what an association tells its members and visitors.
 //! Editors write them in Markdown, preview, publish now or at a time, pin,
 //! archive, choose who may read each one (`model::Audience`) and add an
-//! image; readers get the list, each one's page and an Atom feed of the
+//! image (read and made fit by `documents`); readers get the list, each one's page and an Atom feed of the
 //! public ones. Owns the `announcements` and `content_settings` tables.
 //!
 //! `store` is the SQL, `markdown` the safe renderer, `view` what pages and
@@ -13,6 +13,7 @@ pub mod api;
 mod editor;
 mod editor_form;
 pub mod feed;
+mod image;
 pub mod markdown;
 pub mod model;
 pub mod pages;
@@ -30,6 +31,7 @@ pub use model::{Announcement, Audience, Draft, Reach, State};
 pub use view::Card;
 
 use crate::db::TenantTx;
+use crate::documents::Documents;
 use crate::storage::Storage;
 use crate::themes::Themes;
 use crate::web::page_cache::PageCache;
@@ -41,6 +43,7 @@ where
     Themes: FromRef<S>,
     PageCache: FromRef<S>,
     Storage: FromRef<S>,
+    Documents: FromRef<S>,
 {
     Router::new()
         .route("/announcements", get(pages::list))
@@ -60,6 +63,11 @@ where
         .route(
             "/staff/announcements/{id}",
             get(editor::edit_form).post(editor::update),
+        )
+        .route("/staff/announcements/{id}/image", post(image::upload))
+        .route(
+            "/staff/announcements/{id}/image/remove",
+            post(image::remove),
         )
         .route("/staff/announcements/{id}/{action}", post(editor::act))
 }

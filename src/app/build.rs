@@ -66,7 +66,7 @@ pub(super) fn build_state(
     let themes = load_themes(&config)?;
     let mailer = Mailer::from_config(&config.mail, themes.clone())?;
     let outbox = mail::Outbox::new(db.platform(), mailer.transport());
-    let storage = crate::storage::Storage::local(config.storage_dir());
+    let storage = crate::storage::Storage::from_config(&config.storage, &config.storage_dir())?;
     let operators = crate::platform::operators::Operators::new(
         db.platform().clone(),
         auth.passwords.clone(),
@@ -94,7 +94,9 @@ pub(super) fn build_state(
     let portability =
         crate::portability::Portability::new(provisioner.clone(), storage.clone(), themes.names());
     let tls = crate::tls::Tls::new(&config, db.platform().clone(), resolver.clone())?;
+    let documents = crate::documents::Documents::new(storage.clone(), config.documents.clone());
     Ok(AppState::new(Services {
+        documents,
         tls,
         signups,
         domains,

@@ -14,6 +14,7 @@ pub const MODULES: &[&str] = &[
     "contributions",
     "domains",
     "projects",
+    "documents",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

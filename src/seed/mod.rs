@@ -2,6 +2,7 @@
 
 pub mod contributions;
 pub mod demo;
+pub mod documents;
 pub mod logins;
 pub mod operator;
 pub mod projects;

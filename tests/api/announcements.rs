@@ -694,3 +694,99 @@ async fn another_tenants_ids_host_cookie_and_token_reach_nothing() {
         0
     );
 }
+
+/// A small PNG, as a phone would send one.
+fn png(width: u32, height: u32) -> Vec<u8> {
+    let pixels = image::RgbImage::from_pixel(width, height, image::Rgb([11, 110, 79]));
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    pixels
+        .write_to(&mut bytes, image::ImageFormat::Png)
+        .expect("png");
+    bytes.into_inner()
+}
+
+async fn send_image(
+    browser: &mut Browser<'_>,
+    id: i64,
+    name: &str,
+    kind: &str,
+    bytes: &[u8],
+) -> crate::helpers::browser::Page {
+    use crate::documents_fixture::{field, file, multipart};
+    let token = browser.csrf();
+    let (content_type, body) = multipart(&[field("csrf_token", &token), file(name, kind, bytes)]);
+    let request = browser
+        .app
+        .http
+        .post(browser.url(&format!("/staff/announcements/{id}/image")))
+        .header(reqwest::header::CONTENT_TYPE, content_type)
+        .body(body);
+    browser.send(request).await
+}
+
+#[tokio::test]
+async fn an_announcements_picture_is_checked_kept_and_shown_to_its_readers_only() {
+    let app = spawn_app().await;
+    let (tenant, _) = app.create_tenant("ann-img", "Images").await;
+    let (other, _) = app.create_tenant("ann-img-b", "Autres").await;
+    let host = tenant.default_host.to_string();
+    let mut editor = editor(&app, &tenant).await;
+    let made = write(
+        &mut editor,
+        "/staff/announcements/new",
+        "Sortie",
+        "",
+        "members",
+        "publish",
+    )
+    .await;
+    let id = id_of(&made);
+    let image_key =
+        format!("SELECT count(*) FROM announcements WHERE id = {id} AND image_key IS NOT NULL");
+
+    let lying = send_image(
+        &mut editor,
+        id,
+        "photo.png",
+        "image/png",
+        b"<script>alert(1)</script>",
+    )
+    .await;
+    assert_eq!(lying.status, 303);
+    assert!(
+        lying.set_cookies.iter().any(|c| c.contains("flash=error")),
+        "{:?}",
+        lying.set_cookies
+    );
+    assert_eq!(scalar(&app, &tenant, &image_key).await, 0);
+
+    let sent = send_image(&mut editor, id, "photo.png", "image/png", &png(40, 20)).await;
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    assert_eq!(scalar(&app, &tenant, &image_key).await, 1);
+    let page = editor.get(&format!("/announcements/{id}")).await;
+    let src = page
+        .body
+        .split("class=\"announcement__image\" src=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the page shows the picture")
+        .replace("&amp;", "&");
+    let shown = editor.get(&src).await;
+    assert_eq!(shown.status, 200);
+    assert_eq!(shown.content_type, "image/png");
+    // Members only: nothing for a visitor, nor for another tenant's host.
+    assert_eq!(app.get(&host, &src).await.status(), 404);
+    assert_eq!(
+        app.get(other.default_host.as_str(), &src).await.status(),
+        404
+    );
+    let mut editor_b = crate::announcements::editor(&app, &other).await;
+    let foreign = send_image(&mut editor_b, id, "p.png", "image/png", &png(10, 10)).await;
+    assert_eq!(foreign.status, 404);
+
+    let removed = editor
+        .post(&format!("/staff/announcements/{id}/image/remove"), &[])
+        .await;
+    assert_eq!(removed.status, 303);
+    assert_eq!(scalar(&app, &tenant, &image_key).await, 0);
+}

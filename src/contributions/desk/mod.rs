@@ -18,6 +18,7 @@ mod dashboard;
 mod households;
 mod member;
 mod members;
+mod once;
 mod payment;
 mod payment_list;
 mod plan_form;

@@ -13,6 +13,7 @@ use axum::response::Response;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use super::once;
 use super::record_form::{Checked, METHODS, Values, check};
 use super::search::{self, Match};
 use super::{Choice, Errors, done, money, render};
@@ -62,6 +63,8 @@ struct RecordPage {
     projects: Vec<Target>,
     currency: String,
     csrf_token: String,
+    /// Sent back with the form: see [`once`].
+    idempotency_key: String,
 }
 
 const TEMPLATE: &str = "treasury/record.html";
@@ -128,6 +131,7 @@ async fn page(
         projects: earmarks::targets(tx).await?,
         currency: currency.code().to_owned(),
         csrf_token: auth.csrf.value().to_owned(),
+        idempotency_key: once::new_key(),
     })
 }
 
@@ -195,24 +199,32 @@ pub async fn submit(
     mut tx: TenantTx,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
+    let by = guard.principal().account_id;
+    if let Some(location) = once::earlier(&mut tx, by, &fields).await? {
+        let flash = "treasury-flash-payment-recorded";
+        return Ok(done(&location, FlashKind::Success, flash));
+    }
     let values = Values::from_fields(&fields);
     let payer = payer_of(&mut tx, &values.payer).await?;
     let currency = settings::get(&mut tx).await?.currency;
     let errors = match check(&values, payer.as_ref(), currency) {
-        Ok(checked) => match write(&mut tx, &checked, guard.principal().account_id).await {
+        Ok(checked) => match write(&mut tx, &checked, by).await {
             Ok(id) => {
-                return Ok(done(
-                    &format!("/treasury/payments/{id}"),
-                    FlashKind::Success,
-                    "treasury-flash-payment-recorded",
-                ));
+                let location = format!("/treasury/payments/{id}");
+                once::led_to(&mut tx, by, &fields, &location).await?;
+                let flash = "treasury-flash-payment-recorded";
+                return Ok(done(&location, FlashKind::Success, flash));
             }
             Err(Ok(errors)) => errors,
             Err(Err(error)) => return Err(error),
         },
         Err(errors) => errors,
     };
-    let data = page(&mut tx, &view, &auth, String::new(), payer, values, errors).await?;
+    let mut data = page(&mut tx, &view, &auth, String::new(), payer, values, errors).await?;
+    // The same form again: a second submission stays the same payment.
+    if let Some((_, key)) = fields.iter().find(|(name, _)| name == once::FIELD) {
+        data.idempotency_key = key.clone();
+    }
     let status = StatusCode::UNPROCESSABLE_ENTITY;
     render(&themes, &tx, &view, TEMPLATE, status, &data).await
 }

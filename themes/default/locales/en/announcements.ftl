@@ -67,3 +67,10 @@ announcements-flash-scheduled = The announcement will be published at the chosen
 announcements-flash-saved = Saved.
 announcements-flash-deleted = The announcement is deleted.
 announcements-flash-settings = The settings are saved.
+
+announcements-image = Picture
+announcements-image-add = Add or replace the picture
+announcements-image-help = A JPEG, PNG or WebP photo (or take one): it is turned upright, scaled down and stripped of its location before it is kept.
+announcements-image-send = Send the picture
+announcements-image-remove = Remove the picture
+announcements-flash-image = The picture is saved.

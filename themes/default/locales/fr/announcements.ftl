@@ -67,3 +67,10 @@ announcements-flash-scheduled = L’annonce sera publiée au moment choisi.
 announcements-flash-saved = Enregistré.
 announcements-flash-deleted = L’annonce est supprimée.
 announcements-flash-settings = Les réglages sont enregistrés.
+
+announcements-image = Image
+announcements-image-add = Ajouter ou remplacer l’image
+announcements-image-help = Une photo JPEG, PNG ou WebP (ou prenez-en une) : elle est redressée, réduite et débarrassée de sa position avant d’être gardée.
+announcements-image-send = Envoyer l’image
+announcements-image-remove = Retirer l’image
+announcements-flash-image = L’image est enregistrée.
