@@ -15,6 +15,8 @@ ALTER TABLE announcements
     ADD COLUMN image_alt   text NOT NULL DEFAULT '' CHECK (length(image_alt) <= 300),
     ADD COLUMN author_id   bigint REFERENCES accounts ON DELETE SET NULL,
     ADD COLUMN updated_at  timestamptz NOT NULL DEFAULT now(),
+    -- When members were told (once, when it first became visible).
+    ADD COLUMN notified_at timestamptz,
     ADD CONSTRAINT announcements_body_length CHECK (length(body) <= 50000);
 
 -- Lists read the visible ones of an audience, pinned first, newest first.

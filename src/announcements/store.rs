@@ -260,3 +260,20 @@ pub async fn next_public_due(tx: &mut TenantTx) -> Result<Option<DateTime<Utc>>,
         .fetch_one(tx.conn().await?)
         .await
 }
+
+/// What a notice of a publication says: claimed once per announcement,
+/// when it is visible (published, due, not archived) and nobody was told
+/// yet. `None` when there is nothing (more) to tell.
+pub async fn claim_notice(tx: &mut TenantTx, id: i64) -> Result<Option<Announcement>, sqlx::Error> {
+    let row = sqlx::query_as!(
+        Row,
+        "UPDATE announcements SET notified_at = now()
+         WHERE id = $1 AND notified_at IS NULL AND archived_at IS NULL AND published_at <= now()
+         RETURNING id, title, body, audience, pinned, published_at, archived_at, image_key,
+                   image_alt, author_id, created_at, updated_at",
+        id
+    )
+    .fetch_optional(tx.conn().await?)
+    .await?;
+    Ok(row.map(Into::into))
+}
