@@ -12,6 +12,7 @@
 //! - [`jobs`], [`mail`]: the durable job queue, and themed mail sent by it.
 //! - [`portability`]: a tenant's export and import, and the purge of deleted ones.
 //! - [`portal`], [`announcements`], [`accounts`]: what members see.
+//! - [`notifications`]: who hears about what (in-app, mail, Web Push).
 //! - [`platform`]: the operators' console and the white-label API.
 //! - [`seed`]: demo content; [`bench`]: the benchmark data set and workloads.
 //! - [`cli`]: the `tessera` command.
@@ -36,6 +37,7 @@ pub mod jobs;
 pub mod mail;
 pub mod manifest;
 pub mod model;
+pub mod notifications;
 pub mod platform;
 pub mod portability;
 pub mod portal;

@@ -76,6 +76,8 @@ pub struct Services {
     pub portability: Portability,
     /// HTTPS: certificates, the issuer, the redirect and HSTS.
     pub tls: crate::tls::Tls,
+    /// Notifications: the push client, VAPID keys, mail links.
+    pub notifications: crate::notifications::Notifications,
 }
 
 // What handlers may take as `State<…>`: services, never a pool (tenant
@@ -144,6 +146,12 @@ impl FromRef<AppState> for Tenants {
 impl FromRef<AppState> for Portability {
     fn from_ref(state: &AppState) -> Self {
         state.portability.clone()
+    }
+}
+
+impl FromRef<AppState> for crate::notifications::Notifications {
+    fn from_ref(state: &AppState) -> Self {
+        state.notifications.clone()
     }
 }
 

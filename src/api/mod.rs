@@ -31,6 +31,7 @@ where
     S: Clone + Send + Sync + 'static,
     Themes: FromRef<S>,
     crate::domains::Domains: FromRef<S>,
+    crate::notifications::Notifications: FromRef<S>,
 {
     let api = Router::new()
         .route("/api/v1/auth/register", post(auth::register))
@@ -49,6 +50,7 @@ where
         .route("/api/v1/openapi.json", get(openapi::document))
         .merge(crate::contributions::api::router())
         .merge(crate::domains::api_router())
+        .merge(crate::notifications::api_router())
         .route_layer(from_fn_with_state(limit, limit::limit));
     Router::new()
         .merge(api)

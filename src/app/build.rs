@@ -94,7 +94,14 @@ pub(super) fn build_state(
     let portability =
         crate::portability::Portability::new(provisioner.clone(), storage.clone(), themes.names());
     let tls = crate::tls::Tls::new(&config, db.platform().clone(), resolver.clone())?;
+    let notifications = crate::notifications::Notifications::new(
+        auth.keys.clone(),
+        config.http.clone(),
+        config.notifications.clone(),
+    )
+    .map_err(|e| crate::tls::TlsError::Config(format!("push client: {e}")))?;
     Ok(AppState::new(Services {
+        notifications,
         tls,
         signups,
         domains,

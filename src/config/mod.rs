@@ -16,11 +16,13 @@ use crate::model::Hostname;
 mod deletion;
 mod domains;
 mod links;
+mod notifications;
 mod overrides;
 mod tls;
 pub use deletion::DeletionConfig;
 pub use domains::DomainsConfig;
 pub use links::PublicScheme;
+pub use notifications::NotificationsConfig;
 pub use overrides::{HttpOverrides, MetricsOverrides, Overrides, TlsOverrides};
 pub use tls::{AcmeConfig, CertificateFiles, ChallengeKind, TlsConfig};
 
@@ -61,6 +63,8 @@ pub struct Config {
     pub deletion: DeletionConfig,
     #[serde(default)]
     pub tls: TlsConfig,
+    #[serde(default)]
+    pub notifications: NotificationsConfig,
 }
 
 /// The job queue's worker (see `jobs`). Durations in milliseconds so that
