@@ -49,7 +49,9 @@ pub async fn list(
 ) -> Result<Json<NotificationPage>, AppError> {
     let limit = query.limit.unwrap_or(20);
     if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(AppError::BadRequest("limit must be between 1 and 100".into()));
+        return Err(AppError::BadRequest(
+            "limit must be between 1 and 100".into(),
+        ));
     }
     let page = Page {
         unread_only: query.unread.unwrap_or(false),
@@ -98,7 +100,10 @@ pub async fn read_all(Person(me): Person, mut tx: TenantTx) -> Result<Json<Marke
 #[utoipa::path(operation_id = "notifications_preferences", get,
     path = "/api/v1/notifications/preferences", tag = "notifications", security(("bearer" = [])),
     responses((status = 200, body = Preferences), (status = 401), (status = 403)))]
-pub async fn preferences(Person(me): Person, mut tx: TenantTx) -> Result<Json<Preferences>, AppError> {
+pub async fn preferences(
+    Person(me): Person,
+    mut tx: TenantTx,
+) -> Result<Json<Preferences>, AppError> {
     Ok(Json(store::preferences(&mut tx, me.account_id).await?))
 }
 
@@ -155,7 +160,10 @@ pub async fn vapid_public_key(
 #[utoipa::path(operation_id = "notifications_devices", get,
     path = "/api/v1/notifications/subscriptions", tag = "notifications", security(("bearer" = [])),
     responses((status = 200, body = Vec<DeviceView>), (status = 401), (status = 403)))]
-pub async fn devices(Person(me): Person, mut tx: TenantTx) -> Result<Json<Vec<DeviceView>>, AppError> {
+pub async fn devices(
+    Person(me): Person,
+    mut tx: TenantTx,
+) -> Result<Json<Vec<DeviceView>>, AppError> {
     Ok(Json(subscriptions::list(&mut tx, me.account_id).await?))
 }
 

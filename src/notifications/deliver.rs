@@ -107,7 +107,13 @@ async fn push_batch(
         let (pusher, shared) = (service.pusher().clone(), shared.clone());
         async move {
             let outcome = pusher
-                .send(&c.device, &shared.payload, &shared.key, &shared.contact, &shared.topic)
+                .send(
+                    &c.device,
+                    &shared.payload,
+                    &shared.key,
+                    &shared.contact,
+                    &shared.topic,
+                )
                 .await;
             (c.subscription_id, c.attempts, outcome)
         }

@@ -35,7 +35,10 @@ impl Reader {
             to: Email::parse(&self.email).ok()?,
             to_name: Some(self.name.clone()),
             template,
-            locale: self.locale.clone().unwrap_or_else(|| tenant_locale.to_owned()),
+            locale: self
+                .locale
+                .clone()
+                .unwrap_or_else(|| tenant_locale.to_owned()),
             data,
         })
     }
@@ -158,7 +161,10 @@ struct DigestItem {
 }
 
 /// The member's waiting notices, oldest first, taken off the queue.
-async fn take_digest_items(tx: &mut TenantTx, account: i64) -> Result<Vec<DigestItem>, sqlx::Error> {
+async fn take_digest_items(
+    tx: &mut TenantTx,
+    account: i64,
+) -> Result<Vec<DigestItem>, sqlx::Error> {
     sqlx::query_as!(
         DigestItem,
         "WITH taken AS (

@@ -161,7 +161,13 @@ impl Notice {
 pub(super) fn clean(text: &str, max: usize, lines: bool) -> String {
     let kept: String = text
         .chars()
-        .map(|c| if c == '\t' || (!lines && c == '\n') { ' ' } else { c })
+        .map(|c| {
+            if c == '\t' || (!lines && c == '\n') {
+                ' '
+            } else {
+                c
+            }
+        })
         .filter(|c| (lines && *c == '\n') || !is_hidden_or_control(*c))
         .collect();
     let kept = kept.trim();
@@ -208,7 +214,10 @@ mod tests {
                 url: url.into(),
                 ..notice.clone()
             };
-            assert!(matches!(notice.cleaned(), Err(NotifyError::BadUrl)), "{url}");
+            assert!(
+                matches!(notice.cleaned(), Err(NotifyError::BadUrl)),
+                "{url}"
+            );
         }
     }
 

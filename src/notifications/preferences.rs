@@ -67,9 +67,8 @@ pub async fn save(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let account = current_account(&mut tx, &me).await?.id;
-    let (kinds, digest) = parse(&fields).map_err(|field| {
-        AppError::BadRequest(format!("unknown preference \"{field}\"").into())
-    })?;
+    let (kinds, digest) = parse(&fields)
+        .map_err(|field| AppError::BadRequest(format!("unknown preference \"{field}\"").into()))?;
     store::save_preferences(&mut tx, account, &kinds, digest).await?;
     Ok(redirect_with(
         PREFERENCES,

@@ -54,6 +54,7 @@ mod mail;
 mod migrations;
 mod notifications;
 mod notifications_fixture;
+mod notifications_input;
 mod notifications_isolation;
 mod notifications_push;
 mod oauth;

@@ -158,7 +158,11 @@ pub struct Device {
 impl Device {
     pub fn new(service: &PushService, name: &str) -> Self {
         let private = PrivateKey::generate(&ECDH_P256).expect("key pair");
-        let public = private.compute_public_key().expect("public").as_ref().to_vec();
+        let public = private
+            .compute_public_key()
+            .expect("public")
+            .as_ref()
+            .to_vec();
         Self {
             name: name.to_owned(),
             endpoint: format!("{}/push/{name}", service.origin()),
@@ -199,7 +203,11 @@ impl Device {
         let mut info = b"WebPush: info\0".to_vec();
         info.extend_from_slice(&self.public);
         info.extend_from_slice(server_public);
-        let ikm = expand(&Salt::new(HKDF_SHA256, &self.auth).extract(&secret), &info, 32);
+        let ikm = expand(
+            &Salt::new(HKDF_SHA256, &self.auth).extract(&secret),
+            &info,
+            32,
+        );
         let prk = Salt::new(HKDF_SHA256, salt).extract(&ikm);
         let cek = expand(&prk, b"Content-Encoding: aes128gcm\0", 16);
         let nonce = expand(&prk, b"Content-Encoding: nonce\0", 12);
@@ -227,10 +235,7 @@ impl KeyType for Len {
 fn expand(prk: &aws_lc_rs::hkdf::Prk, info: &[u8], len: usize) -> Vec<u8> {
     let mut out = vec![0; len];
     let info = [info];
-    prk.expand(&info, Len(len))
-        .unwrap()
-        .fill(&mut out)
-        .unwrap();
+    prk.expand(&info, Len(len)).unwrap().fill(&mut out).unwrap();
     out
 }
 
@@ -246,7 +251,10 @@ pub fn verify_vapid(headers: &HeaderMap, audience: &str, expected_key: &str) -> 
     let (signed, signature) = token.rsplit_once('.').unwrap();
     let public = URL_SAFE_NO_PAD.decode(key).unwrap();
     signature::UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, &public)
-        .verify(signed.as_bytes(), &URL_SAFE_NO_PAD.decode(signature).unwrap())
+        .verify(
+            signed.as_bytes(),
+            &URL_SAFE_NO_PAD.decode(signature).unwrap(),
+        )
         .expect("the JWT's ES256 signature verifies with k");
     let (header, claims) = signed.split_once('.').unwrap();
     let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).unwrap()).unwrap();
@@ -257,7 +265,9 @@ pub fn verify_vapid(headers: &HeaderMap, audience: &str, expected_key: &str) -> 
     let now = chrono::Utc::now().timestamp();
     assert!(exp > now && exp <= now + 24 * 3600, "exp {exp}");
     assert!(
-        claims["sub"].as_str().is_some_and(|s| s.starts_with("https://") || s.starts_with("mailto:")),
+        claims["sub"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("https://") || s.starts_with("mailto:")),
         "{claims}"
     );
     claims

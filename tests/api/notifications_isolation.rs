@@ -27,10 +27,17 @@ async fn one_association_cannot_reach_anothers_notifications_or_devices() {
     let (token_b, _) = login(&app, &host_b, "ana@example.org", PASSWORD).await;
     let phone = Device::new(&service, "phone-a");
     let path = "/api/v1/notifications/subscriptions";
-    let device = post(&app, &host_a, path, &phone.subscription(), Some(&token_a)).await.json["id"]
+    let device = post(&app, &host_a, path, &phone.subscription(), Some(&token_a))
+        .await
+        .json["id"]
         .as_i64()
         .unwrap();
-    let fanout = notify(&app, &a, notice(Kind::Announcements, Audience::Everyone, "Seulement A")).await;
+    let fanout = notify(
+        &app,
+        &a,
+        notice(Kind::Announcements, Audience::Everyone, "Seulement A"),
+    )
+    .await;
     assert_eq!(fanout.recipients, 1, "A's members only");
     drain(&app).await;
     let id = fanout.notice_id;
@@ -48,16 +55,43 @@ async fn one_association_cannot_reach_anothers_notifications_or_devices() {
         assert_eq!(reply.status, 401, "{method} {route}: {reply:?}");
     }
     // B's member on B's host, with A's ids: not found, nothing changed.
-    let read = post(&app, &host_b, &format!("/api/v1/notifications/{id}/read"), &json!({}), Some(&token_b)).await;
+    let read = post(
+        &app,
+        &host_b,
+        &format!("/api/v1/notifications/{id}/read"),
+        &json!({}),
+        Some(&token_b),
+    )
+    .await;
     assert_eq!(read.status, 404);
-    let deleted = call(&app, "DELETE", &host_b, &format!("{path}/{device}"), &Value::Null, Some(&token_b)).await;
+    let deleted = call(
+        &app,
+        "DELETE",
+        &host_b,
+        &format!("{path}/{device}"),
+        &Value::Null,
+        Some(&token_b),
+    )
+    .await;
     assert_eq!(deleted.status, 404);
     let list_b = get(&app, &host_b, "/api/v1/notifications", Some(&token_b)).await;
     assert_eq!(list_b.json["items"].as_array().map(Vec::len), Some(0));
-    assert_eq!(get(&app, &host_b, path, Some(&token_b)).await.json, json!([]));
+    assert_eq!(
+        get(&app, &host_b, path, Some(&token_b)).await.json,
+        json!([])
+    );
     let unread = "SELECT count(*) FROM notifications WHERE account_id = $1 AND read_at IS NULL";
     assert_eq!(count(&app, &a, unread, ana).await, 1);
-    assert_eq!(count(&app, &a, "SELECT count(*) FROM push_subscriptions WHERE id = $1", device).await, 1);
+    assert_eq!(
+        count(
+            &app,
+            &a,
+            "SELECT count(*) FROM push_subscriptions WHERE id = $1",
+            device
+        )
+        .await,
+        1
+    );
 
     // B's session cookie on A's host signs nobody in.
     let b_browser = Browser::signed_in_as(&app, &b, ben, Role::Admin).await;
@@ -78,14 +112,32 @@ async fn one_association_cannot_reach_anothers_notifications_or_devices() {
     assert_ne!(key_a, key_b);
     let push = &service.received_by(&phone)[0];
     let header = push.headers["authorization"].to_str().unwrap();
-    assert!(header.ends_with(&format!("k={}", key_a.as_str().unwrap())), "{header}");
+    assert!(
+        header.ends_with(&format!("k={}", key_a.as_str().unwrap())),
+        "{header}"
+    );
 
     // Within A, another member cannot touch Ana's device or notification.
     create_account(&app, &a, "eve@example.org", PASSWORD, Role::Member).await;
     let (eve, _) = login(&app, &host_a, "eve@example.org", PASSWORD).await;
-    let tried = call(&app, "DELETE", &host_a, &format!("{path}/{device}"), &Value::Null, Some(&eve)).await;
+    let tried = call(
+        &app,
+        "DELETE",
+        &host_a,
+        &format!("{path}/{device}"),
+        &Value::Null,
+        Some(&eve),
+    )
+    .await;
     assert_eq!(tried.status, 404);
-    let marked = post(&app, &host_a, &format!("/api/v1/notifications/{id}/read"), &json!({}), Some(&eve)).await;
+    let marked = post(
+        &app,
+        &host_a,
+        &format!("/api/v1/notifications/{id}/read"),
+        &json!({}),
+        Some(&eve),
+    )
+    .await;
     assert_eq!(marked.status, 404);
     assert_eq!(count(&app, &a, unread, ana).await, 1);
 }

@@ -26,11 +26,23 @@ async fn a_push_reaches_the_device_signed_with_the_tenants_key_and_decrypts() {
     create_account(&app, &tenant, "ana@example.org", PASSWORD, Role::Member).await;
     let (token, _) = login(&app, &host, "ana@example.org", PASSWORD).await;
 
-    let key = get(&app, &host, "/api/v1/notifications/vapid-public-key", Some(&token)).await;
+    let key = get(
+        &app,
+        &host,
+        "/api/v1/notifications/vapid-public-key",
+        Some(&token),
+    )
+    .await;
     assert_eq!(key.status, 200, "{key:?}");
     let public_key = key.json["public_key"].as_str().unwrap().to_owned();
     // Made once, then the same.
-    let again = get(&app, &host, "/api/v1/notifications/vapid-public-key", Some(&token)).await;
+    let again = get(
+        &app,
+        &host,
+        "/api/v1/notifications/vapid-public-key",
+        Some(&token),
+    )
+    .await;
     assert_eq!(again.json["public_key"], public_key.as_str());
 
     let phone = Device::new(&service, "phone");
@@ -40,7 +52,11 @@ async fn a_push_reaches_the_device_signed_with_the_tenants_key_and_decrypts() {
     let devices = get(&app, &host, path, Some(&token)).await;
     assert_eq!(devices.json[0]["service"], "127.0.0.1");
 
-    let mut news = notice(Kind::Announcements, Audience::Everyone, "Assemblée générale");
+    let mut news = notice(
+        Kind::Announcements,
+        Audience::Everyone,
+        "Assemblée générale",
+    );
     news.body = "Jeudi à 19 h, salle des fêtes.".into();
     news.url = "/announcements/7".into();
     let fanout = notify(&app, &tenant, news).await;
@@ -62,7 +78,8 @@ async fn a_push_reaches_the_device_signed_with_the_tenants_key_and_decrypts() {
     // Nothing left to send; the device is marked as reached.
     let waiting = "SELECT count(*) FROM notification_push_queue WHERE notice_id = $1";
     assert_eq!(count(&app, &tenant, waiting, fanout.notice_id).await, 0);
-    let reached = "SELECT count(*) FROM push_subscriptions WHERE last_success_at IS NOT NULL AND id > $1";
+    let reached =
+        "SELECT count(*) FROM push_subscriptions WHERE last_success_at IS NOT NULL AND id > $1";
     assert_eq!(count(&app, &tenant, reached, 0).await, 1);
     // No mail for an announcement by default.
     assert_eq!(sink.count(), 0);
@@ -79,16 +96,28 @@ async fn a_gone_device_is_forgotten_and_a_failing_one_waits_for_a_retry() {
     let (token, _) = login(&app, &host, "ana@example.org", PASSWORD).await;
     let path = "/api/v1/notifications/subscriptions";
     let old = Device::new(&service, "old");
-    let id = post(&app, &host, path, &old.subscription(), Some(&token)).await.json["id"]
+    let id = post(&app, &host, path, &old.subscription(), Some(&token))
+        .await
+        .json["id"]
         .as_i64()
         .unwrap();
 
     service.answer(503);
-    let first = notify(&app, &tenant, notice(Kind::Projects, Audience::Members, "Chantier")).await;
+    let first = notify(
+        &app,
+        &tenant,
+        notice(Kind::Projects, Audience::Members, "Chantier"),
+    )
+    .await;
     drain(&app).await;
     assert_eq!(service.received().len(), 1);
-    let waiting = "SELECT count(*) FROM notification_push_queue WHERE notice_id = $1 AND attempts = 1";
-    assert_eq!(count(&app, &tenant, waiting, first.notice_id).await, 1, "kept for later");
+    let waiting =
+        "SELECT count(*) FROM notification_push_queue WHERE notice_id = $1 AND attempts = 1";
+    assert_eq!(
+        count(&app, &tenant, waiting, first.notice_id).await,
+        1,
+        "kept for later"
+    );
     let follow_up = "SELECT count(*) FROM platform.jobs WHERE kind = 'notifications.deliver' \
                      AND state = 'pending' AND run_at > now() AND tenant_id = $1";
     let follow_ups: i64 = sqlx::query_scalar(follow_up)
@@ -99,24 +128,55 @@ async fn a_gone_device_is_forgotten_and_a_failing_one_waits_for_a_retry() {
     assert_eq!(follow_ups, 1, "a later run is queued");
 
     service.answer(410);
-    notify(&app, &tenant, notice(Kind::Projects, Audience::Members, "Chantier 2")).await;
+    notify(
+        &app,
+        &tenant,
+        notice(Kind::Projects, Audience::Members, "Chantier 2"),
+    )
+    .await;
     drain(&app).await;
     assert_eq!(service.received().len(), 2);
     let devices = "SELECT count(*) FROM push_subscriptions WHERE id = $1";
-    assert_eq!(count(&app, &tenant, devices, id).await, 0, "410 forgets the device");
+    assert_eq!(
+        count(&app, &tenant, devices, id).await,
+        0,
+        "410 forgets the device"
+    );
     let queued = "SELECT count(*) FROM notification_push_queue WHERE subscription_id = $1";
-    assert_eq!(count(&app, &tenant, queued, id).await, 0, "and what it still had queued");
+    assert_eq!(
+        count(&app, &tenant, queued, id).await,
+        0,
+        "and what it still had queued"
+    );
     let listed = get(&app, &host, path, Some(&token)).await;
     assert_eq!(listed.json.as_array().map(Vec::len), Some(0));
 
     // Deleting through the API: one's own device only.
     let other = Device::new(&service, "other");
-    let id = post(&app, &host, path, &other.subscription(), Some(&token)).await.json["id"]
+    let id = post(&app, &host, path, &other.subscription(), Some(&token))
+        .await
+        .json["id"]
         .as_i64()
         .unwrap();
-    let gone = call(&app, "DELETE", &host, &format!("{path}/{id}"), &Value::Null, Some(&token)).await;
+    let gone = call(
+        &app,
+        "DELETE",
+        &host,
+        &format!("{path}/{id}"),
+        &Value::Null,
+        Some(&token),
+    )
+    .await;
     assert_eq!(gone.status, 204);
-    let twice = call(&app, "DELETE", &host, &format!("{path}/{id}"), &Value::Null, Some(&token)).await;
+    let twice = call(
+        &app,
+        "DELETE",
+        &host,
+        &format!("{path}/{id}"),
+        &Value::Null,
+        Some(&token),
+    )
+    .await;
     assert_eq!(twice.status, 404);
     assert!(twice.is_problem());
 }

@@ -96,7 +96,8 @@ fn is_public_name(name: &str) -> bool {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PublicOnly;
 
-type Resolving = Pin<Box<dyn Future<Output = std::io::Result<std::vec::IntoIter<SocketAddr>>> + Send>>;
+type Resolving =
+    Pin<Box<dyn Future<Output = std::io::Result<std::vec::IntoIter<SocketAddr>>> + Send>>;
 
 impl tower::Service<Name> for PublicOnly {
     type Response = std::vec::IntoIter<SocketAddr>;

@@ -60,7 +60,8 @@ pub struct Pusher {
 
 impl Pusher {
     pub fn new(config: &NotificationsConfig) -> Result<Self, rustls::Error> {
-        let roots = rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        let roots =
+            rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
         let tls = rustls::ClientConfig::builder_with_provider(crate::tls::provider())
             .with_safe_default_protocol_versions()?
             .with_root_certificates(roots)
@@ -73,8 +74,14 @@ impl Pusher {
         let builder = hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(tls);
         // Plain HTTP only ever reaches loopback, and only in tests.
         let connector = match config.allow_loopback_push {
-            true => builder.https_or_http().enable_all_versions().wrap_connector(http),
-            false => builder.https_only().enable_all_versions().wrap_connector(http),
+            true => builder
+                .https_or_http()
+                .enable_all_versions()
+                .wrap_connector(http),
+            false => builder
+                .https_only()
+                .enable_all_versions()
+                .wrap_connector(http),
         };
         Ok(Self {
             client: Client::builder(TokioExecutor::new()).build(connector),
@@ -106,7 +113,9 @@ impl Pusher {
             let response = self.client.request(request).await?;
             let status = response.status();
             // Read (a little of) the answer so the connection can be reused.
-            let _ = Limited::new(response.into_body(), BODY_LIMIT).collect().await;
+            let _ = Limited::new(response.into_body(), BODY_LIMIT)
+                .collect()
+                .await;
             Ok::<_, hyper_util::client::legacy::Error>(status)
         })
         .await;
@@ -125,8 +134,8 @@ impl Pusher {
         contact: &str,
         topic: &str,
     ) -> Result<Request<Full<Bytes>>, String> {
-        let endpoint = endpoint::check(&device.endpoint, self.allow_loopback)
-            .map_err(|e| e.to_string())?;
+        let endpoint =
+            endpoint::check(&device.endpoint, self.allow_loopback).map_err(|e| e.to_string())?;
         let public = p256::PublicKey::from_sec1_bytes(&device.p256dh)
             .map_err(|_| "the device's key is not a P-256 point".to_owned())?;
         let auth: [u8; 16] = device
@@ -144,8 +153,12 @@ impl Pusher {
             .map_err(|e| e.to_string())?;
         let (mut parts, body) = built.into_parts();
         let value = |text: &str| HeaderValue::from_str(text).map_err(|e| e.to_string());
-        parts.headers.insert(header::AUTHORIZATION, value(&authorization)?);
-        parts.headers.insert("urgency", HeaderValue::from_static("normal"));
+        parts
+            .headers
+            .insert(header::AUTHORIZATION, value(&authorization)?);
+        parts
+            .headers
+            .insert("urgency", HeaderValue::from_static("normal"));
         parts.headers.insert("topic", value(topic)?);
         Ok(Request::from_parts(parts, Full::new(Bytes::from(body))))
     }

@@ -125,7 +125,12 @@ pub async fn key(tx: &mut TenantTx, keys: &Keys) -> Result<VapidKey, VapidError>
 
 /// Replaces the pair whose public key is `old` (unless another run did
 /// already) and drops the devices subscribed with it.
-async fn replace(tx: &mut TenantTx, old: &[u8], public: &[u8], sealed: &[u8]) -> Result<(), VapidError> {
+async fn replace(
+    tx: &mut TenantTx,
+    old: &[u8],
+    public: &[u8],
+    sealed: &[u8],
+) -> Result<(), VapidError> {
     tracing::warn!("the stored VAPID key does not open here; a new one replaces it");
     let replaced = sqlx::query!(
         "UPDATE push_vapid_keys SET public_key = $2, private_key_sealed = $3, created_at = now()
@@ -162,11 +167,15 @@ async fn stored(tx: &mut TenantTx, sealer: &Sealer) -> Result<Stored, VapidError
 
 /// A fresh P-256 pair: (public point, private key as PKCS#8).
 fn generate() -> Result<(Vec<u8>, Vec<u8>), VapidError> {
-    let document = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
-        .map_err(|_| VapidError::Crypto)?;
+    let document =
+        EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
+            .map_err(|_| VapidError::Crypto)?;
     let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, document.as_ref())
         .map_err(|_| VapidError::Crypto)?;
-    Ok((pair.public_key().as_ref().to_vec(), document.as_ref().to_vec()))
+    Ok((
+        pair.public_key().as_ref().to_vec(),
+        document.as_ref().to_vec(),
+    ))
 }
 
 #[cfg(test)]
@@ -175,7 +184,8 @@ mod tests {
     use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED, UnparsedPublicKey};
 
     #[test]
-    fn the_header_carries_a_token_the_public_key_verifies() -> Result<(), Box<dyn std::error::Error>> {
+    fn the_header_carries_a_token_the_public_key_verifies() -> Result<(), Box<dyn std::error::Error>>
+    {
         let (public, pkcs8) = generate()?;
         let key = VapidKey {
             public: public.clone(),
