@@ -3,4 +3,5 @@
 pub mod contributions;
 pub mod demo;
 pub mod logins;
+pub mod notifications;
 pub mod operator;

@@ -332,3 +332,25 @@ async fn the_pages_list_open_mark_and_page_without_javascript() {
     let saved = "SELECT count(*) FROM notification_preferences WHERE account_id = $1";
     assert_eq!(count(&app, &tenant, saved, ana).await, 0, "nothing saved");
 }
+
+#[tokio::test]
+async fn the_demo_member_has_notifications_once() {
+    let sink = SmtpSink::start();
+    let app = app(&sink).await;
+    let (tenant, _) = app.create_tenant("notifdemo", "Club Démo").await;
+    let member = create_account(&app, &tenant, "m@example.org", PASSWORD, Role::Member).await;
+    for expected in [true, false] {
+        let mut tx = app.tenant_tx(&tenant).await;
+        let seeded = tessera::seed::notifications::seed_tenant(&mut tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(seeded, expected, "seeded once");
+    }
+    assert_eq!(count(&app, &tenant, IN_APP, member).await, 4);
+    let unread = "SELECT count(*) FROM notifications WHERE account_id = $1 AND read_at IS NULL";
+    assert_eq!(count(&app, &tenant, unread, member).await, 3);
+    drain(&app).await;
+    // Its renewal and payment notices went by mail (the defaults).
+    assert!(nth_mail(&sink, 2).await.to.contains("<m@example.org>"));
+}
