@@ -6,10 +6,23 @@
 
 use serde_json::{Value, json};
 
+use super::model::Kind;
 use super::service::Notifications;
+use super::unsubscribe;
 use crate::db::TenantTx;
 use crate::mail::{self, Mail};
-use crate::model::Email;
+use crate::model::{Email, Tenant};
+
+/// The mail's own way out: stop mails of `kind` (or, `None`, of any kind).
+fn unsubscribe_link(
+    service: &Notifications,
+    tenant: &Tenant,
+    account: i64,
+    kind: Option<Kind>,
+) -> String {
+    let token = unsubscribe::token(service.keys(), tenant.id, account, kind);
+    service.link(tenant, &format!("/notifications/unsubscribe/{token}"))
+}
 
 /// Notices listed in one digest (the rest are counted).
 const DIGEST_ITEMS: usize = 30;
@@ -22,6 +35,7 @@ pub struct Sent {
 }
 
 struct Reader {
+    id: i64,
     email: String,
     name: String,
     locale: Option<String>,
@@ -70,6 +84,7 @@ pub async fn send_batch(
     let mut queued = 0;
     for row in rows.iter().filter(|r| r.active) {
         let reader = Reader {
+            id: row.account_id,
             email: row.email.clone(),
             name: row.display_name.clone(),
             locale: row.locale.clone(),
@@ -81,6 +96,7 @@ pub async fn send_batch(
             "body": row.body,
             "link": service.link(&tenant, &row.url),
             "preferences_link": preferences,
+            "unsubscribe_link": unsubscribe_link(service, &tenant, row.account_id, Kind::parse(&row.kind)),
         });
         if let Some(mail) = reader.mail(&tenant.locale, "notification", data) {
             mail::queue(tx, &mail).await?;
@@ -130,6 +146,7 @@ pub async fn send_digests(
             continue;
         }
         let person = Reader {
+            id: reader.id,
             email: reader.email.clone(),
             name: reader.display_name.clone(),
             locale: reader.locale.clone(),
@@ -204,6 +221,7 @@ fn digest_mail(
         "more": items.len().saturating_sub(DIGEST_ITEMS),
         "link": service.link(tenant, "/notifications/"),
         "preferences_link": service.link(tenant, "/notifications/preferences"),
+        "unsubscribe_link": unsubscribe_link(service, tenant, reader.id, None),
     });
     reader.mail(&tenant.locale, "notification-digest", data)
 }

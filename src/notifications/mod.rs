@@ -14,6 +14,7 @@
 //!
 //! Everything is written with the producer's change and leaves after
 //! commit: one job per notice ([`deliver`]), whatever the audience size.
+//! Every mail can be stopped from itself, without signing in ([`unsubscribe`]).
 //! The same things are served as pages (no JavaScript needed but for the
 //! device button) and as `/api/v1/notifications` ([`api`]): each member
 //! only ever sees and changes their own.
@@ -30,6 +31,7 @@ mod service;
 pub mod store;
 pub mod subscriptions;
 pub mod tasks;
+pub mod unsubscribe;
 
 use axum::Router;
 use axum::extract::FromRef;
@@ -70,6 +72,10 @@ where
         .route(
             "/notifications/push/subscriptions/delete",
             post(preferences::push_unsubscribe),
+        )
+        .route(
+            "/notifications/unsubscribe/{token}",
+            get(unsubscribe::form).post(unsubscribe::confirm),
         )
 }
 

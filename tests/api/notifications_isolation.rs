@@ -141,3 +141,67 @@ async fn one_association_cannot_reach_anothers_notifications_or_devices() {
     assert_eq!(marked.status, 404);
     assert_eq!(count(&app, &a, unread, ana).await, 1);
 }
+
+#[tokio::test]
+async fn a_mail_stops_from_its_own_link_on_its_own_association_only() {
+    let sink = SmtpSink::start();
+    let app = app(&sink).await;
+    let (a, _) = app.create_tenant("unsuba", "Club Lien").await;
+    let (b, _) = app.create_tenant("unsubb", "Club Autre").await;
+    let ana = create_account(&app, &a, "ana@example.org", PASSWORD, Role::Member).await;
+    notify(
+        &app,
+        &a,
+        notice(Kind::Payments, Audience::Account(ana), "Reçu"),
+    )
+    .await;
+    drain(&app).await;
+    let mail = crate::account_flow::nth_mail(&sink, 1).await;
+    let start = mail
+        .text
+        .find("/notifications/unsubscribe/")
+        .expect("a link");
+    let link: String = mail.text[start..]
+        .chars()
+        .take_while(|c| !c.is_whitespace())
+        .collect();
+    assert!(
+        mail.list_unsubscribe.contains(&link),
+        "{}",
+        mail.list_unsubscribe
+    );
+
+    // Another association's host does not know the link.
+    let mut elsewhere = Browser::new(&app, &b).await;
+    assert_eq!(elsewhere.get(&link).await.status, 404);
+    assert_eq!(elsewhere.post(&link, &[]).await.status, 404);
+    let forged = link.replacen("-payments-", "-all-", 1);
+    let mut visitor = Browser::new(&app, &a).await;
+    assert_eq!(visitor.get(&forged).await.status, 404);
+    // Opening it changes nothing; its button stops payment mails only.
+    let page = visitor.get(&link).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let chosen =
+        "SELECT count(*) FROM notification_preferences WHERE account_id = $1 AND NOT email";
+    assert_eq!(count(&app, &a, chosen, ana).await, 0);
+    assert_eq!(visitor.post(&link, &[]).await.status, 200);
+    assert_eq!(
+        count(&app, &a, chosen, ana).await,
+        3,
+        "payments, and the two kinds off by default"
+    );
+    let fanout = notify(
+        &app,
+        &a,
+        notice(Kind::Payments, Audience::Account(ana), "Reçu 2"),
+    )
+    .await;
+    assert_eq!((fanout.in_app, fanout.emails), (1, 0));
+    let renewal = notify(
+        &app,
+        &a,
+        notice(Kind::Renewals, Audience::Account(ana), "Échéance"),
+    )
+    .await;
+    assert_eq!(renewal.emails, 1, "other kinds still mail");
+}

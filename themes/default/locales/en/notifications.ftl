@@ -59,3 +59,9 @@ mail-notification-digest-more = { $count ->
    *[other] …and { $count } more on the site.
 }
 mail-notification-digest-action = See all my notifications
+notif-unsubscribe = Stop these emails
+notif-unsubscribe-kind = Stop the emails about “{ $kind }”? You will still see them on the site.
+notif-unsubscribe-all = Stop all notification emails? You will still see your notifications on the site.
+notif-unsubscribe-confirm = Stop the emails
+notif-unsubscribed-kind = Done: no more emails about “{ $kind }”.
+notif-unsubscribed-all = Done: no more notification emails.

@@ -59,3 +59,9 @@ mail-notification-digest-more = { $count ->
    *[other] …et { $count } de plus sur le site.
 }
 mail-notification-digest-action = Voir toutes mes notifications
+notif-unsubscribe = Ne plus recevoir ces e-mails
+notif-unsubscribe-kind = Ne plus recevoir d’e-mails « { $kind } » ? Vous les verrez toujours sur le site.
+notif-unsubscribe-all = Ne plus recevoir aucun e-mail de notification ? Vous verrez toujours vos notifications sur le site.
+notif-unsubscribe-confirm = Arrêter les e-mails
+notif-unsubscribed-kind = C’est fait : plus d’e-mails « { $kind } ».
+notif-unsubscribed-all = C’est fait : plus aucun e-mail de notification.
