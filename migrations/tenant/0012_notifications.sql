@@ -16,6 +16,9 @@ CREATE TABLE notices (
     url         text NOT NULL CHECK (url ~ '^/([^/\\]|$)' AND length(url) <= 500),
     created_at  timestamptz NOT NULL DEFAULT now()
 );
+-- Notices are kept for `notifications::tasks::KEEP_DAYS`, then removed
+-- with their rows in members' lists.
+CREATE INDEX notices_created_idx ON notices (created_at);
 
 -- The in-app list: a member's notification is (account, notice).
 CREATE TABLE notifications (

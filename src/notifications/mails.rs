@@ -120,7 +120,9 @@ pub async fn send_batch(
 
 /// Queues the digests of up to `limit` members whose digest is due: they
 /// have notices waiting and got no digest in the last 23 hours (so one a
-/// day, whatever the minute the hourly job runs).
+/// day, whatever the minute the hourly job runs). The members' rows are
+/// locked against a concurrent run (`NO KEY UPDATE`: a notice fanned out
+/// meanwhile, whose rows point at them, does not wait).
 pub async fn send_digests(
     service: &Notifications,
     tx: &mut TenantTx,
@@ -134,7 +136,7 @@ pub async fn send_digests(
                          WHERE q.account_id = a.id AND q.digest)
              AND (s.last_digest_at IS NULL OR s.last_digest_at < now() - interval '23 hours')
            ORDER BY a.id LIMIT $1
-           FOR UPDATE OF a SKIP LOCKED"#,
+           FOR NO KEY UPDATE OF a SKIP LOCKED"#,
         limit
     )
     .fetch_all(tx.conn().await?)

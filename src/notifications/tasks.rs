@@ -2,7 +2,7 @@
 //! pushes, queued by `notify`), and the daily digests — an hourly platform
 //! sweep queues one `notifications.digest` job per ready tenant (a dedupe
 //! key keeps it to one waiting), which sends the digests that are due in
-//! batches, one transaction each.
+//! batches, one transaction each, then removes notices past their keep.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,6 +26,9 @@ pub const DIGEST_SWEEP_KIND: &str = "platform.notifications.digest";
 const DIGEST_BATCH: i64 = 100;
 /// A guard against a run that would never end.
 const MAX_BATCHES: usize = 10_000;
+/// Notices older than this are removed (with their list rows and anything
+/// still queued) by the digest job.
+pub const KEEP_DAYS: i32 = 400;
 
 #[derive(Deserialize)]
 struct DeliverPayload {
@@ -68,11 +71,25 @@ pub fn register(registry: &mut Registry, service: Notifications) {
         let service = service.clone();
         async move {
             let tenant = ctx.require_tenant()?.clone();
-            let sent = digests(&service, ctx.db(), tenant).await?;
-            tracing::debug!(sent, "notification digests");
+            let sent = digests(&service, ctx.db(), tenant.clone()).await?;
+            let removed = forget_old(ctx.db(), tenant).await?;
+            tracing::debug!(sent, removed, "notification digests and retention");
             Ok(())
         }
     });
+}
+
+/// Removes the notices older than [`KEEP_DAYS`]; returns how many.
+pub async fn forget_old(db: &Database, tenant: Arc<Tenant>) -> Result<u64, sqlx::Error> {
+    let mut tx = TenantTx::begin(db, tenant).await?;
+    let done = sqlx::query!(
+        "DELETE FROM notices WHERE created_at < now() - make_interval(days => $1)",
+        KEEP_DAYS
+    )
+    .execute(tx.conn().await?)
+    .await?;
+    tx.commit().await?;
+    Ok(done.rows_affected())
 }
 
 /// Sends every digest due now for `tenant`; returns how many mails.
