@@ -202,6 +202,12 @@ async fn digest_mode_sends_one_summary_a_day() {
     drain(&app).await;
     let mail = nth_mail(&sink, 1).await;
     assert!(mail.subject.contains("Club Digest"), "{}", mail.subject);
+    for part in [&mail.subject, &mail.text, &mail.html] {
+        assert!(
+            !part.contains("mail-") && !part.contains("notif-"),
+            "untranslated: {part}"
+        );
+    }
     assert!(
         mail.text.contains("Adhésion à renouveler") && mail.text.contains("Dernier rappel"),
         "{}",
