@@ -188,6 +188,50 @@ async fn payload(tx: &mut TenantTx, notice_id: i64) -> Result<Option<Vec<u8>>, s
     }))
 }
 
+/// The subscriptions of a batch, by what to do with them.
+#[derive(Default)]
+struct Sorted {
+    /// Done with (delivered, refused, or failed too often).
+    done: Vec<i64>,
+    delivered: Vec<i64>,
+    /// Devices to forget (404, 410).
+    gone: Vec<i64>,
+    /// To try again later.
+    later: Vec<i64>,
+}
+
+fn sort(outcomes: &[(i64, i32, Outcome)], report: &mut Report) -> Sorted {
+    let mut sorted = Sorted::default();
+    for (id, attempts, outcome) in outcomes {
+        match outcome {
+            Outcome::Delivered => {
+                report.delivered += 1;
+                sorted.delivered.push(*id);
+                sorted.done.push(*id);
+            }
+            Outcome::Gone => {
+                report.gone += 1;
+                sorted.gone.push(*id);
+            }
+            Outcome::Refused(why) => {
+                report.refused += 1;
+                tracing::warn!(subscription = id, %why, "push refused; not retried");
+                sorted.done.push(*id);
+            }
+            Outcome::Retry(why) if attempts + 1 >= MAX_ATTEMPTS => {
+                tracing::warn!(subscription = id, %why, "push failed too often; given up");
+                sorted.done.push(*id);
+            }
+            Outcome::Retry(why) => {
+                report.retried += 1;
+                tracing::debug!(subscription = id, %why, "push failed; will retry");
+                sorted.later.push(*id);
+            }
+        }
+    }
+    sorted
+}
+
 /// Writes the outcomes of a batch.
 async fn settle(
     tx: &mut TenantTx,
@@ -195,38 +239,7 @@ async fn settle(
     outcomes: &[(i64, i32, Outcome)],
     report: &mut Report,
 ) -> Result<(), sqlx::Error> {
-    let (mut done, mut gone, mut later) = (Vec::new(), Vec::new(), Vec::new());
-    for (id, attempts, outcome) in outcomes {
-        match outcome {
-            Outcome::Delivered => {
-                report.delivered += 1;
-                done.push(*id);
-            }
-            Outcome::Gone => {
-                report.gone += 1;
-                gone.push(*id);
-            }
-            Outcome::Refused(why) => {
-                report.refused += 1;
-                tracing::warn!(subscription = id, %why, "push refused; not retried");
-                done.push(*id);
-            }
-            Outcome::Retry(why) if attempts + 1 >= MAX_ATTEMPTS => {
-                tracing::warn!(subscription = id, %why, "push failed too often; given up");
-                done.push(*id);
-            }
-            Outcome::Retry(why) => {
-                report.retried += 1;
-                tracing::debug!(subscription = id, %why, "push failed; will retry");
-                later.push(*id);
-            }
-        }
-    }
-    let delivered: Vec<i64> = outcomes
-        .iter()
-        .filter(|(_, _, o)| *o == Outcome::Delivered)
-        .map(|(id, _, _)| *id)
-        .collect();
+    let sorted = sort(outcomes, report);
     sqlx::query!(
         "WITH finished AS (
              DELETE FROM notification_push_queue
@@ -240,10 +253,10 @@ async fn settle(
              WHERE notice_id = $1 AND subscription_id = ANY($4::bigint[]))
          DELETE FROM push_subscriptions WHERE id = ANY($5::bigint[])",
         notice_id,
-        &done,
-        &delivered,
-        &later,
-        &gone
+        &sorted.done,
+        &sorted.delivered,
+        &sorted.later,
+        &sorted.gone
     )
     .execute(tx.conn().await?)
     .await?;

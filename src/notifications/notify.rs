@@ -32,11 +32,28 @@ pub struct Fanout {
 /// Stores `notice` and queues its deliveries, in the caller's transaction.
 /// A notice nobody receives is still stored (and costs nothing more).
 pub async fn notify(tx: &mut TenantTx, notice: Notice) -> Result<Fanout, NotifyError> {
-    let (title, body, url) = notice.cleaned()?;
+    let text = notice.cleaned()?;
+    let fanout = fan_out(tx, &notice, &text).await?;
+    if fanout.emails > 0 || fanout.pushes > 0 {
+        let job = NewJob::new(DELIVER_KIND, json!({ "notice_id": fanout.notice_id }));
+        jobs::enqueue(tx, job).await?;
+    }
+    tracing::debug!(?fanout, kind = notice.kind.as_str(), "notice fanned out");
+    Ok(fanout)
+}
+
+/// The notice row, then one statement per channel over the same
+/// recipients (active accounts of the audience, with their choices or the
+/// kind's defaults), as data-modifying CTEs: one round trip.
+async fn fan_out(
+    tx: &mut TenantTx,
+    notice: &Notice,
+    (title, body, url): &(String, String, String),
+) -> Result<Fanout, sqlx::Error> {
     let (account, roles) = notice.audience.filter();
-    let kind = notice.kind;
-    let defaults = kind.defaults();
-    let row = sqlx::query!(
+    let defaults = notice.kind.defaults();
+    sqlx::query_as!(
+        Fanout,
         r#"WITH notice AS (
                INSERT INTO notices (kind, title, body, url) VALUES ($1, $2, $3, $4)
                RETURNING id),
@@ -72,7 +89,7 @@ pub async fn notify(tx: &mut TenantTx, notice: Notice) -> Result<Fanout, NotifyE
                   (SELECT count(*) FROM mails WHERE digest) AS "digests!",
                   (SELECT count(*) FROM pushes) AS "pushes!"
            FROM notice"#,
-        kind.as_str(),
+        notice.kind.as_str(),
         title,
         body,
         url,
@@ -83,19 +100,5 @@ pub async fn notify(tx: &mut TenantTx, notice: Notice) -> Result<Fanout, NotifyE
         defaults.push
     )
     .fetch_one(tx.conn().await?)
-    .await?;
-    let fanout = Fanout {
-        notice_id: row.notice_id,
-        recipients: row.recipients,
-        in_app: row.in_app,
-        emails: row.emails,
-        digests: row.digests,
-        pushes: row.pushes,
-    };
-    if fanout.emails > 0 || fanout.pushes > 0 {
-        let job = NewJob::new(DELIVER_KIND, json!({ "notice_id": fanout.notice_id }));
-        jobs::enqueue(tx, job).await?;
-    }
-    tracing::debug!(?fanout, kind = kind.as_str(), "notice fanned out");
-    Ok(fanout)
+    .await
 }

@@ -43,67 +43,8 @@ pub async fn seed_tenant(tx: &mut TenantTx) -> anyhow::Result<bool> {
         return Ok(false);
     };
     let french = tx.tenant().locale.starts_with("fr");
-    let text = |fr: &str, en: &str| if french { fr.to_owned() } else { en.to_owned() };
-    let notices = [
-        (
-            Kind::Announcements,
-            Audience::Everyone,
-            text(
-                "Bienvenue sur le nouveau portail",
-                "Welcome to the new portal",
-            ),
-            text(
-                "Adhésions, paiements et nouvelles de l’association, au même endroit.",
-                "Memberships, payments and news of the association, in one place.",
-            ),
-            "/",
-        ),
-        (
-            Kind::Projects,
-            Audience::Everyone,
-            text(
-                "Chantier de printemps : on cherche des bras",
-                "Spring work day: helping hands wanted",
-            ),
-            text(
-                "Rendez-vous samedi à 9 h. Inscrivez-vous auprès du bureau.",
-                "Saturday at 9. Tell the committee if you can come.",
-            ),
-            "/",
-        ),
-        (
-            Kind::Renewals,
-            Audience::Account(member),
-            text(
-                "Votre adhésion arrive à échéance",
-                "Your membership ends soon",
-            ),
-            text(
-                "Renouvelez-la en deux clics depuis « Mon adhésion ».",
-                "Renew it in two clicks from “My membership”.",
-            ),
-            "/membership",
-        ),
-        (
-            Kind::Payments,
-            Audience::Account(member),
-            text("Paiement reçu, merci !", "Payment received, thank you!"),
-            text(
-                "Votre reçu est disponible dans « Mon adhésion ».",
-                "Your receipt is in “My membership”.",
-            ),
-            "/membership",
-        ),
-    ];
     let mut first = None;
-    for (kind, audience, title, body, url) in notices {
-        let notice = Notice {
-            kind,
-            audience,
-            title,
-            body,
-            url: url.to_owned(),
-        };
+    for notice in demo_notices(french, member) {
         let fanout = notify(tx, notice).await?;
         first.get_or_insert(fanout.notice_id);
     }
@@ -120,4 +61,67 @@ pub async fn seed_tenant(tx: &mut TenantTx) -> anyhow::Result<bool> {
     };
     store::save_preferences(tx, member, &[payments], false).await?;
     Ok(true)
+}
+
+/// News for everyone, a renewal and a payment for `member`.
+fn demo_notices(french: bool, member: i64) -> Vec<Notice> {
+    let text = |fr: &str, en: &str| if french { fr.to_owned() } else { en.to_owned() };
+    let notice = |kind, audience, title: String, body: String, url: &str| Notice {
+        kind,
+        audience,
+        title,
+        body,
+        url: url.to_owned(),
+    };
+    vec![
+        notice(
+            Kind::Announcements,
+            Audience::Everyone,
+            text(
+                "Bienvenue sur le nouveau portail",
+                "Welcome to the new portal",
+            ),
+            text(
+                "Adhésions, paiements et nouvelles de l’association, au même endroit.",
+                "Memberships, payments and news of the association, in one place.",
+            ),
+            "/",
+        ),
+        notice(
+            Kind::Projects,
+            Audience::Everyone,
+            text(
+                "Chantier de printemps : on cherche des bras",
+                "Spring work day: helping hands wanted",
+            ),
+            text(
+                "Rendez-vous samedi à 9 h. Inscrivez-vous auprès du bureau.",
+                "Saturday at 9. Tell the committee if you can come.",
+            ),
+            "/",
+        ),
+        notice(
+            Kind::Renewals,
+            Audience::Account(member),
+            text(
+                "Votre adhésion arrive à échéance",
+                "Your membership ends soon",
+            ),
+            text(
+                "Renouvelez-la en deux clics depuis « Mon adhésion ».",
+                "Renew it in two clicks from “My membership”.",
+            ),
+            "/membership",
+        ),
+        notice(
+            Kind::Payments,
+            Audience::Account(member),
+            text("Paiement reçu, merci !", "Payment received, thank you!"),
+            text(
+                "Votre reçu est disponible dans « Mon adhésion ».",
+                "Your receipt is in “My membership”.",
+            ),
+            "/membership",
+        ),
+    ]
 }

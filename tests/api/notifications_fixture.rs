@@ -20,10 +20,14 @@ use axum::http::{HeaderMap, StatusCode};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
+use tessera::auth::Role;
 use tessera::notifications::{Audience, Fanout, Kind, Notice};
 use tessera::tenancy::Tenant;
 
 use crate::account_flow::mailing_config;
+use crate::api_auth::PASSWORD;
+use crate::helpers::api_client::{login, post};
+use crate::helpers::browser::create_account;
 use crate::helpers::smtp::SmtpSink;
 use crate::helpers::{TestApp, migrated_database, spawn_app_with};
 
@@ -271,4 +275,38 @@ pub fn verify_vapid(headers: &HeaderMap, audience: &str, expected_key: &str) -> 
         "{claims}"
     );
     claims
+}
+
+/// An active account of `tenant` and its access token.
+pub async fn member(app: &TestApp, tenant: &Arc<Tenant>, email: &str, role: Role) -> (i64, String) {
+    let id = create_account(app, tenant, email, PASSWORD, role).await;
+    let (token, _) = login(app, tenant.default_host.as_str(), email, PASSWORD).await;
+    (id, token)
+}
+
+pub const DEVICES: &str = "/api/v1/notifications/subscriptions";
+
+/// Subscribes `device` through the API; returns its id.
+pub async fn subscribe(app: &TestApp, tenant: &Arc<Tenant>, token: &str, device: &Device) -> i64 {
+    let host = tenant.default_host.as_str();
+    let reply = post(app, host, DEVICES, &device.subscription(), Some(token)).await;
+    assert_eq!(reply.status, 201, "{reply:?}");
+    reply.json["id"].as_i64().unwrap()
+}
+
+/// `POST /api/v1/notifications/{id}/read`: the status.
+pub async fn mark_read(app: &TestApp, host: &str, token: &str, id: i64) -> u16 {
+    let path = format!("/api/v1/notifications/{id}/read");
+    post(app, host, &path, &json!({}), Some(token)).await.status
+}
+
+/// A notice of `kind` to `audience`, fanned out.
+pub async fn send(
+    app: &TestApp,
+    tenant: &Arc<Tenant>,
+    kind: Kind,
+    audience: Audience,
+    title: &str,
+) -> Fanout {
+    notify(app, tenant, notice(kind, audience, title)).await
 }
