@@ -63,65 +63,73 @@ pub async fn seed_tenant(tx: &mut TenantTx) -> anyhow::Result<bool> {
     Ok(true)
 }
 
+/// The demo's notices: kind, for everyone (or the member), French and
+/// English title and body, link.
+type Demo = (Kind, bool, [&'static str; 4], &'static str);
+
+const DEMO: [Demo; 4] = [
+    (
+        Kind::Announcements,
+        true,
+        [
+            "Bienvenue sur le nouveau portail",
+            "Welcome to the new portal",
+            "Adhésions, paiements et nouvelles de l’association, au même endroit.",
+            "Memberships, payments and news of the association, in one place.",
+        ],
+        "/",
+    ),
+    (
+        Kind::Projects,
+        true,
+        [
+            "Chantier de printemps : on cherche des bras",
+            "Spring work day: helping hands wanted",
+            "Rendez-vous samedi à 9 h. Inscrivez-vous auprès du bureau.",
+            "Saturday at 9. Tell the committee if you can come.",
+        ],
+        "/",
+    ),
+    (
+        Kind::Renewals,
+        false,
+        [
+            "Votre adhésion arrive à échéance",
+            "Your membership ends soon",
+            "Renouvelez-la en deux clics depuis « Mon adhésion ».",
+            "Renew it in two clicks from “My membership”.",
+        ],
+        "/membership",
+    ),
+    (
+        Kind::Payments,
+        false,
+        [
+            "Paiement reçu, merci !",
+            "Payment received, thank you!",
+            "Votre reçu est disponible dans « Mon adhésion ».",
+            "Your receipt is in “My membership”.",
+        ],
+        "/membership",
+    ),
+];
+
 /// News for everyone, a renewal and a payment for `member`.
 fn demo_notices(french: bool, member: i64) -> Vec<Notice> {
-    let text = |fr: &str, en: &str| if french { fr.to_owned() } else { en.to_owned() };
-    let notice = |kind, audience, title: String, body: String, url: &str| Notice {
-        kind,
-        audience,
-        title,
-        body,
-        url: url.to_owned(),
-    };
-    vec![
-        notice(
-            Kind::Announcements,
-            Audience::Everyone,
-            text(
-                "Bienvenue sur le nouveau portail",
-                "Welcome to the new portal",
-            ),
-            text(
-                "Adhésions, paiements et nouvelles de l’association, au même endroit.",
-                "Memberships, payments and news of the association, in one place.",
-            ),
-            "/",
-        ),
-        notice(
-            Kind::Projects,
-            Audience::Everyone,
-            text(
-                "Chantier de printemps : on cherche des bras",
-                "Spring work day: helping hands wanted",
-            ),
-            text(
-                "Rendez-vous samedi à 9 h. Inscrivez-vous auprès du bureau.",
-                "Saturday at 9. Tell the committee if you can come.",
-            ),
-            "/",
-        ),
-        notice(
-            Kind::Renewals,
-            Audience::Account(member),
-            text(
-                "Votre adhésion arrive à échéance",
-                "Your membership ends soon",
-            ),
-            text(
-                "Renouvelez-la en deux clics depuis « Mon adhésion ».",
-                "Renew it in two clicks from “My membership”.",
-            ),
-            "/membership",
-        ),
-        notice(
-            Kind::Payments,
-            Audience::Account(member),
-            text("Paiement reçu, merci !", "Payment received, thank you!"),
-            text(
-                "Votre reçu est disponible dans « Mon adhésion ».",
-                "Your receipt is in “My membership”.",
-            ),
-            "/membership",
-        ),
-    ]
+    let pick = |fr: &str, en: &str| if french { fr.to_owned() } else { en.to_owned() };
+    DEMO.iter()
+        .map(
+            |(kind, everyone, [title_fr, title_en, body_fr, body_en], url)| Notice {
+                kind: *kind,
+                audience: if *everyone {
+                    Audience::Everyone
+                } else {
+                    Audience::Account(member)
+                },
+                title: pick(title_fr, title_en),
+                body: pick(body_fr, body_en),
+                url: (*url).to_owned(),
+            },
+        )
+        .collect()
 }

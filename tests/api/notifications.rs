@@ -39,6 +39,46 @@ async fn bob_opts_out(app: &TestApp, host: &str, token: &str) {
     assert_eq!(untouched, true, "untouched kinds keep their defaults");
 }
 
+/// One mail, to the treasurer, in the association's name.
+async fn the_treasurer_alone_got_a_mail(sink: &SmtpSink) {
+    let mail = nth_mail(sink, 1).await;
+    assert!(mail.to.contains("cleo@example.org"), "{}", mail.to);
+    assert!(mail.from.contains("Club Préférences"), "{}", mail.from);
+    assert!(mail.subject.contains("Virement reçu"), "{}", mail.subject);
+    assert!(mail.text.contains("/membership"), "{}", mail.text);
+    assert!(
+        mail.text.contains("/notifications/preferences"),
+        "{}",
+        mail.text
+    );
+    assert!(
+        !mail.text.contains("mail-notification"),
+        "untranslated: {}",
+        mail.text
+    );
+    assert_eq!(sink.count(), 1);
+}
+
+/// Each one's list is their own.
+async fn lists_are_their_own(app: &TestApp, host: &str, ana_token: &str, bob_token: &str) {
+    let list = get(app, host, "/api/v1/notifications", Some(bob_token)).await;
+    assert_eq!(list.json["unread"], 1);
+    assert_eq!(list.json["items"][0]["title"], "Paiement de Bob");
+    let unread = "/api/v1/notifications?unread=true";
+    let ana_list = get(app, host, unread, Some(ana_token)).await;
+    let ana_id = ana_list.json["items"][0]["id"].as_i64().unwrap();
+    assert_eq!(
+        mark_read(app, host, bob_token, ana_id).await,
+        404,
+        "not bob's"
+    );
+    assert_eq!(mark_read(app, host, ana_token, ana_id).await, 204);
+    assert_eq!(
+        get(app, host, unread, Some(ana_token)).await.json["unread"],
+        0
+    );
+}
+
 #[tokio::test]
 async fn each_member_hears_through_the_channels_they_chose() {
     let sink = SmtpSink::start();
@@ -92,41 +132,8 @@ async fn each_member_hears_through_the_channels_they_chose() {
         "only his payment"
     );
     assert_eq!(count(&app, &tenant, IN_APP, cleo).await, 2);
-    // One mail, to the treasurer, in the association's name.
-    let mail = nth_mail(&sink, 1).await;
-    assert!(mail.to.contains("cleo@example.org"), "{}", mail.to);
-    assert!(mail.from.contains("Club Préférences"), "{}", mail.from);
-    assert!(mail.subject.contains("Virement reçu"), "{}", mail.subject);
-    assert!(mail.text.contains("/membership"), "{}", mail.text);
-    assert!(
-        mail.text.contains("/notifications/preferences"),
-        "{}",
-        mail.text
-    );
-    assert!(
-        !mail.text.contains("mail-notification"),
-        "untranslated: {}",
-        mail.text
-    );
-    assert_eq!(sink.count(), 1);
-
-    // Each one's list is their own.
-    let list = get(&app, &host, "/api/v1/notifications", Some(&bob_token)).await;
-    assert_eq!(list.json["unread"], 1);
-    assert_eq!(list.json["items"][0]["title"], "Paiement de Bob");
-    let unread = "/api/v1/notifications?unread=true";
-    let ana_list = get(&app, &host, unread, Some(&ana_token)).await;
-    let ana_id = ana_list.json["items"][0]["id"].as_i64().unwrap();
-    assert_eq!(
-        mark_read(&app, &host, &bob_token, ana_id).await,
-        404,
-        "not bob's"
-    );
-    assert_eq!(mark_read(&app, &host, &ana_token, ana_id).await, 204);
-    assert_eq!(
-        get(&app, &host, unread, Some(&ana_token)).await.json["unread"],
-        0
-    );
+    the_treasurer_alone_got_a_mail(&sink).await;
+    lists_are_their_own(&app, &host, &ana_token, &bob_token).await;
 }
 
 /// Runs the digest job's work for `tenant` now; returns the mails queued.
@@ -187,6 +194,27 @@ async fn digest_mode_sends_one_summary_a_day() {
 
 const UNREAD: &str = "SELECT count(*) FROM notifications WHERE account_id = $1 AND read_at IS NULL";
 
+/// The list shows 20 notifications, newest first, escaped, with a link to
+/// the older ones.
+async fn twenty_a_page_newest_first(browser: &mut Browser<'_>) {
+    let page = browser.get(LIST).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains("Projet &lt;b&gt;22</h2>"),
+        "escaped, newest first"
+    );
+    assert!(!page.body.contains("Projet &lt;b&gt;2</h2>"), "20 a page");
+    assert!(page.body.contains(">22<"), "the unread count");
+    let older = page.body.split("href=\"/notifications/?before=").nth(1);
+    let before: String = older
+        .expect("a next page")
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let second = browser.get(&format!("{LIST}?before={before}")).await;
+    assert!(second.body.contains("Projet &lt;b&gt;1</h2>"));
+}
+
 #[tokio::test]
 async fn the_list_pages_open_mark_and_page_without_javascript() {
     let sink = SmtpSink::start();
@@ -212,22 +240,7 @@ async fn the_list_pages_open_mark_and_page_without_javascript() {
     );
 
     let mut browser = Browser::signed_in_as(&app, &tenant, ana, Role::Member).await;
-    let page = browser.get(LIST).await;
-    assert_eq!(page.status, 200, "{}", page.body);
-    assert!(
-        page.body.contains("Projet &lt;b&gt;22</h2>"),
-        "escaped, newest first"
-    );
-    assert!(!page.body.contains("Projet &lt;b&gt;2</h2>"), "20 a page");
-    assert!(page.body.contains(">22<"), "the unread count");
-    let older = page.body.split("href=\"/notifications/?before=").nth(1);
-    let before: String = older
-        .expect("a next page")
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect();
-    let second = browser.get(&format!("{LIST}?before={before}")).await;
-    assert!(second.body.contains("Projet &lt;b&gt;1</h2>"));
+    twenty_a_page_newest_first(&mut browser).await;
 
     let latest = "SELECT max(notice_id) FROM notifications WHERE account_id = $1";
     let id = count(&app, &tenant, latest, ana).await;
