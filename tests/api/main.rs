@@ -53,6 +53,7 @@ mod login_flood;
 mod mail;
 mod migrations;
 mod notifications;
+mod notifications_browser;
 mod notifications_fixture;
 mod notifications_input;
 mod notifications_isolation;
