@@ -93,6 +93,9 @@ async fn push_batch(
     let Some(payload) = payload(&mut tx, notice_id).await? else {
         return Ok(0);
     };
+    // Only now: a tenant that never pushes never gets a key. (In the rare
+    // case the stored key no longer opens, its devices are dropped here and
+    // this batch's sends are refused by their services.)
     let key = service.vapid_key(&mut tx).await.map_err(JobError::retry)?;
     tx.commit().await?;
     let count = claimed.len();

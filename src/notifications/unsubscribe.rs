@@ -56,6 +56,19 @@ pub fn check(keys: &Keys, tenant: TenantId, token: &str) -> Option<(i64, Option<
     same.then_some((account, kind))
 }
 
+/// The account and kind of a valid token whose account still exists.
+async fn checked(
+    service: &Notifications,
+    tx: &mut TenantTx,
+    token: &str,
+) -> Result<(i64, Option<Kind>), AppError> {
+    let (account, kind) = check(service.keys(), tx.tenant().id, token).ok_or(AppError::NotFound)?;
+    crate::accounts::store::find(tx, account)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((account, kind))
+}
+
 #[derive(Serialize)]
 struct UnsubscribePage<'a> {
     csrf: &'a str,
@@ -83,10 +96,10 @@ pub async fn form(
     State(service): State<Notifications>,
     view: PageView,
     auth: RequestAuth,
-    tx: TenantTx,
+    mut tx: TenantTx,
     Path(token): Path<String>,
 ) -> Result<Response, AppError> {
-    let (_, kind) = check(service.keys(), tx.tenant().id, &token).ok_or(AppError::NotFound)?;
+    let (_, kind) = checked(&service, &mut tx, &token).await?;
     let page = UnsubscribePage {
         csrf: auth.csrf.value(),
         token: &token,
@@ -106,8 +119,7 @@ pub async fn confirm(
     mut tx: TenantTx,
     Path(token): Path<String>,
 ) -> Result<Response, AppError> {
-    let (account, kind) =
-        check(service.keys(), tx.tenant().id, &token).ok_or(AppError::NotFound)?;
+    let (account, kind) = checked(&service, &mut tx, &token).await?;
     let mut preferences = store::preferences(&mut tx, account).await?;
     for choice in &mut preferences.kinds {
         if kind.is_none_or(|kind| kind == choice.kind) {
