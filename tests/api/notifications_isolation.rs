@@ -172,6 +172,9 @@ async fn a_mail_stops_from_its_own_link_on_its_own_association_only() {
     let (a, _) = app.create_tenant("unsuba", "Club Lien").await;
     let (b, _) = app.create_tenant("unsubb", "Club Autre").await;
     let ana = create_account(&app, &a, "ana@example.org", PASSWORD, Role::Member).await;
+    // B has an account with the same id: only the signature tells them apart.
+    let bea = create_account(&app, &b, "bea@example.org", PASSWORD, Role::Member).await;
+    assert_eq!(ana, bea);
     send(&app, &a, Kind::Payments, Audience::Account(ana), "Reçu").await;
     drain(&app).await;
     let link = unsubscribe_link(&sink, 1).await;
