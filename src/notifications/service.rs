@@ -29,6 +29,12 @@ impl Notifications {
         http: HttpConfig,
         config: NotificationsConfig,
     ) -> Result<Self, rustls::Error> {
+        if config.allow_loopback_push {
+            tracing::warn!(
+                "notifications.allow_loopback_push is on: members may aim pushes at \
+                 http://127.0.0.1 (for tests only)"
+            );
+        }
         Ok(Self(Arc::new(Inner {
             pusher: Pusher::new(&config)?,
             keys,
