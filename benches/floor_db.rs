@@ -133,7 +133,7 @@ async fn run_for(
                             50,
                         )
                     } else {
-                        (announcements::latest_published(&mut tx, 5).await?.len(), 5)
+                        (announcements::front_page(&mut tx).await?.latest.len(), 5)
                     };
                     tx.commit().await?;
                     anyhow::ensure!(

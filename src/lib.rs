@@ -13,6 +13,9 @@
 //! - [`portability`]: a tenant's export and import, and the purge of deleted ones.
 //! - [`portal`], [`announcements`], [`accounts`]: what members see.
 //! - [`notifications`]: who hears about what (in-app, mail, Web Push).
+//! - [`contributions`], [`projects`]: what they pay, and what the association
+//!   raises money or volunteers for.
+//! - [`documents`]: files in folders, each public, for members or for staff.
 //! - [`platform`]: the operators' console and the white-label API.
 //! - [`seed`]: demo content; [`bench`]: the benchmark data set and workloads.
 //! - [`cli`]: the `tessera` command.
@@ -31,6 +34,7 @@ pub mod cli;
 pub mod config;
 pub mod contributions;
 pub mod db;
+pub mod documents;
 pub mod domains;
 pub mod error;
 pub mod jobs;
@@ -41,6 +45,8 @@ pub mod notifications;
 pub mod platform;
 pub mod portability;
 pub mod portal;
+pub mod projects;
+pub mod pwa;
 pub mod seed;
 pub mod state;
 pub mod storage;

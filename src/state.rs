@@ -78,6 +78,8 @@ pub struct Services {
     pub tls: crate::tls::Tls,
     /// Notifications: the push client, VAPID keys, mail links.
     pub notifications: crate::notifications::Notifications,
+    /// Tenants' documents: uploads checked and stored, downloads.
+    pub documents: crate::documents::Documents,
 }
 
 // What handlers may take as `State<…>`: services, never a pool (tenant
@@ -92,6 +94,12 @@ impl FromRef<AppState> for Themes {
 impl FromRef<AppState> for crate::platform::signup::Signups {
     fn from_ref(state: &AppState) -> Self {
         state.signups.clone()
+    }
+}
+
+impl FromRef<AppState> for crate::documents::Documents {
+    fn from_ref(state: &AppState) -> Self {
+        state.documents.clone()
     }
 }
 

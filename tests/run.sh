@@ -32,6 +32,13 @@ if [ ${#packages[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${packages[@]}" >/dev/null
 fi
 
+# Document tests run against a real S3-compatible server: s3s-fs, built from
+# crates.io (pinned: later releases need a newer rustc than ours).
+if ! command -v s3s-fs >/dev/null 2>&1 && [ ! -x "${CARGO_HOME:-$HOME/.cargo}/bin/s3s-fs" ]; then
+  echo "tests/run.sh: installing s3s-fs"
+  cargo install --locked s3s-fs@0.14.1 --features binary
+fi
+
 for component in rustfmt clippy; do
   if ! cargo "${component/rustfmt/fmt}" --version >/dev/null 2>&1; then
     rustup component add "$component"

@@ -1,25 +1,82 @@
-//! Announcements a tenant publishes to its members and visitors. So far the
-//! table (tenant migration 0001) and the reads the portal home page needs.
+//! Announcements: what an association tells its members and visitors.
+//! Editors write them in Markdown, preview, publish now or at a time, pin,
+//! archive, choose who may read each one (`model::Audience`) and add an
+//! image (read and made fit by `documents`); readers get the list, each one's page and an Atom feed of the
+//! public ones. Owns the `announcements` and `content_settings` tables.
+//!
+//! `store` is the SQL, `markdown` the safe renderer, `view` what pages and
+//! the API show, `pages` the readers' side, `editor` the editors' pages,
+//! `feed` the Atom feed and `api` `/api/v1/announcements`.
 
+mod actions;
+pub mod api;
+mod editor;
+mod editor_form;
+pub mod feed;
+mod image;
+pub mod markdown;
+pub mod model;
+pub mod pages;
+pub mod settings;
+pub mod store;
+pub mod view;
+
+use axum::Router;
+use axum::extract::FromRef;
+use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use sqlx::FromRow;
 
-use crate::db::TenantTx;
+pub use model::{Announcement, Audience, Draft, Reach, State};
+pub use view::Card;
 
-#[derive(Debug, Clone, Serialize)]
-pub struct Announcement {
-    pub id: i64,
-    pub title: String,
-    pub body: String,
-    pub published_at: DateTime<Utc>,
+use crate::db::TenantTx;
+use crate::documents::Documents;
+use crate::storage::Storage;
+use crate::themes::Themes;
+use crate::web::page_cache::PageCache;
+
+/// Readers' pages, the feed and the editors' pages.
+pub fn router<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Themes: FromRef<S>,
+    PageCache: FromRef<S>,
+    Storage: FromRef<S>,
+    Documents: FromRef<S>,
+{
+    Router::new()
+        .route("/announcements", get(pages::list))
+        .route("/announcements/", get(pages::list))
+        .route("/announcements.atom", get(feed::atom))
+        .route("/announcements/{id}", get(pages::show))
+        .route("/announcements/{id}/image", get(pages::image))
+        .route("/staff/announcements", get(editor::list))
+        .route(
+            "/staff/announcements/new",
+            get(editor::new_form).post(editor::create),
+        )
+        .route(
+            "/staff/announcements/settings",
+            get(editor::settings_form).post(editor::save_settings),
+        )
+        .route(
+            "/staff/announcements/{id}",
+            get(editor::edit_form).post(editor::update),
+        )
+        .route("/staff/announcements/{id}/image", post(image::upload))
+        .route(
+            "/staff/announcements/{id}/image/remove",
+            post(image::remove),
+        )
+        .route("/staff/announcements/{id}/{action}", post(editor::act))
 }
 
-/// What the portal's front page shows: the latest published announcements
-/// and when the next scheduled one will change that list.
+/// What the portal's front page shows: the latest public announcements
+/// (pinned first) and when the next scheduled one will change that list.
 #[derive(Debug, Default)]
 pub struct FrontPage {
-    pub latest: Vec<Announcement>,
+    pub latest: Vec<Card>,
     pub next_due: Option<DateTime<Utc>>,
 }
 
@@ -40,6 +97,29 @@ struct LatestRow {
     title: String,
     body: String,
     published_at: Option<DateTime<Utc>>,
+    pinned: bool,
+    image_key: Option<String>,
+    image_alt: String,
+}
+
+impl LatestRow {
+    fn card(self) -> Card {
+        let now = Utc::now();
+        Card::of(&Announcement {
+            id: self.id,
+            title: self.title,
+            body: self.body,
+            audience: Audience::Public,
+            pinned: self.pinned,
+            published_at: self.published_at,
+            archived_at: None,
+            image_key: self.image_key,
+            image_alt: self.image_alt,
+            author_id: None,
+            created_at: now,
+            updated_at: now,
+        })
+    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -47,9 +127,9 @@ struct NextDueRow {
     next_due: Option<DateTime<Utc>>,
 }
 
-/// The front page. Before the transaction is open, both reads travel in one
-/// message with the role and `search_path`: one round trip (see
-/// [`TenantTx::read_batch`]). Inside an open transaction, they run as
+/// The anonymous front page. Before the transaction is open, both reads
+/// travel in one message with the role and `search_path`: one round trip
+/// (see [`TenantTx::read_batch`]). Inside an open transaction, they run as
 /// prepared statements.
 pub async fn front_page(tx: &mut TenantTx) -> Result<FrontPage, sqlx::Error> {
     let (latest, next_due) = match tx.is_open() {
@@ -77,52 +157,29 @@ pub async fn front_page(tx: &mut TenantTx) -> Result<FrontPage, sqlx::Error> {
             (latest, due.and_then(|due| due.next_due))
         }
     };
-    let latest = latest
-        .into_iter()
-        .filter_map(|row: LatestRow| {
-            Some(Announcement {
-                id: row.id,
-                title: row.title,
-                body: row.body,
-                published_at: row.published_at?,
-            })
-        })
-        .collect();
+    let latest = latest.into_iter().map(LatestRow::card).collect();
     Ok(FrontPage { latest, next_due })
 }
 
-/// The `limit` most recent published announcements, newest first. Scheduled
-/// ones (published in the future) stay hidden until their time.
-pub async fn latest_published(
-    tx: &mut TenantTx,
-    limit: i64,
-) -> Result<Vec<Announcement>, sqlx::Error> {
-    sqlx::query_as!(
-        Announcement,
-        r#"SELECT id, title, body, published_at AS "published_at!"
-           FROM announcements
-           WHERE published_at IS NOT NULL AND published_at <= now()
-           ORDER BY published_at DESC
-           LIMIT $1"#,
-        limit
-    )
-    .fetch_all(tx.conn().await?)
-    .await
+/// The front page of a signed-in reader, who may also see members-only or
+/// staff announcements (never cached, so no need for one round trip).
+pub async fn front_page_for(tx: &mut TenantTx, reach: Reach) -> Result<Vec<Card>, sqlx::Error> {
+    let shown = store::visible(tx, reach, 0, FRONT_PAGE_SIZE as i64).await?;
+    Ok(shown.iter().map(Card::of).collect())
 }
 
-/// Inserts an announcement; `published_at = None` keeps it a draft.
+/// Keeps a public announcement without an author (the demo, tests);
+/// `published_at = None` keeps it a draft.
 pub async fn create(
     tx: &mut TenantTx,
     title: &str,
     body: &str,
     published_at: Option<DateTime<Utc>>,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar!(
-        "INSERT INTO announcements (title, body, published_at) VALUES ($1, $2, $3) RETURNING id",
-        title,
-        body,
-        published_at
-    )
-    .fetch_one(tx.conn().await?)
-    .await
+    let draft = Draft {
+        title: title.to_owned(),
+        body: body.to_owned(),
+        ..Draft::default()
+    };
+    store::create(tx, &draft, published_at, None).await
 }

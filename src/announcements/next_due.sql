@@ -1,5 +1,5 @@
--- When the next scheduled announcement becomes visible, if any: a cached
--- page listing announcements is only valid until then.
+-- When the next scheduled public announcement becomes visible, if any: a
+-- cached page listing announcements is only valid until then.
 SELECT min(published_at) AS next_due
 FROM announcements
-WHERE published_at > now()
+WHERE audience = 'public' AND archived_at IS NULL AND published_at > now()

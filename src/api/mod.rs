@@ -32,6 +32,7 @@ where
     Themes: FromRef<S>,
     crate::domains::Domains: FromRef<S>,
     crate::notifications::Notifications: FromRef<S>,
+    crate::documents::Documents: FromRef<S>,
 {
     let api = Router::new()
         .route("/api/v1/auth/register", post(auth::register))
@@ -49,8 +50,11 @@ where
         .route("/api/v1/oauth/token", post(oauth::token::token))
         .route("/api/v1/openapi.json", get(openapi::document))
         .merge(crate::contributions::api::router())
+        .merge(crate::announcements::api::router())
+        .merge(crate::projects::api::router())
         .merge(crate::domains::api_router())
         .merge(crate::notifications::api_router())
+        .merge(crate::documents::api_router())
         .route_layer(from_fn_with_state(limit, limit::limit));
     Router::new()
         .merge(api)

@@ -127,6 +127,9 @@ pub async fn document(context: RequestAuth, headers: HeaderMap) -> Json<Document
     };
     let base = format!("{scheme}://{host}");
     let mut doc = ApiDoc::openapi();
+    doc.merge(crate::announcements::api::Doc::openapi());
+    doc.merge(crate::projects::api::Doc::openapi());
+    doc.merge(crate::documents::api::DocumentsApi::openapi());
     Security { base: &base }.modify(&mut doc);
     doc.servers = Some(vec![ServerBuilder::new().url(base.clone()).build()]);
     Json(doc)

@@ -66,7 +66,7 @@ pub(super) fn build_state(
     let themes = load_themes(&config)?;
     let mailer = Mailer::from_config(&config.mail, themes.clone())?;
     let outbox = mail::Outbox::new(db.platform(), mailer.transport());
-    let storage = crate::storage::Storage::local(config.storage_dir());
+    let storage = crate::storage::Storage::from_config(&config.storage, &config.storage_dir())?;
     let operators = crate::platform::operators::Operators::new(
         db.platform().clone(),
         auth.passwords.clone(),
@@ -100,8 +100,10 @@ pub(super) fn build_state(
         config.notifications.clone(),
     )
     .map_err(|e| crate::tls::TlsError::Config(format!("push client: {e}")))?;
+    let documents = crate::documents::Documents::new(storage.clone(), config.documents.clone());
     Ok(AppState::new(Services {
         notifications,
+        documents,
         tls,
         signups,
         domains,

@@ -55,6 +55,8 @@ pub enum StartError {
     Mail(#[from] crate::mail::TransportError),
     #[error("tls: {0}")]
     Tls(#[from] crate::tls::TlsError),
+    #[error("storage: {0}")]
+    Storage(#[from] crate::storage::StorageError),
 }
 
 impl Application {
@@ -230,11 +232,15 @@ pub fn router(state: &AppState) -> Router {
     let limit = crate::api::RateLimit::new(&state.config.api);
     let tenant = Router::new()
         .merge(portal::router())
+        .merge(crate::announcements::router())
+        .merge(crate::projects::router())
+        .merge(crate::pwa::router())
         .merge(accounts::router())
         .merge(crate::contributions::desk::router())
         .merge(crate::contributions::pages::router())
         .merge(crate::domains::router())
         .merge(crate::notifications::router())
+        .merge(crate::documents::router())
         .merge(crate::api::router(limit.clone()))
         .merge(crate::contributions::receipts::download::router(limit))
         .merge(crate::contributions::api::staff_router())
@@ -293,8 +299,12 @@ pub fn router(state: &AppState) -> Router {
         .fallback_service(Router::new().fallback(site::dispatch).with_state(sites));
     web::middleware::stack(
         routes,
-        Duration::from_secs(state.config.http.request_timeout_secs),
-        state.config.http.body_limit_bytes,
+        web::middleware::Limits {
+            body: state.config.http.body_limit_bytes,
+            timeout: Duration::from_secs(state.config.http.request_timeout_secs),
+            multipart_body: state.config.documents.upload_body_limit(),
+            multipart_timeout: Duration::from_secs(state.config.documents.upload_timeout_secs),
+        },
         state.config.http.secure_cookies,
     )
 }

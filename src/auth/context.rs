@@ -117,6 +117,9 @@ async fn guard_state_change(
         return Err(forged());
     }
     let (parts, body) = request.into_parts();
+    if csrf::is_multipart(&parts.headers) {
+        return guard_multipart(parts, body, context).await;
+    }
     // The body-limit layer outside bounds this read.
     let bytes = to_bytes(body, usize::MAX)
         .await
@@ -126,6 +129,42 @@ async fn guard_state_change(
         return Err(forged());
     }
     Ok(Request::from_parts(parts, Body::from(bytes)))
+}
+
+/// A multipart form (a file upload) is not read whole here: only until its
+/// token shows (our forms put it first, and it must come within
+/// [`csrf::MULTIPART_SCAN`] bytes), then the handler gets the bytes read
+/// followed by the rest of the stream, which it can refuse part-way.
+async fn guard_multipart(
+    parts: axum::http::request::Parts,
+    mut body: Body,
+    context: &RequestAuth,
+) -> Result<Request, AppError> {
+    use http_body_util::BodyExt;
+    let unreadable = || AppError::BadRequest("the request body could not be read".into());
+    let mut head = Vec::new();
+    let presented = loop {
+        if let Some(token) = csrf::presented(&parts.headers, &head) {
+            break token;
+        }
+        if head.len() >= csrf::MULTIPART_SCAN {
+            return Err(forged());
+        }
+        match body.frame().await {
+            Some(frame) => {
+                if let Ok(data) = frame.map_err(|_| unreadable())?.into_data() {
+                    head.extend_from_slice(&data);
+                }
+            }
+            None => return Err(forged()),
+        }
+    };
+    if !context.csrf.matches(&presented) {
+        return Err(forged());
+    }
+    let read = futures::stream::once(async move { Ok(bytes::Bytes::from(head)) });
+    let rest = futures::StreamExt::chain(read, body.into_data_stream());
+    Ok(Request::from_parts(parts, Body::from_stream(rest)))
 }
 
 /// The peer address, or the last `X-Forwarded-For` entry (the one our

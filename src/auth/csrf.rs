@@ -133,6 +133,16 @@ pub fn origin_allowed(headers: &HeaderMap, host: &str) -> bool {
     }
 }
 
+/// How far into a multipart body its token may be: forms put it first.
+pub const MULTIPART_SCAN: usize = 64 * 1024;
+
+pub fn is_multipart(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"))
+}
+
 /// The token a request presents: the header, else the form field of an
 /// urlencoded or multipart body.
 pub fn presented(headers: &HeaderMap, body: &[u8]) -> Option<String> {

@@ -13,6 +13,8 @@ pub const MODULES: &[&str] = &[
     "audit",
     "contributions",
     "domains",
+    "projects",
+    "documents",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

@@ -66,6 +66,34 @@ impl NeedsScope for DomainsWrite {
     const ACCESS: Access = Access::Write;
 }
 
+/// `announcements:read`.
+pub struct AnnouncementsRead;
+/// `announcements:write`.
+pub struct AnnouncementsWrite;
+
+impl NeedsScope for AnnouncementsRead {
+    const MODULE: &'static str = "announcements";
+    const ACCESS: Access = Access::Read;
+}
+impl NeedsScope for AnnouncementsWrite {
+    const MODULE: &'static str = "announcements";
+    const ACCESS: Access = Access::Write;
+}
+
+/// `projects:read`.
+pub struct ProjectsRead;
+/// `projects:write`.
+pub struct ProjectsWrite;
+
+impl NeedsScope for ProjectsRead {
+    const MODULE: &'static str = "projects";
+    const ACCESS: Access = Access::Read;
+}
+impl NeedsScope for ProjectsWrite {
+    const MODULE: &'static str = "projects";
+    const ACCESS: Access = Access::Write;
+}
+
 /// At least role `R`, and scope `S` when the credential is an API key.
 pub struct Allowed<R: MinRole, S: NeedsScope>(pub Principal, PhantomData<(R, S)>);
 

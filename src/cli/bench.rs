@@ -247,7 +247,7 @@ async fn portability(
     let db = &handle.db;
     let provisioner = seed::provisioner(db, config.platform_host.clone())?;
     let themes = crate::app::load_themes(config)?.names();
-    let storage = crate::storage::Storage::local(config.storage_dir());
+    let storage = crate::storage::Storage::from_config(&config.storage, &config.storage_dir())?;
     let portability = crate::portability::Portability::new(provisioner, storage, themes);
     let options = db.connect_options();
     let url = match &config.database_url {

@@ -14,16 +14,20 @@ use serde::{Deserialize, Serialize};
 use crate::model::Hostname;
 
 mod deletion;
+mod documents;
 mod domains;
 mod links;
 mod notifications;
 mod overrides;
+mod storage;
 mod tls;
 pub use deletion::DeletionConfig;
+pub use documents::DocumentsConfig;
 pub use domains::DomainsConfig;
 pub use links::PublicScheme;
 pub use notifications::NotificationsConfig;
 pub use overrides::{HttpOverrides, MetricsOverrides, Overrides, TlsOverrides};
+pub use storage::{S3Config, StorageBackend, StorageConfig};
 pub use tls::{AcmeConfig, CertificateFiles, ChallengeKind, TlsConfig};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -59,6 +63,8 @@ pub struct Config {
     pub storage: StorageConfig,
     #[serde(default)]
     pub domains: DomainsConfig,
+    #[serde(default)]
+    pub documents: DocumentsConfig,
     #[serde(default)]
     pub deletion: DeletionConfig,
     #[serde(default)]
@@ -126,13 +132,6 @@ pub struct ApiConfig {
     pub rate_per_second: u32,
     /// …and at once after a quiet spell.
     pub rate_burst: u32,
-}
-
-/// Immutable files of tenants (receipt PDFs; see `storage`).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct StorageConfig {
-    /// Their folder (one subfolder per tenant); default `<data_dir>/storage`.
-    pub dir: Option<PathBuf>,
 }
 
 impl Config {
@@ -374,6 +373,8 @@ impl Config {
                 "tls.handshake_timeout_secs must be at least 1",
             ));
         }
+        self.storage.validate().map_err(ConfigError::Invalid)?;
+        self.documents.validate().map_err(ConfigError::Invalid)?;
         if self.http.public_port == Some(0) {
             return Err(ConfigError::Invalid(
                 "http.public_port is the port browsers use: 1 to 65535",

@@ -3,17 +3,20 @@
 //! settings (`settings`), households (`households`), memberships and their
 //! periods and statuses (`memberships`, `dates`, `status`), payments and
 //! what they pay (`payments`), each member's append-only ledger (`ledger`),
-//! receipts with gapless yearly numbers (`receipts`), the `Idempotency-Key`
+//! receipts with gapless yearly numbers (`receipts`), payments earmarked
+//! for a project and what each project raised (`earmarks`), the `Idempotency-Key`
 //! store of the API (`idempotency`) and the trait online payment providers
 //! implement (`provider`).
 //!
-//! This module owns the tables of `migrations/tenant/0008_contributions.sql`
-//! and the view of `0009_allocation_net.sql`.
+//! This module owns the tables of `migrations/tenant/0008_contributions.sql`,
+//! the view of `0009_allocation_net.sql` and `payment_earmarks` (in
+//! `0013_projects.sql`, beside the projects it points to).
 //! People are `accounts`'; this module only refers to them by id.
 
 pub mod api;
 pub mod dates;
 pub mod desk;
+pub mod earmarks;
 pub mod error;
 pub mod households;
 pub mod idempotency;

@@ -161,6 +161,9 @@ text_enum!(
         Credit = "credit",
         /// Cancels an earlier line.
         Reversal = "reversal",
+        /// Given: a donation earmarked for a project, matched by its
+        /// payment line (a gift owes nothing and pays no dues).
+        Donation = "donation",
     }
 );
 

@@ -13,7 +13,8 @@ use chrono::Utc;
 use cookie::Cookie;
 use serde::Serialize;
 
-use crate::announcements::{self, Announcement};
+use crate::announcements::{self, Card, Reach};
+use crate::auth::Viewer;
 use crate::auth::cookies::SESSION_NAMES;
 use crate::db::TenantTx;
 use crate::error::AppError;
@@ -33,7 +34,7 @@ where
 /// The data of the home page.
 #[derive(Serialize)]
 pub struct HomePage {
-    announcements: Vec<Announcement>,
+    announcements: Vec<Card>,
 }
 
 /// The home page's data, as previews show it.
@@ -61,8 +62,17 @@ async fn home(
     State(themes): State<Themes>,
     headers: HeaderMap,
     view: PageView,
+    Viewer(viewer): Viewer,
     mut tx: TenantTx,
 ) -> Result<Response, AppError> {
+    if let Some(principal) = viewer {
+        let reach = Reach::of(Some(principal.role));
+        let page = HomePage {
+            announcements: announcements::front_page_for(&mut tx, reach).await?,
+        };
+        let rendered = themes.render_page(&tx, &view, "home.html", &page).await?;
+        return Ok(uncached(rendered.html));
+    }
     let key = PageKey {
         tenant_id: view.tenant.id,
         tenant_version: view.tenant.version,

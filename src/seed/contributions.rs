@@ -37,8 +37,10 @@ pub async fn seed_all(state: &AppState, manifests: &[(Slug, Manifest)]) -> anyho
         let tenant = Arc::new(tenant);
         let mut tx = TenantTx::begin(&state.db, tenant.clone()).await?;
         if seed_tenant(&mut tx).await? {
+            // Its projects' donations are payments: they come with them.
+            super::projects::seed_tenant(&mut tx).await?;
             tx.commit().await?;
-            println!("seeded demo contributions for {slug}");
+            println!("seeded demo contributions and projects for {slug}");
             // The reminders and digest due now, in the outbox at once rather
             // than at the next hourly sweep.
             let today = Utc::now().date_naive();

@@ -34,8 +34,12 @@ struct DemoAnnouncement {
     title: String,
     #[serde(default)]
     body: String,
-    /// Published this many days ago; absent for a draft.
+    /// Published this many days ago (negative: scheduled); absent for a draft.
     days_ago: Option<i64>,
+    /// public (default), members or staff.
+    audience: Option<crate::announcements::Audience>,
+    #[serde(default)]
+    pinned: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -111,7 +115,14 @@ async fn seed_tenant(tx: &mut TenantTx, content: &DemoContent) -> anyhow::Result
     let now = Utc::now();
     for item in &content.announcements {
         let published = item.days_ago.map(|days| now - Duration::days(days));
-        crate::announcements::create(tx, &item.title, &item.body, published).await?;
+        let draft = crate::announcements::Draft {
+            title: item.title.clone(),
+            body: item.body.clone(),
+            audience: item.audience,
+            pinned: item.pinned,
+            image_alt: String::new(),
+        };
+        crate::announcements::store::create(tx, &draft, published, None).await?;
     }
     for member in &content.members {
         sqlx::query!(

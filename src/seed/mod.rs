@@ -2,6 +2,8 @@
 
 pub mod contributions;
 pub mod demo;
+pub mod documents;
 pub mod logins;
 pub mod notifications;
 pub mod operator;
+pub mod projects;

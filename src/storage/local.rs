@@ -4,13 +4,19 @@
 //! disk, then linked into place only if nothing is there yet
 //! (`persist_noclobber`), and the folder is flushed: a crash leaves either
 //! no file or the whole file, never a part, and two writers of one key
-//! cannot replace each other's file. File work runs on the blocking pool.
+//! cannot replace each other's file. File work runs on the blocking pool;
+//! downloads are read in chunks as the client takes them.
 
 use std::io::{ErrorKind, Write};
 use std::path::{Path, PathBuf};
 
-use super::{Key, StorageError};
+use tokio_util::io::ReaderStream;
+
+use super::{Download, Key, StorageError};
 use crate::model::TenantId;
+
+/// Bytes read from disk at a time for a download.
+const CHUNK: usize = 64 * 1024;
 
 pub struct LocalDir {
     root: PathBuf,
@@ -38,6 +44,49 @@ impl LocalDir {
         let path = self.path(tenant, key);
         let name = key.to_string();
         blocking(move || write_once(&path, &bytes, name)).await
+    }
+
+    /// Copies `source` under `key`, which must not exist yet.
+    pub async fn put_file(
+        &self,
+        tenant: TenantId,
+        key: &Key,
+        source: PathBuf,
+    ) -> Result<(), StorageError> {
+        let path = self.path(tenant, key);
+        let name = key.to_string();
+        blocking(move || {
+            write_new(&path, name, |temp| {
+                std::io::copy(&mut std::fs::File::open(&source)?, temp)?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    pub async fn open(
+        &self,
+        tenant: TenantId,
+        key: &Key,
+    ) -> Result<Option<Download>, StorageError> {
+        let file = match tokio::fs::File::open(self.path(tenant, key)).await {
+            Ok(file) => file,
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        let size = file.metadata().await?.len();
+        Ok(Some(Download {
+            size: Some(size),
+            body: Box::pin(ReaderStream::with_capacity(file, CHUNK)),
+        }))
+    }
+
+    pub async fn delete(&self, tenant: TenantId, key: &Key) -> Result<(), StorageError> {
+        let path = self.path(tenant, key);
+        match tokio::fs::remove_file(path).await {
+            Err(e) if e.kind() != ErrorKind::NotFound => Err(e.into()),
+            _ => Ok(()),
+        }
     }
 
     pub async fn get(&self, tenant: TenantId, key: &Key) -> Result<Option<Vec<u8>>, StorageError> {
@@ -138,6 +187,20 @@ fn write_once(path: &Path, bytes: &[u8], name: String) -> Result<(), StorageErro
     if path.exists() {
         return same_or_refused(path, bytes, name);
     }
+    match write_new(path, name.clone(), |temp| temp.write_all(bytes)) {
+        // Another writer got there first (a job run twice at once).
+        Err(StorageError::Exists(_)) => same_or_refused(path, bytes, name),
+        done => done,
+    }
+}
+
+/// Writes a file at `path` through `fill`, durably, unless something is
+/// there already ([`StorageError::Exists`], the file left as it was).
+fn write_new(
+    path: &Path,
+    name: String,
+    fill: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
+) -> Result<(), StorageError> {
     let folder = path
         .parent()
         .ok_or_else(|| StorageError::Io(std::io::Error::other("a key without a folder")))?;
@@ -145,13 +208,12 @@ fn write_once(path: &Path, bytes: &[u8], name: String) -> Result<(), StorageErro
     let mut temp = tempfile::Builder::new()
         .prefix(".tmp-")
         .tempfile_in(folder)?;
-    temp.write_all(bytes)?;
+    fill(temp.as_file_mut())?;
     temp.as_file().sync_all()?;
     match temp.persist_noclobber(path) {
         Ok(_) => {}
-        // Another writer got there first (a job run twice at once).
         Err(e) if e.error.kind() == ErrorKind::AlreadyExists => {
-            return same_or_refused(path, bytes, name);
+            return Err(StorageError::Exists(name));
         }
         Err(e) => return Err(e.error.into()),
     }
@@ -186,6 +248,32 @@ mod tests {
         // No temporary file is left behind.
         let left = std::fs::read_dir(dir.path().join("1/receipts/2026"))?;
         assert_eq!(left.count(), 1);
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn files_are_copied_once_streamed_back_and_deleted() -> Result {
+        use futures::TryStreamExt;
+        let dir = tempfile::tempdir()?;
+        let store = LocalDir::new(dir.path().join("files"));
+        let source = dir.path().join("upload");
+        let bytes: Vec<u8> = (0..200_000u32).map(|n| (n % 251) as u8).collect();
+        std::fs::write(&source, &bytes)?;
+        let (tenant, key) = (TenantId::new(7), Key::parse("documents/abc")?);
+        store.put_file(tenant, &key, source.clone()).await?;
+        let again = store.put_file(tenant, &key, source).await;
+        assert!(matches!(again, Err(StorageError::Exists(_))));
+        let Some(download) = store.open(tenant, &key).await? else {
+            return Err("the file is missing".into());
+        };
+        assert_eq!(download.size, Some(200_000));
+        let chunks: Vec<bytes::Bytes> = download.body.try_collect().await?;
+        assert!(chunks.len() > 1, "read in chunks, not at once");
+        assert_eq!(chunks.concat(), bytes);
+        assert!(store.open(TenantId::new(8), &key).await?.is_none());
+        store.delete(tenant, &key).await?;
+        store.delete(tenant, &key).await?;
+        assert!(store.open(tenant, &key).await?.is_none());
         Ok(())
     }
 }

@@ -5,11 +5,10 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::response::IntoResponse;
 use tower::ServiceBuilder;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestId, MakeRequestUuid, PropagateRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
@@ -23,8 +22,19 @@ const CSP: &str = "default-src 'self'; img-src 'self' https: data:; style-src 's
 /// Browsers must keep to HTTPS for a year, subdomains (other tenants) too.
 const HSTS: &str = "max-age=31536000; includeSubDomains";
 
+/// What a request may take: multipart bodies (file uploads, each held to
+/// its tenant's own limit as it is read) may be larger, and slower to
+/// come from a phone, than other requests.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub body: usize,
+    pub timeout: Duration,
+    pub multipart_body: usize,
+    pub multipart_timeout: Duration,
+}
+
 /// `hsts`: browsers reach us over HTTPS only (`http.secure_cookies`).
-pub fn stack(router: Router, request_timeout: Duration, body_limit: usize, hsts: bool) -> Router {
+pub fn stack(router: Router, limits: Limits, hsts: bool) -> Router {
     let layers = ServiceBuilder::new()
         .map_request(assign_request_id)
         .layer(
@@ -33,12 +43,13 @@ pub fn stack(router: Router, request_timeout: Duration, body_limit: usize, hsts:
                 .on_response(DefaultOnResponse::new().level(Level::DEBUG)),
         )
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            request_timeout,
-        ))
+        .layer(axum::middleware::from_fn(move |request: Request, next| {
+            time_limit(limits, request, next)
+        }))
         .layer(axum::middleware::from_fn(super::errors::too_large))
-        .layer(RequestBodyLimitLayer::new(body_limit))
+        .layer(axum::middleware::from_fn(move |request: Request, next| {
+            limit_body(limits, request, next)
+        }))
         .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header_layer(
             header::REFERRER_POLICY,
@@ -59,6 +70,55 @@ pub fn stack(router: Router, request_timeout: Duration, body_limit: usize, hsts:
         true => router.layer(header_layer(header::STRICT_TRANSPORT_SECURITY, HSTS)),
         false => router,
     }
+}
+
+/// Applies the body limit that fits the request's content type, as
+/// tower-http's limit does: a declared length over it is answered 413 at
+/// once, and a body that runs past it is cut off (its reader fails with
+/// a length-limit error, which extractors turn into 413).
+async fn limit_body(
+    limits: Limits,
+    request: Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let headers = request.headers();
+    let limit = match is_multipart(headers) {
+        true => limits.multipart_body.max(limits.body),
+        false => limits.body,
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > limit) {
+        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    }
+    let request =
+        request.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, limit)));
+    next.run(request).await
+}
+
+/// Answers 503 when the request takes longer than its time (the handler
+/// is dropped, and with it its transaction, rolled back).
+async fn time_limit(
+    limits: Limits,
+    request: Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let timeout = match is_multipart(request.headers()) {
+        true => limits.multipart_timeout.max(limits.timeout),
+        false => limits.timeout,
+    };
+    match tokio::time::timeout(timeout, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+    }
+}
+
+fn is_multipart(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"))
 }
 
 /// An id the client sent, kept only to be logged next to ours.

@@ -15,9 +15,13 @@ use crate::tenancy::Slug;
 use crate::tenancy::audit::Actor;
 use crate::tenancy::provision::Provisioner;
 
-fn portability(config: &Config, provisioner: &Provisioner, themes: Vec<String>) -> Portability {
-    let storage = Storage::local(config.storage_dir());
-    Portability::new(provisioner.clone(), storage, themes)
+fn portability(
+    config: &Config,
+    provisioner: &Provisioner,
+    themes: Vec<String>,
+) -> anyhow::Result<Portability> {
+    let storage = Storage::from_config(&config.storage, &config.storage_dir())?;
+    Ok(Portability::new(provisioner.clone(), storage, themes))
 }
 
 /// Writes the archive to `output` (`-`: standard output; default
@@ -29,7 +33,7 @@ pub async fn export(
     output: Option<PathBuf>,
 ) -> anyhow::Result<()> {
     let slug = Slug::parse(slug)?;
-    let portability = portability(config, provisioner, Vec::new());
+    let portability = portability(config, provisioner, Vec::new())?;
     let actor = Actor::from("cli");
     if output.as_deref() == Some(Path::new("-")) {
         let (mut out, exported) = portability
@@ -85,7 +89,7 @@ pub async fn import(
     without_custom_domains: bool,
 ) -> anyhow::Result<()> {
     let themes = load_themes(config)?.names();
-    let portability = portability(config, provisioner, themes);
+    let portability = portability(config, provisioner, themes)?;
     let options = ImportOptions {
         slug: slug.as_deref().map(Slug::parse).transpose()?,
         without_custom_domains,
@@ -129,7 +133,7 @@ pub async fn delete(
     let parsed = Slug::parse(slug)?;
     let actor = Actor::from("cli");
     if now {
-        portability(config, provisioner, Vec::new())
+        portability(config, provisioner, Vec::new())?
             .purge_now(&parsed, &actor)
             .await?;
         println!("deleted and purged {slug}: its schema, role and files are gone");
@@ -153,7 +157,7 @@ pub async fn restore(provisioner: &Provisioner, slug: &str) -> anyhow::Result<()
 }
 
 pub async fn purge(config: &Config, provisioner: &Provisioner) -> anyhow::Result<()> {
-    let purged = portability(config, provisioner, Vec::new())
+    let purged = portability(config, provisioner, Vec::new())?
         .purge_due(config.deletion.grace())
         .await?;
     println!("{purged} deleted tenant(s) purged");

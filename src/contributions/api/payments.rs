@@ -3,7 +3,9 @@
 //! idempotent). Treasurers, or a key with `contributions:write` / `:read`.
 //! The core (`payments::record`, `payments::refund`) writes the payment,
 //! its allocations, ledger lines, receipt number and audit entry in the
-//! request's transaction: a refused request writes nothing.
+//! request's transaction: a refused request writes nothing. With
+//! `project_id`, the payment is a donation earmarked for that project
+//! (`earmarks::record_donation`).
 
 use axum::Json;
 use axum::body::Bytes;
@@ -17,6 +19,7 @@ use super::idempotent::{Keyed, parse};
 use super::money::{MoneyInput, MoneyView};
 use crate::auth::Treasurer;
 use crate::auth::scoped::{Allowed, ContributionsRead, ContributionsWrite};
+use crate::contributions::earmarks;
 use crate::contributions::memberships::today;
 use crate::contributions::payments::{self, Allocation, NewPayment, Payment};
 use crate::contributions::{Method, PaymentStatus};
@@ -48,6 +51,8 @@ pub struct PaymentView {
     pub created_at: DateTime<Utc>,
     pub paid_at: Option<DateTime<Utc>>,
     pub allocations: Vec<AllocationView>,
+    /// A donation: the project it is earmarked for (it pays no membership).
+    pub project_id: Option<i64>,
 }
 
 impl From<Payment> for PaymentView {
@@ -76,6 +81,7 @@ impl From<Payment> for PaymentView {
                     amount: amount.into(),
                 })
                 .collect(),
+            project_id: p.earmark.map(|e| e.project_id),
         }
     }
 }
@@ -104,6 +110,9 @@ pub struct PaymentBody {
     /// What it pays; empty: the payer's oldest dues first.
     #[serde(default)]
     pub allocations: Vec<AllocationBody>,
+    /// A donation earmarked for this open project: it pays no membership
+    /// (leave `allocations` empty) and moves the project's gauge once paid.
+    pub project_id: Option<i64>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -142,11 +151,15 @@ pub async fn record(
     let who = guard.principal();
     let keyed = Keyed::new(who, &headers, "POST", "/api/v1/payments", &body)?;
     let request: PaymentBody = parse(&headers, &body)?;
+    let project = request.project_id;
     let payment = new_payment(request)?;
     let by = who.account_id;
     keyed
         .run(&mut tx, async |tx: &mut TenantTx| {
-            let recorded = payments::record(tx, &payment, Some(by)).await?;
+            let recorded = match project {
+                Some(project) => earmarks::record_donation(tx, &payment, project, Some(by)).await?,
+                None => payments::record(tx, &payment, Some(by)).await?,
+            };
             Ok((StatusCode::CREATED, PaymentView::from(recorded)))
         })
         .await

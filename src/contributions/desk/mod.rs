@@ -18,6 +18,7 @@ mod dashboard;
 mod households;
 mod member;
 mod members;
+mod once;
 mod payment;
 mod payment_list;
 mod plan_form;
@@ -184,6 +185,8 @@ const KEYS: &[&str] = &[
     "treasury-error-over-refund",
     "treasury-error-over-allocated",
     "treasury-error-date",
+    // The earmark of a donation (their sentences are in projects.ftl).
+    "treasury-error-not-open",
 ];
 
 /// The translation key of a store error.

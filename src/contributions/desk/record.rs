@@ -4,7 +4,8 @@
 //! order and Enter records. Cash, cheque (its number is required, the bank
 //! optional), transfer (with its reference), card or other; the amount as
 //! typed (`12,50`), the date received, a note, and which of the payer's
-//! open memberships it pays (by default the oldest dues first).
+//! open memberships it pays (by default the oldest dues first) — or the
+//! open project a donation is earmarked for (`earmarks`).
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -12,10 +13,12 @@ use axum::response::Response;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use super::once;
 use super::record_form::{Checked, METHODS, Values, check};
 use super::search::{self, Match};
 use super::{Choice, Errors, done, money, render};
 use crate::auth::{RequestAuth, RequireRole, Treasurer};
+use crate::contributions::earmarks::{self, Target};
 use crate::contributions::memberships::{self, MembershipView};
 use crate::contributions::payments::{self, Allocation, NewPayment};
 use crate::contributions::{Error, PaymentStatus, Status, settings};
@@ -56,8 +59,12 @@ struct RecordPage {
     errors: Errors,
     summary: Vec<String>,
     methods: Vec<Choice>,
+    /// Open projects a donation may be earmarked for.
+    projects: Vec<Target>,
     currency: String,
     csrf_token: String,
+    /// Sent back with the form: see [`once`].
+    idempotency_key: String,
 }
 
 const TEMPLATE: &str = "treasury/record.html";
@@ -121,8 +128,10 @@ async fn page(
         values,
         errors,
         methods: Choice::words(&METHODS, "treasury-method-"),
+        projects: earmarks::targets(tx).await?,
         currency: currency.code().to_owned(),
         csrf_token: auth.csrf.value().to_owned(),
+        idempotency_key: once::new_key(),
     })
 }
 
@@ -190,24 +199,32 @@ pub async fn submit(
     mut tx: TenantTx,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
+    let by = guard.principal().account_id;
+    if let Some(location) = once::earlier(&mut tx, by, &fields).await? {
+        let flash = "treasury-flash-payment-recorded";
+        return Ok(done(&location, FlashKind::Success, flash));
+    }
     let values = Values::from_fields(&fields);
     let payer = payer_of(&mut tx, &values.payer).await?;
     let currency = settings::get(&mut tx).await?.currency;
     let errors = match check(&values, payer.as_ref(), currency) {
-        Ok(checked) => match write(&mut tx, &checked, guard.principal().account_id).await {
+        Ok(checked) => match write(&mut tx, &checked, by).await {
             Ok(id) => {
-                return Ok(done(
-                    &format!("/treasury/payments/{id}"),
-                    FlashKind::Success,
-                    "treasury-flash-payment-recorded",
-                ));
+                let location = format!("/treasury/payments/{id}");
+                once::led_to(&mut tx, by, &fields, &location).await?;
+                let flash = "treasury-flash-payment-recorded";
+                return Ok(done(&location, FlashKind::Success, flash));
             }
             Err(Ok(errors)) => errors,
             Err(Err(error)) => return Err(error),
         },
         Err(errors) => errors,
     };
-    let data = page(&mut tx, &view, &auth, String::new(), payer, values, errors).await?;
+    let mut data = page(&mut tx, &view, &auth, String::new(), payer, values, errors).await?;
+    // The same form again: a second submission stays the same payment.
+    if let Some((_, key)) = fields.iter().find(|(name, _)| name == once::FIELD) {
+        data.idempotency_key = key.clone();
+    }
     let status = StatusCode::UNPROCESSABLE_ENTITY;
     render(&themes, &tx, &view, TEMPLATE, status, &data).await
 }
@@ -251,7 +268,11 @@ async fn write(
         allocations: allocate(checked.amount, &ticked),
         provider: None,
     };
-    match payments::record(tx, &payment, Some(by)).await {
+    let recorded = match checked.project_id {
+        Some(project) => earmarks::record_donation(tx, &payment, project, Some(by)).await,
+        None => payments::record(tx, &payment, Some(by)).await,
+    };
+    match recorded {
         Ok(recorded) => Ok(recorded.id),
         Err(Error::Database(e)) => Err(Err(AppError::Database(e))),
         Err(error) => {

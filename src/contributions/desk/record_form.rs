@@ -1,8 +1,9 @@
 //! The « record a payment » form as typed and its checks: the payer, a
 //! method a treasurer records by hand, the amount as typed (`12,50`),
 //! the date received, a cheque's number (required) and bank, a transfer's
-//! reference, a note, and the memberships ticked. Nothing reaches the
-//! store unless every field is right.
+//! reference, a note, and the memberships ticked — or, for a donation,
+//! the project it is earmarked for. Nothing reaches the store unless every
+//! field is right.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -28,6 +29,8 @@ pub struct Values {
     pub cheque_bank: String,
     pub reference: String,
     pub note: String,
+    /// The project of a donation (an id; empty: none).
+    pub project_id: String,
     /// Membership ids ticked (`memberships=1&memberships=2` comes as
     /// repeated fields; read by hand, see [`Values::from_fields`]).
     #[serde(skip)]
@@ -52,6 +55,7 @@ impl Values {
             cheque_bank: get("cheque_bank"),
             reference: get("reference"),
             note: get("note"),
+            project_id: get("project_id"),
             memberships: fields
                 .iter()
                 .filter(|(key, _)| key == "memberships")
@@ -73,6 +77,8 @@ pub struct Checked {
     pub reference: Option<String>,
     pub note: Option<String>,
     pub memberships: Vec<i64>,
+    /// A donation for this project: it pays no membership.
+    pub project_id: Option<i64>,
 }
 
 /// Checks every field; nothing is written unless all are right.
@@ -128,6 +134,7 @@ pub fn check(
             errors.add(field, "treasury-error-too-long");
         }
     }
+    let project_id = earmark(values, &mut errors);
     match (payer, method, amount, received_on) {
         (Some(payer), Some(method), Some(amount), Some(received_on)) if errors.is_empty() => {
             let cheque = method == Method::Cheque;
@@ -141,10 +148,28 @@ pub fn check(
                 reference: optional(&values.reference),
                 note: optional(&values.note),
                 memberships: values.memberships.clone(),
+                project_id,
             })
         }
         _ => Err(errors),
     }
+}
+
+/// The project chosen, if any: a donation cannot also pay memberships
+/// (whether the project is open is the store's to say).
+fn earmark(values: &Values, errors: &mut Errors) -> Option<i64> {
+    let text = values.project_id.trim();
+    if text.is_empty() {
+        return None;
+    }
+    let Ok(id) = text.parse::<i64>() else {
+        errors.add("project_id", "treasury-error-earmark");
+        return None;
+    };
+    if !values.memberships.is_empty() {
+        errors.add("project_id", "treasury-error-earmark-memberships");
+    }
+    Some(id)
 }
 
 #[cfg(test)]

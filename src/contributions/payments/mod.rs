@@ -14,6 +14,7 @@ mod refund;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+pub(in crate::contributions) use record::record_for;
 pub use record::{Allocation, NewPayment, mark_failed, mark_paid, record};
 pub use reference::transfer_reference;
 pub use refund::refund;
@@ -41,6 +42,8 @@ pub struct Payment {
     pub paid_at: Option<DateTime<Utc>>,
     /// (membership id, amount) pairs.
     pub allocations: Vec<(i64, Amount)>,
+    /// The project a donation is earmarked for (it then pays no membership).
+    pub earmark: Option<super::earmarks::Earmark>,
 }
 
 pub async fn find(tx: &mut TenantTx, id: i64) -> Result<Option<Payment>, sqlx::Error> {
@@ -62,6 +65,7 @@ pub async fn find(tx: &mut TenantTx, id: i64) -> Result<Option<Payment>, sqlx::E
     )
     .fetch_all(tx.conn().await?)
     .await?;
+    let earmark = super::earmarks::of_payment(tx, id).await?;
     let Ok(currency) = Currency::parse(&row.currency) else {
         return Ok(None);
     };
@@ -94,5 +98,6 @@ pub async fn find(tx: &mut TenantTx, id: i64) -> Result<Option<Payment>, sqlx::E
             .into_iter()
             .filter_map(|a| Some((a.membership_id, money(a.amount_minor)?)))
             .collect(),
+        earmark,
     }))
 }

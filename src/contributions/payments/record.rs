@@ -9,7 +9,7 @@ use crate::audit::{self, Entry};
 use crate::contributions::error::Error;
 use crate::contributions::ledger::{self, Line};
 use crate::contributions::model::{LedgerKind, Method, PaymentStatus};
-use crate::contributions::{memberships, receipts};
+use crate::contributions::{earmarks, memberships, receipts};
 use crate::db::TenantTx;
 use crate::model::Amount;
 
@@ -136,6 +136,18 @@ pub async fn record(
     payment: &NewPayment,
     by: Option<i64>,
 ) -> Result<Payment, Error> {
+    record_for(tx, payment, None, by).await
+}
+
+/// [`record`], or with `earmark` a donation for that project (checked by
+/// [`earmarks::record_donation`]): the same row, ledger lines, receipt and
+/// audit entry, but it pays no membership.
+pub(in crate::contributions) async fn record_for(
+    tx: &mut TenantTx,
+    payment: &NewPayment,
+    earmark: Option<i64>,
+    by: Option<i64>,
+) -> Result<Payment, Error> {
     validate(payment, memberships::today())?;
     let payer = crate::accounts::store::find(tx, payment.payer_id).await?;
     if payer.is_none() {
@@ -183,7 +195,11 @@ pub async fn record(
         }
         _ => Error::Database(error),
     })?;
-    allocate(tx, id, payment).await?;
+    match earmark {
+        // A donation is not spread over the payer's dues.
+        Some(project_id) => earmarks::attach(tx, id, project_id).await?,
+        None => allocate(tx, id, payment).await?,
+    }
     if paid {
         settle(tx, id, payment.payer_id, payment.amount, by).await?;
     }
@@ -194,7 +210,8 @@ pub async fn record(
             .on(payment.payer_id)
             .with(json!({
                 "payment": id, "amount_minor": payment.amount.minor(), "currency": currency.code(),
-                "method": payment.method.as_str(), "status": payment.status.as_str()
+                "method": payment.method.as_str(), "status": payment.status.as_str(),
+                "project": earmark
             })),
     )
     .await?;
@@ -277,6 +294,8 @@ async fn settle(
     amount: Amount,
     by: Option<i64>,
 ) -> Result<(), Error> {
+    // A donation's gift first: with the payment line, the balance is unchanged.
+    earmarks::donation_line(tx, payment_id, payer_id, amount, by).await?;
     let credit = amount.negated();
     ledger::append(
         tx,

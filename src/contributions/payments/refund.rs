@@ -9,7 +9,7 @@ use crate::audit::{self, Entry};
 use crate::contributions::error::Error;
 use crate::contributions::ledger::{self, Line};
 use crate::contributions::model::{LedgerKind, PaymentStatus};
-use crate::contributions::receipts;
+use crate::contributions::{earmarks, receipts};
 use crate::db::TenantTx;
 use crate::model::Amount;
 
@@ -88,6 +88,8 @@ pub async fn refund(
         },
     )
     .await?;
+    // A donation given back is a smaller gift: its line is reversed too.
+    earmarks::refund_line(tx, payment_id, row.payer_id, amount, by).await?;
     let live = sqlx::query_scalar!(
         "SELECT id FROM receipts WHERE payment_id = $1 AND cancelled_at IS NULL",
         payment_id

@@ -10,6 +10,7 @@ pub mod console;
 pub mod dns;
 pub mod pebble;
 pub mod raw_http;
+pub mod s3;
 pub mod smtp;
 pub mod tls_client;
 

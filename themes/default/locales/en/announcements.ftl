@@ -1,0 +1,76 @@
+## Announcements: readers' pages, the editors' pages and their messages.
+
+announcements-title = Announcements
+announcements-all = All announcements
+announcements-pinned = Pinned
+announcements-audience-public = Everyone
+announcements-audience-members = Members only
+announcements-audience-staff = Staff only
+announcements-pages = Pages of announcements
+announcements-newer = ← Newer
+announcements-older = Older →
+announcements-page-of = Page { $page } of { $pages }
+announcements-feed = Follow these announcements (Atom feed)
+announcements-archived-notice = This announcement is archived: it no longer appears in the lists.
+
+announcements-staff-title = Announcements
+announcements-staff-help = Write, schedule and publish news for members and visitors.
+announcements-new = New announcement
+announcements-edit = Edit the announcement
+announcements-view = See it on the site
+announcements-settings = Content settings
+announcements-filter = Filter by state
+announcements-state = State
+announcements-state-all = All
+announcements-state-draft = Draft
+announcements-state-scheduled = Scheduled
+announcements-state-published = Published
+announcements-state-archived = Archived
+announcements-date = Publication
+announcements-none-here = No announcement here yet.
+announcements-field-title = Title
+announcements-field-body = Text
+announcements-body-help = Markdown: **bold**, *italics*, [a link](https://…), lists with "- ". Scripts and HTML handlers are removed.
+announcements-field-audience = Who can read it
+announcements-field-pinned = Pin it at the top of the lists
+announcements-field-image-alt = Description of the image (for people who cannot see it)
+announcements-field-publish-at = Publication date and time
+announcements-publish-at-help = For "Schedule", in the { $zone } time zone.
+announcements-preview = Preview
+announcements-save = Save
+announcements-schedule = Schedule
+announcements-publish-now = Publish now
+announcements-more = Other actions
+announcements-do-unpublish = Unpublish (back to draft)
+announcements-do-pin = Pin
+announcements-do-unpin = Unpin
+announcements-do-archive = Archive
+announcements-do-restore = Bring back
+announcements-do-delete = Delete for good
+announcements-allow-external-images = Allow images from other websites in announcements
+announcements-allow-external-images-help = Off by default: an image from another site tells that site who reads your announcements.
+announcements-time-zone = Time zone
+announcements-time-zone-help = The zone of the dates editors type, e.g. Europe/Paris.
+announcements-save-settings = Save the settings
+
+announcements-error-title-missing = Give the announcement a title.
+announcements-error-title-long = The title is limited to 200 characters.
+announcements-error-body-long = The text is limited to 50,000 characters.
+announcements-error-alt-long = The description is limited to 300 characters.
+announcements-error-audience = Choose who can read it.
+announcements-error-publish-at = Give the date and time of the publication.
+announcements-error-publish-at-past = This time has passed: publish now, or choose a time to come.
+announcements-error-time-zone = Unknown time zone: use a name such as Europe/Paris.
+
+announcements-flash-published = The announcement is published.
+announcements-flash-scheduled = The announcement will be published at the chosen time.
+announcements-flash-saved = Saved.
+announcements-flash-deleted = The announcement is deleted.
+announcements-flash-settings = The settings are saved.
+
+announcements-image = Picture
+announcements-image-add = Add or replace the picture
+announcements-image-help = A JPEG, PNG or WebP photo (or take one): it is turned upright, scaled down and stripped of its location before it is kept.
+announcements-image-send = Send the picture
+announcements-image-remove = Remove the picture
+announcements-flash-image = The picture is saved.

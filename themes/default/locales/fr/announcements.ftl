@@ -1,0 +1,76 @@
+## Annonces : pages des lecteurs, pages des rédacteurs et leurs messages.
+
+announcements-title = Annonces
+announcements-all = Toutes les annonces
+announcements-pinned = Épinglée
+announcements-audience-public = Tout le monde
+announcements-audience-members = Adhérents seulement
+announcements-audience-staff = Équipe seulement
+announcements-pages = Pages des annonces
+announcements-newer = ← Plus récentes
+announcements-older = Plus anciennes →
+announcements-page-of = Page { $page } sur { $pages }
+announcements-feed = Suivre ces annonces (flux Atom)
+announcements-archived-notice = Cette annonce est archivée : elle n’apparaît plus dans les listes.
+
+announcements-staff-title = Annonces
+announcements-staff-help = Rédiger, programmer et publier les nouvelles pour les adhérents et les visiteurs.
+announcements-new = Nouvelle annonce
+announcements-edit = Modifier l’annonce
+announcements-view = La voir sur le site
+announcements-settings = Réglages du contenu
+announcements-filter = Filtrer par état
+announcements-state = État
+announcements-state-all = Toutes
+announcements-state-draft = Brouillon
+announcements-state-scheduled = Programmée
+announcements-state-published = Publiée
+announcements-state-archived = Archivée
+announcements-date = Publication
+announcements-none-here = Aucune annonce ici pour l’instant.
+announcements-field-title = Titre
+announcements-field-body = Texte
+announcements-body-help = Markdown : **gras**, *italique*, [un lien](https://…), listes avec « - ». Les scripts et les attributs d’événement sont retirés.
+announcements-field-audience = Qui peut la lire
+announcements-field-pinned = L’épingler en tête des listes
+announcements-field-image-alt = Description de l’image (pour qui ne peut pas la voir)
+announcements-field-publish-at = Date et heure de publication
+announcements-publish-at-help = Pour « Programmer », dans le fuseau { $zone }.
+announcements-preview = Aperçu
+announcements-save = Enregistrer
+announcements-schedule = Programmer
+announcements-publish-now = Publier maintenant
+announcements-more = Autres actions
+announcements-do-unpublish = Dépublier (retour au brouillon)
+announcements-do-pin = Épingler
+announcements-do-unpin = Désépingler
+announcements-do-archive = Archiver
+announcements-do-restore = Ressortir des archives
+announcements-do-delete = Supprimer définitivement
+announcements-allow-external-images = Autoriser dans les annonces les images d’autres sites
+announcements-allow-external-images-help = Désactivé par défaut : une image venue d’un autre site indique à ce site qui lit vos annonces.
+announcements-time-zone = Fuseau horaire
+announcements-time-zone-help = Le fuseau des dates saisies par les rédacteurs, par exemple Europe/Paris.
+announcements-save-settings = Enregistrer les réglages
+
+announcements-error-title-missing = Donnez un titre à l’annonce.
+announcements-error-title-long = Le titre est limité à 200 caractères.
+announcements-error-body-long = Le texte est limité à 50 000 caractères.
+announcements-error-alt-long = La description est limitée à 300 caractères.
+announcements-error-audience = Choisissez qui peut la lire.
+announcements-error-publish-at = Indiquez la date et l’heure de publication.
+announcements-error-publish-at-past = Ce moment est passé : publiez maintenant, ou choisissez un moment à venir.
+announcements-error-time-zone = Fuseau inconnu : utilisez un nom comme Europe/Paris.
+
+announcements-flash-published = L’annonce est publiée.
+announcements-flash-scheduled = L’annonce sera publiée au moment choisi.
+announcements-flash-saved = Enregistré.
+announcements-flash-deleted = L’annonce est supprimée.
+announcements-flash-settings = Les réglages sont enregistrés.
+
+announcements-image = Image
+announcements-image-add = Ajouter ou remplacer l’image
+announcements-image-help = Une photo JPEG, PNG ou WebP (ou prenez-en une) : elle est redressée, réduite et débarrassée de sa position avant d’être gardée.
+announcements-image-send = Envoyer l’image
+announcements-image-remove = Retirer l’image
+announcements-flash-image = L’image est enregistrée.
