@@ -12,6 +12,7 @@
 //! - [`jobs`], [`mail`]: the durable job queue, and themed mail sent by it.
 //! - [`portability`]: a tenant's export and import, and the purge of deleted ones.
 //! - [`portal`], [`announcements`], [`accounts`]: what members see.
+//! - [`notifications`]: who hears about what (in-app, mail, Web Push).
 //! - [`contributions`], [`projects`]: what they pay, and what the association
 //!   raises money or volunteers for.
 //! - [`documents`]: files in folders, each public, for members or for staff.
@@ -40,6 +41,7 @@ pub mod jobs;
 pub mod mail;
 pub mod manifest;
 pub mod model;
+pub mod notifications;
 pub mod platform;
 pub mod portability;
 pub mod portal;

@@ -76,6 +76,8 @@ pub struct Services {
     pub portability: Portability,
     /// HTTPS: certificates, the issuer, the redirect and HSTS.
     pub tls: crate::tls::Tls,
+    /// Notifications: the push client, VAPID keys, mail links.
+    pub notifications: crate::notifications::Notifications,
     /// Tenants' documents: uploads checked and stored, downloads.
     pub documents: crate::documents::Documents,
 }
@@ -152,6 +154,12 @@ impl FromRef<AppState> for Tenants {
 impl FromRef<AppState> for Portability {
     fn from_ref(state: &AppState) -> Self {
         state.portability.clone()
+    }
+}
+
+impl FromRef<AppState> for crate::notifications::Notifications {
+    fn from_ref(state: &AppState) -> Self {
+        state.notifications.clone()
     }
 }
 

@@ -31,6 +31,7 @@ where
     S: Clone + Send + Sync + 'static,
     Themes: FromRef<S>,
     crate::domains::Domains: FromRef<S>,
+    crate::notifications::Notifications: FromRef<S>,
     crate::documents::Documents: FromRef<S>,
 {
     let api = Router::new()
@@ -52,6 +53,7 @@ where
         .merge(crate::announcements::api::router())
         .merge(crate::projects::api::router())
         .merge(crate::domains::api_router())
+        .merge(crate::notifications::api_router())
         .merge(crate::documents::api_router())
         .route_layer(from_fn_with_state(limit, limit::limit));
     Router::new()

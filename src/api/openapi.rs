@@ -17,6 +17,7 @@ use crate::contributions::api::{
     payments as cy, plans as cp,
 };
 use crate::domains::api as dm;
+use crate::notifications::api as na;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -36,6 +37,8 @@ use crate::domains::api as dm;
         cs::list, cs::mine, cs::show, cs::join, cs::renew, cs::cancel,
         crate::contributions::receipts::download::api_receipt,
         dm::list, dm::create, dm::show, dm::verify, dm::primary, dm::delete,
+        na::list, na::read, na::read_all, na::preferences, na::save_preferences,
+        na::vapid_public_key, na::devices, na::subscribe, na::unsubscribe,
     ),
     components(schemas(
         auth::RegisterRequest, auth::Registered, auth::LoginRequest, auth::RefreshRequest,
@@ -56,6 +59,12 @@ use crate::domains::api as dm;
         dm::DomainView, dm::CertificateState, dm::NewDomain, crate::domains::Instructions,
         crate::domains::AddressRecord,
         crate::tenancy::claims::Claim, crate::tenancy::claims::ClaimState,
+        na::NotificationPage, na::Marked, na::PreferencesBody, na::VapidPublicKey, na::Subscribed,
+        crate::notifications::store::Item, crate::notifications::store::Preferences,
+        crate::notifications::store::KindChoice, crate::notifications::Kind,
+        crate::notifications::Channels, crate::notifications::subscriptions::DeviceView,
+        crate::notifications::subscriptions::SubscriptionBody,
+        crate::notifications::subscriptions::SubscriptionKeys,
     )),
     tags((name = "auth", description = "Log-in, tokens and one's own profile"),
          (name = "users", description = "The member directory (staff)"),
@@ -64,7 +73,9 @@ use crate::domains::api as dm;
          (name = "contributions", description = "Plans, memberships, households, payments \
                                                  (treasurers, or keys with contributions:read/write)"),
          (name = "domains", description = "Custom domains: claim, prove, make primary, remove \
-                                           (admins, or keys with domains:read/write)")),
+                                           (admins, or keys with domains:read/write)"),
+         (name = "notifications", description = "One's own notifications, preferences and Web Push \
+                                                 devices (people's access tokens, not API keys)")),
 )]
 struct ApiDoc;
 

@@ -94,8 +94,15 @@ pub(super) fn build_state(
     let portability =
         crate::portability::Portability::new(provisioner.clone(), storage.clone(), themes.names());
     let tls = crate::tls::Tls::new(&config, db.platform().clone(), resolver.clone())?;
+    let notifications = crate::notifications::Notifications::new(
+        auth.keys.clone(),
+        config.http.clone(),
+        config.notifications.clone(),
+    )
+    .map_err(|e| crate::tls::TlsError::Config(format!("push client: {e}")))?;
     let documents = crate::documents::Documents::new(storage.clone(), config.documents.clone());
     Ok(AppState::new(Services {
+        notifications,
         documents,
         tls,
         signups,

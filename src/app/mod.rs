@@ -201,6 +201,7 @@ pub fn job_worker(state: &AppState) -> jobs::Worker {
     crate::contributions::reminders::register(&mut registry, state.reminder_links());
     crate::contributions::receipts::render::register(&mut registry, state.storage.clone());
     crate::domains::register(&mut registry, state.domains.clone());
+    crate::notifications::register(&mut registry, state.notifications.clone());
     let schedule = crate::portability::purge::PurgeSchedule {
         grace: state.config.deletion.grace(),
         every: state.config.deletion.purge_interval(),
@@ -238,6 +239,7 @@ pub fn router(state: &AppState) -> Router {
         .merge(crate::contributions::desk::router())
         .merge(crate::contributions::pages::router())
         .merge(crate::domains::router())
+        .merge(crate::notifications::router())
         .merge(crate::documents::router())
         .merge(crate::api::router(limit.clone()))
         .merge(crate::contributions::receipts::download::router(limit))

@@ -17,6 +17,7 @@ mod deletion;
 mod documents;
 mod domains;
 mod links;
+mod notifications;
 mod overrides;
 mod storage;
 mod tls;
@@ -24,6 +25,7 @@ pub use deletion::DeletionConfig;
 pub use documents::DocumentsConfig;
 pub use domains::DomainsConfig;
 pub use links::PublicScheme;
+pub use notifications::NotificationsConfig;
 pub use overrides::{HttpOverrides, MetricsOverrides, Overrides, TlsOverrides};
 pub use storage::{S3Config, StorageBackend, StorageConfig};
 pub use tls::{AcmeConfig, CertificateFiles, ChallengeKind, TlsConfig};
@@ -67,6 +69,8 @@ pub struct Config {
     pub deletion: DeletionConfig,
     #[serde(default)]
     pub tls: TlsConfig,
+    #[serde(default)]
+    pub notifications: NotificationsConfig,
 }
 
 /// The job queue's worker (see `jobs`). Durations in milliseconds so that

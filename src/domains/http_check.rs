@@ -89,7 +89,10 @@ fn may_connect(address: &IpAddr, config: &DomainsConfig) -> bool {
     config.ingress_addresses.contains(address) || is_public(address)
 }
 
-fn is_public(address: &IpAddr) -> bool {
+/// Whether `address` is on the public Internet (not loopback, private,
+/// link-local, CGNAT, documentation, multicast, …): also the rule of the
+/// push endpoints notifications POST to.
+pub fn is_public(address: &IpAddr) -> bool {
     match address {
         IpAddr::V4(v4) => {
             !(v4.is_private()

@@ -18,6 +18,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::routing::{get, post};
 
+pub use http_check::is_public;
 pub use service::{AddressRecord, DomainError, Domains, Instructions};
 
 use crate::jobs::{JobError, Registry};

@@ -4,5 +4,6 @@ pub mod contributions;
 pub mod demo;
 pub mod documents;
 pub mod logins;
+pub mod notifications;
 pub mod operator;
 pub mod projects;
