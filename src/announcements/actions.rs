@@ -69,8 +69,8 @@ pub async fn apply(
     actor: Actor,
 ) -> Result<bool, sqlx::Error> {
     let done = match action {
-        Action::Publish => store::set_publication(tx, id, Some(Utc::now())).await?,
-        Action::Schedule(at) => store::set_publication(tx, id, Some(at)).await?,
+        Action::Publish => publish(tx, id, Utc::now()).await?,
+        Action::Schedule(at) => publish(tx, id, at).await?,
         Action::Unpublish => store::set_publication(tx, id, None).await?,
         Action::Pin => store::set_pinned(tx, id, true).await?,
         Action::Unpin => store::set_pinned(tx, id, false).await?,
@@ -80,6 +80,15 @@ pub async fn apply(
     };
     if done {
         record(tx, action.audit_name(), id, actor).await?;
+    }
+    Ok(done)
+}
+
+/// Publishes `id` at `at`, and asks for members to be told then.
+async fn publish(tx: &mut TenantTx, id: i64, at: DateTime<Utc>) -> Result<bool, sqlx::Error> {
+    let done = store::set_publication(tx, id, Some(at)).await?;
+    if done {
+        super::notice::schedule(tx, id, at).await?;
     }
     Ok(done)
 }

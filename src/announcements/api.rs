@@ -172,6 +172,9 @@ pub async fn create(
     let actor = actor(&guard, &auth);
     let id = store::create(&mut tx, &draft, body.published_at, Some(actor.account_id)).await?;
     actions::record(&mut tx, "announcement.created", id, actor).await?;
+    if let Some(at) = body.published_at {
+        super::notice::schedule(&mut tx, id, at).await?;
+    }
     Ok((StatusCode::CREATED, Json(full(&mut tx, id).await?)))
 }
 

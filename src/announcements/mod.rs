@@ -16,6 +16,7 @@ pub mod feed;
 mod image;
 pub mod markdown;
 pub mod model;
+pub mod notice;
 pub mod pages;
 pub mod settings;
 pub mod store;

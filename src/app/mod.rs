@@ -202,6 +202,7 @@ pub fn job_worker(state: &AppState) -> jobs::Worker {
     crate::contributions::receipts::render::register(&mut registry, state.storage.clone());
     crate::domains::register(&mut registry, state.domains.clone());
     crate::notifications::register(&mut registry, state.notifications.clone());
+    crate::announcements::notice::register(&mut registry);
     let schedule = crate::portability::purge::PurgeSchedule {
         grace: state.config.deletion.grace(),
         every: state.config.deletion.purge_interval(),

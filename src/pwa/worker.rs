@@ -14,17 +14,25 @@ use crate::error::AppError;
 use crate::themes::{PageView, Themes};
 
 const SOURCE: &str = include_str!("sw.js");
+const PUSH_HANDLERS: &str = "js/sw-push.js";
 
 /// `GET /sw.js`.
-pub async fn script(tx: TenantTx) -> Response {
+pub async fn script(State(themes): State<Themes>, tx: TenantTx) -> Response {
     let version = format!("{}-{}", env!("CARGO_PKG_VERSION"), tx.tenant().version);
     let locale = match tx.tenant().locale.as_str() {
         "fr" => "fr",
         _ => "en",
     };
-    let body = SOURCE
+    let mut body = SOURCE
         .replace("__VERSION__", &version)
         .replace("__LOCALE__", locale);
+    // Web Push's handlers (the notifications module's file), by its
+    // content-hashed address: a new version of it is a new worker.
+    let env = themes.env(&tx.tenant().theme);
+    if let Some(file) = env.statics.get(PUSH_HANDLERS) {
+        let url = crate::themes::env::static_url(&file.hash, PUSH_HANDLERS);
+        body = format!("importScripts({url:?});\n{body}");
+    }
     let headers = [
         (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
         // Browsers check for a new worker at most daily anyway; no-cache

@@ -4,6 +4,7 @@
 mod account_flow;
 mod acme;
 mod announcements;
+mod announcements_notices;
 mod api_auth;
 mod api_input;
 mod api_staff;
