@@ -5,6 +5,10 @@ use chrono::{DateTime, Utc};
 
 use super::model::{Invalid, TITLE_MAX};
 use crate::db::TenantTx;
+use crate::notifications::{self, Audience, Kind, Notice, NotifyError};
+
+/// How much of an update a notification carries.
+const NOTICE_CHARS: usize = 240;
 
 /// The longest update text, in characters.
 pub const BODY_MAX: usize = 20_000;
@@ -72,7 +76,7 @@ pub async fn post(
     body: &str,
     author: Option<i64>,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar!(
+    let id = sqlx::query_scalar!(
         "INSERT INTO project_updates (project_id, title, body, author_id)
          VALUES ($1, $2, $3, $4) RETURNING id",
         project_id,
@@ -81,7 +85,44 @@ pub async fn post(
         author
     )
     .fetch_one(tx.conn().await?)
-    .await
+    .await?;
+    tell_members(tx, project_id, title, body).await?;
+    Ok(id)
+}
+
+/// People hear of an update of a project that is out (open or closed),
+/// as their notification preferences for projects say.
+async fn tell_members(
+    tx: &mut TenantTx,
+    project_id: i64,
+    title: &str,
+    body: &str,
+) -> Result<(), sqlx::Error> {
+    let project = sqlx::query!(
+        "SELECT title, slug FROM projects WHERE id = $1 AND status IN ('open', 'closed')",
+        project_id
+    )
+    .fetch_optional(tx.conn().await?)
+    .await?;
+    let Some(project) = project else {
+        return Ok(());
+    };
+    let notice = Notice {
+        kind: Kind::Projects,
+        audience: Audience::Everyone,
+        title: format!("{} — {title}", project.title),
+        body: crate::announcements::markdown::excerpt(body, NOTICE_CHARS),
+        url: super::view::page_url(&project.slug),
+    };
+    match notifications::notify(tx, notice).await {
+        Ok(_) => Ok(()),
+        Err(NotifyError::Database(error)) => Err(error),
+        // A title the notice cannot carry is not worth refusing the update.
+        Err(refused) => {
+            tracing::warn!(%refused, project_id, "no notice for a project update");
+            Ok(())
+        }
+    }
 }
 
 /// Deletes an update of `project_id`; false when there is none.

@@ -111,3 +111,61 @@ async fn members_are_told_of_an_announcement_once_when_it_shows() {
     drain(&app).await;
     assert_eq!(told(member, "Sortie dimanche").await, 1);
 }
+
+#[tokio::test]
+async fn an_update_of_an_open_project_reaches_members_and_a_drafts_does_not() {
+    let sink = SmtpSink::start();
+    let app = app(&sink).await;
+    let (tenant, _) = app.create_tenant("proj-notice", "Projets Prévenus").await;
+    let host = tenant.default_host.to_string();
+    let member = create_account(&app, &tenant, "m@example.org", PASSWORD, Role::Member).await;
+    create_account(&app, &tenant, "e@example.org", PASSWORD, Role::Editor).await;
+    let (token, _) = login(&app, &host, "e@example.org", PASSWORD).await;
+    let made = post(
+        &app,
+        &host,
+        "/api/v1/projects",
+        &json!({ "title": "Nouveau local" }),
+        Some(&token),
+    )
+    .await;
+    assert_eq!(made.status, 201, "{:?}", made.json);
+    let id = made.json["id"].as_i64().expect("id");
+    let updates = format!("/api/v1/projects/{id}/updates");
+    let draft = post(
+        &app,
+        &host,
+        &updates,
+        &json!({ "title": "Plans dessinés" }),
+        Some(&token),
+    )
+    .await;
+    assert_eq!(draft.status, 201, "{:?}", draft.json);
+    post(
+        &app,
+        &host,
+        &format!("/api/v1/projects/{id}/status"),
+        &json!({ "status": "open" }),
+        Some(&token),
+    )
+    .await;
+    post(
+        &app,
+        &host,
+        &updates,
+        &json!({ "title": "Travaux lancés", "body": "Le **chantier** commence." }),
+        Some(&token),
+    )
+    .await;
+    drain(&app).await;
+    let mut tx = app.tenant_tx(&tenant).await;
+    let titles: Vec<String> = sqlx::query_scalar(
+        "SELECT o.title FROM notifications n JOIN notices o ON o.id = n.notice_id
+         WHERE n.account_id = $1 AND o.kind = 'projects' ORDER BY o.id",
+    )
+    .bind(member)
+    .fetch_all(tx.conn().await.unwrap())
+    .await
+    .unwrap();
+    assert_eq!(titles, ["Nouveau local — Travaux lancés"]);
+}
