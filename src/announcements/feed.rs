@@ -4,7 +4,6 @@
 //! cookies. Links are absolute, on the host the reader asked for.
 
 use atom_syndication::{Content, Entry, Feed, Link, Person, Text};
-use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -17,14 +16,13 @@ use super::view::{EXCERPT_CHARS, page_url};
 use crate::auth::RequestAuth;
 use crate::db::TenantTx;
 use crate::error::AppError;
-use crate::themes::{PageView, Themes};
+use crate::themes::PageView;
 
 /// How many entries the feed carries.
 const ENTRIES: i64 = 30;
 
 /// `GET /announcements.atom`.
 pub async fn atom(
-    State(_): State<Themes>,
     view: PageView,
     auth: RequestAuth,
     mut tx: TenantTx,
