@@ -6,7 +6,8 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::Themes;
+use super::source::StaticFile;
+use super::{RenderError, Themes};
 use crate::db::TenantTx;
 use crate::error::AppError;
 
@@ -20,14 +21,29 @@ pub async fn serve(
     Path((hash, path)): Path<(String, String)>,
     request_headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let files = themes.tenant_files(&tx).await?;
-    let env = themes.env(&tx.tenant().theme);
-    let file = files
-        .statics
-        .get(&path)
-        .or_else(|| env.statics.get(&path))
+    let file = themes
+        .static_file(&tx, &path)
+        .await?
         .ok_or(AppError::NotFound)?;
-    Ok(respond(file, &hash, &request_headers))
+    Ok(respond(&file, &hash, &request_headers))
+}
+
+impl Themes {
+    /// A static file of the tenant, else of its theme chain, by path (a
+    /// brand's `logo`); `None` for an https URL or a missing file.
+    pub async fn static_file(
+        &self,
+        tx: &TenantTx,
+        path: &str,
+    ) -> Result<Option<StaticFile>, RenderError> {
+        let files = self.tenant_files(tx).await?;
+        let env = self.env(&tx.tenant().theme);
+        Ok(files
+            .statics
+            .get(path)
+            .or_else(|| env.statics.get(path))
+            .cloned())
+    }
 }
 
 /// The same for the platform host: the built-in default theme's files only.

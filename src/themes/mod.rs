@@ -199,22 +199,6 @@ impl Themes {
             .map_err(|e| RenderError::Theme(e.to_string()))
     }
 
-    /// A static file of the tenant, else of its theme chain, by path (a
-    /// brand's `logo`); `None` for an https URL or a missing file.
-    pub async fn static_file(
-        &self,
-        tx: &TenantTx,
-        path: &str,
-    ) -> Result<Option<source::StaticFile>, RenderError> {
-        let files = self.tenant_files(tx).await?;
-        let env = self.env(&tx.tenant().theme);
-        Ok(files
-            .statics
-            .get(path)
-            .or_else(|| env.statics.get(path))
-            .cloned())
-    }
-
     /// Forgets what is cached for a tenant (its files changed): the next
     /// render reads them again.
     pub fn invalidate_tenant(&self, tenant_id: TenantId) {

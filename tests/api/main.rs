@@ -4,6 +4,8 @@
 mod account_flow;
 mod acme;
 mod announcements;
+mod announcements_api;
+mod announcements_input;
 mod announcements_notices;
 mod api_auth;
 mod api_input;
