@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use fantoccini::{Client, ClientBuilder};
+use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 use tessera::manifest;
 use tessera::seed;
@@ -92,6 +92,26 @@ async fn demo_app() -> (TestApp, Vec<String>) {
     seed::demo::seed_all(&app.state, &manifests).await.unwrap();
     let slugs = manifests.iter().map(|(slug, _)| slug.to_string()).collect();
     (app, slugs)
+}
+
+/// Signs in through the portal's own form at `base` and presses its button
+/// (callers wait for where it leads).
+pub async fn sign_in(client: &Client, base: &str, email: &str, password: &str) {
+    client
+        .goto(&format!("{base}/accounts/login/"))
+        .await
+        .expect("login page");
+    for (field, value) in [("f-email", email), ("f-password", password)] {
+        let input = client.find(Locator::Id(field)).await.expect(field);
+        input.send_keys(value).await.expect(field);
+    }
+    client
+        .find(Locator::Css("form.form button[type=submit]"))
+        .await
+        .expect("the sign-in button")
+        .click()
+        .await
+        .expect("clicked");
 }
 
 pub async fn overflows(client: &Client) -> bool {

@@ -6,7 +6,7 @@ use fantoccini::{Client, Locator};
 use serde_json::json;
 use tessera::auth::Role;
 
-use crate::browser::{browser, overflows, start_chromedriver, tempdir};
+use crate::browser::{browser, overflows, sign_in, start_chromedriver, tempdir};
 use crate::contributions_member::plan;
 use crate::helpers::browser::create_account;
 use crate::helpers::spawn_isolated_app;
@@ -69,25 +69,7 @@ async fn the_membership_pages_fit_a_phone() {
     let client = browser(&driver, 360, 800, &profile).await;
     let mut narrow = Vec::new();
 
-    client
-        .goto(&format!("{base}/accounts/login/"))
-        .await
-        .expect("login");
-    client
-        .find(Locator::Id("f-email"))
-        .await
-        .unwrap()
-        .send_keys(email)
-        .await
-        .unwrap();
-    client
-        .find(Locator::Id("f-password"))
-        .await
-        .unwrap()
-        .send_keys(password)
-        .await
-        .unwrap();
-    submit(&client, "form.form button[type=submit]").await;
+    sign_in(&client, &base, email, password).await;
     arrive(&client, "/accounts/profile/").await;
 
     for path in [

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use tessera::contributions::receipts::render;
 
 use crate::api_auth::PASSWORD;
-use crate::browser::{browser, start_chromedriver, tempdir};
+use crate::browser::{browser, sign_in, start_chromedriver, tempdir};
 use crate::browser_accounts::wait_for;
 use crate::contributions_receipts_fixture::{member, receipt, rendered};
 use crate::helpers::spawn_isolated_app;
@@ -23,6 +23,20 @@ async fn run(client: &Client, body: &str) -> Value {
          (async () => {{ {body} }})().then(done, (e) => done('error: ' + e));"
     );
     client.execute_async(&script, vec![]).await.expect(body)
+}
+
+/// Whether the page's service worker has taken control (waits up to 5 s).
+pub(crate) async fn worker_controls(client: &Client) -> bool {
+    let answer = run(
+        client,
+        "await navigator.serviceWorker.ready;
+         for (let i = 0; i < 100 && !navigator.serviceWorker.controller; i++) {
+           await new Promise((r) => setTimeout(r, 50));
+         }
+         return !!navigator.serviceWorker.controller;",
+    )
+    .await;
+    answer == json!(true)
 }
 
 async fn body_text(client: &Client) -> String {
@@ -51,31 +65,7 @@ async fn the_members_card_and_receipts_open_with_the_network_cut() {
     let profile = tempdir("chromium-pwa");
     let client = browser(&driver, 360, 800, &profile).await;
 
-    client
-        .goto(&format!("{base}/accounts/login/"))
-        .await
-        .expect("login page");
-    client
-        .find(Locator::Id("f-email"))
-        .await
-        .unwrap()
-        .send_keys(email)
-        .await
-        .unwrap();
-    client
-        .find(Locator::Id("f-password"))
-        .await
-        .unwrap()
-        .send_keys(PASSWORD)
-        .await
-        .unwrap();
-    client
-        .find(Locator::Css("form.form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    sign_in(&client, &base, email, PASSWORD).await;
     wait_for(&client, "body").await;
 
     let manifest = run(
@@ -95,18 +85,8 @@ async fn the_members_card_and_receipts_open_with_the_network_cut() {
         json!({ "type": "application/manifest+json", "name": "Vélo Club Hors Ligne",
                 "display": "standalone", "start": "/", "width": 512 })
     );
-    let controlled = run(
-        &client,
-        "await navigator.serviceWorker.ready;
-         for (let i = 0; i < 100 && !navigator.serviceWorker.controller; i++) {
-           await new Promise((r) => setTimeout(r, 50));
-         }
-         return !!navigator.serviceWorker.controller;",
-    )
-    .await;
-    assert_eq!(
-        controlled,
-        json!(true),
+    assert!(
+        worker_controls(&client).await,
         "the service worker never took control"
     );
 

@@ -9,12 +9,13 @@ use fantoccini::Locator;
 use tessera::auth::Role;
 
 use crate::api_auth::PASSWORD;
-use crate::browser::{browser, start_chromedriver, tempdir};
+use crate::browser::{browser, sign_in, start_chromedriver, tempdir};
 use crate::browser_accounts::wait_for;
 use crate::contributions_desk::scalar;
 use crate::contributions_receipts_fixture::member;
 use crate::helpers::browser::{Browser, create_account};
 use crate::helpers::{migrated_database, spawn_app, spawn_app_with, test_config};
+use crate::pwa_browser::worker_controls;
 
 #[tokio::test]
 async fn the_desk_form_sent_twice_records_one_payment() {
@@ -78,44 +79,12 @@ async fn a_payment_typed_offline_is_stored_once_after_reconnecting() {
     let driver = start_chromedriver();
     let profile = tempdir("chromium-desk-offline");
     let client = browser(&driver, 360, 800, &profile).await;
-    client
-        .goto(&format!("{base}/accounts/login/"))
-        .await
-        .expect("login");
-    client
-        .find(Locator::Id("f-email"))
-        .await
-        .unwrap()
-        .send_keys(email)
-        .await
-        .unwrap();
-    client
-        .find(Locator::Id("f-password"))
-        .await
-        .unwrap()
-        .send_keys(PASSWORD)
-        .await
-        .unwrap();
-    client
-        .find(Locator::Css("form.form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    sign_in(&client, &base, email, PASSWORD).await;
     wait_for(&client, "body").await;
-    client
-        .execute_async(
-            "const done = arguments[0];
-             navigator.serviceWorker.ready.then(async () => {
-               for (let i = 0; i < 100 && !navigator.serviceWorker.controller; i++)
-                 await new Promise((r) => setTimeout(r, 50));
-               done(!!navigator.serviceWorker.controller);
-             });",
-            vec![],
-        )
-        .await
-        .expect("worker");
+    assert!(
+        worker_controls(&client).await,
+        "the service worker never took control"
+    );
     client
         .goto(&format!("{base}/treasury/payments/new?payer={payer}"))
         .await
