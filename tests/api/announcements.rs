@@ -267,3 +267,32 @@ async fn a_scheduled_announcement_appears_on_the_list_and_the_home_page_at_its_t
             .contains("Assemblée générale")
     );
 }
+
+#[tokio::test]
+async fn the_list_pages_ten_at_a_time() {
+    let app = spawn_app().await;
+    let (tenant, _) = app.create_tenant("ann-pages", "Pages").await;
+    let host = tenant.default_host.to_string();
+    let mut tx = app.tenant_tx(&tenant).await;
+    let start = chrono::Utc::now() - chrono::Duration::hours(1);
+    for n in 1..=12 {
+        let at = start + chrono::Duration::minutes(n);
+        tessera::announcements::create(&mut tx, &format!("Nouvelle n° {n:02}"), "", Some(at))
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let (_, first) = app.get_text(&host, "/announcements").await;
+    assert_eq!(first.matches("class=\"card__title\"").count(), 10);
+    assert!(first.contains("Nouvelle n° 12") && !first.contains("Nouvelle n° 02"));
+    assert!(first.contains("rel=\"next\" href=\"?page=2\""), "{first}");
+    let (_, second) = app.get_text(&host, "/announcements?page=2").await;
+    assert_eq!(second.matches("class=\"card__title\"").count(), 2);
+    assert!(second.contains("Nouvelle n° 01") && second.contains("rel=\"prev\""));
+    let (status, past) = app.get_text(&host, "/announcements?page=99").await;
+    assert_eq!(status, 200);
+    assert!(
+        past.contains("Nouvelle n° 01"),
+        "a page past the end shows the last"
+    );
+}
