@@ -48,6 +48,7 @@ pub mod portal;
 pub mod projects;
 pub mod pwa;
 pub mod seed;
+pub mod sepa;
 pub mod state;
 pub mod storage;
 pub mod telemetry;

@@ -23,6 +23,8 @@ command -v chromedriver >/dev/null 2>&1 || packages+=(chromium-driver)
 python3 -c 'import ensurepip' >/dev/null 2>&1 || packages+=(python3-venv)
 # Receipt tests read their PDFs' text with poppler's pdftotext.
 command -v pdftotext >/dev/null 2>&1 || packages+=(poppler-utils)
+# SEPA tests validate their files against the ISO 20022 schema with libxml2's xmllint.
+command -v xmllint >/dev/null 2>&1 || packages+=(libxml2-utils)
 # Certificate tests get theirs from a real ACME server: Let's Encrypt's Pebble
 # (with its DNS helper, pebble-challtestsrv).
 command -v pebble >/dev/null 2>&1 || packages+=(pebble)

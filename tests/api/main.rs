@@ -89,6 +89,7 @@ mod render_fairness;
 mod round_trips;
 mod sandbox;
 mod schema_version;
+mod sepa;
 mod sign_in;
 mod signup;
 mod staff;

@@ -1,0 +1,23 @@
+//! SEPA payment files for the association's bank: what an association uploads
+//! to pay (credit transfers, [`credit_transfer`], `pain.001.001.09`) and,
+//! later, to collect (direct debits, `pain.008.001.08`, one file beside it).
+//!
+//! This module owns everything a SEPA file needs and a bank checks: IBANs
+//! and BICs ([`account`]), the SEPA character set and the EPC's conversion
+//! into it ([`charset`]), the rulebooks' limits on ids, names and amounts,
+//! and the XML. It does not store batches, pick what to pay or talk to a
+//! bank: a feature builds a batch from its rows and gets a document back, or
+//! a [`SepaError`] naming the field and the transaction to fix.
+//!
+//! Everything is EUR and integer cents; no float ever holds an amount.
+
+pub mod account;
+pub mod charset;
+pub mod credit_transfer;
+mod error;
+mod rules;
+mod xml;
+
+pub use account::{Bic, BicError, Iban, IbanError};
+pub use error::{Field, Problem, SepaError};
+pub use rules::{MAX_AMOUNT_MINOR, MAX_ID, MAX_NAME, MAX_REMITTANCE};
