@@ -16,6 +16,8 @@
 //! - [`contributions`], [`projects`]: what they pay, and what the association
 //!   raises money or volunteers for.
 //! - [`documents`]: files in folders, each public, for members or for staff.
+//! - [`affiliation`]: referral programmes (links, commissions, payouts), for
+//!   associations and for the platform; [`sepa`]: SEPA bank files.
 //! - [`platform`]: the operators' console and the white-label API.
 //! - [`seed`]: demo content; [`bench`]: the benchmark data set and workloads.
 //! - [`cli`]: the `tessera` command.
@@ -24,6 +26,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod accounts;
+pub mod affiliation;
 pub mod announcements;
 pub mod api;
 pub mod app;

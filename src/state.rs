@@ -80,6 +80,8 @@ pub struct Services {
     pub notifications: crate::notifications::Notifications,
     /// Tenants' documents: uploads checked and stored, downloads.
     pub documents: crate::documents::Documents,
+    /// Referral clicks waiting to be written, and the live links.
+    pub affiliation: crate::affiliation::Affiliation,
 }
 
 // What handlers may take as `State<…>`: services, never a pool (tenant
@@ -100,6 +102,12 @@ impl FromRef<AppState> for crate::platform::signup::Signups {
 impl FromRef<AppState> for crate::documents::Documents {
     fn from_ref(state: &AppState) -> Self {
         state.documents.clone()
+    }
+}
+
+impl FromRef<AppState> for crate::affiliation::Affiliation {
+    fn from_ref(state: &AppState) -> Self {
+        state.affiliation.clone()
     }
 }
 

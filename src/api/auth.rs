@@ -30,6 +30,9 @@ pub struct RegisterRequest {
     pub display_name: String,
     /// `fr` or `en`.
     pub locale: Option<String>,
+    /// A referral or coupon code of this association's programme.
+    #[serde(default)]
+    pub referral_code: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -76,6 +79,18 @@ pub async fn register(
     let locale = super::profile::locale(body.locale.as_deref())?;
     password::check_strength(&body.password, email.as_str())
         .map_err(|weakness| AppError::Unprocessable(weakness.key().into()))?;
+    let code = body
+        .referral_code
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty());
+    if let Some(code) = code
+        && !crate::affiliation::tenant::known_code(&mut tx, code).await?
+    {
+        return Err(AppError::Unprocessable(
+            "referral_code: no such referral or coupon code".into(),
+        ));
+    }
     let hash = context
         .auth
         .passwords
@@ -96,7 +111,18 @@ pub async fn register(
         email_verified: false,
     };
     match store::create(&mut tx, new).await {
-        Ok(id) => send_verification(&mut tx, &context, &headers, id).await?,
+        Ok(id) => {
+            send_verification(&mut tx, &context, &headers, id).await?;
+            let sign_up = crate::affiliation::tenant::SignUp {
+                account_id: id,
+                name: &display_name,
+                email: email.as_str(),
+                typed_code: code,
+                auth: &context,
+                headers: &headers,
+            };
+            crate::affiliation::tenant::signed_up(&mut tx, sign_up).await?;
+        }
         Err(CreateError::Taken) => {}
         Err(CreateError::Database(e)) => return Err(e.into()),
     }

@@ -101,7 +101,9 @@ pub(super) fn build_state(
     )
     .map_err(|e| crate::tls::TlsError::Config(format!("push client: {e}")))?;
     let documents = crate::documents::Documents::new(storage.clone(), config.documents.clone());
+    let affiliation = crate::affiliation::Affiliation::new(db.clone(), auth.keys.clone());
     Ok(AppState::new(Services {
+        affiliation,
         notifications,
         documents,
         tls,

@@ -97,6 +97,7 @@ impl Application {
             ));
         }
         tasks.push(worker.spawn());
+        tasks.push(state.affiliation.clicks.spawn());
         // After the host map is loaded: the issuer decides from it.
         tasks.extend(state.tls.spawn_tasks(state.db.platform().clone()));
         let router = router(&state);
@@ -153,6 +154,8 @@ impl Application {
                 let _ = stop.send(true);
             })
             .await;
+        // Requests are drained: the clicks they captured are written.
+        self.state.affiliation.clicks.flush().await;
         for task in tasks {
             task.abort();
         }
@@ -203,6 +206,7 @@ pub fn job_worker(state: &AppState) -> jobs::Worker {
     crate::domains::register(&mut registry, state.domains.clone());
     crate::notifications::register(&mut registry, state.notifications.clone());
     crate::announcements::notice::register(&mut registry);
+    crate::affiliation::tenant::register(&mut registry);
     let schedule = crate::portability::purge::PurgeSchedule {
         grace: state.config.deletion.grace(),
         every: state.config.deletion.purge_interval(),
@@ -242,12 +246,15 @@ pub fn router(state: &AppState) -> Router {
         .merge(crate::domains::router())
         .merge(crate::notifications::router())
         .merge(crate::documents::router())
+        .merge(crate::affiliation::router())
         .merge(crate::api::router(limit.clone()))
         .merge(crate::contributions::receipts::download::router(limit))
         .merge(crate::contributions::api::staff_router())
         .route("/static/{hash}/{*path}", get(crate::themes::assets::serve))
         .fallback(not_found)
         .route_layer(from_fn(web::metrics::track))
+        // `?ref=CODE` on any page becomes the short link `/r/CODE`.
+        .layer(from_fn(crate::affiliation::capture::ref_parameter))
         // Commits or rolls back the handler's transaction before the
         // response goes on; an error it raises is rendered just outside.
         .layer(from_fn_with_state(

@@ -30,6 +30,8 @@ pub struct CookiePolicy {
 pub enum Kind {
     Session,
     Visitor,
+    /// Which referral link brought this browser (portals only).
+    Referral,
 }
 
 impl CookiePolicy {
@@ -61,6 +63,8 @@ impl CookiePolicy {
             (true, Kind::Session, false) => OPERATOR_SESSION_NAMES[1],
             (true, Kind::Visitor, true) => "__Host-tessera-op-v",
             (true, Kind::Visitor, false) => "tessera-op-v",
+            (_, Kind::Referral, true) => "__Host-ref",
+            (_, Kind::Referral, false) => "ref",
         }
     }
 
@@ -96,6 +100,18 @@ impl CookiePolicy {
         if persistent {
             cookie.set_max_age(cookie::time::Duration::days(30));
         }
+        header_value(&cookie)
+    }
+
+    /// `Set-Cookie` for `value`, kept `days` days.
+    pub fn set_for_days(self, kind: Kind, value: &str, days: i32) -> HeaderValue {
+        let mut cookie = Cookie::build((self.name(kind), value.to_owned()))
+            .path("/")
+            .http_only(true)
+            .same_site(self.same_site())
+            .secure(self.secure)
+            .build();
+        cookie.set_max_age(cookie::time::Duration::days(i64::from(days)));
         header_value(&cookie)
     }
 

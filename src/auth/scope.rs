@@ -15,6 +15,7 @@ pub const MODULES: &[&str] = &[
     "domains",
     "projects",
     "documents",
+    "affiliation",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

@@ -94,6 +94,20 @@ impl NeedsScope for ProjectsWrite {
     const ACCESS: Access = Access::Write;
 }
 
+/// `affiliation:read`.
+pub struct AffiliationRead;
+/// `affiliation:write`.
+pub struct AffiliationWrite;
+
+impl NeedsScope for AffiliationRead {
+    const MODULE: &'static str = "affiliation";
+    const ACCESS: Access = Access::Read;
+}
+impl NeedsScope for AffiliationWrite {
+    const MODULE: &'static str = "affiliation";
+    const ACCESS: Access = Access::Write;
+}
+
 /// At least role `R`, and scope `S` when the credential is an API key.
 pub struct Allowed<R: MinRole, S: NeedsScope>(pub Principal, PhantomData<(R, S)>);
 

@@ -3,45 +3,8 @@
 //! stored as the lowercase text its `as_str` gives (the CHECK constraints
 //! of `migrations/tenant/0008_contributions.sql` list the same words).
 
-use std::fmt;
-use std::str::FromStr;
-
-/// Declares a text-backed enum: `as_str`, `FromStr`, `Display`, serde as
-/// the same words, and `ALL`.
-macro_rules! text_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($(#[$vmeta])* $variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn as_str(&self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = UnknownWord;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                match s { $($text => Ok($name::$variant),)+ _ => Err(UnknownWord) }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-
-/// A word that is not one of an enum's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("unknown value")]
-pub struct UnknownWord;
+pub use crate::model::UnknownWord;
+use crate::model::text_enum;
 
 text_enum!(
     /// How long one membership period lasts.

@@ -13,7 +13,9 @@ mod schema;
 mod slug;
 mod tenant;
 mod text;
+mod words;
 
+pub use crate::text_enum;
 pub use branding::{BrandError, Branding, DEFAULT_PRIMARY, Font, Link};
 pub use colour::{Colour, ColourError};
 pub use email::{Email, EmailError};
@@ -24,3 +26,4 @@ pub use schema::SchemaName;
 pub use slug::{Slug, SlugError};
 pub use tenant::{SchemaState, SchemaStatus, Tenant, TenantStatus};
 pub use text::{is_hidden_or_control, is_local_path};
+pub use words::UnknownWord;

@@ -62,6 +62,19 @@ pub const TENANT_TABLES: &[&str] = &[
     "project_comments",
     "project_updates",
     "project_volunteers",
+    "aff_programs",
+    "aff_groups",
+    "aff_affiliates",
+    "aff_links",
+    "aff_clicks",
+    "aff_referrals",
+    "aff_rules",
+    "aff_fraud_rules",
+    "aff_reviews",
+    "aff_payout_batches",
+    "aff_payouts",
+    "aff_lines",
+    "aff_sightings",
 ];
 
 /// One table as the archive describes it.

@@ -3,6 +3,8 @@
 
 mod account_flow;
 mod acme;
+mod affiliation;
+mod affiliation_fixture;
 mod announcements;
 mod announcements_api;
 mod announcements_input;

@@ -8,7 +8,7 @@
 //! same « check your mail » page as a new member.
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -32,6 +32,8 @@ pub struct SignupForm {
     display_name: String,
     email: String,
     password: String,
+    /// A referral or coupon code (optional).
+    referral_code: String,
 }
 
 #[derive(Serialize)]
@@ -40,6 +42,7 @@ struct SignupPage<'a> {
     policy: SignupPolicy,
     display_name: &'a str,
     email: &'a str,
+    referral_code: &'a str,
     errors: Errors,
     /// The form was accepted: « check your mail ».
     sent: bool,
@@ -51,14 +54,19 @@ pub async fn form(
     State(themes): State<Themes>,
     view: PageView,
     auth: RequestAuth,
+    headers: HeaderMap,
     mut tx: TenantTx,
 ) -> Result<Response, AppError> {
     let policy = store::signup_policy(&mut tx).await?;
+    // The code of the link that brought the visitor, shown (and editable).
+    let visit = crate::affiliation::capture::visit_of(&auth, &headers, tx.tenant().id);
+    let code = visit.map(|visit| visit.code).unwrap_or_default();
     let page = SignupPage {
         csrf: auth.csrf.value(),
         policy,
         display_name: "",
         email: "",
+        referral_code: &code,
         errors: Errors::default(),
         sent: false,
     };
@@ -69,6 +77,7 @@ pub async fn submit(
     State(themes): State<Themes>,
     view: PageView,
     auth: RequestAuth,
+    headers: HeaderMap,
     mut tx: TenantTx,
     Form(form): Form<SignupForm>,
 ) -> Result<Response, AppError> {
@@ -78,12 +87,19 @@ pub async fn submit(
             "this association admits members by invitation only".into(),
         ));
     }
-    let (email, errors) = validate(&form);
+    let (email, mut errors) = validate(&form);
+    let typed_code = form.referral_code.trim();
+    if !typed_code.is_empty()
+        && !crate::affiliation::tenant::known_code(&mut tx, typed_code).await?
+    {
+        errors.add("referral_code", "field-unknown-referral-code");
+    }
     let mut page = SignupPage {
         csrf: auth.csrf.value(),
         policy,
         display_name: &form.display_name,
         email: &form.email,
+        referral_code: &form.referral_code,
         errors,
         sent: false,
     };
@@ -113,7 +129,18 @@ pub async fn submit(
         email_verified: false,
     };
     match store::create(&mut tx, new).await {
-        Ok(id) => welcome(&mut tx, &auth, id, policy).await?,
+        Ok(id) => {
+            welcome(&mut tx, &auth, id, policy).await?;
+            let sign_up = crate::affiliation::tenant::SignUp {
+                account_id: id,
+                name: form.display_name.trim(),
+                email: email.as_str(),
+                typed_code: Some(typed_code),
+                auth: &auth,
+                headers: &headers,
+            };
+            crate::affiliation::tenant::signed_up(&mut tx, sign_up).await?;
+        }
         Err(CreateError::Taken) => warn_owner(&mut tx, &email).await?,
         Err(CreateError::Database(error)) => return Err(error.into()),
     }

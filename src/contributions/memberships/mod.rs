@@ -14,7 +14,7 @@ use chrono::NaiveDate;
 
 pub use join::{JoinRequest, Joined, Quote, QuoteLine, join, quote};
 pub use renew::{renew, upgrade};
-pub use staff::{cancel, override_status};
+pub use staff::{cancel, extend_latest, override_status};
 pub use view::{MembershipFilter, MembershipView, find, for_account, list};
 
 /// Today in the association's terms (UTC dates; a day's difference at

@@ -106,3 +106,35 @@ pub async fn override_status(
     .await?;
     Ok(())
 }
+
+/// Adds `days` (negative: takes them back) to the end of `account_id`'s
+/// latest dated, uncancelled membership: a reward in free time. Returns
+/// the membership, or `None` when there is none to extend (the reward then
+/// waits for one). A lifetime membership has nothing to extend: `None` too.
+pub async fn extend_latest(
+    tx: &mut TenantTx,
+    account_id: i64,
+    days: i32,
+    why: &str,
+) -> Result<Option<i64>, Error> {
+    let extended = sqlx::query_scalar!(
+        "UPDATE memberships SET ends_on = greatest(starts_on, ends_on + $2::int)
+         WHERE id = (SELECT id FROM memberships WHERE account_id = $1 AND cancelled_at IS NULL AND ends_on IS NOT NULL
+                     ORDER BY ends_on DESC, id DESC LIMIT 1)
+         RETURNING id",
+        account_id,
+        days
+    )
+    .fetch_optional(tx.conn().await?)
+    .await?;
+    if let Some(id) = extended {
+        audit::record(
+            tx,
+            Entry::new("contributions.membership.extend")
+                .on(account_id)
+                .with(json!({ "membership": id, "days": days, "why": why })),
+        )
+        .await?;
+    }
+    Ok(extended)
+}

@@ -101,3 +101,20 @@ pub async fn find(tx: &mut TenantTx, id: i64) -> Result<Option<Payment>, sqlx::E
         earmark,
     }))
 }
+
+/// Whether `account_id` paid (or tried to pay) with `reference`: the
+/// affiliation checks compare a referred payer's reference with their
+/// affiliate's.
+pub async fn reference_used_by(
+    tx: &mut TenantTx,
+    account_id: i64,
+    reference: &str,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM payments WHERE payer_id = $1 AND lower(reference) = lower($2)) AS "used!""#,
+        account_id,
+        reference
+    )
+    .fetch_one(tx.conn().await?)
+    .await
+}

@@ -311,6 +311,8 @@ async fn settle(
     )
     .await?;
     receipts::issue(tx, payment_id).await?;
+    // A referred payer's affiliate earns from it, in this transaction.
+    crate::affiliation::tenant::payment_changed(tx, payment_id).await?;
     Ok(())
 }
 

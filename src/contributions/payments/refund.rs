@@ -100,6 +100,8 @@ pub async fn refund(
         receipts::cancel_and_reissue(tx, receipt_id, &format!("refund: {reason}"), Some(by))
             .await?;
     }
+    // What the payment earned an affiliate is recomputed.
+    crate::affiliation::tenant::payment_changed(tx, payment_id).await?;
     audit::record(
         tx,
         Entry::new("contributions.payment.refund")

@@ -1,0 +1,48 @@
+//! Whose books a programme's rows are in. The tables are the same in every
+//! tenant's schema and in `platform` (the operators' programme); the
+//! queries name them unqualified and run on a connection whose
+//! `search_path` is one or the other. A tenant's books are reached only
+//! through its `TenantTx`, so one tenant never reads another's, and the
+//! platform's books hold no tenant's members, only tenants.
+
+use sqlx::{PgConnection, Postgres, Transaction};
+
+use crate::db::TenantTx;
+
+pub enum Books<'a> {
+    Tenant(&'a mut TenantTx),
+    /// A platform transaction whose `search_path` is `platform`
+    /// (see [`Books::platform`]).
+    Platform(&'a mut Transaction<'static, Postgres>),
+}
+
+impl<'a> Books<'a> {
+    pub fn tenant(tx: &'a mut TenantTx) -> Self {
+        Books::Tenant(tx)
+    }
+
+    /// The platform's books, in `tx`: its `search_path` becomes `platform`
+    /// until it ends.
+    pub async fn platform(tx: &'a mut Transaction<'static, Postgres>) -> Result<Self, sqlx::Error> {
+        sqlx::query("SET LOCAL search_path = platform, pg_temp")
+            .execute(&mut **tx)
+            .await?;
+        Ok(Books::Platform(tx))
+    }
+
+    pub async fn conn(&mut self) -> Result<&mut PgConnection, sqlx::Error> {
+        match self {
+            Books::Tenant(tx) => tx.conn().await,
+            Books::Platform(tx) => Ok(&mut **tx),
+        }
+    }
+
+    /// The tenant's transaction, for what only a tenant's books have
+    /// (members, their payments, the audit log).
+    pub fn tenant_tx(&mut self) -> Option<&mut TenantTx> {
+        match self {
+            Books::Tenant(tx) => Some(tx),
+            Books::Platform(_) => None,
+        }
+    }
+}
