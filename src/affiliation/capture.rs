@@ -57,7 +57,7 @@ pub async fn short_link(
         .and_then(|value| Visit::decode(affiliation.keys(), tenant.id, &value))
         .filter(|visit| visit.within(target.cookie_days, now));
     let click = Click {
-        tenant: tenant.clone(),
+        tenant: Some(tenant.clone()),
         id: Uuid::new_v4(),
         link_id: target.link_id,
         at: now,
@@ -146,4 +146,60 @@ pub fn visit_of(
 ) -> Option<Visit> {
     let value = auth.policy.read(headers, Kind::Referral)?;
     Visit::decode(&auth.auth.keys, tenant, &value)
+}
+
+/// `/r/<code>` on the platform host: the platform programme's links (to
+/// the sign-up form of a new association by default).
+pub async fn platform_short_link(
+    State(affiliation): State<Affiliation>,
+    auth: RequestAuth,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
+    let target = affiliation
+        .platform_target(&code)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let now = Utc::now();
+    let owner = super::platform::OWNER;
+    let previous = auth
+        .policy
+        .read(&headers, Kind::Referral)
+        .and_then(|value| Visit::decode(affiliation.keys(), owner, &value))
+        .filter(|visit| visit.within(target.cookie_days, now));
+    let click = Click {
+        tenant: None,
+        id: Uuid::new_v4(),
+        link_id: target.link_id,
+        at: now,
+        ip: auth.client_ip.map(canonical_ip),
+        device: device_of(&headers),
+        referer: referer_host(&headers),
+    };
+    let keep = target.attribution == Attribution::FirstClick && previous.is_some();
+    let visit = Visit {
+        code: super::links::fold(&code).unwrap_or_default(),
+        click: click.id,
+        at: now,
+    };
+    affiliation.clicks.push(click);
+    let to = if target.destination == "/" {
+        "/signup"
+    } else {
+        target.destination.as_str()
+    };
+    let mut response = Redirect::to(to).into_response();
+    if !keep {
+        let cookie = auth.policy.set_for_days(
+            Kind::Referral,
+            &visit.encode(affiliation.keys(), owner),
+            target.cookie_days,
+        );
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    Ok(response)
 }

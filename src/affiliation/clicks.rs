@@ -1,6 +1,7 @@
 //! Click capture off the request path. A click is pushed into an in-memory
 //! buffer (no database round trip while the visitor waits); a task writes
-//! the buffer in batches, one transaction per tenant, every quarter of a
+//! the buffer in batches, one transaction per tenant (or for the
+//! platform), every quarter of a
 //! second or as soon as it holds a few hundred. A batch that fails goes
 //! back into the buffer for the next round, and shutdown writes what is
 //! left ([`ClickBuffer::flush`]), so no click is lost on a clean stop.
@@ -14,13 +15,15 @@ use chrono::{DateTime, Utc};
 use tokio::sync::Notify;
 use uuid::Uuid;
 
+use super::books::Books;
 use crate::db::{Database, TenantTx};
 use crate::model::Tenant;
 
 /// A click waiting to be written.
 #[derive(Debug, Clone)]
 pub struct Click {
-    pub tenant: Arc<Tenant>,
+    /// Whose books: a tenant's, or (`None`) the platform's.
+    pub tenant: Option<Arc<Tenant>>,
     pub id: Uuid,
     pub link_id: i64,
     pub at: DateTime<Utc>,
@@ -122,10 +125,8 @@ impl ClickBuffer {
         }
         let mut by_tenant: HashMap<i64, Vec<Click>> = HashMap::new();
         for click in batch {
-            by_tenant
-                .entry(click.tenant.id.get())
-                .or_default()
-                .push(click);
+            let owner = click.tenant.as_ref().map_or(0, |t| t.id.get());
+            by_tenant.entry(owner).or_default().push(click);
         }
         for (_, clicks) in by_tenant {
             if let Err(error) = self.write(&clicks).await {
@@ -139,15 +140,24 @@ impl ClickBuffer {
         let Some(first) = clicks.first() else {
             return Ok(());
         };
-        let mut tx = TenantTx::begin(&self.inner.db, first.tenant.clone()).await?;
-        insert(&mut tx, clicks).await?;
-        tx.commit().await
+        match &first.tenant {
+            Some(tenant) => {
+                let mut tx = TenantTx::begin(&self.inner.db, tenant.clone()).await?;
+                insert(&mut Books::tenant(&mut tx), clicks).await?;
+                tx.commit().await
+            }
+            None => {
+                let mut tx = super::platform::begin(self.inner.db.platform()).await?;
+                insert(&mut Books::Platform(&mut tx), clicks).await?;
+                tx.commit().await
+            }
+        }
     }
 }
 
 /// One statement for the whole batch; a click written before (a retried
 /// batch) is skipped.
-async fn insert(tx: &mut TenantTx, clicks: &[Click]) -> Result<(), sqlx::Error> {
+async fn insert(books: &mut Books<'_>, clicks: &[Click]) -> Result<(), sqlx::Error> {
     let ids: Vec<String> = clicks.iter().map(|c| c.id.to_string()).collect();
     let links: Vec<i64> = clicks.iter().map(|c| c.link_id).collect();
     let at: Vec<DateTime<Utc>> = clicks.iter().map(|c| c.at).collect();
@@ -171,7 +181,7 @@ async fn insert(tx: &mut TenantTx, clicks: &[Click]) -> Result<(), sqlx::Error> 
         &devices,
         &referers as &[Option<String>]
     )
-    .execute(tx.conn().await?)
+    .execute(books.conn().await?)
     .await?;
     Ok(())
 }

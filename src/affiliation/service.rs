@@ -21,18 +21,27 @@ pub struct Affiliation {
     pub clicks: ClickBuffer,
     targets: Cache<(TenantId, String), Option<Arc<Target>>>,
     keys: Keys,
+    db: Database,
+    /// `https://<platform host>`: where the platform programme's links live.
+    platform_base: Arc<str>,
 }
 
 impl Affiliation {
-    pub fn new(db: Database, keys: Keys) -> Self {
+    pub fn new(db: Database, keys: Keys, platform_base: String) -> Self {
         Self {
-            clicks: ClickBuffer::new(db),
+            clicks: ClickBuffer::new(db.clone()),
+            db,
+            platform_base: platform_base.into(),
             targets: Cache::builder()
                 .max_capacity(50_000)
                 .time_to_live(Duration::from_secs(30))
                 .build(),
             keys,
         }
+    }
+
+    pub fn platform_base(&self) -> &str {
+        &self.platform_base
     }
 
     pub fn keys(&self) -> &Keys {
@@ -59,6 +68,30 @@ impl Affiliation {
             .map(Arc::new);
         self.targets.insert(key, found.clone()).await;
         Ok(found)
+    }
+
+    /// The live link of `code` in the platform's programme.
+    pub async fn platform_target(&self, code: &str) -> Result<Option<Arc<Target>>, sqlx::Error> {
+        let Some(code) = links::fold(code) else {
+            return Ok(None);
+        };
+        let key = (super::platform::OWNER, code);
+        if let Some(hit) = self.targets.get(&key).await {
+            return Ok(hit);
+        }
+        let mut tx = super::platform::begin(self.db.platform()).await?;
+        let found = links::target(&mut Books::Platform(&mut tx), &key.1)
+            .await?
+            .map(Arc::new);
+        tx.commit().await?;
+        self.targets.insert(key, found.clone()).await;
+        Ok(found)
+    }
+
+    /// The platform's pool, for the platform's books (operators' and
+    /// partners' requests, which have no tenant transaction).
+    pub fn platform(&self) -> &crate::db::Platform {
+        self.db.platform()
     }
 
     /// Drops the remembered links (after a link, affiliate or programme changed).

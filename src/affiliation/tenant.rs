@@ -201,8 +201,9 @@ pub async fn sweep(
 
 const SWEEP_ALL: &str = "affiliation.sweep-all";
 const SWEEP: &str = "affiliation.sweep";
+const PLATFORM_SWEEP: &str = "platform.affiliation-sweep";
 
-/// The hourly sweep: one job per ready tenant.
+/// The hourly sweeps: one job per ready tenant, and the platform's books.
 pub fn register(registry: &mut Registry) {
     registry.every(
         SWEEP_ALL,
@@ -218,6 +219,17 @@ pub fn register(registry: &mut Registry) {
                 };
                 jobs::enqueue_platform(ctx.platform(), Some(TenantId::new(tenant.id)), job).await?;
             }
+            Ok(())
+        },
+    );
+    registry.every(
+        PLATFORM_SWEEP,
+        Duration::from_secs(3600),
+        |ctx, _job| async move {
+            let given = super::platform::sweep(ctx.platform(), Utc::now())
+                .await
+                .map_err(JobError::from)?;
+            tracing::debug!(given, "platform affiliation sweep");
             Ok(())
         },
     );

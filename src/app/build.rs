@@ -101,7 +101,9 @@ pub(super) fn build_state(
     )
     .map_err(|e| crate::tls::TlsError::Config(format!("push client: {e}")))?;
     let documents = crate::documents::Documents::new(storage.clone(), config.documents.clone());
-    let affiliation = crate::affiliation::Affiliation::new(db.clone(), auth.keys.clone());
+    let platform_base = config.http.tenant_link(config.platform_host.as_str(), "");
+    let affiliation =
+        crate::affiliation::Affiliation::new(db.clone(), auth.keys.clone(), platform_base);
     Ok(AppState::new(Services {
         affiliation,
         notifications,

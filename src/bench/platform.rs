@@ -126,7 +126,7 @@ async fn signups_to_live(
         };
         state
             .signups
-            .submit(&form, None, "fr")
+            .submit(&form, None, "fr", None)
             .await?
             .map_err(|refused| anyhow::anyhow!("refused: {refused:?}"))?;
         let token = mailed_token(state, &email).await?;

@@ -36,6 +36,7 @@ pub const PUBLIC_PATHS: &[&str] = &[
     "/signup",
     "/signup/slug",
     "/signup/confirm/{token}",
+    "/r/{code}",
 ];
 
 pub fn router<S>(operators: Operators) -> Router<S>
@@ -50,6 +51,7 @@ where
     crate::portability::Portability: FromRef<S>,
     ops::Ops: FromRef<S>,
     crate::tls::Tls: FromRef<S>,
+    crate::affiliation::Affiliation: FromRef<S>,
 {
     let public = Router::new()
         .route("/login", get(pages::login_page).post(pages::login))
@@ -71,12 +73,17 @@ where
         )
         .route("/signup/slug", get(signup::pages::slug))
         .route(
+            "/r/{code}",
+            get(crate::affiliation::capture::platform_short_link),
+        )
+        .route(
             "/signup/confirm/{token}",
             get(signup::pages::confirm_page).post(signup::pages::confirm),
         );
     let protected = Router::new()
         .merge(console::router())
         .merge(api::router())
+        .merge(crate::affiliation::operators::router())
         .merge(crate::mail::outbox::router())
         .fallback(not_found)
         .layer(from_fn_with_state(operators, operators::require));

@@ -5,6 +5,7 @@ mod account_flow;
 mod acme;
 mod affiliation;
 mod affiliation_fixture;
+mod affiliation_platform;
 mod announcements;
 mod announcements_api;
 mod announcements_input;

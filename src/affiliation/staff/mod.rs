@@ -6,6 +6,7 @@
 //! audited; a refused form comes back as a flash and writes nothing.
 
 mod forms;
+mod partner;
 mod payouts;
 mod people;
 mod programs;
@@ -87,6 +88,7 @@ where
             "/staff/affiliation/programs/{id}/batches/{batch}/{file}",
             get(payouts::download),
         )
+        .route("/staff/partner", get(partner::show).post(partner::act))
 }
 
 /// Fields whose errors have their own message (`affiliation-staff-error-<field>`).

@@ -92,5 +92,7 @@ fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut utoipa::openapi:
 }
 
 pub async fn document() -> Json<Document> {
-    Json(PlatformDoc::openapi())
+    let mut doc = PlatformDoc::openapi();
+    doc.merge(crate::affiliation::operators::Doc::openapi());
+    Json(doc)
 }

@@ -56,6 +56,8 @@ pub struct SignupForm {
     pub accept: Option<String>,
     /// A field people never see: bots fill it in.
     pub website: String,
+    /// A partner's referral code (optional).
+    pub referral_code: String,
 }
 
 /// The fields refused, each with a translation key.
@@ -119,11 +121,16 @@ impl Signups {
         form: &SignupForm,
         ip: Option<IpAddr>,
         locale: &str,
+        referral: Option<serde_json::Value>,
     ) -> Result<Result<(), Refusals>, AppError> {
         let (email, brand, slug) = match self.check(form).await? {
             Ok(checked) => checked,
             Err(refusals) => return Ok(Err(refusals)),
         };
+        let code = form.referral_code.trim();
+        if !code.is_empty() && !crate::affiliation::platform::known_code(&self.pool, code).await? {
+            return Ok(Err(vec![("referral_code", "newportal-unknown-code")]));
+        }
         if !form.website.is_empty() {
             tracing::info!(?ip, "sign-up honeypot filled in: ignored");
             return Ok(Ok(()));
@@ -145,6 +152,7 @@ impl Signups {
             token_hash: &secret::digest(&token),
             ip,
             expires_at: Utc::now() + LINK_VALID,
+            referral,
         };
         let id = store::insert(&mut tx, &request).await?;
         let link = self.http.tenant_link(
@@ -257,6 +265,17 @@ impl Signups {
         let created: Created = self.tenants.create(&body, &actor).await?;
         store::mark_confirmed(&mut tx, request.id, crate::model::TenantId::new(created.id)).await?;
         tx.commit().await?;
+        // The partner who brought the association, if any, is credited.
+        let brought = request.referral.as_ref();
+        crate::affiliation::platform::signup_confirmed(
+            &self.pool,
+            created.id,
+            &request.name,
+            &request.email,
+            brought,
+            ip,
+        )
+        .await;
         Ok(Some(Live {
             host,
             url,

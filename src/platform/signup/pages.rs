@@ -84,6 +84,7 @@ pub async fn submit(
     State(signups): State<Signups>,
     view: ConsoleView,
     auth: RequestAuth,
+    headers: axum::http::HeaderMap,
     Form(submitted): Form<Submitted>,
 ) -> Result<Response, AppError> {
     let form = &submitted.form;
@@ -91,7 +92,11 @@ pub async fn submit(
         let checked = signups.availability(&form.slug).await?;
         return render_form(&themes, &signups, &view, form, Vec::new(), Some(checked));
     }
-    match signups.submit(form, auth.client_ip, view.locale).await? {
+    let referral = referral_of(&auth, &headers, &form.referral_code);
+    match signups
+        .submit(form, auth.client_ip, view.locale, referral)
+        .await?
+    {
         Ok(()) => {
             let page = serde_json::json!({ "email": form.email.trim() });
             themes.console_page(&view, "platform/signup_sent.html", StatusCode::OK, &page)
@@ -159,4 +164,19 @@ fn live_page(themes: &Themes, view: &ConsoleView, live: &Live) -> Result<Respons
 fn gone(themes: &Themes, view: &ConsoleView) -> Result<Response, AppError> {
     let page = serde_json::json!({});
     themes.console_page(view, "platform/signup_gone.html", StatusCode::GONE, &page)
+}
+
+/// What brought this sign-up: a typed partner code, or the referral cookie
+/// of a partner's link (`/r/<code>` on this host).
+fn referral_of(
+    auth: &RequestAuth,
+    headers: &axum::http::HeaderMap,
+    typed: &str,
+) -> Option<serde_json::Value> {
+    use crate::affiliation::{capture, cookie::Visit, platform};
+    let visit = auth
+        .policy
+        .read(headers, crate::auth::cookies::Kind::Referral)
+        .and_then(|value| Visit::decode(&auth.auth.keys, platform::OWNER, &value));
+    platform::Brought::of(visit, Some(typed), capture::device_of(headers)).map(|b| b.to_json())
 }

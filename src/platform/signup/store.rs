@@ -20,6 +20,8 @@ pub struct Request {
     pub brand: serde_json::Value,
     pub expires_at: DateTime<Utc>,
     pub confirmed_at: Option<DateTime<Utc>>,
+    /// What brought it (`affiliation::platform::Brought`), if anything.
+    pub referral: Option<serde_json::Value>,
 }
 
 pub struct NewRequest<'a> {
@@ -32,6 +34,7 @@ pub struct NewRequest<'a> {
     pub token_hash: &'a [u8],
     pub ip: Option<IpAddr>,
     pub expires_at: DateTime<Utc>,
+    pub referral: Option<serde_json::Value>,
 }
 
 pub async fn insert(conn: &mut PgConnection, new: &NewRequest<'_>) -> Result<i64, sqlx::Error> {
@@ -41,8 +44,8 @@ pub async fn insert(conn: &mut PgConnection, new: &NewRequest<'_>) -> Result<i64
         .await?;
     sqlx::query_scalar!(
         "INSERT INTO platform.signups
-             (slug, name, email, locale, theme, brand, token_hash, ip, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text::inet, $9) RETURNING id",
+             (slug, name, email, locale, theme, brand, token_hash, ip, expires_at, referral)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text::inet, $9, $10) RETURNING id",
         new.slug.as_str(),
         new.name,
         new.email,
@@ -51,7 +54,8 @@ pub async fn insert(conn: &mut PgConnection, new: &NewRequest<'_>) -> Result<i64
         new.brand,
         new.token_hash,
         new.ip.map(|ip| ip.to_string()),
-        new.expires_at
+        new.expires_at,
+        new.referral
     )
     .fetch_one(conn)
     .await
@@ -111,7 +115,7 @@ pub async fn by_token(
 ) -> Result<Option<Request>, sqlx::Error> {
     sqlx::query_as!(
         Request,
-        "SELECT id, slug, name, email, locale, theme, brand, expires_at, confirmed_at
+        "SELECT id, slug, name, email, locale, theme, brand, expires_at, confirmed_at, referral
          FROM platform.signups WHERE token_hash = $1 FOR UPDATE",
         token_hash
     )

@@ -183,3 +183,6 @@ op-migrations-applied-at = Applied
 op-migrations-flash-migrated = The schema is out of quarantine and up to date.
 op-migrations-flash-failed = The migration failed again: the schema is back in quarantine (see its error).
 op-migrations-flash-not-quarantined = This tenant’s schema is not quarantined.
+newportal-referral-code = Partner code (optional)
+newportal-referral-code-help = If a partner of the platform told you about us, their code.
+newportal-unknown-code = This partner code does not exist or is no longer valid.

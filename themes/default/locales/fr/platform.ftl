@@ -183,3 +183,6 @@ op-migrations-applied-at = Appliquée le
 op-migrations-flash-migrated = Le schéma est sorti de quarantaine et à jour.
 op-migrations-flash-failed = La migration a encore échoué : le schéma est de nouveau en quarantaine (voir son erreur).
 op-migrations-flash-not-quarantined = Le schéma de cette association n’est pas en quarantaine.
+newportal-referral-code = Code partenaire (facultatif)
+newportal-referral-code-help = Si un partenaire de la plateforme vous a parlé de nous, son code.
+newportal-unknown-code = Ce code partenaire n'existe pas ou n'est plus valable.
