@@ -28,6 +28,7 @@ TARGETS = {
     "w7_rate_vs_caddy": 1.2,
     "w7_rss_mib": 30,
     "w7_start_ms": 300,
+    "clicks_w1_ratio": 0.5,
 }
 
 
@@ -115,6 +116,29 @@ def w1_row(out, name, label, w1, lower, ratios, judged):
             f"{w1['rps']:,.0f} req/s, p50 {w1['p50_ms']:.2f} ms, p99 {w1['p99_ms']:.2f} ms, "
             f"server peak RSS {rss_mib:.1f} MiB; {checks}",
             *ratios(w1["rps"]), targets)
+
+
+def clicks_rows(out, ratios):
+    """Click capture (`/r/<code>`) against the cached W1 of the same run,
+    and the clicks written against the redirects served (warm-up included)."""
+    clicks = parse_wrk(read(os.path.join(out, "clicks.wrk")))
+    if not clicks:
+        return []
+    warm = parse_wrk(read(os.path.join(out, "clicks-warmup.wrk")))
+    written = load_json(out, "clicks.json")
+    w1 = parse_wrk(read(os.path.join(out, "w1.wrk")))
+    served = sum(r["checked"] - r["bad"] for r in [clicks, warm] if r and r["checked"] is not None)
+    lost = served - written["written"] if written else None
+    ratio = clicks["rps"] / w1["rps"] if w1 and w1["rps"] else None
+    ok = (ratio is not None and ratio >= TARGETS["clicks_w1_ratio"] and lost == 0
+          and clicks["bad"] == 0 and clicks["non_2xx"] == 0)
+    share = f"{ratio:.2f} × W1 (cached)" if ratio is not None else "no W1 in this run"
+    count = f"{written['written']:,}" if written else "?"
+    return [("Click capture `GET /r/<code>` (redirect + cookie, click buffered)",
+             f"{clicks['rps']:,.0f} req/s, p50 {clicks['p50_ms']:.2f} ms, p99 {clicks['p99_ms']:.2f} ms; {share}; "
+             f"{clicks['checked']:,} responses checked, {clicks['bad']} wrong; "
+             f"{count} clicks written for {served:,} redirects",
+             *ratios(clicks["rps"]), f"≥ 0.5 × W1, none lost on shutdown: {verdict(ok)}")]
 
 
 def w2_rows(out, ratios):
@@ -260,6 +284,7 @@ def build_rows(out):
         w1 = parse_wrk(read(os.path.join(out, name + ".wrk")))
         if w1:
             rows.append(w1_row(out, name, label, w1, lower, ratios, judged))
+    rows += clicks_rows(out, ratios)
     rows += w2_rows(out, ratios)
     rows += w3_rows(out, ratios)
     for name, label in [("w4-warm.json", "W4 provisioning, warm pool"), ("w4-cold.json", "W4 provisioning, no warm pool")]:

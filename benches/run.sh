@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark harness: one command, from a clean clone.
 #
-#   benches/run.sh [workload…]      workloads: floor-http floor-db floor-db-w2 w1 w1-br w1-nocache
+#   benches/run.sh [workload…]      workloads: floor-http floor-db floor-db-w2 w1 w1-br w1-nocache clicks
 #                                   w2 w3 w1-w3 w4 platform w5 w6 w7 (default: all of them, in that order)
 # platform: W4 through the white-label API, and sign-up to live (a server
 # started inside `tessera bench platform`).
@@ -42,7 +42,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 
 workloads=("$@")
-[ ${#workloads[@]} -gt 0 ] || workloads=(floor-http floor-db floor-db-w2 w1 w1-br w1-nocache w2 w3 w1-w3 w4 platform w5 w6 w7)
+[ ${#workloads[@]} -gt 0 ] || workloads=(floor-http floor-db floor-db-w2 w1 w1-br w1-nocache clicks w2 w3 w1-w3 w4 platform w5 w6 w7)
 tenants=${BENCH_TENANTS:-200}
 large=${BENCH_LARGE_TENANTS:-2000}
 seconds=${BENCH_SECONDS:-20}
@@ -112,7 +112,7 @@ start_server() { # port page-cache(true|false) log [job-workers]; sets $started 
 stop_servers() {
   # The first server started the embedded cluster and stops it: stop it last.
   local pid
-  for pid in ${exporter:-} ${nocache:-} ${server:-}; do
+  for pid in ${clicker:-} ${exporter:-} ${nocache:-} ${server:-}; do
     kill -INT "$pid" 2>/dev/null || continue
     wait "$pid" 2>/dev/null || true
   done
@@ -157,6 +157,20 @@ if wants w1-br; then
   log "W1 with Accept-Encoding: br (page cache on)"
   W1_ENCODING=br run_wrk w1-br "http://127.0.0.1:$port/" "$root/benches/w1.lua"
   grep VmHWM "/proc/$server/status" | awk '{print $2}' > "$out/w1-br.rss-kib"
+fi
+if wants clicks; then
+  log "Click capture: GET /r/bench (redirect, cookie, click buffered) on a server of its own"
+  clicks_before=$(tessera bench clicks --tenants "$tenants" | python3 -c 'import json,sys; print(json.load(sys.stdin)["clicks"])')
+  start_server "$((port + 3))" true "$out/server-clicks.log"; clicker=$started
+  W1_HOSTS=$out/hosts.tsv wrk -t2 -c"$connections" -d"${warmup}s" -s "$root/benches/clicks.lua" \
+    "http://127.0.0.1:$((port + 3))/" > "$out/clicks-warmup.wrk"
+  W1_HOSTS=$out/hosts.tsv wrk -t2 -c"$connections" -d"${seconds}s" --latency -s "$root/benches/clicks.lua" \
+    "http://127.0.0.1:$((port + 3))/" > "$out/clicks.wrk"
+  cat "$out/clicks.wrk" >&2
+  # A clean stop writes what is still buffered: every redirect is a row.
+  kill -INT "$clicker"; wait "$clicker" 2>/dev/null || true; clicker=""
+  clicks_after=$(tessera bench clicks --tenants "$tenants" | python3 -c 'import json,sys; print(json.load(sys.stdin)["clicks"])')
+  echo "{\"written\": $((clicks_after - clicks_before))}" > "$out/clicks.json"
 fi
 if wants w1-nocache; then
   log "W1 without the page cache: every request reads the database"

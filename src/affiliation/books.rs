@@ -46,3 +46,16 @@ impl<'a> Books<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// The platform's books are the associations' tables, not a look-alike:
+    /// its migration holds the tenant migration verbatim.
+    #[test]
+    fn the_platform_books_have_the_tenant_tables_verbatim() {
+        let tenant = include_str!("../../migrations/tenant/0014_affiliation.sql");
+        let platform = include_str!("../../migrations/platform/0080_affiliation.sql");
+        assert!(platform.contains(tenant));
+        assert!(platform.contains("SET search_path = platform, pg_temp;"));
+    }
+}

@@ -113,6 +113,13 @@ pub async fn of_affiliate(books: &mut Books<'_>, affiliate_id: i64) -> Result<St
     })
 }
 
+/// Every click the owner's books hold.
+pub async fn clicks_total(books: &mut Books<'_>) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM aff_clicks"#)
+        .fetch_one(books.conn().await?)
+        .await
+}
+
 /// One ledger line as people read it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct LineView {

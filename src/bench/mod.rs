@@ -12,6 +12,7 @@ pub mod payments;
 pub mod platform;
 pub mod portability;
 pub mod provision;
+pub mod referrals;
 pub mod seed;
 pub mod tls;
 pub mod tls_certs;

@@ -127,6 +127,7 @@ async fn seed_one(
     add_sign_in_member(&mut tx, password_hash).await?;
     let contributions = super::payments::fill(&mut tx, slug.as_str()).await?;
     super::payments::add_treasurer(&mut tx, slug.as_str(), treasurer_hash).await?;
+    super::referrals::add_link(&mut tx, SIGN_IN_EMAIL).await?;
     tx.commit().await?;
     let filled = filled || contributions;
     Ok((created, filled))

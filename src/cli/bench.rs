@@ -98,6 +98,12 @@ pub enum BenchCommand {
         #[arg(long)]
         files: std::path::PathBuf,
     },
+    /// Click capture: the clicks written in the first `tenants` bench
+    /// tenants (compared with the redirects served).
+    Clicks {
+        #[arg(long, default_value_t = 200)]
+        tenants: usize,
+    },
     /// W9: export and import of one seeded tenant, against `pg_dump -n`.
     Portability {
         /// The data set's tenant to move (`bench-00001` by default).
@@ -206,6 +212,10 @@ async fn execute(
                 report.signup_to_live.count
             );
             serde_json::to_string(&report)?
+        }
+        BenchCommand::Clicks { tenants } => {
+            let clicks = bench::referrals::count_clicks(db, tenants).await?;
+            serde_json::json!({ "clicks": clicks }).to_string()
         }
         BenchCommand::Portability { tenant, runs } => {
             let report = portability(handle, config, tenant, runs).await?;

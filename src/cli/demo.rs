@@ -48,6 +48,7 @@ async fn demo(handle: &DatabaseHandle, config: Config) -> anyhow::Result<()> {
         .map_or(state.config.http.port, |a| a.port());
     let logins = seed::logins::seed(&state, &manifests, port).await?;
     seed::contributions::seed_all(&state, &manifests).await?;
+    seed::affiliation::seed_all(&state, &manifests).await?;
     seed::notifications::seed_all(&state, &manifests).await?;
     seed::documents::seed_all(&state, &manifests).await?;
     seed::operator::seed(&state).await?;

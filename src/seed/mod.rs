@@ -1,5 +1,6 @@
 //! Sample data: the demo's content (and later the benchmark data set).
 
+pub mod affiliation;
 pub mod contributions;
 pub mod demo;
 pub mod documents;
