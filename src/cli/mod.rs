@@ -2,6 +2,7 @@
 //! subcommand lives in its own file and uses the same library functions the
 //! server and the tests use.
 
+mod affiliation;
 mod bench;
 mod certs;
 mod contributions;
@@ -82,6 +83,9 @@ pub enum Command {
     /// Certificates of custom domains: list them, order one now.
     #[command(subcommand)]
     Certs(certs::CertsCommand),
+    /// The platform's referral programme: fees, refunds, ledger, sweep.
+    #[command(subcommand)]
+    Affiliation(affiliation::AffiliationCommand),
     /// Internal: render tenants' templates for a server (started by it).
     #[command(hide = true)]
     RenderWorker {
@@ -146,6 +150,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Operator(command) => operator::run(config, command).await,
         Command::Domain(command) => domain::run(config, command).await,
         Command::Certs(command) => certs::run(config, command).await,
+        Command::Affiliation(command) => affiliation::run(config, command).await,
         Command::RenderWorker { .. } => anyhow::bail!("render-worker is started by main"),
     }
 }
