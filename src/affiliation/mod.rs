@@ -28,6 +28,7 @@ pub mod api_staff;
 pub mod books;
 pub mod capture;
 pub mod clicks;
+pub mod console;
 pub mod cookie;
 pub mod error;
 pub mod events;

@@ -56,7 +56,11 @@ fn euros(text: &str) -> anyhow::Result<i64> {
 
 async fn execute(pool: &Platform, command: AffiliationCommand) -> anyhow::Result<ExitCode> {
     match command {
-        AffiliationCommand::Fee { tenant, amount, label } => {
+        AffiliationCommand::Fee {
+            tenant,
+            amount,
+            label,
+        } => {
             let slug = Slug::parse(&tenant).map_err(|e| anyhow::anyhow!("tenant: {e}"))?;
             let found = registry::find_by_slug(pool, &slug).await?;
             let Some(found) = found else {
@@ -69,11 +73,15 @@ async fn execute(pool: &Platform, command: AffiliationCommand) -> anyhow::Result
                 amount_minor: euros(&amount)?,
                 currency: "EUR".into(),
             };
-            let fee = platform::charge(pool, fee, None).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let fee = platform::charge(pool, fee, None)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("{}", serde_json::to_string_pretty(&fee)?);
         }
         AffiliationCommand::Refund { id, amount } => {
-            let fee = platform::refund(pool, id, euros(&amount)?).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let fee = platform::refund(pool, id, euros(&amount)?)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("{}", serde_json::to_string_pretty(&fee)?);
         }
         AffiliationCommand::Ledger { limit } => {
@@ -81,7 +89,9 @@ async fn execute(pool: &Platform, command: AffiliationCommand) -> anyhow::Result
             let mut books = Books::Platform(&mut tx);
             let mut lines = Vec::new();
             for program in programs::list(&mut books).await? {
-                lines.extend(stats::lines(&mut books, program.id, None, limit.clamp(1, 10_000)).await?);
+                lines.extend(
+                    stats::lines(&mut books, program.id, None, limit.clamp(1, 10_000)).await?,
+                );
             }
             println!("{}", serde_json::to_string_pretty(&lines)?);
         }

@@ -84,6 +84,10 @@ where
         .merge(console::router())
         .merge(api::router())
         .merge(crate::affiliation::operators::router())
+        .route(
+            "/console/affiliation",
+            get(crate::affiliation::console::page).post(crate::affiliation::console::act),
+        )
         .merge(crate::mail::outbox::router())
         .fallback(not_found)
         .layer(from_fn_with_state(operators, operators::require));

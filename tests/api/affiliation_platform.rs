@@ -269,3 +269,121 @@ async fn a_fee_credit_reward_pays_the_next_fees_and_a_wrong_partner_code_is_refu
     .expect("balance");
     assert_eq!(left, 0);
 }
+
+#[tokio::test]
+async fn operators_run_the_programme_from_the_console() {
+    let app = spawn_isolated_app().await;
+    let operator = token(&app, OperatorRole::Operator).await;
+    let program = api(
+        &app,
+        &operator,
+        Method::POST,
+        "/programs",
+        Some(json!({ "name": "Console partners", "holding_days": 0 })),
+    )
+    .await;
+    let id = program["id"].as_i64().expect("program");
+    let rule = json!({ "stage": "sale", "reward": "flat", "amount_minor": 1500 });
+    api(
+        &app,
+        &operator,
+        Method::POST,
+        &format!("/programs/{id}/rules"),
+        Some(rule),
+    )
+    .await;
+    let (partner, _) = app.create_tenant("cpartner", "Partner by console").await;
+    let (referred, _) = app.create_tenant("creferred", "Referred by hand").await;
+
+    let (mut console, _, _) =
+        crate::helpers::console::signed_in_operator(&app, OperatorRole::Operator).await;
+    let program_id = id.to_string();
+    let added = console
+        .post(
+            "/console/affiliation",
+            &[
+                ("action", "partner"),
+                ("program_id", &program_id),
+                ("name", "Console Partner"),
+                ("email", "cp@example.org"),
+                ("tenant", partner.slug.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, 303);
+    let partner_id: i64 =
+        sqlx::query_scalar("SELECT id FROM platform.aff_affiliates WHERE party_id = $1")
+            .bind(partner.id.get())
+            .fetch_one(app.pool())
+            .await
+            .expect("partner added");
+    // Bound by hand (a partner told the operators), then charged from the console.
+    let mut tx = tessera::affiliation::platform::begin(app.pool())
+        .await
+        .expect("books");
+    let mut books = tessera::affiliation::books::Books::Platform(&mut tx);
+    tessera::affiliation::referrals::bind_by_hand(
+        &mut books,
+        partner_id,
+        referred.id.get(),
+        "Referred",
+        "r@example.org",
+    )
+    .await
+    .expect("bound");
+    tx.commit().await.expect("commit");
+    let fee = console
+        .post(
+            "/console/affiliation",
+            &[
+                ("action", "fee"),
+                ("tenant", referred.slug.as_str()),
+                ("label", "2027"),
+                ("amount", "80,00"),
+            ],
+        )
+        .await;
+    assert_eq!(fee.status, 303);
+    let refused = console
+        .post(
+            "/console/affiliation",
+            &[
+                ("action", "fee"),
+                ("tenant", referred.slug.as_str()),
+                ("label", "x"),
+                ("amount", "-3"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 303);
+    let fees: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM platform.fee_charges WHERE tenant_id = $1")
+            .bind(referred.id.get())
+            .fetch_one(app.pool())
+            .await
+            .expect("fees");
+    assert_eq!(fees, 1, "the refused fee wrote nothing");
+    let page = console.get("/console/affiliation").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("Console Partner"));
+    assert!(
+        page.body.contains("15,00") || page.body.contains("15.00"),
+        "the partner's pending commission"
+    );
+    // Support operators read, but cannot write.
+    let (mut support, _, _) =
+        crate::helpers::console::signed_in_operator(&app, OperatorRole::Support).await;
+    assert_eq!(support.get("/console/affiliation").await.status, 200);
+    let denied = support
+        .post(
+            "/console/affiliation",
+            &[
+                ("action", "fee"),
+                ("tenant", referred.slug.as_str()),
+                ("label", "x"),
+                ("amount", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(denied.status, 403);
+}
