@@ -120,16 +120,25 @@ enum Part {
     Referrals,
 }
 
-async fn render(
-    themes: &Themes,
-    view: &PageView,
-    auth: &RequestAuth,
-    headers: &HeaderMap,
-    mut tx: TenantTx,
-    who: &crate::auth::Principal,
-    pick: &Pick,
-    part: Part,
-) -> Result<Response, AppError> {
+/// What every page of the dashboard is rendered with.
+struct Asked<'a> {
+    themes: &'a Themes,
+    view: &'a PageView,
+    auth: &'a RequestAuth,
+    headers: &'a HeaderMap,
+    who: &'a crate::auth::Principal,
+    pick: &'a Pick,
+}
+
+async fn render(asked: Asked<'_>, mut tx: TenantTx, part: Part) -> Result<Response, AppError> {
+    let Asked {
+        themes,
+        view,
+        auth,
+        headers,
+        who,
+        pick,
+    } = asked;
     let csrf = auth.csrf.value();
     let Some(me) = me(&mut tx, who, pick, auth, headers).await? else {
         let joinable = programs::list(&mut Books::tenant(&mut tx))
@@ -213,7 +222,15 @@ macro_rules! page_handler {
             Query(pick): Query<Pick>,
             tx: TenantTx,
         ) -> Result<Response, AppError> {
-            render(&themes, &view, &auth, &headers, tx, &who, &pick, $part).await
+            let asked = Asked {
+                themes: &themes,
+                view: &view,
+                auth: &auth,
+                headers: &headers,
+                who: &who,
+                pick: &pick,
+            };
+            render(asked, tx, $part).await
         }
     };
 }
