@@ -16,6 +16,7 @@
 //! - [`contributions`], [`projects`]: what they pay, and what the association
 //!   raises money or volunteers for.
 //! - [`documents`]: files in folders, each public, for members or for staff.
+//! - [`webhooks`]: signed events POSTed to an association's own endpoints.
 //! - [`platform`]: the operators' console and the white-label API.
 //! - [`seed`]: demo content; [`bench`]: the benchmark data set and workloads.
 //! - [`cli`]: the `tessera` command.
@@ -55,3 +56,4 @@ pub mod tenancy;
 pub mod themes;
 pub mod tls;
 pub mod web;
+pub mod webhooks;

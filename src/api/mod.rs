@@ -33,6 +33,7 @@ where
     crate::domains::Domains: FromRef<S>,
     crate::notifications::Notifications: FromRef<S>,
     crate::documents::Documents: FromRef<S>,
+    crate::webhooks::Webhooks: FromRef<S>,
 {
     let api = Router::new()
         .route("/api/v1/auth/register", post(auth::register))
@@ -55,6 +56,7 @@ where
         .merge(crate::domains::api_router())
         .merge(crate::notifications::api_router())
         .merge(crate::documents::api_router())
+        .merge(crate::webhooks::api_router())
         .route_layer(from_fn_with_state(limit, limit::limit));
     Router::new()
         .merge(api)

@@ -130,6 +130,7 @@ pub async fn document(context: RequestAuth, headers: HeaderMap) -> Json<Document
     doc.merge(crate::announcements::api::Doc::openapi());
     doc.merge(crate::projects::api::Doc::openapi());
     doc.merge(crate::documents::api::DocumentsApi::openapi());
+    doc.merge(crate::webhooks::api::Doc::openapi());
     Security { base: &base }.modify(&mut doc);
     doc.servers = Some(vec![ServerBuilder::new().url(base.clone()).build()]);
     Json(doc)
