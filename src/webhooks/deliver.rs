@@ -231,7 +231,8 @@ async fn record(
     let error: Option<String> = outcome.error.as_ref().map(|e| e.chars().take(500).collect());
     sqlx::query!(
         "UPDATE webhook_deliveries
-         SET state = $2, attempts = attempts + $3::int, last_status = $4, last_error = $5,
+         SET state = $2, attempts = attempts + $3::int, last_error = $5,
+             last_status = CASE WHEN $3::int = 1 THEN $4 ELSE last_status END,
              last_attempt_at = CASE WHEN $3::int = 1 THEN now() ELSE last_attempt_at END,
              next_attempt_at = $6,
              delivered_at = CASE WHEN $2 = 'delivered' THEN now() END

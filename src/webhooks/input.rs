@@ -72,9 +72,18 @@ impl Invalid {
 /// The form's message per field (translation keys), for templates.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Errors {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub events: Option<&'static str>,
+}
+
+impl Errors {
+    pub fn any(&self) -> bool {
+        self.url.is_some() || self.description.is_some() || self.events.is_some()
+    }
 }
 
 impl Errors {

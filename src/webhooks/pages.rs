@@ -93,17 +93,34 @@ impl Values {
     }
 }
 
+/// A box of the form: its value and the translation key of its label.
+#[derive(Debug, Clone, Serialize)]
+struct Choice {
+    value: String,
+    key: String,
+}
+
 /// The boxes of the form: every event, then every area's.
+fn choices() -> Vec<Choice> {
+    let every = Choice {
+        value: "*".to_owned(),
+        key: "webhooks-all-events".to_owned(),
+    };
+    let areas = AREAS.iter().map(|area| Choice {
+        value: format!("{area}.*"),
+        key: format!("webhooks-area-{area}"),
+    });
+    std::iter::once(every).chain(areas).collect()
+}
+
 fn boxes() -> Vec<String> {
-    std::iter::once("*".to_owned())
-        .chain(AREAS.iter().map(|area| format!("{area}.*")))
-        .collect()
+    choices().into_iter().map(|c| c.value).collect()
 }
 
 #[derive(Serialize)]
 struct ListPage {
     endpoints: Vec<Endpoint>,
-    boxes: Vec<String>,
+    choices: Vec<Choice>,
     values: Values,
     errors: Errors,
     full: bool,
@@ -116,7 +133,7 @@ struct ListPage {
 struct ShowPage {
     endpoint: Endpoint,
     deliveries: Vec<Delivery>,
-    boxes: Vec<String>,
+    choices: Vec<Choice>,
     values: Values,
     errors: Errors,
     disable_after_days: u32,
@@ -181,12 +198,12 @@ async fn render_list(
     values: Values,
     errors: Errors,
 ) -> Result<Response, AppError> {
-    let refused = errors.url.is_some() || errors.description.is_some() || errors.events.is_some();
+    let refused = errors.any();
     let endpoints = store::list(tx).await?;
     let page = ListPage {
         full: endpoints.len() as i64 >= MAX_ENDPOINTS,
         endpoints,
-        boxes: boxes(),
+        choices: choices(),
         values,
         errors,
         max: MAX_ENDPOINTS,
@@ -250,11 +267,11 @@ async fn render_show(
     values: Values,
     errors: Errors,
 ) -> Result<Response, AppError> {
-    let refused = errors.url.is_some() || errors.description.is_some() || errors.events.is_some();
+    let refused = errors.any();
     let page = ShowPage {
         deliveries: deliveries::recent(tx, endpoint.id, None, RECENT).await?,
         endpoint,
-        boxes: boxes(),
+        choices: choices(),
         values,
         errors,
         disable_after_days: ctx.webhooks.config().disable_after_days,
