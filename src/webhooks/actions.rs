@@ -7,11 +7,11 @@ use std::net::IpAddr;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
+use super::emit;
 use super::input::{Draft, Invalid};
 use super::secret::{Secret, SecretError};
 use super::service::Webhooks;
 use super::store::{self, MAX_ENDPOINTS};
-use super::emit;
 use crate::audit::{self, Entry};
 use crate::db::TenantTx;
 use crate::error::AppError;
@@ -106,7 +106,9 @@ pub async fn rotate(
 ) -> Result<(Secret, DateTime<Utc>), Error> {
     let secret = Secret::generate()?;
     let sealed = webhooks.seal(tx.tenant().id, &secret)?;
-    let until = store::rotate(tx, id, &sealed).await?.ok_or(Error::NotFound)?;
+    let until = store::rotate(tx, id, &sealed)
+        .await?
+        .ok_or(Error::NotFound)?;
     let detail = json!({ "previous_valid_until": until });
     record(tx, "webhook.secret_rotated", id, actor, detail).await?;
     Ok((secret, until))
@@ -115,7 +117,14 @@ pub async fn rotate(
 pub async fn delete(tx: &mut TenantTx, id: i64, actor: Actor) -> Result<(), Error> {
     let endpoint = store::find(tx, id).await?.ok_or(Error::NotFound)?;
     store::delete(tx, id).await?;
-    record(tx, "webhook.deleted", id, actor, json!({ "url": endpoint.url })).await?;
+    record(
+        tx,
+        "webhook.deleted",
+        id,
+        actor,
+        json!({ "url": endpoint.url }),
+    )
+    .await?;
     Ok(())
 }
 

@@ -154,7 +154,9 @@ pub async fn run(
 /// The secrets in force: the current one, then the previous one during
 /// a rotation's overlap (one that does not open is left out).
 fn secrets(webhooks: &Webhooks, tenant: &Tenant, due: &Due) -> Result<Vec<Secret>, ()> {
-    let current = webhooks.open(tenant.id, &due.secret_sealed).map_err(|_| ())?;
+    let current = webhooks
+        .open(tenant.id, &due.secret_sealed)
+        .map_err(|_| ())?;
     let previous = due
         .previous_sealed
         .as_deref()
@@ -228,7 +230,10 @@ async fn record(
     disable_after: Option<u32>,
 ) -> Result<(), sqlx::Error> {
     let sent = disable_after.is_some();
-    let error: Option<String> = outcome.error.as_ref().map(|e| e.chars().take(500).collect());
+    let error: Option<String> = outcome
+        .error
+        .as_ref()
+        .map(|e| e.chars().take(500).collect());
     sqlx::query!(
         "UPDATE webhook_deliveries
          SET state = $2, attempts = attempts + $3::int, last_error = $5,
@@ -263,7 +268,11 @@ async fn record(
 
 /// Notes the failure; disables the endpoint when it has failed for
 /// `days` without a success in between, and audits it.
-async fn give_up_on_failing(tx: &mut TenantTx, endpoint: i64, days: u32) -> Result<(), sqlx::Error> {
+async fn give_up_on_failing(
+    tx: &mut TenantTx,
+    endpoint: i64,
+    days: u32,
+) -> Result<(), sqlx::Error> {
     let days = i32::try_from(days).unwrap_or(i32::MAX);
     let since = sqlx::query_scalar!(
         r#"UPDATE webhook_endpoints SET failing_since = coalesce(failing_since, now())

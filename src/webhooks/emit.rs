@@ -40,7 +40,11 @@ pub async fn emit(
     }
     let deliveries = fan_out(tx, event, &data).await?;
     enqueue(tx, &deliveries).await?;
-    tracing::debug!(event, deliveries = deliveries.len(), "webhook event emitted");
+    tracing::debug!(
+        event,
+        deliveries = deliveries.len(),
+        "webhook event emitted"
+    );
     Ok(())
 }
 

@@ -63,7 +63,11 @@ pub struct Filter(Vec<String>);
 impl Filter {
     pub fn parse<S: AsRef<str>>(items: &[S]) -> Result<Self, FilterError> {
         let mut kept: Vec<String> = Vec::new();
-        for item in items.iter().map(|i| i.as_ref().trim()).filter(|i| !i.is_empty()) {
+        for item in items
+            .iter()
+            .map(|i| i.as_ref().trim())
+            .filter(|i| !i.is_empty())
+        {
             if !is_item(item) {
                 return Err(FilterError::Bad(item.chars().take(100).collect()));
             }
@@ -112,7 +116,12 @@ mod tests {
 
     #[test]
     fn types_are_dotted_lowercase_words() {
-        for good in ["commission.created", "payout.paid", "a.b.c", "referral.v2_created"] {
+        for good in [
+            "commission.created",
+            "payout.paid",
+            "a.b.c",
+            "referral.v2_created",
+        ] {
             assert!(is_type(good), "{good}");
         }
         let long = format!("a.{}", "b".repeat(MAX_TYPE));
@@ -146,7 +155,13 @@ mod tests {
         );
         assert_eq!(Filter::parse::<&str>(&[]), Err(FilterError::Empty));
         assert_eq!(Filter::parse(&["  "]), Err(FilterError::Empty));
-        for bad in ["commission", "commission*", "*.created", "Commission.*", "a.*.b"] {
+        for bad in [
+            "commission",
+            "commission*",
+            "*.created",
+            "Commission.*",
+            "a.*.b",
+        ] {
             assert_eq!(
                 Filter::parse(&[bad]),
                 Err(FilterError::Bad(bad.to_owned())),

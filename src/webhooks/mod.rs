@@ -65,7 +65,10 @@ where
 {
     let one = "/api/v1/webhook-endpoints/{id}";
     Router::new()
-        .route("/api/v1/webhook-endpoints", get(api::list).post(api::create))
+        .route(
+            "/api/v1/webhook-endpoints",
+            get(api::list).post(api::create),
+        )
         .route(one, get(api::show).patch(api::update).delete(api::remove))
         .route("/api/v1/webhook-endpoints/{id}/rotate", post(api::rotate))
         .route(

@@ -29,7 +29,8 @@ pub async fn act(
     mut tx: TenantTx,
 ) -> Result<Response, AppError> {
     let actor = actor(&guard, &auth);
-    let done = |path: &str, key: &str| redirect_with(path, Some(Flash::new(FlashKind::Success, key)));
+    let done =
+        |path: &str, key: &str| redirect_with(path, Some(Flash::new(FlashKind::Success, key)));
     let page = format!("/staff/webhooks/{id}");
     match action.as_str() {
         "disable" | "enable" => {
@@ -56,7 +57,12 @@ pub async fn act(
                 secret: secret.reveal().to_owned(),
                 previous_valid_until: Some(until),
             };
-            let ctx = Ctx { themes, webhooks, view, auth };
+            let ctx = Ctx {
+                themes,
+                webhooks,
+                view,
+                auth,
+            };
             ctx.render(&tx, "webhooks/secret.html", StatusCode::OK, &page)
                 .await
         }

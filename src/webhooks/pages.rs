@@ -43,8 +43,11 @@ pub(super) struct Values {
 impl Values {
     fn of(endpoint: &Endpoint) -> Self {
         let boxes = boxes();
-        let (ticked, other): (Vec<String>, Vec<String>) =
-            endpoint.events.iter().cloned().partition(|e| boxes.contains(e));
+        let (ticked, other): (Vec<String>, Vec<String>) = endpoint
+            .events
+            .iter()
+            .cloned()
+            .partition(|e| boxes.contains(e));
         Self {
             url: endpoint.url.clone(),
             description: endpoint.description.clone(),
@@ -87,9 +90,14 @@ impl Values {
 
     async fn check(&self, webhooks: &Webhooks) -> Result<Draft, Errors> {
         let events = self.events();
-        Draft::check(&self.url, &self.description, &events, webhooks.allow_loopback())
-            .await
-            .map_err(|refused| Errors::of(&refused))
+        Draft::check(
+            &self.url,
+            &self.description,
+            &events,
+            webhooks.allow_loopback(),
+        )
+        .await
+        .map_err(|refused| Errors::of(&refused))
     }
 }
 
@@ -188,7 +196,12 @@ pub async fn list(
     auth: RequestAuth,
     mut tx: TenantTx,
 ) -> Result<Response, AppError> {
-    let ctx = Ctx { themes, webhooks, view, auth };
+    let ctx = Ctx {
+        themes,
+        webhooks,
+        view,
+        auth,
+    };
     render_list(&ctx, &mut tx, Values::default(), Errors::default()).await
 }
 
@@ -227,7 +240,12 @@ pub async fn create(
     mut tx: TenantTx,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let ctx = Ctx { themes, webhooks, view, auth };
+    let ctx = Ctx {
+        themes,
+        webhooks,
+        view,
+        auth,
+    };
     let values = Values::read(&body)?;
     let draft = match values.check(&ctx.webhooks).await {
         Ok(draft) => draft,
@@ -254,7 +272,12 @@ pub async fn show(
     Path(id): Path<i64>,
     mut tx: TenantTx,
 ) -> Result<Response, AppError> {
-    let ctx = Ctx { themes, webhooks, view, auth };
+    let ctx = Ctx {
+        themes,
+        webhooks,
+        view,
+        auth,
+    };
     let endpoint = store::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     let values = Values::of(&endpoint);
     render_show(&ctx, &mut tx, endpoint, values, Errors::default()).await
@@ -296,7 +319,12 @@ pub async fn edit(
     mut tx: TenantTx,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let ctx = Ctx { themes, webhooks, view, auth };
+    let ctx = Ctx {
+        themes,
+        webhooks,
+        view,
+        auth,
+    };
     let endpoint = store::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     let values = Values::read(&body)?;
     let draft = match values.check(&ctx.webhooks).await {
@@ -305,5 +333,8 @@ pub async fn edit(
     };
     actions::update(&mut tx, id, &draft, actor(&guard, &ctx.auth)).await?;
     let path = format!("/staff/webhooks/{id}");
-    Ok(redirect_with(&path, Some(Flash::new(FlashKind::Success, "flash-saved"))))
+    Ok(redirect_with(
+        &path,
+        Some(Flash::new(FlashKind::Success, "flash-saved")),
+    ))
 }

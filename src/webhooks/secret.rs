@@ -113,7 +113,10 @@ mod tests {
         assert!(a.reveal().starts_with("whsec_"));
         assert_eq!(Secret::parse(a.reveal())?, a);
         assert!(!format!("{a:?}").contains(&a.reveal()[6..]));
-        assert_eq!(Secret::parse("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"), Err(SecretError));
+        assert_eq!(
+            Secret::parse("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
+            Err(SecretError)
+        );
         assert_eq!(Secret::parse("whsec_!!"), Err(SecretError));
         Ok(())
     }
@@ -123,7 +126,10 @@ mod tests {
         let (new, old) = (Secret::generate()?, Secret::generate()?);
         let both = header(&[new.clone(), old.clone()], "evt_1", 1, b"{}");
         let parts: Vec<&str> = both.split(' ').collect();
-        assert_eq!(parts, [new.sign("evt_1", 1, b"{}"), old.sign("evt_1", 1, b"{}")]);
+        assert_eq!(
+            parts,
+            [new.sign("evt_1", 1, b"{}"), old.sign("evt_1", 1, b"{}")]
+        );
         Ok(())
     }
 }

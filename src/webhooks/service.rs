@@ -62,7 +62,9 @@ impl Webhooks {
         if attempt >= self.0.max_attempts {
             return None;
         }
-        let exponent = u32::try_from(attempt.saturating_sub(1)).unwrap_or(0).min(30);
+        let exponent = u32::try_from(attempt.saturating_sub(1))
+            .unwrap_or(0)
+            .min(30);
         let delay = self
             .0
             .backoff_base

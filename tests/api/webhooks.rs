@@ -20,12 +20,24 @@ async fn a_delivery_is_signed_with_the_secret_shown_at_creation() {
     let receiver = Receiver::start().await;
     let body = endpoint(&receiver.url("books"), &["commission.*"]);
     let (id, secret) = create(&app, &tenant, &token, body).await;
-    assert!(secret.starts_with("whsec_") && secret.len() > 40, "{secret}");
+    assert!(
+        secret.starts_with("whsec_") && secret.len() > 40,
+        "{secret}"
+    );
 
     // Nobody wants a payout: nothing is stored, nothing queued.
     emit(&app, &tenant, "payout.paid", json!({ "amount": 1 })).await;
-    assert_eq!(count(&app, &tenant, "SELECT count(*) FROM webhook_events").await, 0);
-    emit(&app, &tenant, "commission.created", json!({ "amount": 1200, "currency": "EUR" })).await;
+    assert_eq!(
+        count(&app, &tenant, "SELECT count(*) FROM webhook_events").await,
+        0
+    );
+    emit(
+        &app,
+        &tenant,
+        "commission.created",
+        json!({ "amount": 1200, "currency": "EUR" }),
+    )
+    .await;
     drain(&app).await;
 
     let got = receiver.received_at("books");
@@ -35,7 +47,11 @@ async fn a_delivery_is_signed_with_the_secret_shown_at_creation() {
     let stranger = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
     assert!(!signed_by(request, stranger), "any secret would do");
     assert_eq!(request.header("content-type"), "application/json");
-    assert!(request.header("user-agent").starts_with("Tessera-Webhooks/"));
+    assert!(
+        request
+            .header("user-agent")
+            .starts_with("Tessera-Webhooks/")
+    );
     let webhook_id = request.header("webhook-id");
     assert!(webhook_id.starts_with("evt_"), "{webhook_id}");
     let sent = request.json();
@@ -43,7 +59,10 @@ async fn a_delivery_is_signed_with_the_secret_shown_at_creation() {
     assert_eq!(sent["type"], "commission.created");
     assert_eq!(sent["data"], json!({ "amount": 1200, "currency": "EUR" }));
     let created = sent["created_at"].as_str().expect("created_at");
-    assert!(chrono::DateTime::parse_from_rfc3339(created).is_ok(), "{created}");
+    assert!(
+        chrono::DateTime::parse_from_rfc3339(created).is_ok(),
+        "{created}"
+    );
 
     let reply = deliveries(&app, &tenant, &token, id).await;
     assert_eq!(reply.status, 200, "{reply:?}");
@@ -69,8 +88,20 @@ async fn a_receiver_failing_twice_gets_the_event_three_times_with_one_id() {
     let receiver = Receiver::start().await;
     receiver.script("flaky", &[500, 500]);
     receiver.script("down", &[503; 20]);
-    let (flaky, secret) = create(&app, &tenant, &token, endpoint(&receiver.url("flaky"), &["*"])).await;
-    let (down, _) = create(&app, &tenant, &token, endpoint(&receiver.url("down"), &["*"])).await;
+    let (flaky, secret) = create(
+        &app,
+        &tenant,
+        &token,
+        endpoint(&receiver.url("flaky"), &["*"]),
+    )
+    .await;
+    let (down, _) = create(
+        &app,
+        &tenant,
+        &token,
+        endpoint(&receiver.url("down"), &["*"]),
+    )
+    .await;
 
     emit(&app, &tenant, "payout.paid", json!({ "payout": 7 })).await;
     drain(&app).await;
@@ -80,7 +111,10 @@ async fn a_receiver_failing_twice_gets_the_event_three_times_with_one_id() {
     let ids: Vec<&str> = got.iter().map(|r| r.header("webhook-id")).collect();
     assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
     assert!(got.iter().all(|r| signed_by(r, &secret)));
-    assert!(got.iter().all(|r| r.body == got[0].body), "the same event each time");
+    assert!(
+        got.iter().all(|r| r.body == got[0].body),
+        "the same event each time"
+    );
     let reply = deliveries(&app, &tenant, &token, flaky).await;
     let delivery = &reply.json["items"][0];
     assert_eq!(delivery["state"], "delivered", "{delivery}");
@@ -108,11 +142,26 @@ async fn a_receiver_failing_twice_gets_the_event_three_times_with_one_id() {
     assert_eq!(states[1].0, "dead", "{states:?}");
     assert_eq!(states[1].1.as_deref(), Some("the receiver answered 503"));
     // The endpoint that recovered is not counted as failing; the other is.
-    let reply = get(&app, tenant.default_host.as_str(), &format!("{ENDPOINTS}/{flaky}"), Some(&token)).await;
+    let reply = get(
+        &app,
+        tenant.default_host.as_str(),
+        &format!("{ENDPOINTS}/{flaky}"),
+        Some(&token),
+    )
+    .await;
     assert!(reply.json["failing_since"].is_null(), "{reply:?}");
-    let reply = get(&app, tenant.default_host.as_str(), &format!("{ENDPOINTS}/{down}"), Some(&token)).await;
+    let reply = get(
+        &app,
+        tenant.default_host.as_str(),
+        &format!("{ENDPOINTS}/{down}"),
+        Some(&token),
+    )
+    .await;
     assert!(reply.json["failing_since"].is_string(), "{reply:?}");
-    assert_eq!(reply.json["active"], true, "one bad day does not disable it");
+    assert_eq!(
+        reply.json["active"], true,
+        "one bad day does not disable it"
+    );
 }
 
 #[tokio::test]
@@ -129,11 +178,25 @@ async fn each_endpoint_gets_only_the_types_it_subscribed_to() {
         ("two", vec!["referral.created", "payout.*"]),
         ("off", vec!["*"]),
     ] {
-        (off, _) = create(&app, &tenant, &token, endpoint(&receiver.url(name), &events)).await;
+        (off, _) = create(
+            &app,
+            &tenant,
+            &token,
+            endpoint(&receiver.url(name), &events),
+        )
+        .await;
     }
     let off = format!("{ENDPOINTS}/{off}");
     let host = tenant.default_host.as_str();
-    let reply = call(&app, "PATCH", host, &off, &json!({ "active": false }), Some(&token)).await;
+    let reply = call(
+        &app,
+        "PATCH",
+        host,
+        &off,
+        &json!({ "active": false }),
+        Some(&token),
+    )
+    .await;
     assert_eq!(reply.status, 200, "{reply:?}");
     assert_eq!(reply.json["disabled_reason"], "manual");
 
@@ -161,7 +224,10 @@ async fn each_endpoint_gets_only_the_types_it_subscribed_to() {
     };
     assert_eq!(types("commissions"), ["commission.created"]);
     assert_eq!(types("paid"), ["payout.paid"]);
-    assert_eq!(types("two"), ["payout.failed", "payout.paid", "referral.created"]);
+    assert_eq!(
+        types("two"),
+        ["payout.failed", "payout.paid", "referral.created"]
+    );
     let mut every: Vec<String> = sent.iter().map(|s| s.to_string()).collect();
     every.sort();
     assert_eq!(types("all"), every);

@@ -87,8 +87,20 @@ pub async fn person(app: &TestApp, tenant: &Arc<Tenant>, email: &str, role: Role
 }
 
 /// `POST /api/v1/webhook-endpoints`, expected to succeed: (id, secret).
-pub async fn create(app: &TestApp, tenant: &Arc<Tenant>, token: &str, body: Value) -> (i64, String) {
-    let reply = post(app, tenant.default_host.as_str(), ENDPOINTS, &body, Some(token)).await;
+pub async fn create(
+    app: &TestApp,
+    tenant: &Arc<Tenant>,
+    token: &str,
+    body: Value,
+) -> (i64, String) {
+    let reply = post(
+        app,
+        tenant.default_host.as_str(),
+        ENDPOINTS,
+        &body,
+        Some(token),
+    )
+    .await;
     assert_eq!(reply.status, 201, "{reply:?}");
     let secret = reply.json["secret"].as_str().expect("secret").to_owned();
     (reply.json["id"].as_i64().expect("id"), secret)
@@ -208,9 +220,15 @@ pub fn expected_signature(secret: &str, id: &str, timestamp: &str, body: &[u8]) 
 /// Whether one of the request's signatures is `secret`'s (and its
 /// timestamp within the five minutes receivers allow).
 pub fn signed_by(received: &Received, secret: &str) -> bool {
-    let (id, timestamp) = (received.header("webhook-id"), received.header("webhook-timestamp"));
+    let (id, timestamp) = (
+        received.header("webhook-id"),
+        received.header("webhook-timestamp"),
+    );
     let at: i64 = timestamp.parse().expect("unix seconds");
-    assert!((chrono::Utc::now().timestamp() - at).abs() < 300, "timestamp {at}");
+    assert!(
+        (chrono::Utc::now().timestamp() - at).abs() < 300,
+        "timestamp {at}"
+    );
     let expected = expected_signature(secret, id, timestamp, &received.body);
     received
         .header("webhook-signature")

@@ -50,7 +50,14 @@ async fn addresses_inside_the_network_are_refused_at_creation_and_at_delivery() 
         "http://hooks.example.org/hook".to_owned(),
         "http://127.0.0.1/hook".to_owned(),
     ] {
-        let reply = post(&strict, host, ENDPOINTS, &endpoint(&url, &["*"]), Some(&token)).await;
+        let reply = post(
+            &strict,
+            host,
+            ENDPOINTS,
+            &endpoint(&url, &["*"]),
+            Some(&token),
+        )
+        .await;
         refused(&reply, "url: ");
     }
     assert_eq!(count(&strict, &tenant, WRITTEN).await, 0);
@@ -58,8 +65,20 @@ async fn addresses_inside_the_network_are_refused_at_creation_and_at_delivery() 
     // Saved while loopback was allowed; delivered by an instance where it
     // is not: refused before any connection, for good.
     let lax = spawn_app_with(database, config(true)).await;
-    let (id, _) = create(&lax, &tenant, &token, endpoint(&receiver.url("inside"), &["*"])).await;
-    emit(&strict, &tenant, "payout.paid", json!({ "secret": "of the payout" })).await;
+    let (id, _) = create(
+        &lax,
+        &tenant,
+        &token,
+        endpoint(&receiver.url("inside"), &["*"]),
+    )
+    .await;
+    emit(
+        &strict,
+        &tenant,
+        "payout.paid",
+        json!({ "secret": "of the payout" }),
+    )
+    .await;
     drain(&strict).await;
     assert!(receiver.received().is_empty(), "{:?}", receiver.received());
     let delivery = &deliveries(&strict, &tenant, &token, id).await.json["items"][0];
@@ -85,17 +104,35 @@ async fn bad_input_is_a_422_naming_the_field_and_writes_nothing() {
     let long = "é".repeat(501);
     let cases: [(Value, &str); 9] = [
         (json!({ "url": good, "events": [] }), "events: "),
-        (json!({ "url": good, "events": ["Commission Created"] }), "events: "),
+        (
+            json!({ "url": good, "events": ["Commission Created"] }),
+            "events: ",
+        ),
         (json!({ "url": good, "events": ["commission"] }), "events: "),
-        (json!({ "url": "ftp://example.org/x", "events": ["*"] }), "url: "),
-        (json!({ "url": "https://user:pw@example.org/x", "events": ["*"] }), "url: "),
-        (json!({ "url": good, "description": long, "events": ["*"] }), "description: "),
+        (
+            json!({ "url": "ftp://example.org/x", "events": ["*"] }),
+            "url: ",
+        ),
+        (
+            json!({ "url": "https://user:pw@example.org/x", "events": ["*"] }),
+            "url: ",
+        ),
+        (
+            json!({ "url": good, "description": long, "events": ["*"] }),
+            "description: ",
+        ),
         (json!({ "events": ["*"] }), "url"),
-        (json!({ "url": good, "events": ["*"], "secret": "whsec_mine" }), "secret"),
+        (
+            json!({ "url": good, "events": ["*"], "secret": "whsec_mine" }),
+            "secret",
+        ),
         (json!({ "url": 12, "events": ["*"] }), "url"),
     ];
     for (body, field) in &cases {
-        refused(&post(&app, host, ENDPOINTS, body, Some(&token)).await, field);
+        refused(
+            &post(&app, host, ENDPOINTS, body, Some(&token)).await,
+            field,
+        );
     }
     let raw = app
         .http
@@ -108,7 +145,13 @@ async fn bad_input_is_a_422_naming_the_field_and_writes_nothing() {
 
     // A change that is refused changes nothing.
     let receiver = Receiver::start().await;
-    let (id, _) = create(&app, &tenant, &token, endpoint(&receiver.url("r"), &["payout.*"])).await;
+    let (id, _) = create(
+        &app,
+        &tenant,
+        &token,
+        endpoint(&receiver.url("r"), &["payout.*"]),
+    )
+    .await;
     let path = format!("{ENDPOINTS}/{id}");
     for (patch, field) in [
         (json!({ "url": "https://10.0.0.1/x" }), "url: "),
@@ -116,7 +159,10 @@ async fn bad_input_is_a_422_naming_the_field_and_writes_nothing() {
         (json!({ "events": [], "active": false }), "events: "),
         (json!({ "active": "no" }), "active"),
     ] {
-        refused(&call(&app, "PATCH", host, &path, &patch, Some(&token)).await, field);
+        refused(
+            &call(&app, "PATCH", host, &path, &patch, Some(&token)).await,
+            field,
+        );
     }
     let shown = get(&app, host, &path, Some(&token)).await;
     assert_eq!(shown.json["events"], json!(["payout.*"]));
@@ -132,16 +178,31 @@ async fn bad_input_is_a_422_naming_the_field_and_writes_nothing() {
     let page = browser
         .post(
             "/staff/webhooks",
-            &[("url", "https://192.168.0.7/hooks"), ("description", "Compta"), ("events", "*")],
+            &[
+                ("url", "https://192.168.0.7/hooks"),
+                ("description", "Compta"),
+                ("events", "*"),
+            ],
         )
         .await;
     assert_eq!(page.status, 422, "{page:?}");
-    assert!(page.body.contains("must point to a public server"), "{}", page.body);
+    assert!(
+        page.body.contains("must point to a public server"),
+        "{}",
+        page.body
+    );
     assert!(page.body.contains("https://192.168.0.7/hooks") && page.body.contains("Compta"));
     let page = browser.post("/staff/webhooks", &[("url", good)]).await;
     assert_eq!(page.status, 422);
-    assert!(page.body.contains("Choose at least one event"), "{}", page.body);
-    assert_eq!(count(&app, &tenant, "SELECT count(*) FROM webhook_endpoints").await, 1);
+    assert!(
+        page.body.contains("Choose at least one event"),
+        "{}",
+        page.body
+    );
+    assert_eq!(
+        count(&app, &tenant, "SELECT count(*) FROM webhook_endpoints").await,
+        1
+    );
 }
 
 #[tokio::test]
@@ -150,7 +211,13 @@ async fn producers_cannot_emit_malformed_or_reserved_types_and_go_on() {
     let (tenant, _) = app.create_tenant("wh-emit", "Amicale").await;
     let (_, token) = person(&app, &tenant, "admin@example.org", Role::Admin).await;
     let receiver = Receiver::start().await;
-    create(&app, &tenant, &token, endpoint(&receiver.url("all"), &["*"])).await;
+    create(
+        &app,
+        &tenant,
+        &token,
+        endpoint(&receiver.url("all"), &["*"]),
+    )
+    .await;
     let mut tx = app.tenant_tx(&tenant).await;
     let huge = json!({ "blob": "x".repeat(70 * 1024) });
     for (event, data) in [
@@ -187,26 +254,49 @@ async fn only_administrators_manage_webhooks() {
         ("treasurer@example.org", Role::Treasurer),
     ] {
         let (id, token) = person(&app, &tenant, email, role).await;
-        assert_eq!(get(&app, host, ENDPOINTS, Some(&token)).await.status, 403, "{role:?}");
-        assert_eq!(post(&app, host, ENDPOINTS, &body, Some(&token)).await.status, 403);
+        assert_eq!(
+            get(&app, host, ENDPOINTS, Some(&token)).await.status,
+            403,
+            "{role:?}"
+        );
+        assert_eq!(
+            post(&app, host, ENDPOINTS, &body, Some(&token))
+                .await
+                .status,
+            403
+        );
         let mut browser = Browser::signed_in_as(&app, &tenant, id, role).await;
         assert_eq!(browser.get("/staff/webhooks").await.status, 403, "{role:?}");
-        let page = browser.post("/staff/webhooks", &[("url", "http://127.0.0.1:9/x"), ("events", "*")]).await;
+        let page = browser
+            .post(
+                "/staff/webhooks",
+                &[("url", "http://127.0.0.1:9/x"), ("events", "*")],
+            )
+            .await;
         assert_eq!(page.status, 403, "{role:?}");
     }
     assert_eq!(get(&app, host, ENDPOINTS, None).await.status, 401);
     assert_eq!(post(&app, host, ENDPOINTS, &body, None).await.status, 401);
     let mut anonymous = Browser::new(&app, &tenant).await;
     let page = anonymous.get("/staff/webhooks").await;
-    assert!(page.location.is_some_and(|l| l.contains("/accounts/login")), "sent to sign in");
+    assert!(
+        page.location.is_some_and(|l| l.contains("/accounts/login")),
+        "sent to sign in"
+    );
 
     // A form without its CSRF token writes nothing.
     let mut browser = Browser::signed_in_as(&app, &tenant, admin_id, Role::Admin).await;
     let page = browser
-        .post_raw("/staff/webhooks", &[("url", "http://127.0.0.1:9/x"), ("events", "*")])
+        .post_raw(
+            "/staff/webhooks",
+            &[("url", "http://127.0.0.1:9/x"), ("events", "*")],
+        )
         .await;
     assert_eq!(page.status, 403, "{page:?}");
-    assert_eq!(count(&app, &tenant, "SELECT count(*) FROM webhook_endpoints").await, 0);
+    assert_eq!(
+        count(&app, &tenant, "SELECT count(*) FROM webhook_endpoints").await,
+        0
+    );
 
     // API keys act for their administrator: `*:read` reads, `*:write` writes.
     let mut keys = Vec::new();
@@ -217,7 +307,17 @@ async fn only_administrators_manage_webhooks() {
         keys.push(reply.json["key"].as_str().unwrap().to_owned());
     }
     assert_eq!(get(&app, host, ENDPOINTS, Some(&keys[0])).await.status, 200);
-    assert_eq!(post(&app, host, ENDPOINTS, &body, Some(&keys[0])).await.status, 403);
-    assert_eq!(post(&app, host, ENDPOINTS, &body, Some(&keys[1])).await.status, 201);
+    assert_eq!(
+        post(&app, host, ENDPOINTS, &body, Some(&keys[0]))
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        post(&app, host, ENDPOINTS, &body, Some(&keys[1]))
+            .await
+            .status,
+        201
+    );
     assert_eq!(get(&app, host, ENDPOINTS, Some(&keys[2])).await.status, 403);
 }

@@ -22,7 +22,13 @@ async fn one_associations_webhooks_are_out_of_anothers_reach() {
     let (b_admin, b_token) = person(&app, &b, "admin@example.org", Role::Admin).await;
     let (a_host, b_host) = (a.default_host.as_str(), b.default_host.as_str());
     let receiver = Receiver::start().await;
-    create(&app, &a, &a_token, endpoint(&receiver.url("a-first"), &["*"])).await;
+    create(
+        &app,
+        &a,
+        &a_token,
+        endpoint(&receiver.url("a-first"), &["*"]),
+    )
+    .await;
     let (a_id, a_secret) = create(&app, &a, &a_token, endpoint(&receiver.url("a"), &["*"])).await;
     let (b_id, b_secret) = create(&app, &b, &b_token, endpoint(&receiver.url("b"), &["*"])).await;
     assert!(a_id > b_id, "A's id names nothing in B");
@@ -43,15 +49,38 @@ async fn one_associations_webhooks_are_out_of_anothers_reach() {
     assert_eq!(get(&app, b_host, &one, Some(&b_token)).await.status, 404);
     assert_eq!(deliveries(&app, &b, &b_token, a_id).await.status, 404);
     let patch = json!({ "active": false, "url": receiver.url("stolen") });
-    assert_eq!(call(&app, "PATCH", b_host, &one, &patch, Some(&b_token)).await.status, 404);
-    assert_eq!(post(&app, b_host, &rotate, &json!({}), Some(&b_token)).await.status, 404);
-    assert_eq!(call(&app, "DELETE", b_host, &one, &json!({}), Some(&b_token)).await.status, 404);
+    assert_eq!(
+        call(&app, "PATCH", b_host, &one, &patch, Some(&b_token))
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        post(&app, b_host, &rotate, &json!({}), Some(&b_token))
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        call(&app, "DELETE", b_host, &one, &json!({}), Some(&b_token))
+            .await
+            .status,
+        404
+    );
     let listed = get(&app, b_host, ENDPOINTS, Some(&b_token)).await;
     assert_eq!(listed.json.as_array().map(Vec::len), Some(1), "{listed:?}");
     assert!(!listed.json.to_string().contains("/a"), "{listed:?}");
     // B's token on A's host, A's on B's: refused.
-    assert_eq!(get(&app, a_host, ENDPOINTS, Some(&b_token)).await.status, 401);
-    assert_eq!(get(&app, b_host, &format!("{ENDPOINTS}/{b_id}"), Some(&a_token)).await.status, 401);
+    assert_eq!(
+        get(&app, a_host, ENDPOINTS, Some(&b_token)).await.status,
+        401
+    );
+    assert_eq!(
+        get(&app, b_host, &format!("{ENDPOINTS}/{b_id}"), Some(&a_token))
+            .await
+            .status,
+        401
+    );
 
     // The pages: B's administrator on B's host reaches nothing of A's…
     let mut b_browser = Browser::signed_in_as(&app, &b, b_admin, Role::Admin).await;
@@ -69,7 +98,12 @@ async fn one_associations_webhooks_are_out_of_anothers_reach() {
     let mut stray = Browser::signed_in_as(&app, &b, b_admin, Role::Admin).await;
     stray.host = a_host.to_owned();
     let page = stray.get(&format!("/staff/webhooks/{a_id}")).await;
-    assert!(page.location.as_ref().is_some_and(|l| l.contains("/accounts/login")), "{page:?}");
+    assert!(
+        page.location
+            .as_ref()
+            .is_some_and(|l| l.contains("/accounts/login")),
+        "{page:?}"
+    );
 
     // A is as it was.
     let shown = get(&app, a_host, &one, Some(&a_token)).await;
@@ -79,16 +113,20 @@ async fn one_associations_webhooks_are_out_of_anothers_reach() {
     let changes = "SELECT count(*) FROM audit_log WHERE action LIKE 'webhook.%' \
                    AND action <> 'webhook.created'";
     assert_eq!(count(&app, &a, changes).await, 0);
-    assert_eq!(count(&app, &b, "SELECT count(*) FROM webhook_deliveries").await, 1);
+    assert_eq!(
+        count(&app, &b, "SELECT count(*) FROM webhook_deliveries").await,
+        1
+    );
 
     // A sealed secret copied from A's schema into B's row signs nothing:
     // the job opens it with B's key, and it was sealed with A's.
     let mut tx = app.tenant_tx(&a).await;
-    let sealed: Vec<u8> = sqlx::query_scalar("SELECT secret_sealed FROM webhook_endpoints WHERE id = $1")
-        .bind(a_id)
-        .fetch_one(tx.conn().await.unwrap())
-        .await
-        .unwrap();
+    let sealed: Vec<u8> =
+        sqlx::query_scalar("SELECT secret_sealed FROM webhook_endpoints WHERE id = $1")
+            .bind(a_id)
+            .fetch_one(tx.conn().await.unwrap())
+            .await
+            .unwrap();
     tx.commit().await.unwrap();
     let mut tx = app.tenant_tx(&b).await;
     sqlx::query("UPDATE webhook_endpoints SET secret_sealed = $1 WHERE id = $2")
@@ -100,8 +138,18 @@ async fn one_associations_webhooks_are_out_of_anothers_reach() {
     tx.commit().await.unwrap();
     emit(&app, &b, "payout.paid", json!({ "of": "B again" })).await;
     drain(&app).await;
-    assert_eq!(receiver.received_at("b").len(), 1, "nothing sent with A's secret");
+    assert_eq!(
+        receiver.received_at("b").len(),
+        1,
+        "nothing sent with A's secret"
+    );
     let latest = &deliveries(&app, &b, &b_token, b_id).await.json["items"][0];
     assert_eq!(latest["state"], "failed", "{latest}");
-    assert!(latest["last_error"].as_str().unwrap().contains("signing secret"), "{latest}");
+    assert!(
+        latest["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("signing secret"),
+        "{latest}"
+    );
 }

@@ -35,9 +35,16 @@ async fn a_rotation_signs_with_both_secrets_for_a_day_then_with_the_new_one() {
     emit(&app, &tenant, "commission.created", json!({ "n": 1 })).await;
     drain(&app).await;
     let first = &receiver.received_at("r")[0];
-    assert_eq!(first.header("webhook-signature").split(' ').count(), 2, "{first:?}");
+    assert_eq!(
+        first.header("webhook-signature").split(' ').count(),
+        2,
+        "{first:?}"
+    );
     assert!(signed_by(first, &new), "the new secret signs");
-    assert!(signed_by(first, &old), "the old one too, during the overlap");
+    assert!(
+        signed_by(first, &old),
+        "the old one too, during the overlap"
+    );
 
     // A day later.
     execute(
@@ -53,7 +60,10 @@ async fn a_rotation_signs_with_both_secrets_for_a_day_then_with_the_new_one() {
     assert!(signed_by(second, &new));
     assert!(!signed_by(second, &old), "the old secret no longer signs");
     let shown = get(&app, host, &format!("{ENDPOINTS}/{id}"), Some(&token)).await;
-    assert!(shown.json["previous_secret_valid_until"].is_null(), "{shown:?}");
+    assert!(
+        shown.json["previous_secret_valid_until"].is_null(),
+        "{shown:?}"
+    );
     // Rotations are audited, never with a secret.
     let audit = count(
         &app,
@@ -78,11 +88,22 @@ async fn an_endpoint_failing_for_days_is_disabled_and_its_page_says_why() {
     let host = tenant.default_host.as_str();
     let receiver = Receiver::start().await;
     receiver.script("broken", &[500; 40]);
-    let (id, _) = create(&app, &tenant, &token, endpoint(&receiver.url("broken"), &["*"])).await;
+    let (id, _) = create(
+        &app,
+        &tenant,
+        &token,
+        endpoint(&receiver.url("broken"), &["*"]),
+    )
+    .await;
     let max = app.state.config.jobs.max_attempts as usize;
 
     // Failing for a day: still active.
-    execute(&app, &tenant, "UPDATE webhook_endpoints SET failing_since = now() - interval '1 day'").await;
+    execute(
+        &app,
+        &tenant,
+        "UPDATE webhook_endpoints SET failing_since = now() - interval '1 day'",
+    )
+    .await;
     emit(&app, &tenant, "payout.paid", json!({})).await;
     drain(&app).await;
     assert_eq!(receiver.received_at("broken").len(), max);
@@ -91,7 +112,12 @@ async fn an_endpoint_failing_for_days_is_disabled_and_its_page_says_why() {
 
     // Failing for six days: the next failure disables it, and what was
     // still waiting is not sent.
-    execute(&app, &tenant, "UPDATE webhook_endpoints SET failing_since = now() - interval '6 days'").await;
+    execute(
+        &app,
+        &tenant,
+        "UPDATE webhook_endpoints SET failing_since = now() - interval '6 days'",
+    )
+    .await;
     emit(&app, &tenant, "payout.paid", json!({})).await;
     drain(&app).await;
     assert_eq!(receiver.received_at("broken").len(), max + 1);
@@ -119,16 +145,31 @@ async fn an_endpoint_failing_for_days_is_disabled_and_its_page_says_why() {
     browser.cookies.insert("lang".into(), "en".into());
     let list = browser.get("/staff/webhooks").await;
     assert_eq!(list.status, 200, "{list:?}");
-    assert!(list.body.contains("disabled automatically"), "{}", list.body);
+    assert!(
+        list.body.contains("disabled automatically"),
+        "{}",
+        list.body
+    );
     assert!(list.body.contains("failed for 5 days"), "{}", list.body);
     let page = browser.get(&format!("/staff/webhooks/{id}")).await;
     assert!(page.body.contains("disabled: failing"), "{}", page.body);
-    assert!(page.body.contains("the endpoint is disabled"), "the skipped delivery says why");
+    assert!(
+        page.body.contains("the endpoint is disabled"),
+        "the skipped delivery says why"
+    );
 
     // Enabled again (with a working receiver), it gets new events.
     receiver.script("broken", &[]);
     let path = format!("{ENDPOINTS}/{id}");
-    let reply = call(&app, "PATCH", host, &path, &json!({ "active": true }), Some(&token)).await;
+    let reply = call(
+        &app,
+        "PATCH",
+        host,
+        &path,
+        &json!({ "active": true }),
+        Some(&token),
+    )
+    .await;
     assert_eq!(reply.status, 200, "{reply:?}");
     assert!(reply.json["failing_since"].is_null() && reply.json["disabled_reason"].is_null());
     emit(&app, &tenant, "payout.paid", json!({ "again": true })).await;

@@ -18,14 +18,20 @@ fn shown_secret(page: &Page) -> String {
 /// The endpoint a secret page links back to.
 fn linked_id(page: &Page) -> i64 {
     let start = page.body.find("href=\"/staff/webhooks/").expect("a link") + 22;
-    let digits: String = page.body[start..].chars().take_while(char::is_ascii_digit).collect();
+    let digits: String = page.body[start..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
     digits.parse().expect("an id")
 }
 
 fn flashed(page: &Page, to: &str) {
     assert_eq!(page.status, 303, "{page:?}");
     assert_eq!(page.location.as_deref(), Some(to), "{page:?}");
-    assert!(page.set_cookies.iter().any(|c| c.starts_with("flash=")), "{page:?}");
+    assert!(
+        page.set_cookies.iter().any(|c| c.starts_with("flash=")),
+        "{page:?}"
+    );
 }
 
 #[tokio::test]
@@ -37,7 +43,10 @@ async fn an_administrator_manages_an_endpoint_with_forms_alone() {
     let mut browser = Browser::signed_in_as(&app, &tenant, admin, Role::Admin).await;
     browser.cookies.insert("lang".into(), "en".into());
     let dashboard = browser.get("/staff/").await;
-    assert!(dashboard.body.contains("href=\"/staff/webhooks\""), "linked from the dashboard");
+    assert!(
+        dashboard.body.contains("href=\"/staff/webhooks\""),
+        "linked from the dashboard"
+    );
     let list = browser.get("/staff/webhooks").await;
     assert_eq!(list.status, 200, "{list:?}");
     assert!(list.body.contains("No endpoint yet"), "{}", list.body);
@@ -62,35 +71,67 @@ async fn an_administrator_manages_an_endpoint_with_forms_alone() {
     let page_path = format!("/staff/webhooks/{id}");
     let page = browser.get(&page_path).await;
     assert_eq!(page.status, 200, "{page:?}");
-    assert!(!page.body.contains(&secret[6..]), "the secret is shown once");
-    assert!(page.body.contains("commission.*, payout.paid, referral.created"), "{}", page.body);
+    assert!(
+        !page.body.contains(&secret[6..]),
+        "the secret is shown once"
+    );
+    assert!(
+        page.body
+            .contains("commission.*, payout.paid, referral.created"),
+        "{}",
+        page.body
+    );
     let list = browser.get("/staff/webhooks").await;
     assert!(list.body.contains(&url) && !list.body.contains(&secret[6..]));
 
     // A test event goes out signed, and the page shows it delivered.
-    flashed(&browser.post(&format!("{page_path}/test"), &[]).await, &page_path);
+    flashed(
+        &browser.post(&format!("{page_path}/test"), &[]).await,
+        &page_path,
+    );
     drain(&app).await;
     let got = receiver.received_at("crm");
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].json()["type"], "webhook.test");
     assert!(signed_by(&got[0], &secret));
     let page = browser.get(&page_path).await;
-    assert!(page.body.contains("webhook.test") && page.body.contains(">delivered<"), "{}", page.body);
+    assert!(
+        page.body.contains("webhook.test") && page.body.contains(">delivered<"),
+        "{}",
+        page.body
+    );
 
     // Disabled: events are not sent, a test event still is.
-    flashed(&browser.post(&format!("{page_path}/disable"), &[]).await, &page_path);
+    flashed(
+        &browser.post(&format!("{page_path}/disable"), &[]).await,
+        &page_path,
+    );
     let page = browser.get(&page_path).await;
-    assert!(page.body.contains(">disabled<") && page.body.contains("/enable\""), "{}", page.body);
-    flashed(&browser.post(&format!("{page_path}/test"), &[]).await, &page_path);
+    assert!(
+        page.body.contains(">disabled<") && page.body.contains("/enable\""),
+        "{}",
+        page.body
+    );
+    flashed(
+        &browser.post(&format!("{page_path}/test"), &[]).await,
+        &page_path,
+    );
     drain(&app).await;
     assert_eq!(receiver.received_at("crm").len(), 2);
-    flashed(&browser.post(&format!("{page_path}/enable"), &[]).await, &page_path);
+    flashed(
+        &browser.post(&format!("{page_path}/enable"), &[]).await,
+        &page_path,
+    );
 
     // Changed, with the boxes and the text field.
     let changed = browser
         .post(
             &page_path,
-            &[("url", &url), ("description", "Accounting"), ("events", "*")],
+            &[
+                ("url", &url),
+                ("description", "Accounting"),
+                ("events", "*"),
+            ],
         )
         .await;
     flashed(&changed, &page_path);
@@ -105,10 +146,20 @@ async fn an_administrator_manages_an_endpoint_with_forms_alone() {
     assert_eq!(rotated.status, 200, "{rotated:?}");
     let new = shown_secret(&rotated);
     assert!(new.starts_with("whsec_") && new != secret);
-    assert!(rotated.body.contains("deliveries carry a signature by each secret"));
-    flashed(&browser.post(&format!("{page_path}/delete"), &[]).await, "/staff/webhooks");
+    assert!(
+        rotated
+            .body
+            .contains("deliveries carry a signature by each secret")
+    );
+    flashed(
+        &browser.post(&format!("{page_path}/delete"), &[]).await,
+        "/staff/webhooks",
+    );
     assert_eq!(browser.get(&page_path).await.status, 404);
-    assert_eq!(count(&app, &tenant, "SELECT count(*) FROM webhook_endpoints").await, 0);
+    assert_eq!(
+        count(&app, &tenant, "SELECT count(*) FROM webhook_endpoints").await,
+        0
+    );
 
     let audited = format!(
         "SELECT count(DISTINCT action) FROM audit_log WHERE actor_id = {admin} AND action IN \
