@@ -50,6 +50,11 @@ struct Payload {
 
 /// Runs `webhooks.deliver` jobs.
 pub fn register(registry: &mut Registry, webhooks: Webhooks) {
+    if webhooks.allow_loopback() {
+        tracing::warn!(
+            "webhooks.allow_loopback is on: endpoints may be http://127.0.0.1 (tests only)"
+        );
+    }
     let sender = Sender::new(webhooks.config())
         .map_err(|error| tracing::error!(%error, "webhooks: no delivery client"))
         .ok();
@@ -100,46 +105,10 @@ pub async fn run(
     id: i64,
     attempt: i32,
 ) -> Result<(), JobError> {
-    let mut tx = TenantTx::begin(db, tenant.clone()).await?;
-    // Gone with its endpoint, or delivered by an earlier run.
-    let Some(due) = load(&mut tx, id).await?.filter(|d| d.state != "delivered") else {
+    let Some((due, secrets)) = prepare(webhooks, db, &tenant, id).await? else {
         return Ok(());
     };
-    if !due.active && due.event_type != TEST_TYPE {
-        let skipped = Outcome::failed("not sent: the endpoint is disabled", "skipped");
-        record(&mut tx, &due, &skipped, None).await?;
-        tx.commit().await?;
-        return Ok(());
-    }
-    let refused = address::check(&due.url, webhooks.allow_loopback()).err();
-    let secrets = secrets(webhooks, &tenant, &due);
-    let (Ok(secrets), None) = (secrets, refused) else {
-        let why = match refused {
-            Some(rule) => format!("refused: {rule}"),
-            None => SECRET_LOST.to_owned(),
-        };
-        record(&mut tx, &due, &Outcome::failed(&why, "failed"), None).await?;
-        tx.commit().await?;
-        return Err(JobError::Permanent(why));
-    };
-    tx.commit().await?;
-    let body = serde_json::to_vec(&Body {
-        id: &due.public_id,
-        kind: &due.event_type,
-        created_at: due.created_at.to_rfc3339_opts(SecondsFormat::Millis, true),
-        data: &due.payload,
-    })
-    .map_err(JobError::permanent)?;
-    let timestamp = Utc::now().timestamp();
-    let signature = secret::header(&secrets, &due.public_id, timestamp, &body);
-    let message = Message {
-        url: &due.url,
-        id: &due.public_id,
-        timestamp,
-        signature: &signature,
-        body: body.into(),
-    };
-    let outcome = Outcome::of(sender.send(message).await, webhooks, attempt);
+    let outcome = send(webhooks, sender, &due, &secrets, attempt).await?;
     let mut tx = TenantTx::begin(db, tenant).await?;
     let disable_after = webhooks.config().disable_after_days;
     record(&mut tx, &due, &outcome, Some(disable_after)).await?;
@@ -149,6 +118,67 @@ pub async fn run(
         None => Ok(()),
         Some(error) => Err(JobError::Retry(error)),
     }
+}
+
+/// Step 1: the delivery and the secrets to sign it with, or None when
+/// there is nothing to send (why is recorded).
+async fn prepare(
+    webhooks: &Webhooks,
+    db: &Database,
+    tenant: &Arc<Tenant>,
+    id: i64,
+) -> Result<Option<(Due, Vec<Secret>)>, JobError> {
+    let mut tx = TenantTx::begin(db, tenant.clone()).await?;
+    // Gone with its endpoint, or delivered by an earlier run.
+    let Some(due) = load(&mut tx, id).await?.filter(|d| d.state != "delivered") else {
+        return Ok(None);
+    };
+    if !due.active && due.event_type != TEST_TYPE {
+        let skipped = Outcome::failed("not sent: the endpoint is disabled", "skipped");
+        record(&mut tx, &due, &skipped, None).await?;
+        tx.commit().await?;
+        return Ok(None);
+    }
+    let refused = address::check(&due.url, webhooks.allow_loopback()).err();
+    let (Ok(secrets), None) = (secrets(webhooks, tenant, &due), refused) else {
+        // Neither gets better by waiting: the job is given up at once.
+        let why = match refused {
+            Some(rule) => format!("refused: {rule}"),
+            None => SECRET_LOST.to_owned(),
+        };
+        record(&mut tx, &due, &Outcome::failed(&why, "failed"), None).await?;
+        tx.commit().await?;
+        return Err(JobError::Permanent(why));
+    };
+    tx.commit().await?;
+    Ok(Some((due, secrets)))
+}
+
+/// Step 2: signs the body with every secret and POSTs it.
+async fn send(
+    webhooks: &Webhooks,
+    sender: &Sender,
+    due: &Due,
+    secrets: &[Secret],
+    attempt: i32,
+) -> Result<Outcome, JobError> {
+    let body = serde_json::to_vec(&Body {
+        id: &due.public_id,
+        kind: &due.event_type,
+        created_at: due.created_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+        data: &due.payload,
+    })
+    .map_err(JobError::permanent)?;
+    let timestamp = Utc::now().timestamp();
+    let signature = secret::header(secrets, &due.public_id, timestamp, &body);
+    let message = Message {
+        url: &due.url,
+        id: &due.public_id,
+        timestamp,
+        signature: &signature,
+        body: body.into(),
+    };
+    Ok(Outcome::of(sender.send(message).await, webhooks, attempt))
 }
 
 /// The secrets in force: the current one, then the previous one during

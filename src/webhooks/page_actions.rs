@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::actions;
+use super::actions::{self, Actor};
 use super::pages::{Ctx, SecretPage, actor};
 use super::service::Webhooks;
 use super::store;
@@ -29,43 +29,46 @@ pub async fn act(
     mut tx: TenantTx,
 ) -> Result<Response, AppError> {
     let actor = actor(&guard, &auth);
-    let done =
-        |path: &str, key: &str| redirect_with(path, Some(Flash::new(FlashKind::Success, key)));
     let page = format!("/staff/webhooks/{id}");
-    match action.as_str() {
-        "disable" | "enable" => {
-            let active = action == "enable";
-            actions::set_active(&mut tx, id, active, actor).await?;
-            let key = match active {
-                true => "webhooks-flash-enabled",
-                false => "webhooks-flash-disabled",
-            };
-            Ok(done(&page, key))
+    let (to, key) = match action.as_str() {
+        "enable" => {
+            actions::set_active(&mut tx, id, true, actor).await?;
+            (page.as_str(), "webhooks-flash-enabled")
+        }
+        "disable" => {
+            actions::set_active(&mut tx, id, false, actor).await?;
+            (page.as_str(), "webhooks-flash-disabled")
         }
         "test" => {
             actions::send_test(&mut tx, id, actor).await?;
-            Ok(done(&page, "webhooks-flash-test"))
+            (page.as_str(), "webhooks-flash-test")
         }
         "delete" => {
             actions::delete(&mut tx, id, actor).await?;
-            Ok(done("/staff/webhooks", "webhooks-flash-deleted"))
+            ("/staff/webhooks", "webhooks-flash-deleted")
         }
         "rotate" => {
-            let (secret, until) = actions::rotate(&mut tx, &webhooks, id, actor).await?;
-            let page = SecretPage {
-                endpoint: store::find(&mut tx, id).await?.ok_or(AppError::NotFound)?,
-                secret: secret.reveal().to_owned(),
-                previous_valid_until: Some(until),
-            };
             let ctx = Ctx {
                 themes,
                 webhooks,
                 view,
                 auth,
             };
-            ctx.render(&tx, "webhooks/secret.html", StatusCode::OK, &page)
-                .await
+            return rotate(&ctx, &mut tx, id, actor).await;
         }
-        _ => Err(AppError::NotFound),
-    }
+        _ => return Err(AppError::NotFound),
+    };
+    Ok(redirect_with(to, Some(Flash::new(FlashKind::Success, key))))
+}
+
+/// A new secret, on the one page that shows it.
+async fn rotate(ctx: &Ctx, tx: &mut TenantTx, id: i64, actor: Actor) -> Result<Response, AppError> {
+    let (secret, until) = actions::rotate(tx, &ctx.webhooks, id, actor).await?;
+    let page = SecretPage {
+        endpoint: store::find(tx, id).await?.ok_or(AppError::NotFound)?,
+        secret: secret.reveal().to_owned(),
+        previous_valid_until: Some(until),
+    };
+    ctx.render(tx, "webhooks/secret.html", StatusCode::OK, &page)
+        .await
 }

@@ -122,9 +122,11 @@ impl Sender {
     }
 }
 
-/// Why no answer came, without the chain's noise: the resolver's refusal
-/// when there is one (it says which rule), else the connector's words.
+/// Why no answer came: the resolver's refusal when there is one (it
+/// says which rule), else the innermost cause ("Connection refused"),
+/// which says more than hyper's "client error (Connect)".
 fn unreachable(error: &hyper_util::client::legacy::Error) -> String {
+    let mut innermost = None;
     let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(error);
     while let Some(cause) = source {
         if let Some(io) = cause.downcast_ref::<std::io::Error>()
@@ -132,7 +134,11 @@ fn unreachable(error: &hyper_util::client::legacy::Error) -> String {
         {
             return format!("refused: {io}");
         }
+        innermost = Some(cause);
         source = cause.source();
     }
-    format!("unreachable: {error}")
+    match innermost {
+        Some(cause) => format!("unreachable: {cause}"),
+        None => format!("unreachable: {error}"),
+    }
 }

@@ -100,6 +100,7 @@ mod translations;
 mod two_factor;
 mod users_cli;
 mod webhooks;
+mod webhooks_access;
 mod webhooks_fixture;
 mod webhooks_input;
 mod webhooks_isolation;

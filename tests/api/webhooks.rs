@@ -4,10 +4,10 @@
 //! queue's last attempt, and sent only to the endpoints whose filter
 //! takes the event's type.
 
-use serde_json::json;
+use serde_json::{Value, json};
 use tessera::auth::Role;
 
-use crate::helpers::api_client::{call, get};
+use crate::helpers::api_client::call;
 use crate::webhooks_fixture::{
     ENDPOINTS, Receiver, app, count, create, deliveries, drain, emit, endpoint, person, signed_by,
 };
@@ -25,19 +25,8 @@ async fn a_delivery_is_signed_with_the_secret_shown_at_creation() {
         "{secret}"
     );
 
-    // Nobody wants a payout: nothing is stored, nothing queued.
-    emit(&app, &tenant, "payout.paid", json!({ "amount": 1 })).await;
-    assert_eq!(
-        count(&app, &tenant, "SELECT count(*) FROM webhook_events").await,
-        0
-    );
-    emit(
-        &app,
-        &tenant,
-        "commission.created",
-        json!({ "amount": 1200, "currency": "EUR" }),
-    )
-    .await;
+    let data = json!({ "amount": 1200, "currency": "EUR" });
+    emit(&app, &tenant, "commission.created", data.clone()).await;
     drain(&app).await;
 
     let got = receiver.received_at("books");
@@ -57,7 +46,7 @@ async fn a_delivery_is_signed_with_the_secret_shown_at_creation() {
     let sent = request.json();
     assert_eq!(sent["id"], webhook_id);
     assert_eq!(sent["type"], "commission.created");
-    assert_eq!(sent["data"], json!({ "amount": 1200, "currency": "EUR" }));
+    assert_eq!(sent["data"], data);
     let created = sent["created_at"].as_str().expect("created_at");
     assert!(
         chrono::DateTime::parse_from_rfc3339(created).is_ok(),
@@ -71,13 +60,6 @@ async fn a_delivery_is_signed_with_the_secret_shown_at_creation() {
     assert_eq!(delivery["attempts"], 1);
     assert_eq!(delivery["last_status"], 200);
     assert_eq!(delivery["event_id"], webhook_id);
-    // The secret is in the creation's answer only.
-    let host = tenant.default_host.as_str();
-    for path in [ENDPOINTS.to_owned(), format!("{ENDPOINTS}/{id}")] {
-        let reply = get(&app, host, &path, Some(&token)).await;
-        assert_eq!(reply.status, 200, "{reply:?}");
-        assert!(!reply.json.to_string().contains(&secret[6..]), "{path}");
-    }
 }
 
 #[tokio::test]
@@ -87,21 +69,8 @@ async fn a_receiver_failing_twice_gets_the_event_three_times_with_one_id() {
     let (_, token) = person(&app, &tenant, "admin@example.org", Role::Admin).await;
     let receiver = Receiver::start().await;
     receiver.script("flaky", &[500, 500]);
-    receiver.script("down", &[503; 20]);
-    let (flaky, secret) = create(
-        &app,
-        &tenant,
-        &token,
-        endpoint(&receiver.url("flaky"), &["*"]),
-    )
-    .await;
-    let (down, _) = create(
-        &app,
-        &tenant,
-        &token,
-        endpoint(&receiver.url("down"), &["*"]),
-    )
-    .await;
+    let body = endpoint(&receiver.url("flaky"), &["*"]);
+    let (id, secret) = create(&app, &tenant, &token, body).await;
 
     emit(&app, &tenant, "payout.paid", json!({ "payout": 7 })).await;
     drain(&app).await;
@@ -115,53 +84,96 @@ async fn a_receiver_failing_twice_gets_the_event_three_times_with_one_id() {
         got.iter().all(|r| r.body == got[0].body),
         "the same event each time"
     );
-    let reply = deliveries(&app, &tenant, &token, flaky).await;
-    let delivery = &reply.json["items"][0];
+    let delivery = &deliveries(&app, &tenant, &token, id).await.json["items"][0];
     assert_eq!(delivery["state"], "delivered", "{delivery}");
     assert_eq!(delivery["attempts"], 3);
     assert_eq!(delivery["last_status"], 200);
     assert!(delivery["delivered_at"].is_string());
     assert!(delivery["last_error"].is_null(), "{delivery}");
+    let shown = crate::helpers::api_client::get(
+        &app,
+        tenant.default_host.as_str(),
+        &format!("{ENDPOINTS}/{id}"),
+        Some(&token),
+    )
+    .await;
+    assert!(
+        shown.json["failing_since"].is_null(),
+        "it recovered: {shown:?}"
+    );
+    let jobs: Vec<String> =
+        sqlx::query_scalar("SELECT state FROM platform.jobs WHERE kind = 'webhooks.deliver'")
+            .fetch_all(app.pool())
+            .await
+            .unwrap();
+    assert_eq!(jobs, ["done"]);
+}
 
-    // The queue's eight attempts, then the delivery is failed and its job dead.
+#[tokio::test]
+async fn a_receiver_that_never_takes_it_is_given_up_after_the_last_attempt() {
+    let app = app(true).await;
+    let (tenant, _) = app.create_tenant("wh-give-up", "Fanfare").await;
+    let (_, token) = person(&app, &tenant, "admin@example.org", Role::Admin).await;
+    let receiver = Receiver::start().await;
+    receiver.script("down", &[503; 20]);
+    let (down, _) = create(
+        &app,
+        &tenant,
+        &token,
+        endpoint(&receiver.url("down"), &["*"]),
+    )
+    .await;
+    // Nothing listens on port 1.
+    let closed = endpoint("http://127.0.0.1:1/closed", &["*"]);
+    let (closed, _) = create(&app, &tenant, &token, closed).await;
+
+    emit(&app, &tenant, "payout.paid", json!({ "payout": 8 })).await;
+    drain(&app).await;
+
     let max = app.state.config.jobs.max_attempts;
     assert_eq!(receiver.received_at("down").len(), max as usize);
-    let reply = deliveries(&app, &tenant, &token, down).await;
-    let delivery = &reply.json["items"][0];
+    let delivery = &deliveries(&app, &tenant, &token, down).await.json["items"][0];
     assert_eq!(delivery["state"], "failed", "{delivery}");
     assert_eq!(delivery["attempts"], max);
     assert_eq!(delivery["last_status"], 503);
     assert_eq!(delivery["last_error"], "the receiver answered 503");
-    let states: Vec<(String, Option<String>)> = sqlx::query_as(
+    assert!(delivery["next_attempt_at"].is_null());
+    let delivery = &deliveries(&app, &tenant, &token, closed).await.json["items"][0];
+    assert_eq!(delivery["state"], "failed", "{delivery}");
+    assert!(delivery["last_status"].is_null());
+    let why = delivery["last_error"].as_str().unwrap_or_default();
+    assert!(
+        why.starts_with("unreachable: ") && why.contains("refused"),
+        "{why}"
+    );
+    // Dead in the queue, where operators see it; the endpoints are failing.
+    let jobs: Vec<(String, Option<String>)> = sqlx::query_as(
         "SELECT state, last_error FROM platform.jobs WHERE kind = 'webhooks.deliver' ORDER BY id",
     )
     .fetch_all(app.pool())
     .await
     .unwrap();
-    assert_eq!(states[0].0, "done", "{states:?}");
-    assert_eq!(states[1].0, "dead", "{states:?}");
-    assert_eq!(states[1].1.as_deref(), Some("the receiver answered 503"));
-    // The endpoint that recovered is not counted as failing; the other is.
-    let reply = get(
-        &app,
-        tenant.default_host.as_str(),
-        &format!("{ENDPOINTS}/{flaky}"),
-        Some(&token),
-    )
-    .await;
-    assert!(reply.json["failing_since"].is_null(), "{reply:?}");
-    let reply = get(
-        &app,
-        tenant.default_host.as_str(),
-        &format!("{ENDPOINTS}/{down}"),
-        Some(&token),
-    )
-    .await;
-    assert!(reply.json["failing_since"].is_string(), "{reply:?}");
+    assert_eq!(jobs.len(), 2);
+    assert!(jobs.iter().all(|(state, _)| state == "dead"), "{jobs:?}");
+    assert_eq!(jobs[0].1.as_deref(), Some("the receiver answered 503"));
+    let failing =
+        "SELECT count(*) FROM webhook_endpoints WHERE failing_since IS NOT NULL AND active";
     assert_eq!(
-        reply.json["active"], true,
-        "one bad day does not disable it"
+        count(&app, &tenant, failing).await,
+        2,
+        "a bad day does not disable"
     );
+}
+
+/// The types `name` received, sorted.
+fn types(receiver: &Receiver, name: &str) -> Vec<String> {
+    let mut got: Vec<String> = receiver
+        .received_at(name)
+        .iter()
+        .map(|r| r.json()["type"].as_str().unwrap().to_owned())
+        .collect();
+    got.sort();
+    got
 }
 
 #[tokio::test]
@@ -170,6 +182,12 @@ async fn each_endpoint_gets_only_the_types_it_subscribed_to() {
     let (tenant, _) = app.create_tenant("wh-filter", "Chorale du Port").await;
     let (_, token) = person(&app, &tenant, "admin@example.org", Role::Admin).await;
     let receiver = Receiver::start().await;
+    // Nobody subscribed yet: the event is not even stored.
+    emit(&app, &tenant, "payout.paid", json!({ "amount": 1 })).await;
+    assert_eq!(
+        count(&app, &tenant, "SELECT count(*) FROM webhook_events").await,
+        0
+    );
     let mut off = 0;
     for (name, events) in [
         ("commissions", vec!["commission.*"]),
@@ -186,19 +204,10 @@ async fn each_endpoint_gets_only_the_types_it_subscribed_to() {
         )
         .await;
     }
-    let off = format!("{ENDPOINTS}/{off}");
-    let host = tenant.default_host.as_str();
-    let reply = call(
-        &app,
-        "PATCH",
-        host,
-        &off,
-        &json!({ "active": false }),
-        Some(&token),
-    )
-    .await;
-    assert_eq!(reply.status, 200, "{reply:?}");
-    assert_eq!(reply.json["disabled_reason"], "manual");
+    let (host, off) = (tenant.default_host.as_str(), format!("{ENDPOINTS}/{off}"));
+    let disable: Value = json!({ "active": false });
+    let reply = call(&app, "PATCH", host, &off, &disable, Some(&token)).await;
+    assert_eq!(reply.json["disabled_reason"], "manual", "{reply:?}");
 
     let sent = [
         "commission.created",
@@ -213,25 +222,17 @@ async fn each_endpoint_gets_only_the_types_it_subscribed_to() {
     }
     drain(&app).await;
 
-    let types = |name: &str| -> Vec<String> {
-        let mut got: Vec<String> = receiver
-            .received_at(name)
-            .iter()
-            .map(|r| r.json()["type"].as_str().unwrap().to_owned())
-            .collect();
-        got.sort();
-        got
-    };
-    assert_eq!(types("commissions"), ["commission.created"]);
-    assert_eq!(types("paid"), ["payout.paid"]);
-    assert_eq!(
-        types("two"),
-        ["payout.failed", "payout.paid", "referral.created"]
-    );
+    assert_eq!(types(&receiver, "commissions"), ["commission.created"]);
+    assert_eq!(types(&receiver, "paid"), ["payout.paid"]);
+    let two = ["payout.failed", "payout.paid", "referral.created"];
+    assert_eq!(types(&receiver, "two"), two);
     let mut every: Vec<String> = sent.iter().map(|s| s.to_string()).collect();
     every.sort();
-    assert_eq!(types("all"), every);
-    assert!(types("off").is_empty(), "a disabled endpoint gets nothing");
-    let deliveries = count(&app, &tenant, "SELECT count(*) FROM webhook_deliveries").await;
-    assert_eq!(deliveries, 1 + 1 + 6 + 3);
+    assert_eq!(types(&receiver, "all"), every);
+    assert!(
+        types(&receiver, "off").is_empty(),
+        "a disabled endpoint gets nothing"
+    );
+    let stored = count(&app, &tenant, "SELECT count(*) FROM webhook_deliveries").await;
+    assert_eq!(stored, 1 + 1 + 6 + 3);
 }

@@ -1,17 +1,37 @@
-//! An endpoint over time: a rotated secret keeps signing beside the new
-//! one for a day, then only the new one signs; an endpoint failing for
-//! days is disabled automatically, its administrators see why, and it
-//! works again once enabled.
+//! An endpoint over time: its secret is in the answers to creation and
+//! rotation only; a rotated secret keeps signing beside the new one for a
+//! day, then only the new one signs; an endpoint failing for days is
+//! disabled automatically, its administrators see why, and it works again
+//! once enabled.
+
+use std::sync::Arc;
 
 use serde_json::json;
 use tessera::auth::Role;
+use tessera::tenancy::Tenant;
 
+use crate::helpers::TestApp;
 use crate::helpers::api_client::{call, get, post};
 use crate::helpers::browser::Browser;
 use crate::webhooks_fixture::{
     ENDPOINTS, Receiver, app, count, create, deliveries, drain, emit, endpoint, execute, person,
     signed_by,
 };
+
+/// What the API and the audit log show, none of which may hold `secret`.
+async fn nowhere_but_once(app: &TestApp, tenant: &Arc<Tenant>, token: &str, id: i64, secret: &str) {
+    let host = tenant.default_host.as_str();
+    for path in [ENDPOINTS.to_owned(), format!("{ENDPOINTS}/{id}")] {
+        let reply = get(app, host, &path, Some(token)).await;
+        assert_eq!(reply.status, 200, "{reply:?}");
+        assert!(!reply.json.to_string().contains(&secret[6..]), "{path}");
+    }
+    let audit = format!(
+        "SELECT count(*) FROM audit_log WHERE detail::text LIKE '%{}%'",
+        &secret[6..20]
+    );
+    assert_eq!(count(app, tenant, &audit).await, 0);
+}
 
 #[tokio::test]
 async fn a_rotation_signs_with_both_secrets_for_a_day_then_with_the_new_one() {
@@ -29,8 +49,13 @@ async fn a_rotation_signs_with_both_secrets_for_a_day_then_with_the_new_one() {
     assert!(new.starts_with("whsec_") && new != old);
     let until = reply.json["previous_valid_until"].as_str().unwrap();
     let until = chrono::DateTime::parse_from_rfc3339(until).unwrap();
-    let hours = (until.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_minutes();
-    assert!((23 * 60 + 58..=24 * 60).contains(&hours), "{hours} minutes");
+    let minutes = (until.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_minutes();
+    assert!(
+        (23 * 60 + 58..=24 * 60).contains(&minutes),
+        "{minutes} minutes"
+    );
+    nowhere_but_once(&app, &tenant, &token, id, &old).await;
+    nowhere_but_once(&app, &tenant, &token, id, &new).await;
 
     emit(&app, &tenant, "commission.created", json!({ "n": 1 })).await;
     drain(&app).await;
@@ -47,12 +72,8 @@ async fn a_rotation_signs_with_both_secrets_for_a_day_then_with_the_new_one() {
     );
 
     // A day later.
-    execute(
-        &app,
-        &tenant,
-        "UPDATE webhook_endpoints SET previous_secret_expires_at = now() - interval '1 second'",
-    )
-    .await;
+    let later = "UPDATE webhook_endpoints SET previous_secret_expires_at = now() - interval '1 s'";
+    execute(&app, &tenant, later).await;
     emit(&app, &tenant, "commission.created", json!({ "n": 2 })).await;
     drain(&app).await;
     let second = &receiver.received_at("r")[1];
@@ -64,27 +85,25 @@ async fn a_rotation_signs_with_both_secrets_for_a_day_then_with_the_new_one() {
         shown.json["previous_secret_valid_until"].is_null(),
         "{shown:?}"
     );
-    // Rotations are audited, never with a secret.
-    let audit = count(
-        &app,
-        &tenant,
-        "SELECT count(*) FROM audit_log WHERE action = 'webhook.secret_rotated'",
-    )
-    .await;
-    assert_eq!(audit, 1);
-    let leaks = format!(
-        "SELECT count(*) FROM audit_log WHERE detail::text LIKE '%{}%' OR detail::text LIKE '%{}%'",
-        &old[6..20],
-        &new[6..20]
-    );
-    assert_eq!(count(&app, &tenant, &leaks).await, 0);
+    let rotations = "SELECT count(*) FROM audit_log WHERE action = 'webhook.secret_rotated'";
+    assert_eq!(count(&app, &tenant, rotations).await, 1);
+}
+
+/// Sends one event to a receiver that fails, after the endpoint has
+/// been failing for `days`.
+async fn fail_after(app: &TestApp, tenant: &Arc<Tenant>, days: u32) {
+    let since =
+        format!("UPDATE webhook_endpoints SET failing_since = now() - interval '{days} days'");
+    execute(app, tenant, &since).await;
+    emit(app, tenant, "payout.paid", json!({})).await;
+    drain(app).await;
 }
 
 #[tokio::test]
-async fn an_endpoint_failing_for_days_is_disabled_and_its_page_says_why() {
+async fn an_endpoint_failing_for_days_is_disabled_and_comes_back_when_enabled() {
     let app = app(true).await;
     let (tenant, _) = app.create_tenant("wh-failing", "Théâtre des Quais").await;
-    let (admin, token) = person(&app, &tenant, "admin@example.org", Role::Admin).await;
+    let (_, token) = person(&app, &tenant, "admin@example.org", Role::Admin).await;
     let host = tenant.default_host.as_str();
     let receiver = Receiver::start().await;
     receiver.script("broken", &[500; 40]);
@@ -96,71 +115,32 @@ async fn an_endpoint_failing_for_days_is_disabled_and_its_page_says_why() {
     )
     .await;
     let max = app.state.config.jobs.max_attempts as usize;
+    let path = format!("{ENDPOINTS}/{id}");
 
-    // Failing for a day: still active.
-    execute(
-        &app,
-        &tenant,
-        "UPDATE webhook_endpoints SET failing_since = now() - interval '1 day'",
-    )
-    .await;
-    emit(&app, &tenant, "payout.paid", json!({})).await;
-    drain(&app).await;
+    fail_after(&app, &tenant, 1).await;
     assert_eq!(receiver.received_at("broken").len(), max);
-    let shown = get(&app, host, &format!("{ENDPOINTS}/{id}"), Some(&token)).await;
-    assert_eq!(shown.json["active"], true, "{shown:?}");
+    let shown = get(&app, host, &path, Some(&token)).await;
+    assert_eq!(shown.json["active"], true, "a day is not enough: {shown:?}");
 
-    // Failing for six days: the next failure disables it, and what was
-    // still waiting is not sent.
-    execute(
-        &app,
-        &tenant,
-        "UPDATE webhook_endpoints SET failing_since = now() - interval '6 days'",
-    )
-    .await;
-    emit(&app, &tenant, "payout.paid", json!({})).await;
-    drain(&app).await;
+    // After six days, the next failure disables it; what was waiting is
+    // not sent, and neither is what comes next.
+    fail_after(&app, &tenant, 6).await;
     assert_eq!(receiver.received_at("broken").len(), max + 1);
-    let shown = get(&app, host, &format!("{ENDPOINTS}/{id}"), Some(&token)).await;
+    let shown = get(&app, host, &path, Some(&token)).await;
     assert_eq!(shown.json["active"], false, "{shown:?}");
     assert_eq!(shown.json["disabled_reason"], "failing");
     let latest = &deliveries(&app, &tenant, &token, id).await.json["items"][0];
     assert_eq!(latest["state"], "skipped", "{latest}");
-    assert_eq!(latest["attempts"], 1);
-    let audited = count(
-        &app,
-        &tenant,
-        "SELECT count(*) FROM audit_log WHERE action = 'webhook.disabled' \
-         AND actor_id IS NULL AND detail->>'reason' = 'failing'",
-    )
-    .await;
-    assert_eq!(audited, 1);
-    // Events emitted meanwhile are not sent.
+    assert_eq!(latest["last_status"], 500, "{latest}");
     emit(&app, &tenant, "payout.paid", json!({})).await;
     drain(&app).await;
     assert_eq!(receiver.received_at("broken").len(), max + 1);
-
-    // The administrator is told, on the list and on the endpoint's page.
-    let mut browser = Browser::signed_in_as(&app, &tenant, admin, Role::Admin).await;
-    browser.cookies.insert("lang".into(), "en".into());
-    let list = browser.get("/staff/webhooks").await;
-    assert_eq!(list.status, 200, "{list:?}");
-    assert!(
-        list.body.contains("disabled automatically"),
-        "{}",
-        list.body
-    );
-    assert!(list.body.contains("failed for 5 days"), "{}", list.body);
-    let page = browser.get(&format!("/staff/webhooks/{id}")).await;
-    assert!(page.body.contains("disabled: failing"), "{}", page.body);
-    assert!(
-        page.body.contains("the endpoint is disabled"),
-        "the skipped delivery says why"
-    );
+    let audited = "SELECT count(*) FROM audit_log WHERE action = 'webhook.disabled' \
+                   AND actor_id IS NULL AND detail->>'reason' = 'failing'";
+    assert_eq!(count(&app, &tenant, audited).await, 1);
 
     // Enabled again (with a working receiver), it gets new events.
     receiver.script("broken", &[]);
-    let path = format!("{ENDPOINTS}/{id}");
     let reply = call(
         &app,
         "PATCH",
@@ -177,4 +157,49 @@ async fn an_endpoint_failing_for_days_is_disabled_and_its_page_says_why() {
     let got = receiver.received_at("broken");
     assert_eq!(got.len(), max + 2);
     assert_eq!(got[max + 1].json()["data"], json!({ "again": true }));
+}
+
+#[tokio::test]
+async fn an_automatically_disabled_endpoint_is_shown_with_its_reason() {
+    let app = app(true).await;
+    let (tenant, _) = app.create_tenant("wh-told", "Ludothèque").await;
+    let (admin, token) = person(&app, &tenant, "admin@example.org", Role::Admin).await;
+    let receiver = Receiver::start().await;
+    receiver.script("broken", &[500]);
+    let (id, _) = create(
+        &app,
+        &tenant,
+        &token,
+        endpoint(&receiver.url("broken"), &["*"]),
+    )
+    .await;
+    fail_after(&app, &tenant, 6).await;
+
+    let mut browser = Browser::signed_in_as(&app, &tenant, admin, Role::Admin).await;
+    browser.cookies.insert("lang".into(), "en".into());
+    let list = browser.get("/staff/webhooks").await;
+    assert_eq!(list.status, 200, "{list:?}");
+    assert!(
+        list.body.contains("disabled automatically"),
+        "{}",
+        list.body
+    );
+    assert!(list.body.contains("failed for 5 days"), "{}", list.body);
+    let page = browser.get(&format!("/staff/webhooks/{id}")).await;
+    assert!(page.body.contains("disabled: failing"), "{}", page.body);
+    assert!(
+        page.body.contains("the endpoint is disabled"),
+        "the skipped delivery says why"
+    );
+    assert!(
+        page.body.contains("/enable\""),
+        "with the button to enable it"
+    );
+    browser.cookies.insert("lang".into(), "fr".into());
+    let list = browser.get("/staff/webhooks").await;
+    assert!(
+        list.body.contains("désactivé automatiquement"),
+        "{}",
+        list.body
+    );
 }
