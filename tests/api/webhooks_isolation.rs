@@ -43,67 +43,104 @@ async fn two() -> Two {
     }
 }
 
-#[tokio::test]
-async fn one_associations_endpoints_are_out_of_anothers_reach() {
+/// A has two endpoints, B one: A's second id names nothing in B.
+async fn endpoints(two: &Two, receiver: &Receiver) -> (i64, i64) {
     let Two {
         app,
         a,
         b,
         a_token,
-        b_admin,
         b_token,
-    } = two().await;
-    let (a_host, b_host) = (a.default_host.as_str(), b.default_host.as_str());
-    let receiver = Receiver::start().await;
-    create(
-        &app,
-        &a,
-        &a_token,
-        endpoint(&receiver.url("a-first"), &["*"]),
-    )
-    .await;
-    let (a_id, _) = create(&app, &a, &a_token, endpoint(&receiver.url("a"), &["*"])).await;
-    let (b_id, _) = create(&app, &b, &b_token, endpoint(&receiver.url("b"), &["*"])).await;
+        ..
+    } = two;
+    create(app, a, a_token, endpoint(&receiver.url("a-first"), &["*"])).await;
+    let (a_id, _) = create(app, a, a_token, endpoint(&receiver.url("a"), &["*"])).await;
+    let (b_id, _) = create(app, b, b_token, endpoint(&receiver.url("b"), &["*"])).await;
     assert!(a_id > b_id, "A's id names nothing in B");
-    emit(&app, &a, "payout.paid", json!({ "of": "A" })).await;
-    drain(&app).await;
+    emit(app, a, "payout.paid", json!({ "of": "A" })).await;
+    drain(app).await;
+    (a_id, b_id)
+}
 
-    // By id, through B's host and token: nothing.
+/// A's endpoint is as it was, and B saw none of A's events.
+async fn untouched(two: &Two, receiver: &Receiver, a_id: i64) {
+    let Two {
+        app, a, b, a_token, ..
+    } = two;
     let one = format!("{ENDPOINTS}/{a_id}");
-    assert_eq!(get(&app, b_host, &one, Some(&b_token)).await.status, 404);
-    assert_eq!(deliveries(&app, &b, &b_token, a_id).await.status, 404);
+    let shown = get(app, a.default_host.as_str(), &one, Some(a_token)).await;
+    assert_eq!(shown.json["active"], true);
+    assert_eq!(shown.json["url"], receiver.url("a"));
+    assert!(shown.json["previous_secret_valid_until"].is_null());
+    let changes = "SELECT count(*) FROM audit_log WHERE action LIKE 'webhook.%' \
+                   AND action <> 'webhook.created'";
+    assert_eq!(count(app, a, changes).await, 0);
+    assert_eq!(
+        count(app, b, "SELECT count(*) FROM webhook_events").await,
+        0
+    );
+    assert!(receiver.received_at("b").is_empty());
+}
+
+#[tokio::test]
+async fn the_api_of_one_association_reaches_nothing_of_anothers() {
+    let two = two().await;
+    let receiver = Receiver::start().await;
+    let (a_id, b_id) = endpoints(&two, &receiver).await;
+    let Two {
+        app,
+        a,
+        b,
+        a_token,
+        b_token,
+        ..
+    } = &two;
+    let (a_host, b_host) = (a.default_host.as_str(), b.default_host.as_str());
+    let b_token = Some(b_token.as_str());
+    let one = format!("{ENDPOINTS}/{a_id}");
+    assert_eq!(get(app, b_host, &one, b_token).await.status, 404);
+    assert_eq!(
+        deliveries(app, b, b_token.unwrap_or_default(), a_id)
+            .await
+            .status,
+        404
+    );
     let patch = json!({ "active": false, "url": receiver.url("stolen") });
     assert_eq!(
-        call(&app, "PATCH", b_host, &one, &patch, Some(&b_token))
+        call(app, "PATCH", b_host, &one, &patch, b_token)
             .await
             .status,
         404
     );
     let rotate = format!("{one}/rotate");
     assert_eq!(
-        post(&app, b_host, &rotate, &json!({}), Some(&b_token))
-            .await
-            .status,
+        post(app, b_host, &rotate, &json!({}), b_token).await.status,
         404
     );
     assert_eq!(
-        call(&app, "DELETE", b_host, &one, &json!({}), Some(&b_token))
+        call(app, "DELETE", b_host, &one, &json!({}), b_token)
             .await
             .status,
         404
     );
-    let listed = get(&app, b_host, ENDPOINTS, Some(&b_token)).await;
+    let listed = get(app, b_host, ENDPOINTS, b_token).await;
     assert_eq!(listed.json.as_array().map(Vec::len), Some(1), "{listed:?}");
     // B's token on A's host, A's on B's: refused.
-    assert_eq!(
-        get(&app, a_host, ENDPOINTS, Some(&b_token)).await.status,
-        401
-    );
+    assert_eq!(get(app, a_host, ENDPOINTS, b_token).await.status, 401);
     let b_one = format!("{ENDPOINTS}/{b_id}");
-    assert_eq!(get(&app, b_host, &b_one, Some(&a_token)).await.status, 401);
+    assert_eq!(get(app, b_host, &b_one, Some(a_token)).await.status, 401);
+    untouched(&two, &receiver, a_id).await;
+}
 
-    // The pages: B's administrator on B's host reaches nothing of A's…
-    let mut b_browser = Browser::signed_in_as(&app, &b, b_admin, Role::Admin).await;
+#[tokio::test]
+async fn the_pages_of_one_association_reach_nothing_of_anothers() {
+    let two = two().await;
+    let receiver = Receiver::start().await;
+    let (a_id, _) = endpoints(&two, &receiver).await;
+    let Two {
+        app, a, b, b_admin, ..
+    } = &two;
+    let mut b_browser = Browser::signed_in_as(app, b, *b_admin, Role::Admin).await;
     let page = format!("/staff/webhooks/{a_id}");
     assert_eq!(b_browser.get(&page).await.status, 404);
     for action in ["disable", "rotate", "test", "delete"] {
@@ -114,30 +151,16 @@ async fn one_associations_endpoints_are_out_of_anothers_reach() {
     assert_eq!(b_browser.post(&page, &edit).await.status, 404);
     let list = b_browser.get("/staff/webhooks").await;
     assert!(!list.body.contains(&receiver.url("a")), "{}", list.body);
-    // …and B's cookie on A's host signs nobody in.
-    let mut stray = Browser::signed_in_as(&app, &b, b_admin, Role::Admin).await;
-    stray.host = a_host.to_owned();
+    // B's cookie on A's host signs nobody in.
+    let mut stray = Browser::signed_in_as(app, b, *b_admin, Role::Admin).await;
+    stray.host = a.default_host.to_string();
     let page = stray.get(&page).await;
-    assert!(
-        page.location
-            .as_ref()
-            .is_some_and(|l| l.contains("/accounts/login")),
-        "{page:?}"
-    );
-
-    // A is as it was; B saw none of A's events.
-    let shown = get(&app, a_host, &one, Some(&a_token)).await;
-    assert_eq!(shown.json["active"], true);
-    assert_eq!(shown.json["url"], receiver.url("a"));
-    assert!(shown.json["previous_secret_valid_until"].is_null());
-    let changes = "SELECT count(*) FROM audit_log WHERE action LIKE 'webhook.%' \
-                   AND action <> 'webhook.created'";
-    assert_eq!(count(&app, &a, changes).await, 0);
-    assert_eq!(
-        count(&app, &b, "SELECT count(*) FROM webhook_events").await,
-        0
-    );
-    assert!(receiver.received_at("b").is_empty());
+    let to_sign_in = page
+        .location
+        .as_ref()
+        .is_some_and(|l| l.contains("/accounts/login"));
+    assert!(to_sign_in, "{page:?}");
+    untouched(&two, &receiver, a_id).await;
 }
 
 #[tokio::test]

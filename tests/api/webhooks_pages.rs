@@ -117,29 +117,7 @@ async fn an_administrator_disables_changes_rotates_and_deletes_an_endpoint() {
     let (id, secret) = add(&mut browser, &url).await;
     let page_path = format!("/staff/webhooks/{id}");
 
-    // Disabled: events are not sent, a test event still is.
-    flashed(
-        &browser.post(&format!("{page_path}/disable"), &[]).await,
-        &page_path,
-    );
-    let page = browser.get(&page_path).await;
-    assert!(page.body.contains(">disabled<") && page.body.contains("/enable\""));
-    emit_commission(&app, &tenant).await;
-    flashed(
-        &browser.post(&format!("{page_path}/test"), &[]).await,
-        &page_path,
-    );
-    drain(&app).await;
-    let types: Vec<String> = receiver
-        .received_at("crm")
-        .iter()
-        .map(|r| r.json()["type"].as_str().unwrap().to_owned())
-        .collect();
-    assert_eq!(types, ["webhook.test"]);
-    flashed(
-        &browser.post(&format!("{page_path}/enable"), &[]).await,
-        &page_path,
-    );
+    disabled_then_enabled(&app, &tenant, &mut browser, &receiver, id).await;
 
     // Changed with the form: a box instead of the types typed.
     let fields = [
@@ -184,4 +162,38 @@ async fn an_administrator_disables_changes_rotates_and_deletes_an_endpoint() {
 /// An event the disabled endpoint would have wanted.
 async fn emit_commission(app: &TestApp, tenant: &Arc<Tenant>) {
     crate::webhooks_fixture::emit(app, tenant, "commission.created", serde_json::json!({})).await;
+}
+
+/// Disabled: events are not sent, a test event still is; then enabled.
+async fn disabled_then_enabled(
+    app: &TestApp,
+    tenant: &Arc<Tenant>,
+    browser: &mut Browser<'_>,
+    receiver: &Receiver,
+    id: i64,
+) {
+    let page_path = format!("/staff/webhooks/{id}");
+    // Disabled: events are not sent, a test event still is.
+    flashed(
+        &browser.post(&format!("{page_path}/disable"), &[]).await,
+        &page_path,
+    );
+    let page = browser.get(&page_path).await;
+    assert!(page.body.contains(">disabled<") && page.body.contains("/enable\""));
+    emit_commission(app, tenant).await;
+    flashed(
+        &browser.post(&format!("{page_path}/test"), &[]).await,
+        &page_path,
+    );
+    drain(app).await;
+    let types: Vec<String> = receiver
+        .received_at("crm")
+        .iter()
+        .map(|r| r.json()["type"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(types, ["webhook.test"]);
+    flashed(
+        &browser.post(&format!("{page_path}/enable"), &[]).await,
+        &page_path,
+    );
 }
