@@ -101,6 +101,7 @@ mod two_factor;
 mod users_cli;
 mod webhooks;
 mod webhooks_access;
+mod webhooks_browser;
 mod webhooks_fixture;
 mod webhooks_input;
 mod webhooks_isolation;
