@@ -96,15 +96,11 @@ async fn the_api_of_one_association_reaches_nothing_of_anothers() {
         ..
     } = &two;
     let (a_host, b_host) = (a.default_host.as_str(), b.default_host.as_str());
+    let b_deliveries = deliveries(app, b, b_token, a_id).await;
+    assert_eq!(b_deliveries.status, 404);
     let b_token = Some(b_token.as_str());
     let one = format!("{ENDPOINTS}/{a_id}");
     assert_eq!(get(app, b_host, &one, b_token).await.status, 404);
-    assert_eq!(
-        deliveries(app, b, b_token.unwrap_or_default(), a_id)
-            .await
-            .status,
-        404
-    );
     let patch = json!({ "active": false, "url": receiver.url("stolen") });
     assert_eq!(
         call(app, "PATCH", b_host, &one, &patch, b_token)
