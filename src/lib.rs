@@ -18,6 +18,7 @@
 //! - [`documents`]: files in folders, each public, for members or for staff.
 //! - [`affiliation`]: referral programmes (links, commissions, payouts), for
 //!   associations and for the platform; [`sepa`]: SEPA bank files.
+//! - [`webhooks`]: signed events POSTed to an association's own endpoints.
 //! - [`platform`]: the operators' console and the white-label API.
 //! - [`seed`]: demo content; [`bench`]: the benchmark data set and workloads.
 //! - [`cli`]: the `tessera` command.
@@ -59,3 +60,4 @@ pub mod tenancy;
 pub mod themes;
 pub mod tls;
 pub mod web;
+pub mod webhooks;

@@ -12,10 +12,7 @@ use super::referrals::Referral;
 
 async fn emit(books: &mut Books<'_>, event: &str, data: Value) -> Result<(), sqlx::Error> {
     match books.tenant_tx() {
-        Some(_tx) => {
-            let _ = (event, data);
-            Ok(())
-        } // TEMP until webhooks lands
+        Some(tx) => crate::webhooks::emit(tx, event, data).await,
         None => Ok(()),
     }
 }

@@ -34,6 +34,7 @@ where
     crate::notifications::Notifications: FromRef<S>,
     crate::documents::Documents: FromRef<S>,
     crate::affiliation::Affiliation: FromRef<S>,
+    crate::webhooks::Webhooks: FromRef<S>,
 {
     let api = Router::new()
         .route("/api/v1/auth/register", post(auth::register))
@@ -57,6 +58,7 @@ where
         .merge(crate::notifications::api_router())
         .merge(crate::documents::api_router())
         .merge(crate::affiliation::api::router())
+        .merge(crate::webhooks::api_router())
         .route_layer(from_fn_with_state(limit, limit::limit));
     Router::new()
         .merge(api)

@@ -207,6 +207,7 @@ pub fn job_worker(state: &AppState) -> jobs::Worker {
     crate::notifications::register(&mut registry, state.notifications.clone());
     crate::announcements::notice::register(&mut registry);
     crate::affiliation::tenant::register(&mut registry);
+    crate::webhooks::register(&mut registry, axum::extract::FromRef::from_ref(state));
     let schedule = crate::portability::purge::PurgeSchedule {
         grace: state.config.deletion.grace(),
         every: state.config.deletion.purge_interval(),
@@ -247,6 +248,7 @@ pub fn router(state: &AppState) -> Router {
         .merge(crate::notifications::router())
         .merge(crate::documents::router())
         .merge(crate::affiliation::router())
+        .merge(crate::webhooks::router())
         .merge(crate::api::router(limit.clone()))
         .merge(crate::contributions::receipts::download::router(limit))
         .merge(crate::contributions::api::staff_router())
@@ -315,6 +317,15 @@ pub fn router(state: &AppState) -> Router {
         },
         state.config.http.secure_cookies,
     )
+}
+
+/// Built per request from the signing keys and the configuration (two
+/// reference counts and a few numbers): handlers get the webhooks' service,
+/// not the state.
+impl axum::extract::FromRef<AppState> for crate::webhooks::Webhooks {
+    fn from_ref(state: &AppState) -> Self {
+        crate::webhooks::Webhooks::new(state.auth.keys.clone(), &state.config)
+    }
 }
 
 async fn not_found() -> crate::error::AppError {

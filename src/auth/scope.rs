@@ -16,6 +16,7 @@ pub const MODULES: &[&str] = &[
     "projects",
     "documents",
     "affiliation",
+    "webhooks",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

@@ -21,6 +21,7 @@ mod notifications;
 mod overrides;
 mod storage;
 mod tls;
+mod webhooks;
 pub use deletion::DeletionConfig;
 pub use documents::DocumentsConfig;
 pub use domains::DomainsConfig;
@@ -29,6 +30,7 @@ pub use notifications::NotificationsConfig;
 pub use overrides::{HttpOverrides, MetricsOverrides, Overrides, TlsOverrides};
 pub use storage::{S3Config, StorageBackend, StorageConfig};
 pub use tls::{AcmeConfig, CertificateFiles, ChallengeKind, TlsConfig};
+pub use webhooks::WebhooksConfig;
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Config {
@@ -71,6 +73,8 @@ pub struct Config {
     pub tls: TlsConfig,
     #[serde(default)]
     pub notifications: NotificationsConfig,
+    #[serde(default)]
+    pub webhooks: WebhooksConfig,
 }
 
 /// The job queue's worker (see `jobs`). Durations in milliseconds so that

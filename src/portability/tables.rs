@@ -18,6 +18,7 @@ use crate::model::SchemaName;
 pub const TENANT_TABLES: &[&str] = &[
     "account_settings",
     "accounts",
+    "webhook_events",
     "announcements",
     "audit_log",
     "content_settings",
@@ -35,6 +36,7 @@ pub const TENANT_TABLES: &[&str] = &[
     "theme_files",
     "account_tokens",
     "api_keys",
+    "webhook_endpoints",
     "documents",
     "households",
     "mail_opt_outs",
@@ -75,6 +77,7 @@ pub const TENANT_TABLES: &[&str] = &[
     "aff_payouts",
     "aff_lines",
     "aff_sightings",
+    "webhook_deliveries",
 ];
 
 /// One table as the archive describes it.
