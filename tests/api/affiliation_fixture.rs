@@ -178,8 +178,15 @@ pub async fn pay(app: &TestApp, club: &Club, payer: i64, minor: i64) -> i64 {
 pub async fn refund(app: &TestApp, club: &Club, payment: i64, minor: i64) {
     let body =
         json!({ "amount": { "minor": minor, "currency": "EUR" }, "reason": "changed their mind" });
-    let path = format!("/api/v1/payments/{payment}/refund");
-    let reply = api_client::post(app, club.host(), &path, &body, Some(club.token())).await;
+    let request = app
+        .http
+        .post(format!(
+            "http://{}/api/v1/payments/{payment}/refund",
+            app.addr
+        ))
+        .header("Idempotency-Key", uuid::Uuid::new_v4().to_string())
+        .json(&body);
+    let reply = api_client::send(app, request, club.host(), Some(club.token())).await;
     assert!(reply.status < 300, "{:?}", reply.json);
 }
 

@@ -6,6 +6,7 @@ mod acme;
 mod affiliation;
 mod affiliation_fixture;
 mod affiliation_platform;
+mod affiliation_webhooks;
 mod announcements;
 mod announcements_api;
 mod announcements_input;
