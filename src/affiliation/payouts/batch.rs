@@ -39,6 +39,20 @@ pub async fn prepare(
             "a date within the next 60 days",
         ));
     }
+    // Nothing is written for an empty batch (pages answer a refusal with a
+    // redirect, whose transaction commits).
+    let waiting = sqlx::query_scalar!(
+        r#"SELECT (SELECT count(*) FROM aff_payouts WHERE program_id = $1 AND status = 'requested')
+                + (SELECT count(*) FROM aff_lines l JOIN aff_programs p ON p.id = l.program_id
+                   WHERE l.program_id = $1 AND l.reward = 'donation' AND l.status = 'due' AND l.payout_id IS NULL
+                     AND p.donation_iban IS NOT NULL) AS "n!""#,
+        program_id
+    )
+    .fetch_one(books.conn().await?)
+    .await?;
+    if waiting == 0 {
+        return Err(Error::conflict("nothing-to-pay", "no payout is waiting"));
+    }
     let message_id = format!("AFF-{program_id}-{}", uuid::Uuid::new_v4().simple())
         .chars()
         .take(35)
