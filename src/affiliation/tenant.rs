@@ -57,8 +57,7 @@ async fn reckon_payment(
         let mut referral = referral;
         if let Some(reasons) =
             shared_reference(&mut books, &payment, affiliate.party_id, program.id).await?
-        {
-            if reviews::open(
+            && reviews::open(
                 &mut books,
                 referral.id,
                 &reasons,
@@ -66,9 +65,8 @@ async fn reckon_payment(
                 now,
             )
             .await?
-            {
-                referral.status = super::model::ReferralStatus::Review;
-            }
+        {
+            referral.status = super::model::ReferralStatus::Review;
         }
         let rules = if program.settings.active {
             rulebook::rules(&mut books, program.id).await?
