@@ -45,6 +45,10 @@ async fn codes_and_cookies_of_one_association_attribute_nothing_on_another() {
         assert_eq!(made.status, 201, "one code in each association's books");
     }
 
+    // Amy's link was just followed on A (and is remembered there).
+    click(&app, a.host(), &amy.code, None)
+        .await
+        .expect("a cookie on A");
     let short = visit(&app, b.host(), &format!("/r/{}", amy.code), None).await;
     assert_eq!(short.status(), 404);
     assert!(referral_cookie(&short).is_none());
