@@ -155,8 +155,9 @@ pub async fn my_commissions(
     mut tx: TenantTx,
 ) -> Result<Json<Vec<LineView>>, AppError> {
     let me = me(&mut tx, who.account_id, query.program).await?;
+    let lines = stats::lines(&mut Books::tenant(&mut tx), me.program_id, Some(me.id), 500).await?;
     Ok(Json(
-        stats::lines(&mut Books::tenant(&mut tx), me.program_id, Some(me.id), 500).await?,
+        lines.into_iter().map(super::pages::line_initials).collect(),
     ))
 }
 

@@ -104,6 +104,8 @@ struct Written {
     paid_out: bool,
     reward: LineReward,
     rule_reward: Option<RewardKind>,
+    /// The rule's rates (`percent`): its own and its introductory one.
+    rule_rates: [Option<i32>; 2],
     rule_id: Option<i64>,
 }
 
@@ -114,7 +116,8 @@ async fn lines_of_payment(
     side: Side,
 ) -> Result<Vec<Written>, sqlx::Error> {
     let rows = sqlx::query!(
-        "SELECT l.id, l.rule_id, l.amount_minor, l.days, l.status, l.due_at, l.payout_id, l.reward, r.reward AS \"rule_reward?\"
+        "SELECT l.id, l.rule_id, l.amount_minor, l.days, l.status, l.due_at, l.payout_id, l.reward, r.reward AS \"rule_reward?\",
+                r.basis_points AS \"basis_points?\", r.intro_basis_points AS \"intro_basis_points?\"
          FROM aff_lines l LEFT JOIN aff_rules r ON r.id = l.rule_id
          WHERE l.referral_id = $1 AND l.payment_id = $2 AND l.side = $3 AND l.stage IN ('sale', 'reversal')
          ORDER BY l.id",
@@ -135,6 +138,7 @@ async fn lines_of_payment(
             paid_out: r.payout_id.is_some(),
             reward: r.reward.parse().unwrap_or(LineReward::Cash),
             rule_reward: r.rule_reward.and_then(|w| w.parse().ok()),
+            rule_rates: [r.basis_points, r.intro_basis_points],
             rule_id: r.rule_id,
         })
         .collect())
@@ -237,8 +241,19 @@ fn still_earned(first: &Written, sale: Sale) -> (i64, i32) {
     let proportional =
         first.reward == LineReward::Cash && first.rule_reward != Some(RewardKind::Flat);
     if proportional && sale.gross_minor > 0 {
-        let scaled =
-            i128::from(first.amount_minor) * i128::from(net) / i128::from(sale.gross_minor);
+        // The share of what is left at the rate the sale earned, rounded
+        // down as the sale was (scaling the amount would lose a cent).
+        let share = |minor: i64, points: i32| i128::from(minor) * i128::from(points) / 10_000;
+        let rate = first
+            .rule_rates
+            .into_iter()
+            .flatten()
+            .find(|points| share(sale.gross_minor, *points) == i128::from(first.amount_minor));
+        // A capped sale earned less than its rate: it shrinks in proportion.
+        let scaled = match rate {
+            Some(points) => share(net, points),
+            None => i128::from(first.amount_minor) * i128::from(net) / i128::from(sale.gross_minor),
+        };
         (
             i64::try_from(scaled).unwrap_or(first.amount_minor),
             first.days,

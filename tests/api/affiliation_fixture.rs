@@ -141,6 +141,19 @@ pub async fn sign_up(
     cookie: Option<&str>,
     code: Option<&str>,
 ) -> (Reply, Option<i64>) {
+    let headers = [("user-agent", "Mozilla/5.0 (newcomer)")];
+    sign_up_with(app, club, email, cookie, code, &headers).await
+}
+
+/// [`sign_up`] with the request headers given (user agent, address …).
+pub async fn sign_up_with(
+    app: &TestApp,
+    club: &Club,
+    email: &str,
+    cookie: Option<&str>,
+    code: Option<&str>,
+    headers: &[(&str, &str)],
+) -> (Reply, Option<i64>) {
     let body = json!({
         "email": email, "password": PASSWORD, "display_name": "Nina Newcomer", "referral_code": code,
     });
@@ -148,7 +161,9 @@ pub async fn sign_up(
         .http
         .post(format!("http://{}/api/v1/auth/register", app.addr))
         .json(&body);
-    request = request.header("user-agent", "Mozilla/5.0 (newcomer)");
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
     if let Some(cookie) = cookie {
         request = request.header("cookie", cookie);
     }
@@ -156,6 +171,14 @@ pub async fn sign_up(
     let sql = format!("SELECT coalesce(max(id), 0) FROM accounts WHERE email = '{email}'");
     let id = scalar(app, club.tenant(), &sql).await;
     (reply, (id > 0).then_some(id))
+}
+
+/// A newcomer brought by `code` (a click, then a sign-up with its cookie).
+pub async fn referred(app: &TestApp, club: &Club, code: &str, email: &str) -> i64 {
+    let cookie = click(app, club.host(), code, None).await;
+    let (reply, id) = sign_up(app, club, email, cookie.as_deref(), None).await;
+    assert_eq!(reply.status, 202, "{:?}", reply.json);
+    id.expect("account made")
 }
 
 /// Records a paid cash payment of `minor` cents by `payer` (treasurer).
@@ -174,7 +197,7 @@ pub async fn pay(app: &TestApp, club: &Club, payer: i64, minor: i64) -> i64 {
     reply.json["id"].as_i64().expect("payment id")
 }
 
-/// Refunds `minor` of `payment`.
+/// Refunds `minor` of `payment` (treasurer, with its own Idempotency-Key).
 pub async fn refund(app: &TestApp, club: &Club, payment: i64, minor: i64) {
     let body =
         json!({ "amount": { "minor": minor, "currency": "EUR" }, "reason": "changed their mind" });
@@ -205,4 +228,61 @@ pub async fn sweep(app: &TestApp, club: &Club, now: chrono::DateTime<chrono::Utc
         .await
         .expect("sweep");
     tx.commit().await.expect("commit");
+}
+
+/// `days` from now.
+pub fn later(days: i64) -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now() + chrono::Duration::days(days)
+}
+
+/// The sum of the commission lines of `payment`, void ones left out.
+pub async fn standing(app: &TestApp, club: &Club, payment: i64) -> i64 {
+    let sql = format!(
+        "SELECT coalesce(sum(amount_minor), 0)::bigint FROM aff_lines WHERE payment_id = {payment} AND status <> 'void'"
+    );
+    scalar(app, club.tenant(), &sql).await
+}
+
+/// Where the affiliate's payouts go, written as the payout page does.
+pub async fn bank(app: &TestApp, club: &Club, affiliate: i64, payee: &str, iban: &str) {
+    use tessera::affiliation::affiliates::{PayeeDetails, set_payee};
+    let mut tx = app.tenant_tx(club.tenant()).await;
+    let details = PayeeDetails {
+        payee_name: payee.to_owned(),
+        iban: iban.to_owned(),
+        bic: None,
+    };
+    let mut books = tessera::affiliation::books::Books::tenant(&mut tx);
+    set_payee(&mut books, affiliate, details)
+        .await
+        .expect("bank details");
+    tx.commit().await.expect("commit");
+}
+
+/// The affiliate asks for a payout (API).
+pub async fn request_payout(app: &TestApp, club: &Club, member: &Member) -> Reply {
+    let path = "/api/v1/affiliate/payouts";
+    api_client::post(app, club.host(), path, &json!({}), Some(&member.token)).await
+}
+
+/// The treasurer gathers the requests in a batch (API); its id.
+pub async fn prepare_batch(app: &TestApp, club: &Club) -> i64 {
+    let path = format!("/api/v1/affiliation/programs/{}/batches", club.program);
+    let tomorrow = chrono::Utc::now().date_naive() + chrono::Days::new(1);
+    let body = json!({ "execution_date": tomorrow });
+    let reply = api_client::post(app, club.host(), &path, &body, Some(club.token())).await;
+    assert_eq!(reply.status, 201, "{:?}", reply.json);
+    reply.json["id"].as_i64().expect("batch id")
+}
+
+/// The bank executed `batch` (API); the payouts paid.
+pub async fn mark_paid(app: &TestApp, club: &Club, batch: i64) -> Vec<i64> {
+    let path = format!(
+        "/api/v1/affiliation/programs/{}/batches/{batch}/paid",
+        club.program
+    );
+    let body = json!({ "bank_reference": "VIR-2026-001" });
+    let reply = api_client::post(app, club.host(), &path, &body, Some(club.token())).await;
+    assert_eq!(reply.status, 200, "{:?}", reply.json);
+    serde_json::from_value(reply.json).expect("payout ids")
 }

@@ -185,7 +185,7 @@ async fn render(asked: Asked<'_>, mut tx: TenantTx, part: Part) -> Result<Respon
         bars: Bar::of(&stats),
         stats: Some(stats),
         links,
-        lines,
+        lines: lines.into_iter().map(line_initials).collect(),
         referrals: referrals.into_iter().map(initials).collect(),
         base: base(auth),
     };
@@ -201,14 +201,24 @@ async fn render(asked: Asked<'_>, mut tx: TenantTx, part: Part) -> Result<Respon
 
 /// Affiliates see who they brought by first name and initial only.
 pub(in crate::affiliation) fn initials(mut referral: Referral) -> Referral {
-    let mut words = referral.name.split_whitespace();
+    referral.name = first_name_and_initial(&referral.name);
+    referral
+}
+
+/// The same in the lines of their rewards.
+pub(in crate::affiliation) fn line_initials(mut line: LineView) -> LineView {
+    line.referred_name = line.referred_name.as_deref().map(first_name_and_initial);
+    line
+}
+
+fn first_name_and_initial(name: &str) -> String {
+    let mut words = name.split_whitespace();
     let first = words.next().unwrap_or("").to_owned();
     let last = words.last().and_then(|w| w.chars().next());
-    referral.name = match last {
+    match last {
         Some(initial) => format!("{first} {initial}."),
         None => first,
-    };
-    referral
+    }
 }
 
 macro_rules! page_handler {

@@ -6,7 +6,7 @@
 //! seen from, for the self-referral checks.
 
 mod dashboard;
-pub(super) use dashboard::initials;
+pub(super) use dashboard::{initials, line_initials};
 mod links;
 mod payouts;
 
