@@ -38,6 +38,7 @@ pub mod links;
 pub mod mature;
 pub mod model;
 pub mod operators;
+pub mod operators_money;
 mod pages;
 pub mod payouts;
 pub mod platform;

@@ -8,17 +8,17 @@
 use axum::Json;
 use axum::Router;
 use axum::extract::{FromRef, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
 use utoipa::{OpenApi, ToSchema};
 
 use super::affiliates::{self, Affiliate, Joining, PayeeDetails};
 use super::api_staff::{DecisionBody, PaidBody, PrepareBody, RuleBody};
 use super::books::Books;
-use super::payouts::batch::{self, Batch};
+use super::operators_money as money;
+use super::payouts::batch::Batch;
 use super::payouts::{self, Payout};
 use super::platform::{self, Fee, NewFee};
 use super::programs::{self, Program, Settings};
@@ -64,28 +64,32 @@ where
             &format!("{base}/programs/{{id}}/reviews/{{review}}"),
             post(decide),
         )
-        .route(&format!("{base}/programs/{{id}}/payouts"), get(payouts_of))
+        .route(
+            &format!("{base}/programs/{{id}}/payouts"),
+            get(money::payouts_of),
+        )
         .route(
             &format!("{base}/programs/{{id}}/batches"),
-            get(batches).post(prepare),
+            get(money::batches).post(money::prepare),
         )
         .route(
             &format!("{base}/programs/{{id}}/batches/{{batch}}/paid"),
-            post(paid),
+            post(money::paid),
         )
         .route(
             &format!("{base}/programs/{{id}}/batches/{{batch}}/transfers.xml"),
-            get(transfers),
+            get(money::transfers),
         )
-        .route(&format!("{base}/fees"), post(charge))
-        .route(&format!("{base}/fees/{{id}}/refund"), post(refund))
+        .route(&format!("{base}/fees"), post(money::charge))
+        .route(&format!("{base}/fees/{{id}}/refund"), post(money::refund))
 }
 
 #[derive(OpenApi)]
 #[openapi(
     paths(list, create, rules, add_rule, partners, add_partner, partner_bank, partner_payout, commissions,
-          decide, payouts_of, batches, prepare, paid, transfers, charge, refund),
-    components(schemas(PartnerBody, Fee, NewFee, RefundBody, PayeeDetails, Program, Settings, Rule,
+          decide, money::payouts_of, money::batches, money::prepare, money::paid, money::transfers,
+          money::charge, money::refund),
+    components(schemas(PartnerBody, Fee, NewFee, money::RefundBody, PayeeDetails, Program, Settings, Rule,
                        super::rules::Terms, RuleBody, Scope, Affiliate, Payout, Batch, LineView, PrepareBody,
                        PaidBody, DecisionBody, super::model::Attribution, super::model::Stage,
                        super::model::Side, super::model::RewardKind, super::model::AffiliateStatus,
@@ -109,6 +113,7 @@ macro_rules! on_books {
         result
     }};
 }
+pub(super) use on_books;
 
 #[utoipa::path(operation_id = "platform_affiliation_programs", get, path = "/api/v1/platform/affiliation/programs",
     tag = "platform-affiliation", security(("operator_token" = [])), responses((status = 200, body = Vec<Program>)))]
@@ -305,123 +310,4 @@ pub async fn decide(
     )
     .await?);
     Ok(StatusCode::NO_CONTENT)
-}
-
-#[utoipa::path(operation_id = "platform_affiliation_payouts", get, path = "/api/v1/platform/affiliation/programs/{id}/payouts",
-    tag = "platform-affiliation", params(("id" = i64, Path)), security(("operator_token" = [])),
-    responses((status = 200, body = Vec<Payout>)))]
-pub async fn payouts_of(
-    _: OperatorPrincipal,
-    State(affiliation): State<Affiliation>,
-    Path(id): Path<i64>,
-) -> Result<Json<Vec<Payout>>, AppError> {
-    Ok(Json(on_books!(affiliation, |books| payouts::of_program(
-        &mut books, id
-    )
-    .await?)))
-}
-
-#[utoipa::path(operation_id = "platform_affiliation_batches", get, path = "/api/v1/platform/affiliation/programs/{id}/batches",
-    tag = "platform-affiliation", params(("id" = i64, Path)), security(("operator_token" = [])),
-    responses((status = 200, body = Vec<Batch>)))]
-pub async fn batches(
-    _: OperatorPrincipal,
-    State(affiliation): State<Affiliation>,
-    Path(id): Path<i64>,
-) -> Result<Json<Vec<Batch>>, AppError> {
-    Ok(Json(on_books!(affiliation, |books| batch::list(
-        &mut books, id
-    )
-    .await?)))
-}
-
-#[utoipa::path(operation_id = "platform_affiliation_batches_prepare", post,
-    path = "/api/v1/platform/affiliation/programs/{id}/batches", tag = "platform-affiliation",
-    params(("id" = i64, Path)), request_body = PrepareBody, security(("operator_token" = [])),
-    responses((status = 201, body = Batch), (status = 409), (status = 422)))]
-pub async fn prepare(
-    CanWrite(operator): CanWrite,
-    State(affiliation): State<Affiliation>,
-    Path(id): Path<i64>,
-    ApiJson(body): ApiJson<PrepareBody>,
-) -> Result<Response, AppError> {
-    let today: NaiveDate = Utc::now().date_naive();
-    let made = on_books!(affiliation, |books| batch::prepare(
-        &mut books,
-        id,
-        body.execution_date,
-        today,
-        Some(operator.id)
-    )
-    .await?);
-    Ok((StatusCode::CREATED, Json(made)).into_response())
-}
-
-#[utoipa::path(operation_id = "platform_affiliation_batches_paid", post,
-    path = "/api/v1/platform/affiliation/programs/{id}/batches/{batch}/paid", tag = "platform-affiliation",
-    params(("id" = i64, Path), ("batch" = i64, Path)), request_body = PaidBody, security(("operator_token" = [])),
-    responses((status = 200, body = Vec<i64>), (status = 409), (status = 422)))]
-pub async fn paid(
-    _: CanWrite,
-    State(affiliation): State<Affiliation>,
-    Path((id, batch_id)): Path<(i64, i64)>,
-    ApiJson(body): ApiJson<PaidBody>,
-) -> Result<Json<Vec<i64>>, AppError> {
-    Ok(Json(on_books!(affiliation, |books| batch::mark_paid(
-        &mut books,
-        id,
-        batch_id,
-        &body.bank_reference
-    )
-    .await?)))
-}
-
-#[utoipa::path(operation_id = "platform_affiliation_batches_file", get,
-    path = "/api/v1/platform/affiliation/programs/{id}/batches/{batch}/transfers.xml", tag = "platform-affiliation",
-    params(("id" = i64, Path), ("batch" = i64, Path)), security(("operator_token" = [])),
-    responses((status = 200, content_type = "application/xml"), (status = 404), (status = 409)))]
-pub async fn transfers(
-    _: OperatorPrincipal,
-    State(affiliation): State<Affiliation>,
-    Path((id, batch_id)): Path<(i64, i64)>,
-) -> Result<Response, AppError> {
-    let xml = on_books!(affiliation, |books| batch::transfer_file(
-        &mut books,
-        id,
-        batch_id,
-        Utc::now()
-    )
-    .await?);
-    Ok(([(header::CONTENT_TYPE, "application/xml")], xml).into_response())
-}
-
-#[utoipa::path(operation_id = "platform_affiliation_fees", post, path = "/api/v1/platform/affiliation/fees",
-    tag = "platform-affiliation", request_body = NewFee, security(("operator_token" = [])),
-    responses((status = 201, body = Fee), (status = 422)))]
-pub async fn charge(
-    CanWrite(operator): CanWrite,
-    State(affiliation): State<Affiliation>,
-    ApiJson(body): ApiJson<NewFee>,
-) -> Result<Response, AppError> {
-    let fee = platform::charge(affiliation.platform(), body, Some(operator.id)).await?;
-    Ok((StatusCode::CREATED, Json(fee)).into_response())
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct RefundBody {
-    pub amount_minor: i64,
-}
-
-#[utoipa::path(operation_id = "platform_affiliation_fees_refund", post, path = "/api/v1/platform/affiliation/fees/{id}/refund",
-    tag = "platform-affiliation", params(("id" = i64, Path)), request_body = RefundBody, security(("operator_token" = [])),
-    responses((status = 200, body = Fee), (status = 422)))]
-pub async fn refund(
-    _: CanWrite,
-    State(affiliation): State<Affiliation>,
-    Path(id): Path<i64>,
-    ApiJson(body): ApiJson<RefundBody>,
-) -> Result<Json<Fee>, AppError> {
-    Ok(Json(
-        platform::refund(affiliation.platform(), id, body.amount_minor).await?,
-    ))
 }
