@@ -42,6 +42,7 @@ where
             get(my_payouts).post(request_payout),
         )
         .merge(super::api_staff::router())
+        .merge(super::api_people::router())
 }
 
 #[derive(OpenApi)]
@@ -84,7 +85,7 @@ pub async fn join(
 }
 
 /// The caller as an affiliate, or 404 when they are in no programme.
-async fn me(
+pub(super) async fn me(
     tx: &mut TenantTx,
     account_id: i64,
     program: Option<i64>,

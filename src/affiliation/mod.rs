@@ -24,6 +24,7 @@
 
 pub mod affiliates;
 pub mod api;
+pub mod api_people;
 pub mod api_staff;
 pub mod books;
 pub mod capture;

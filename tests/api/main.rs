@@ -4,6 +4,7 @@
 mod account_flow;
 mod acme;
 mod affiliation;
+mod affiliation_api_people;
 mod affiliation_fixture;
 mod affiliation_fraud;
 mod affiliation_input;
