@@ -6,10 +6,14 @@
 //! client wants: RFC 9457 `application/problem+json` for the API, a themed
 //! HTML page for people. Server-side causes are logged there, never sent.
 
+mod refusal;
+
 use std::borrow::Cow;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+
+pub use refusal::Refusal;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
