@@ -19,6 +19,8 @@
 //! - [`affiliation`]: referral programmes (links, commissions, payouts), for
 //!   associations and for the platform; [`sepa`]: SEPA bank files.
 //! - [`webhooks`]: signed events POSTed to an association's own endpoints.
+//! - [`reporting`]: dashboards, live figures ([`live`]), reports and exports,
+//!   the accounting journal, platform figures and federations.
 //! - [`platform`]: the operators' console and the white-label API.
 //! - [`seed`]: demo content; [`bench`]: the benchmark data set and workloads.
 //! - [`cli`]: the `tessera` command.
@@ -42,6 +44,7 @@ pub mod documents;
 pub mod domains;
 pub mod error;
 pub mod jobs;
+pub mod live;
 pub mod mail;
 pub mod manifest;
 pub mod model;
@@ -51,6 +54,7 @@ pub mod portability;
 pub mod portal;
 pub mod projects;
 pub mod pwa;
+pub mod reporting;
 pub mod seed;
 pub mod sepa;
 pub mod state;

@@ -82,6 +82,8 @@ pub struct Services {
     pub documents: crate::documents::Documents,
     /// Referral clicks waiting to be written, and the live links.
     pub affiliation: crate::affiliation::Affiliation,
+    /// Live events heard from every instance, handed to open streams.
+    pub live: crate::live::Live,
 }
 
 // What handlers may take as `State<…>`: services, never a pool (tenant
@@ -108,6 +110,12 @@ impl FromRef<AppState> for crate::documents::Documents {
 impl FromRef<AppState> for crate::affiliation::Affiliation {
     fn from_ref(state: &AppState) -> Self {
         state.affiliation.clone()
+    }
+}
+
+impl FromRef<AppState> for crate::live::Live {
+    fn from_ref(state: &AppState) -> Self {
+        state.live.clone()
     }
 }
 

@@ -35,6 +35,7 @@ where
     crate::documents::Documents: FromRef<S>,
     crate::affiliation::Affiliation: FromRef<S>,
     crate::webhooks::Webhooks: FromRef<S>,
+    crate::live::Live: FromRef<S>,
 {
     let api = Router::new()
         .route("/api/v1/auth/register", post(auth::register))
@@ -59,6 +60,7 @@ where
         .merge(crate::documents::api_router())
         .merge(crate::affiliation::api::router())
         .merge(crate::webhooks::api_router())
+        .merge(crate::reporting::api_router())
         .route_layer(from_fn_with_state(limit, limit::limit));
     Router::new()
         .merge(api)

@@ -104,8 +104,10 @@ pub(super) fn build_state(
     let platform_base = config.http.tenant_link(config.platform_host.as_str(), "");
     let affiliation =
         crate::affiliation::Affiliation::new(db.clone(), auth.keys.clone(), platform_base);
+    let live = crate::live::Live::default();
     Ok(AppState::new(Services {
         affiliation,
+        live,
         notifications,
         documents,
         tls,

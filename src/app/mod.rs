@@ -208,6 +208,7 @@ pub fn job_worker(state: &AppState) -> jobs::Worker {
     crate::announcements::notice::register(&mut registry);
     crate::affiliation::tenant::register(&mut registry);
     crate::webhooks::register(&mut registry, axum::extract::FromRef::from_ref(state));
+    crate::reporting::register(&mut registry);
     let schedule = crate::portability::purge::PurgeSchedule {
         grace: state.config.deletion.grace(),
         every: state.config.deletion.purge_interval(),
@@ -249,6 +250,7 @@ pub fn router(state: &AppState) -> Router {
         .merge(crate::documents::router())
         .merge(crate::affiliation::router())
         .merge(crate::webhooks::router())
+        .merge(crate::reporting::router())
         .merge(crate::api::router(limit.clone()))
         .merge(crate::contributions::receipts::download::router(limit))
         .merge(crate::contributions::api::staff_router())

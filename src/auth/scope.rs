@@ -17,6 +17,7 @@ pub const MODULES: &[&str] = &[
     "documents",
     "affiliation",
     "webhooks",
+    "reporting",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

@@ -108,6 +108,20 @@ impl NeedsScope for AffiliationWrite {
     const ACCESS: Access = Access::Write;
 }
 
+/// `reporting:read`.
+pub struct ReportingRead;
+/// `reporting:write`.
+pub struct ReportingWrite;
+
+impl NeedsScope for ReportingRead {
+    const MODULE: &'static str = "reporting";
+    const ACCESS: Access = Access::Read;
+}
+impl NeedsScope for ReportingWrite {
+    const MODULE: &'static str = "reporting";
+    const ACCESS: Access = Access::Write;
+}
+
 /// At least role `R`, and scope `S` when the credential is an API key.
 pub struct Allowed<R: MinRole, S: NeedsScope>(pub Principal, PhantomData<(R, S)>);
 

@@ -84,6 +84,7 @@ where
         .merge(console::router())
         .merge(api::router())
         .merge(crate::affiliation::operators::router())
+        .merge(crate::reporting::operators_router())
         .route(
             "/console/affiliation",
             get(crate::affiliation::console::page).post(crate::affiliation::console::act),
