@@ -59,6 +59,7 @@ pub mod seed;
 pub mod sepa;
 pub mod state;
 pub mod storage;
+pub mod tabular;
 pub mod telemetry;
 pub mod tenancy;
 pub mod themes;

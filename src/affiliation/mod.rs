@@ -50,6 +50,7 @@ pub mod rulebook;
 pub mod rules;
 pub mod service;
 mod staff;
+pub mod statement;
 pub mod stats;
 pub mod tenant;
 

@@ -20,6 +20,7 @@ pub mod earmarks;
 pub mod error;
 pub mod households;
 pub mod idempotency;
+pub mod journal;
 pub mod ledger;
 pub mod memberships;
 pub mod model;

@@ -78,6 +78,9 @@ pub const TENANT_TABLES: &[&str] = &[
     "aff_lines",
     "aff_sightings",
     "webhook_deliveries",
+    "accounting_settings",
+    "accounting_plan_accounts",
+    "report_schedules",
 ];
 
 /// One table as the archive describes it.

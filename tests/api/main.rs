@@ -98,6 +98,8 @@ mod pwa;
 mod pwa_browser;
 mod pwa_offline;
 mod render_fairness;
+mod reporting_fixture;
+mod reporting_reports;
 mod round_trips;
 mod sandbox;
 mod schema_version;

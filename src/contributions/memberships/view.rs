@@ -53,6 +53,10 @@ pub struct MembershipFilter {
     pub ends_until: Option<NaiveDate>,
     /// Only the latest period of each chain (not yet renewed).
     pub latest_only: bool,
+    /// Periods overlapping `[active_from, active_until]` (lifetime ones
+    /// never end).
+    pub active_from: Option<NaiveDate>,
+    pub active_until: Option<NaiveDate>,
     pub include_cancelled: bool,
     /// Keyset: ids below this one (newest first).
     pub before_id: Option<i64>,
@@ -121,6 +125,8 @@ pub async fn list(
              AND ($7::bigint IS NULL OR m.id < $7)
              AND (NOT $8 OR NOT EXISTS (SELECT 1 FROM memberships r
                                         WHERE r.previous_id = m.id AND r.cancelled_at IS NULL))
+             AND ($10::date IS NULL OR m.ends_on IS NULL OR m.ends_on >= $10)
+             AND ($11::date IS NULL OR m.starts_on <= $11)
            ORDER BY m.id DESC
            LIMIT $9"#,
         filter.id,
@@ -131,7 +137,9 @@ pub async fn list(
         filter.include_cancelled,
         filter.before_id,
         filter.latest_only,
-        filter.limit.clamp(1, 5000)
+        filter.limit.clamp(1, 5000),
+        filter.active_from,
+        filter.active_until
     )
     .fetch_all(tx.conn().await?)
     .await?;

@@ -5,6 +5,7 @@
 //! reads what it shows) and its downloads (`download`).
 
 pub mod download;
+pub mod issued;
 pub mod number;
 pub mod pdf;
 pub mod render;
