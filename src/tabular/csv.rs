@@ -19,12 +19,12 @@ pub fn csv_body(columns: &[Column], feed: Feed, delimiter: u8) -> Body {
     let (sender, receiver) = futures::channel::mpsc::channel(IN_FLIGHT);
     tokio::spawn(async move {
         let mut out = sender.clone();
-        if let Err(error) = write(header, feed, delimiter, sender).await {
-            if !matches!(error, Stop::Gone) {
-                tracing::warn!(?error, "a CSV export stopped");
-                // The body ends in an error: the client sees a cut transfer.
-                let _ = out.send(Err(std::io::Error::other("export failed"))).await;
-            }
+        if let Err(error) = write(header, feed, delimiter, sender).await
+            && !matches!(error, Stop::Gone)
+        {
+            tracing::warn!(?error, "a CSV export stopped");
+            // The body ends in an error: the client sees a cut transfer.
+            let _ = out.send(Err(std::io::Error::other("export failed"))).await;
         }
     });
     Body::from_stream(receiver)

@@ -98,6 +98,7 @@ mod pwa;
 mod pwa_browser;
 mod pwa_offline;
 mod render_fairness;
+mod reporting_accounting;
 mod reporting_fixture;
 mod reporting_reports;
 mod round_trips;

@@ -1,8 +1,22 @@
-//! The accounting journal of collected money: FEC and CSV.
+//! The accounting journal of the money collected: payments and refunds as
+//! balanced entries on the association's chart of accounts ([`chart`],
+//! [`entries`]), exported as the French FEC ([`fec`]) and as a CSV or XLSX
+//! journal ([`journal`]). Pages for the treasurer ([`pages`]) and the API
+//! ([`api`]).
+
+pub mod api;
+pub mod chart;
+pub mod entries;
+pub mod export;
+pub mod fec;
+pub mod journal;
+pub mod pages;
 
 use axum::Router;
 use axum::extract::FromRef;
-use utoipa::OpenApi;
+use axum::routing::get;
+
+pub use api::Doc;
 
 use crate::live::Live;
 use crate::themes::Themes;
@@ -14,6 +28,8 @@ where
     Live: FromRef<S>,
 {
     Router::new()
+        .route("/dashboard/accounting", get(pages::show).post(pages::save))
+        .route("/dashboard/accounting/export", get(pages::export))
 }
 
 pub fn api_router<S>() -> Router<S>
@@ -23,10 +39,11 @@ where
     Live: FromRef<S>,
 {
     Router::new()
+        .route(
+            "/api/v1/accounting/chart",
+            get(api::chart).put(api::save_chart),
+        )
+        .route("/api/v1/accounting/export", get(api::export))
 }
-
-#[derive(OpenApi)]
-#[openapi()]
-pub struct Doc;
 
 pub fn register(_registry: &mut crate::jobs::Registry) {}

@@ -134,7 +134,7 @@ pub fn total_lines(columns: &[Column], totals: &Totals, heading: &Heading) -> Ve
     lines
 }
 
-fn file(body: Body, content_type: &'static str, name: &str) -> Response {
+pub fn file(body: Body, content_type: &'static str, name: &str) -> Response {
     let disposition = format!("attachment; filename=\"{name}\"");
     let mut response = body.into_response();
     let headers = response.headers_mut();

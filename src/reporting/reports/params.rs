@@ -163,21 +163,32 @@ impl ReportQuery {
             ),
             _ => (season, today),
         };
-        let date = |text: &Option<String>, field, default| match given(text) {
-            None => Ok(default),
-            Some(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d")
-                .map_err(|_| bad(field, "report-error-date")),
-        };
-        let from = date(&self.from, "from", default_from)?;
-        let to = date(&self.to, "to", default_to)?;
-        if to < from {
-            return Err(bad("to", "report-error-period"));
-        }
-        if (to - from).num_days() > MAX_DAYS {
-            return Err(bad("from", "report-error-too-long"));
-        }
-        Ok((from, to))
+        period(&self.from, &self.to, (default_from, default_to))
     }
+}
+
+/// `[from, to]` as typed (`YYYY-MM-DD`, each defaulting to `defaults`),
+/// checked: the right way round and ten years at most.
+pub fn period(
+    from: &Option<String>,
+    to: &Option<String>,
+    defaults: (NaiveDate, NaiveDate),
+) -> Result<(NaiveDate, NaiveDate), BadParam> {
+    let date = |text: &Option<String>, field, default| match given(text) {
+        None => Ok(default),
+        Some(text) => {
+            NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| bad(field, "report-error-date"))
+        }
+    };
+    let from = date(from, "from", defaults.0)?;
+    let to = date(to, "to", defaults.1)?;
+    if to < from {
+        return Err(bad("to", "report-error-period"));
+    }
+    if (to - from).num_days() > MAX_DAYS {
+        return Err(bad("from", "report-error-too-long"));
+    }
+    Ok((from, to))
 }
 
 /// A parameter sent with a value (forms send empty fields).
