@@ -60,14 +60,39 @@ pub async fn clubs_csv(
     rollup_csv(&federations, &tx).await
 }
 
+/// The same roll-up as an Excel workbook.
+#[utoipa::path(operation_id = "federation_clubs_xlsx", get, path = "/api/v1/federation/clubs.xlsx",
+    tag = "federation", security(("bearer" = []), ("api_key" = ["reporting:read"])),
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+               body = Vec<u8>), (status = 401), (status = 403)))]
+pub async fn clubs_xlsx(
+    _: Reader,
+    State(federations): State<Federations>,
+    tx: TenantTx,
+) -> Result<Response, AppError> {
+    rollup_xlsx(&federations, &tx).await
+}
+
+async fn rollup(federations: &Federations, tx: &TenantTx) -> Result<Vec<Vec<String>>, AppError> {
+    let found = actions::clubs_of(federations, tx).await?;
+    let dues = clubs::dues(federations.platform(), tx.tenant().id.get()).await?;
+    Ok(actions::rollup_rows(&found, &dues))
+}
+
 pub(super) async fn rollup_csv(
     federations: &Federations,
     tx: &TenantTx,
 ) -> Result<Response, AppError> {
-    let found = actions::clubs_of(federations, tx).await?;
-    let dues = clubs::dues(federations.platform(), tx.tenant().id.get()).await?;
-    let rows = actions::rollup_rows(&found, &dues);
+    let rows = rollup(federations, tx).await?;
     crate::reporting::operators::csv::download("clubs.csv", &actions::ROLLUP_HEAD, &rows)
+}
+
+pub(super) async fn rollup_xlsx(
+    federations: &Federations,
+    tx: &TenantTx,
+) -> Result<Response, AppError> {
+    let rows = rollup(federations, tx).await?;
+    crate::reporting::operators::xlsx::download("clubs.xlsx", &actions::ROLLUP_HEAD, &rows)
 }
 
 /// A list a club shares with this federation (404 once withdrawn or once

@@ -37,6 +37,7 @@ where
     Router::new()
         .route("/staff/federation", get(pages::show).post(pages::act))
         .route("/staff/federation/clubs.csv", get(pages::csv))
+        .route("/staff/federation/clubs.xlsx", get(pages::xlsx))
         .route(
             "/staff/federation/clubs/{club}/lists/{name}",
             get(pages::list),
@@ -54,6 +55,7 @@ where
         .route("/api/v1/federation", get(api::standing))
         .route("/api/v1/federation/clubs", get(api::clubs))
         .route("/api/v1/federation/clubs.csv", get(api::clubs_csv))
+        .route("/api/v1/federation/clubs.xlsx", get(api::clubs_xlsx))
         .route(
             "/api/v1/federation/clubs/{club}/lists/{name}",
             get(api::shared_list),
@@ -67,7 +69,7 @@ where
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(api::standing, api::clubs, api::clubs_csv, api::shared_list, api::accept, api::leave,
+    paths(api::standing, api::clubs, api::clubs_csv, api::clubs_xlsx, api::shared_list, api::accept, api::leave,
           api::set_dues, api::share, api::withdraw),
     components(schemas(actions::Standing, clubs::Club, clubs::Dues, clubs::SharedList, links::Link,
                        links::Side, api::ShareBody, crate::contributions::published::PlanCount,

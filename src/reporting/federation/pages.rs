@@ -95,6 +95,15 @@ pub async fn csv(
     super::api::rollup_csv(&federations, &tx).await
 }
 
+/// `GET /staff/federation/clubs.xlsx`: the roll-up for a spreadsheet.
+pub async fn xlsx(
+    _: RequireRole<Treasurer>,
+    State(federations): State<Federations>,
+    tx: TenantTx,
+) -> Result<Response, AppError> {
+    super::api::rollup_xlsx(&federations, &tx).await
+}
+
 #[derive(Serialize)]
 struct ListPage {
     list: SharedList,

@@ -10,6 +10,7 @@ pub mod console;
 pub mod csv;
 pub mod publish;
 pub mod report;
+pub mod xlsx;
 
 use axum::Router;
 use axum::extract::FromRef;

@@ -86,3 +86,4 @@ fed-done-dues = Dues saved.
 fed-done-share = List shared.
 fed-done-withdraw = List withdrawn.
 fed-refused = This could not be done: the link or list may have changed, or the amount is invalid.
+fed-download-xlsx = Download the roll-up (Excel)

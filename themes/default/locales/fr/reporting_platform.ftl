@@ -86,3 +86,4 @@ fed-done-dues = Cotisation enregistrée.
 fed-done-share = Liste partagée.
 fed-done-withdraw = Liste retirée.
 fed-refused = Impossible : le lien ou la liste a peut-être changé, ou le montant n’est pas valable.
+fed-download-xlsx = Télécharger la synthèse (Excel)
