@@ -200,6 +200,17 @@ async fn a_federation_sees_its_clubs_aggregates_and_never_a_member() {
     );
     assert_eq!(get(&app, &fed, &list).await.status, 404);
 
+    let workbook = app
+        .http
+        .get(format!("http://{}/api/v1/federation/clubs.xlsx", app.addr))
+        .header("host", &fed.host)
+        .bearer_auth(&fed.token)
+        .send()
+        .await
+        .expect("xlsx");
+    assert_eq!(workbook.status(), 200);
+    assert!(workbook.bytes().await.expect("bytes").starts_with(b"PK"));
+
     // The club shares its list of licence holders: names, no address.
     let shared = api_client::post(
         &app,
