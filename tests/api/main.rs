@@ -62,6 +62,7 @@ mod documents_uploads;
 mod domains;
 mod domains_platform;
 mod federation;
+mod federation_access;
 mod health;
 mod helpers;
 mod host_flood;
