@@ -192,3 +192,11 @@ impl FromRef<AppState> for crate::platform::ops::Ops {
         crate::platform::ops::Ops::new(state.db.platform().clone(), &state.config)
     }
 }
+
+/// Reporting's reach into the platform's tables (published figures,
+/// federation links): operations, not the handle.
+impl FromRef<AppState> for crate::reporting::federation::Federations {
+    fn from_ref(state: &AppState) -> Self {
+        crate::reporting::federation::Federations::new(state.db.platform().clone())
+    }
+}

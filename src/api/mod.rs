@@ -36,6 +36,7 @@ where
     crate::affiliation::Affiliation: FromRef<S>,
     crate::webhooks::Webhooks: FromRef<S>,
     crate::live::Live: FromRef<S>,
+    crate::reporting::federation::Federations: FromRef<S>,
 {
     let api = Router::new()
         .route("/api/v1/auth/register", post(auth::register))

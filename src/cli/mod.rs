@@ -12,6 +12,7 @@ mod domain;
 mod jobs;
 mod migrate;
 mod operator;
+mod reporting;
 mod serve;
 mod tenant;
 mod theme;
@@ -86,6 +87,9 @@ pub enum Command {
     /// The platform's referral programme: fees, refunds, ledger, sweep.
     #[command(subcommand)]
     Affiliation(affiliation::AffiliationCommand),
+    /// Reporting: publish tenants' figures to the platform now.
+    #[command(subcommand)]
+    Reporting(reporting::ReportingCommand),
     /// Internal: render tenants' templates for a server (started by it).
     #[command(hide = true)]
     RenderWorker {
@@ -151,6 +155,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Domain(command) => domain::run(config, command).await,
         Command::Certs(command) => certs::run(config, command).await,
         Command::Affiliation(command) => affiliation::run(config, command).await,
+        Command::Reporting(command) => reporting::run(config, command).await,
         Command::RenderWorker { .. } => anyhow::bail!("render-worker is started by main"),
     }
 }

@@ -27,6 +27,7 @@ pub mod model;
 pub mod payments;
 pub mod plans;
 pub mod provider;
+pub mod published;
 pub mod receipts;
 pub mod settings;
 pub mod status;

@@ -52,6 +52,7 @@ where
     ops::Ops: FromRef<S>,
     crate::tls::Tls: FromRef<S>,
     crate::affiliation::Affiliation: FromRef<S>,
+    crate::reporting::federation::Federations: FromRef<S>,
 {
     let public = Router::new()
         .route("/login", get(pages::login_page).post(pages::login))

@@ -40,6 +40,7 @@ where
     S: Clone + Send + Sync + 'static,
     Themes: FromRef<S>,
     Live: FromRef<S>,
+    federation::Federations: FromRef<S>,
 {
     Router::new()
         .merge(dashboard::router())
@@ -55,6 +56,7 @@ where
     S: Clone + Send + Sync + 'static,
     Themes: FromRef<S>,
     Live: FromRef<S>,
+    federation::Federations: FromRef<S>,
 {
     Router::new()
         .merge(dashboard::api_router())
@@ -69,6 +71,7 @@ pub fn operators_router<S>() -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
     Themes: FromRef<S>,
+    federation::Federations: FromRef<S>,
 {
     operators::router()
 }

@@ -4,6 +4,7 @@ pub mod affiliation;
 pub mod contributions;
 pub mod demo;
 pub mod documents;
+pub mod federation;
 pub mod logins;
 pub mod notifications;
 pub mod operator;
