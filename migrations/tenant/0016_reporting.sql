@@ -43,3 +43,22 @@ CREATE TABLE accounting_plan_accounts (
     plan_id  bigint PRIMARY KEY REFERENCES plans ON DELETE CASCADE,
     account  text NOT NULL CHECK (account ~ '^[0-9][0-9A-Z]{1,15}$')
 );
+
+-- What each staff member asked to be told (through notifications, kind
+-- 'reports'): a payment that failed, total arrears above a sum.
+CREATE TABLE report_alerts (
+    account_id           bigint PRIMARY KEY REFERENCES accounts ON DELETE CASCADE,
+    payment_failed       boolean NOT NULL DEFAULT false,
+    arrears_above_minor  bigint CHECK (arrears_above_minor >= 0),
+    -- The last day the arrears alert fired: once a day at most.
+    arrears_alerted_on   date,
+    updated_at           timestamptz NOT NULL DEFAULT now()
+);
+
+-- Notifications gain the staff's kind.
+ALTER TABLE notices DROP CONSTRAINT notices_kind_check;
+ALTER TABLE notices ADD CONSTRAINT notices_kind_check
+    CHECK (kind IN ('announcements', 'renewals', 'payments', 'projects', 'reports'));
+ALTER TABLE notification_preferences DROP CONSTRAINT notification_preferences_kind_check;
+ALTER TABLE notification_preferences ADD CONSTRAINT notification_preferences_kind_check
+    CHECK (kind IN ('announcements', 'renewals', 'payments', 'projects', 'reports'));

@@ -15,14 +15,17 @@ pub enum Kind {
     Renewals,
     Payments,
     Projects,
+    /// Staff: scheduled reports ready, and the alerts they subscribed to.
+    Reports,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 4] = [
+    pub const ALL: [Kind; 5] = [
         Kind::Announcements,
         Kind::Renewals,
         Kind::Payments,
         Kind::Projects,
+        Kind::Reports,
     ];
 
     /// As stored (`notices.kind`, `notification_preferences.kind`).
@@ -32,6 +35,7 @@ impl Kind {
             Kind::Renewals => "renewals",
             Kind::Payments => "payments",
             Kind::Projects => "projects",
+            Kind::Reports => "reports",
         }
     }
 
@@ -49,7 +53,7 @@ impl Kind {
                 email: false,
                 push: true,
             },
-            Kind::Renewals | Kind::Payments => Channels {
+            Kind::Renewals | Kind::Payments | Kind::Reports => Channels {
                 in_app: true,
                 email: true,
                 push: false,

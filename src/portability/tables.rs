@@ -81,6 +81,7 @@ pub const TENANT_TABLES: &[&str] = &[
     "accounting_settings",
     "accounting_plan_accounts",
     "report_schedules",
+    "report_alerts",
 ];
 
 /// One table as the archive describes it.

@@ -11,6 +11,8 @@
 //!   renewals, receipts, commissions) as a page, JSON, CSV, XLSX and PDF,
 //!   and their schedules mailed by the job queue;
 //! - [`accounting`]: the journal an accountant imports (FEC and CSV);
+//! - [`alerts`]: thresholds and events staff subscribe to (a failed
+//!   payment, arrears above a sum), told through notifications;
 //! - [`operators`]: platform figures for operators, computed from the
 //!   aggregates each tenant publishes, never from member rows;
 //! - [`federation`]: a federation and its clubs, linked by operators and
@@ -19,6 +21,7 @@
 //! Reporting reads other modules only through their public functions.
 
 pub mod accounting;
+pub mod alerts;
 pub mod dashboard;
 pub mod federation;
 pub mod operators;
@@ -79,6 +82,8 @@ where
 /// The portal API's reporting paths, for the OpenAPI document.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = dashboard::Doc::openapi();
+    doc.merge(reports::schedule_pages::Doc::openapi());
+    doc.merge(alerts::Doc::openapi());
     doc.merge(reports::Doc::openapi());
     doc.merge(accounting::Doc::openapi());
     doc.merge(federation::Doc::openapi());

@@ -374,6 +374,8 @@ pub async fn mark_failed(
             .with(json!({ "payment": payment_id })),
     )
     .await?;
+    // Treasurers who asked are told, in this transaction.
+    crate::reporting::alerts::fire::payment_failed(tx, payment_id).await?;
     find(tx, payment_id)
         .await?
         .ok_or(Error::NotFound("payment"))

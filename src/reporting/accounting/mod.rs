@@ -45,5 +45,3 @@ where
         )
         .route("/api/v1/accounting/export", get(api::export))
 }
-
-pub fn register(_registry: &mut crate::jobs::Registry) {}

@@ -245,3 +245,32 @@ fn commission_row(c: Commission) -> Row {
         Cell::Text(c.status),
     ]
 }
+
+/// Runs `kind` on `tx` itself (a job's transaction) and counts its totals
+/// without keeping a row.
+pub async fn summarise(
+    kind: ReportKind,
+    params: &Params,
+    tx: &mut TenantTx,
+    today: NaiveDate,
+    totals: &mut tabular::Totals,
+) -> Result<(), FeedError> {
+    let (sender, mut feed) = tabular::feed();
+    let producing = async move {
+        let produced = produce(kind, params, tx, today, &sender).await;
+        drop(sender);
+        produced
+    };
+    let counting = async {
+        while let Some(row) = feed.next().await {
+            totals.add(&row?);
+        }
+        Ok::<(), FeedError>(())
+    };
+    let (produced, counted) = tokio::join!(producing, counting);
+    counted?;
+    match produced {
+        Ok(()) | Err(Stop::Gone) => Ok(()),
+        Err(Stop::Failed(error)) => Err(error),
+    }
+}

@@ -98,3 +98,36 @@ fn subtitle(params: &Params, locale: &str, label: &impl Fn(&str) -> String) -> S
     }
     parts.join(" · ")
 }
+
+/// A report's count and sums, without its rows.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    pub params: Params,
+    pub rows: u64,
+    pub sums: Vec<crate::tabular::Total>,
+}
+
+/// Runs `kind` with `query` on `tx` (a job's) and sums it; `None` when
+/// the query is refused.
+pub async fn summarise(
+    tx: &mut TenantTx,
+    kind: ReportKind,
+    query: &ReportQuery,
+    today: NaiveDate,
+) -> Result<Option<Summary>, sqlx::Error> {
+    let month = settings::get(tx).await?.season_start_month;
+    let season = stats::season_of(today, month).map_or(today, |(start, _)| start);
+    let Ok(params) = query.check(kind, today, season, Format::Json) else {
+        return Ok(None);
+    };
+    let columns = kind.columns(str::to_owned);
+    let mut totals = crate::tabular::Totals::new(&columns);
+    super::produce::summarise(kind, &params, tx, today, &mut totals)
+        .await
+        .map_err(|e| sqlx::Error::Protocol(e.0))?;
+    Ok(Some(Summary {
+        params,
+        rows: totals.rows,
+        sums: totals.sums(&columns),
+    }))
+}

@@ -68,3 +68,4 @@ notif-unsubscribed-all = Done: no more notification emails.
 notif-col-in_app = Site
 notif-col-email = Email
 notif-col-push = Devices
+notif-kind-reports = Reports and alerts (staff)

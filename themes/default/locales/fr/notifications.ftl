@@ -68,3 +68,4 @@ notif-unsubscribed-all = C’est fait : plus aucun e-mail de notification.
 notif-col-in_app = Site
 notif-col-email = E-mail
 notif-col-push = Appareils
+notif-kind-reports = Rapports et alertes (équipe)
