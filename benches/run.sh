@@ -13,7 +13,8 @@
 # treasurer of a random tenant (bearer tokens from one log-in per tenant,
 # taken just before); floor-db-w2 is W2's SQL without HTTP. w6 exports
 # 100,000 payments as CSV from a server started for it alone: wall time,
-# and its peak RSS after exporting 10,000 then 100,000 rows.
+# and its peak RSS after exporting 10,000 then 100,000 rows; then the same
+# payments as the payments report in XLSX (time, size, peak RSS after).
 # w1 runs the server as shipped (page cache on); w1-br is the same with
 # `Accept-Encoding: br`, as browsers send it; w1-nocache runs a second
 # server with the page cache off, so every request reads the database.
@@ -265,6 +266,20 @@ if wants w6; then
   host1=$(sed -n 1p "$out/hosts.tsv" | cut -f1); host2=$(sed -n 2p "$out/hosts.tsv" | cut -f1)
   export_run small "$host2" "$((w6_rows / 10))"
   export_run large "$host1" "$w6_rows"
+  # The same payments as the XLSX of the payments report (rust_xlsxwriter in
+  # constant-memory mode, then the file streamed), after the CSV runs.
+  xlsx_run() { # host: three downloads, then the server's peak RSS
+    local token from
+    token=$(treasurer_token "$port" "$1"); from=$(date -d '-3650 days' +%F)
+    for i in 1 2 3; do
+      curl -s -o "$out/w6-xlsx.xlsx" -w '%{time_total} %{size_download} %{http_code}\n' \
+        -H "Host: $1" -H "Authorization: Bearer $token" \
+        "http://127.0.0.1:$((port + 2))/api/v1/reports/payments?from=$from&format=xlsx" >> "$out/w6-xlsx.times"
+    done
+    grep VmHWM "/proc/$exporter/status" | awk '{print $2}' > "$out/w6-xlsx.rss-kib"
+    rm -f "$out/w6-xlsx.xlsx"
+  }
+  xlsx_run "$host1"
 fi
 stop_servers
 trap - EXIT

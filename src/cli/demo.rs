@@ -50,6 +50,7 @@ async fn demo(handle: &DatabaseHandle, config: Config) -> anyhow::Result<()> {
     seed::contributions::seed_all(&state, &manifests).await?;
     seed::affiliation::seed_all(&state, &manifests).await?;
     seed::federation::seed_all(&state, &manifests).await?;
+    seed::reporting::seed_all(&state, &manifests).await?;
     seed::notifications::seed_all(&state, &manifests).await?;
     seed::documents::seed_all(&state, &manifests).await?;
     seed::operator::seed(&state).await?;

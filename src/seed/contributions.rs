@@ -130,7 +130,7 @@ async fn person(tx: &mut TenantTx, name: &str, email: &str) -> anyhow::Result<i6
 }
 
 /// The demo logins by role: (treasurer, first member, second member).
-async fn logins(tx: &mut TenantTx) -> anyhow::Result<Option<(i64, i64, i64)>> {
+pub async fn logins(tx: &mut TenantTx) -> anyhow::Result<Option<(i64, i64, i64)>> {
     let rows = sqlx::query!(
         "SELECT id, role FROM accounts WHERE status = 'active' AND role IN ('treasurer', 'member')
          ORDER BY id"

@@ -9,3 +9,4 @@ pub mod logins;
 pub mod notifications;
 pub mod operator;
 pub mod projects;
+pub mod reporting;

@@ -102,6 +102,7 @@ mod pwa_offline;
 mod render_fairness;
 mod reporting_accounting;
 mod reporting_fixture;
+mod reporting_memory;
 mod reporting_platform;
 mod reporting_reports;
 mod reporting_schedules;
