@@ -1,5 +1,7 @@
 //! Each staff member's dashboard of widgets.
 
+pub mod layout;
+
 use axum::Router;
 use axum::extract::FromRef;
 use utoipa::OpenApi;
