@@ -63,7 +63,6 @@ pub struct Value {
     pub value: i64,
     pub text: String,
     /// For charts of several series: `this` or `last` season, or `goal`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub series: Option<String>,
 }
 
@@ -111,11 +110,9 @@ pub struct WidgetData {
     pub display: String,
     /// The figure, or a one-line summary of the chart.
     pub text: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
     /// `money` (minor units of `currency`), `count` or `percent`.
     pub unit: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
     pub values: Vec<Value>,
     pub table: Table,
