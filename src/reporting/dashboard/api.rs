@@ -5,7 +5,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, header};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -16,14 +16,29 @@ use crate::auth::{Editor, Principal};
 use crate::db::TenantTx;
 use crate::error::AppError;
 use crate::reporting::widgets::{self, Kind, WidgetData};
-use crate::themes::{Themes, locale, supported_or_default};
+use crate::themes::{SUPPORTED_LOCALES, Themes, supported_or_default};
 
 type Reader = Allowed<Editor, ReportingRead>;
 type Writer = Allowed<Editor, ReportingWrite>;
 
-/// The language of the titles: `Accept-Language`, else the association's.
+/// The language of the titles: the first supported one of
+/// `Accept-Language`, else the association's.
 fn language(headers: &HeaderMap, tx: &TenantTx) -> &'static str {
-    locale::chosen(headers).unwrap_or_else(|| supported_or_default(&tx.tenant().locale))
+    let asked = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    asked
+        .split(',')
+        .filter_map(|tag| tag.split(';').next())
+        .filter_map(|tag| tag.trim().split('-').next())
+        .find_map(|primary| {
+            SUPPORTED_LOCALES
+                .iter()
+                .copied()
+                .find(|l| l.eq_ignore_ascii_case(primary))
+        })
+        .unwrap_or_else(|| supported_or_default(&tx.tenant().locale))
 }
 
 #[utoipa::path(operation_id = "dashboard_widgets", get, path = "/api/v1/dashboard/widgets", tag = "dashboard",
