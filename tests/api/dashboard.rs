@@ -252,3 +252,44 @@ async fn widgets_add_up_to_what_was_recorded() {
     assert!(body.contains("data-live-feed"));
     let _ = editor;
 }
+
+/// What `benches/dashboard.lua` requests and checks: a bench tenant's
+/// treasurer, signed in through the form, gets their default dashboard
+/// with the collected figure, SVG charts and tables.
+#[tokio::test]
+async fn the_bench_request_answers_as_the_harness_expects() {
+    use tessera::bench::{payments, seed};
+    use tessera::tenancy::{Hostname, Slug, registry};
+
+    let app = crate::helpers::spawn_isolated_app().await;
+    let db = &app.state.db;
+    let provisioner = seed::provisioner(db, Hostname::parse("admin.localhost").expect("host"))
+        .expect("provisioner");
+    seed::seed(db, &provisioner, 1, 1).await.expect("seed");
+    let tenant = registry::find_by_slug(app.pool(), &Slug::parse("bench-00001").expect("slug"))
+        .await
+        .expect("lookup")
+        .expect("tenant");
+    let mut browser = Browser::new(&app, &std::sync::Arc::new(tenant)).await;
+    let email = payments::treasurer_email("bench-00001");
+    let signed = browser
+        .post(
+            "/accounts/login/",
+            &[
+                ("email", &email),
+                ("password", payments::TREASURER_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(signed.status, 303, "{}", signed.body);
+    assert!(browser.session().is_some());
+    let page = browser.get("/dashboard/").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    for needle in ["data-widget=\"collected\"", "<svg", "<table"] {
+        assert!(page.body.contains(needle), "{needle}");
+    }
+    assert!(
+        page.body.matches("data-widget=").count() >= 11,
+        "the treasurer's default layout"
+    );
+}
