@@ -92,7 +92,7 @@ async fn layouts_are_per_person_with_a_default_per_role() {
         assert!(
             w["feed"]
                 .as_array()
-                .map_or(true, |f| f.iter().all(|l| l["kind"] != "payment"))
+                .is_none_or(|f| f.iter().all(|l| l["kind"] != "payment"))
         );
     }
     let catalogue = get(&app, &host, "/api/v1/dashboard/widgets/catalogue", &editor).await;
