@@ -19,3 +19,7 @@ CREATE TABLE dashboard_widgets (
 -- The recent-activity widget reads the newest rows of each kind.
 CREATE INDEX IF NOT EXISTS accounts_created_idx ON accounts (created_at DESC);
 CREATE INDEX IF NOT EXISTS memberships_created_idx ON memberships (created_at DESC);
+
+-- An optional birth date (the profile's field) for the « members by age »
+-- widget; nobody is asked for it.
+ALTER TABLE accounts ADD COLUMN birth_date date CHECK (birth_date >= DATE '1900-01-01');

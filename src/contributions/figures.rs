@@ -96,6 +96,44 @@ pub async fn members_by_town(
         .collect())
 }
 
+/// People with a membership over `[from, to]` per age band on `today`:
+/// labels `0-17`, `18-25`, `26-40`, `41-60`, `61+`, and `""` for those
+/// who gave no birth date; bands without anyone left out, youngest first.
+pub async fn members_by_age(
+    tx: &mut TenantTx,
+    from: NaiveDate,
+    to: NaiveDate,
+    today: NaiveDate,
+) -> Result<Vec<Count>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"WITH people AS (
+               SELECT DISTINCT m.account_id FROM memberships m
+               WHERE m.cancelled_at IS NULL AND m.starts_on <= $2
+                 AND (m.ends_on IS NULL OR m.ends_on >= $1)),
+           aged AS (
+               SELECT extract(year FROM age($3::date, a.birth_date))::int AS years
+               FROM people JOIN accounts a ON a.id = people.account_id)
+           SELECT CASE WHEN years IS NULL THEN ''
+                       WHEN years < 18 THEN '0-17' WHEN years <= 25 THEN '18-25'
+                       WHEN years <= 40 THEN '26-40' WHEN years <= 60 THEN '41-60'
+                       ELSE '61+' END AS "band!",
+                  count(*) AS "n!", coalesce(min(years), 1000) AS "order!"
+           FROM aged GROUP BY 1 ORDER BY 3"#,
+        from,
+        to,
+        today
+    )
+    .fetch_all(tx.conn().await?)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Count {
+            label: r.band,
+            count: r.n,
+        })
+        .collect())
+}
+
 /// Money received by one method.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MethodFigures {

@@ -86,12 +86,69 @@ async fn widgets_add_up_to_what_was_recorded() {
         ("Dan", "Paris"),
     ] {
         let email = format!("{}@x.test", name.to_lowercase());
-        let id = person(&app, &desk.tenant, &email, name, Role::Member, false).await;
+        let id = person(&app, &desk.tenant, &email, name, Role::Member, true).await;
         if !place.is_empty() {
             town(&app, &desk, id, place).await;
         }
         people.push(id);
     }
+    // Anne gives her birth date through the API (30 years ago), Bob
+    // through his profile page (1960); Cara gives none.
+    let thirty = chrono::Utc::now()
+        .date_naive()
+        .checked_sub_months(chrono::Months::new(360))
+        .expect("date");
+    let (anne, _) = api_client::login(
+        &app,
+        &desk.host,
+        "anne@x.test",
+        crate::contributions_fixture::PASSWORD,
+    )
+    .await;
+    let bad = send(
+        &app,
+        "PATCH",
+        &desk.host,
+        "/api/v1/auth/user",
+        &json!({ "birth_date": "1850-01-01" }),
+        &anne,
+    )
+    .await;
+    assert_eq!(bad.status, 422, "{:?}", bad.json);
+    let set = send(
+        &app,
+        "PATCH",
+        &desk.host,
+        "/api/v1/auth/user",
+        &json!({ "birth_date": thirty.to_string() }),
+        &anne,
+    )
+    .await;
+    assert_eq!(
+        (set.status, set.json["birth_date"].clone()),
+        (200, json!(thirty.to_string())),
+        "{:?}",
+        set.json
+    );
+    let mut bob = Browser::signed_in_as(&app, &desk.tenant, people[1], Role::Member).await;
+    assert!(
+        bob.get("/accounts/profile/")
+            .await
+            .body
+            .contains("name=\"birth_date\"")
+    );
+    let fields = [
+        ("display_name", "Bob"),
+        ("phone", ""),
+        ("street", ""),
+        ("postal_code", ""),
+        ("town", "lyon"),
+        ("country", ""),
+        ("birth_date", "1960-05-01"),
+        ("locale", ""),
+    ];
+    let saved = bob.post("/accounts/profile/", &fields).await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
     // Anne, Bob and Cara join (30 €); Dan does not.
     let mut memberships = Vec::new();
     for (i, payer) in people[..3].iter().enumerate() {
@@ -163,12 +220,16 @@ async fn widgets_add_up_to_what_was_recorded() {
 
     // The treasurer puts every widget on their dashboard.
     let all = send(&app, "PUT", &desk.host, "/api/v1/dashboard/layout",
-        &json!({ "widgets": ["collected", "payments_today", "arrears", "active_members", "members_by_plan",
+        &json!({ "widgets": ["members_by_age", "collected", "payments_today", "arrears", "active_members", "members_by_plan",
                              "members_by_town", "payments_by_method", "projects", "referrals",
                              "recent_activity", "renewal_rate", "collected_months"] }), &desk.token).await;
     assert_eq!(all.status, 200, "{:?}", all.json);
     let widgets = widgets_in(&app, &desk.host, &desk.token, "en").await;
-    assert_eq!(widgets.len(), 12);
+    assert_eq!(widgets.len(), 13);
+    let ages = values(&widgets["members_by_age"]);
+    assert_eq!(ages.get("26-40 years"), Some(&1), "{ages:?}");
+    assert_eq!(ages.get("61+ years"), Some(&1), "{ages:?}");
+    assert_eq!(ages.get("Birth date not given"), Some(&1), "{ages:?}");
 
     let first = |id: &str| widgets[id]["values"][0]["value"].as_i64().expect(id);
     assert_eq!(first("collected"), collected);

@@ -50,6 +50,7 @@ kinds! {
     CollectedMonths = "collected_months", Treasurer;
     MembersByPlan = "members_by_plan", Editor;
     MembersByTown = "members_by_town", Editor;
+    MembersByAge = "members_by_age", Editor;
     PaymentsByMethod = "payments_by_method", Treasurer;
     Projects = "projects", Editor;
     Referrals = "referrals", Treasurer;
@@ -131,6 +132,7 @@ pub async fn compute(tx: &mut TenantTx, ctx: &Context, kind: Kind) -> Result<Wid
         RenewalRate => people::renewal(tx, ctx).await?,
         MembersByPlan => people::by_plan(tx, ctx).await?,
         MembersByTown => people::by_town(tx, ctx).await?,
+        MembersByAge => people::by_age(tx, ctx).await?,
         Projects => people::projects(tx, ctx).await?,
         RecentActivity => people::recent(tx, ctx).await?,
     })

@@ -113,6 +113,27 @@ pub async fn by_town(tx: &mut TenantTx, ctx: &Context) -> Result<Widget, AppErro
     ))
 }
 
+/// People with a membership over the season, per age band.
+pub async fn by_age(tx: &mut TenantTx, ctx: &Context) -> Result<Widget, AppError> {
+    let bands = figures::members_by_age(tx, ctx.season.0, ctx.season.1, ctx.today).await?;
+    let lines = bands
+        .into_iter()
+        .map(|b| {
+            let label = match b.label.as_str() {
+                "" => ctx.t("dashboard-age-unknown"),
+                band => ctx.t_with("dashboard-age-band", &[("band", band.to_owned())]),
+            };
+            (label, b.count)
+        })
+        .collect();
+    Ok(counts(
+        ctx,
+        Kind::MembersByAge,
+        ctx.t("dashboard-age"),
+        lines,
+    ))
+}
+
 /// Open projects with a goal: raised against the goal.
 pub async fn projects(tx: &mut TenantTx, ctx: &Context) -> Result<Widget, AppError> {
     let found = projects_figures::progress(tx, PROJECTS).await?;

@@ -79,3 +79,12 @@ dashboard-raised = Raised
 dashboard-event-sign-up = { $name } signed up ({ $when })
 dashboard-event-membership = { $name } took the { $detail } membership ({ $when })
 dashboard-event-payment = { $name } paid { $detail } ({ $when })
+
+dashboard-widget-members-by-age = Members by age
+dashboard-widget-members-by-age-help = People with a membership this season, per age band (from the birth dates members gave in their profile).
+dashboard-age = Age
+dashboard-age-band = { $band } years
+dashboard-age-unknown = Birth date not given
+form-birth-date = Birth date
+form-birth-date-help = Optional. Only used, without your name, for the association's figures by age.
+field-invalid-birth-date = Enter a date between 1900 and today.

@@ -79,3 +79,12 @@ dashboard-raised = Collecté
 dashboard-event-sign-up = { $name } s’est inscrit·e ({ $when })
 dashboard-event-membership = { $name } a pris l’adhésion { $detail } ({ $when })
 dashboard-event-payment = { $name } a payé { $detail } ({ $when })
+
+dashboard-widget-members-by-age = Membres par âge
+dashboard-widget-members-by-age-help = Les personnes ayant une adhésion cette saison, par tranche d’âge (selon la date de naissance donnée dans leur profil).
+dashboard-age = Âge
+dashboard-age-band = { $band } ans
+dashboard-age-unknown = Date de naissance non renseignée
+form-birth-date = Date de naissance
+form-birth-date-help = Facultative. Sert uniquement, sans votre nom, aux chiffres de l’association par âge.
+field-invalid-birth-date = Saisissez une date entre 1900 et aujourd’hui.
