@@ -78,6 +78,8 @@ pub const TENANT_TABLES: &[&str] = &[
     "aff_lines",
     "aff_sightings",
     "webhook_deliveries",
+    "dashboards",
+    "dashboard_widgets",
 ];
 
 /// One table as the archive describes it.
