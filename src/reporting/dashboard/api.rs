@@ -111,8 +111,9 @@ pub struct Layout {
 }
 
 async fn layout_of(tx: &mut TenantTx, who: &Principal) -> Result<Layout, AppError> {
-    let saved = layout::saved(tx, who.account_id).await?.is_some();
-    let kinds = layout::of(tx, who.account_id, who.role).await?;
+    let stored = layout::saved(tx, who.account_id).await?;
+    let kinds = layout::shown(stored.as_deref(), who.role);
+    let saved = stored.is_some();
     Ok(Layout {
         widgets: kinds.iter().map(|k| k.id().to_owned()).collect(),
         saved,

@@ -31,14 +31,19 @@ pub async fn saved(tx: &mut TenantTx, account_id: i64) -> Result<Option<Vec<Stri
 
 /// What `account_id` (of `role`) sees, in order.
 pub async fn of(tx: &mut TenantTx, account_id: i64, role: Role) -> Result<Vec<Kind>, sqlx::Error> {
-    Ok(match saved(tx, account_id).await? {
+    Ok(shown(saved(tx, account_id).await?.as_deref(), role))
+}
+
+/// The kinds a [`saved`] layout shows to `role` (its default when none).
+pub fn shown(saved: Option<&[String]>, role: Role) -> Vec<Kind> {
+    match saved {
         Some(ids) => ids
             .iter()
             .filter_map(|id| Kind::parse(id))
             .filter(|k| k.allowed(role))
             .collect(),
         None => widgets::default_layout(role),
-    })
+    }
 }
 
 /// Replaces the layout (callers checked every kind is allowed).

@@ -40,8 +40,9 @@ pub async fn page(
     mut tx: TenantTx,
 ) -> Result<Response, AppError> {
     let who = guard.principal();
-    let saved = layout::saved(&mut tx, who.account_id).await?.is_some();
-    let kinds = layout::of(&mut tx, who.account_id, who.role).await?;
+    let stored = layout::saved(&mut tx, who.account_id).await?;
+    let saved = stored.is_some();
+    let kinds = layout::shown(stored.as_deref(), who.role);
     let ctx = context(&mut tx, &themes, who.role, view.locale).await?;
     let mut shown = Vec::with_capacity(kinds.len());
     for kind in kinds {
