@@ -2,7 +2,7 @@
 # Benchmark harness: one command, from a clean clone.
 #
 #   benches/run.sh [workload…]      workloads: floor-http floor-db floor-db-w2 w1 w1-br w1-nocache clicks
-#                                   w2 w3 w1-w3 w4 platform w5 w6 w7 (default: all of them, in that order)
+#                                   w2 dashboard w3 w1-w3 w4 platform w5 w6 w7 (default: all of them, in that order)
 # platform: W4 through the white-label API, and sign-up to live (a server
 # started inside `tessera bench platform`).
 #
@@ -15,6 +15,10 @@
 # 100,000 payments as CSV from a server started for it alone: wall time,
 # and its peak RSS after exporting 10,000 then 100,000 rows; then the same
 # payments as the payments report in XLSX (time, size, peak RSS after).
+# dashboard GETs /dashboard/ (a private page, never cached: the default
+# treasurer layout, 11 widgets computed per request) with the session of a
+# random tenant's treasurer (one sign-in per tenant for 50 tenants, taken
+# just before), over BENCH_DASH_CONNECTIONS connections.
 # w1 runs the server as shipped (page cache on); w1-br is the same with
 # `Accept-Encoding: br`, as browsers send it; w1-nocache runs a second
 # server with the page cache off, so every request reads the database.
@@ -35,7 +39,7 @@
 #
 # Knobs (environment): BENCH_TENANTS=200  BENCH_LARGE_TENANTS=2000
 # BENCH_SECONDS=20  BENCH_WARMUP=5  BENCH_CONNECTIONS=64  BENCH_PORT=18090
-# BENCH_W4_COUNT=100  BENCH_W3_CONNECTIONS=16  BENCH_W6_ROWS=100000  BENCH_NO_RECORD=1 (print only, do not touch BENCHMARKS.md)
+# BENCH_W4_COUNT=100  BENCH_W3_CONNECTIONS=16  BENCH_DASH_CONNECTIONS=8  BENCH_W6_ROWS=100000  BENCH_NO_RECORD=1 (print only, do not touch BENCHMARKS.md)
 # BENCH_W7_NAMES=1000  BENCH_W7_LOOPS=64  BENCH_W7_SECONDS=10  BENCH_W7_WARMUP=2  BENCH_W7_ROUNDS=1  BENCH_CADDY=caddy
 # CARGO_TARGET_DIR is honoured (the release binary is looked for there).
 set -euo pipefail
@@ -43,7 +47,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 
 workloads=("$@")
-[ ${#workloads[@]} -gt 0 ] || workloads=(floor-http floor-db floor-db-w2 w1 w1-br w1-nocache clicks w2 w3 w1-w3 w4 platform w5 w6 w7)
+[ ${#workloads[@]} -gt 0 ] || workloads=(floor-http floor-db floor-db-w2 w1 w1-br w1-nocache clicks w2 dashboard w3 w1-w3 w4 platform w5 w6 w7)
 tenants=${BENCH_TENANTS:-200}
 large=${BENCH_LARGE_TENANTS:-2000}
 seconds=${BENCH_SECONDS:-20}
@@ -52,6 +56,7 @@ connections=${BENCH_CONNECTIONS:-64}
 port=${BENCH_PORT:-18090}
 w4_count=${BENCH_W4_COUNT:-100}
 w3_connections=${BENCH_W3_CONNECTIONS:-16}
+dash_connections=${BENCH_DASH_CONNECTIONS:-8}
 w6_rows=${BENCH_W6_ROWS:-100000}
 data=$root/target/bench/data
 out=$root/target/bench/out
@@ -197,6 +202,34 @@ if wants w2; then
   collect_tokens "$port"
   W2_TOKENS=$out/tokens.tsv run_wrk w2 "http://127.0.0.1:$port/api/v1/payments?limit=50" "$root/benches/w2.lua"
   grep VmHWM "/proc/$server/status" | awk '{print $2}' > "$out/w2.rss-kib"
+fi
+visitor_login() { # port host: "cookie<TAB>token" of the sign-in page
+  local page cookie token
+  page=$(curl -s -D "$out/login.head" -H "Host: $2" "http://127.0.0.1:$1/accounts/login/")
+  cookie=$(tr -d '\r' < "$out/login.head" | sed -n -E 's/^[Ss]et-[Cc]ookie: (__Host-visitor=[^;]*);.*/\1/p' | head -1)
+  token=$(printf '%s' "$page" | grep -o 'name="csrf_token" value="[^"]*"' | head -1 | sed -E 's/.*value="([^"]*)"/\1/')
+  printf '%s\t%s' "$cookie" "$token"
+}
+collect_sessions() { # port: host<TAB>session cookie of the treasurer, for 50 tenants
+  local host pair cookie token session
+  head -n 50 "$out/hosts.tsv" | cut -f1 | while read -r host; do
+    pair=$(visitor_login "$1" "$host"); cookie=${pair%%$'\t'*}; token=${pair#*$'\t'}
+    curl -s -o /dev/null -D "$out/session.head" -H "Host: $host" -H "Cookie: $cookie" \
+      --data-urlencode "csrf_token=$token" --data-urlencode "email=treasurer@${host%%.*}.bench" \
+      --data-urlencode "password=bench treasurer phrase 2026" "http://127.0.0.1:$1/accounts/login/"
+    session=$(tr -d '\r' < "$out/session.head" | sed -n -E 's/^[Ss]et-[Cc]ookie: (__Host-session=[^;]*);.*/\1/p' | head -1)
+    [ -n "$session" ] || { echo "no session for $host" >&2; exit 1; }
+    printf '%s\t%s\n' "$host" "$session"
+  done > "$out/sessions.tsv"
+}
+if wants dashboard; then
+  log "Dashboard: GET /dashboard/ as a random tenant's treasurer (uncached, $dash_connections connections)"
+  collect_sessions "$port"
+  DASH_SESSIONS=$out/sessions.tsv wrk -t2 -c"$dash_connections" -d"${warmup}s" -s "$root/benches/dashboard.lua" \
+    "http://127.0.0.1:$port/dashboard/" > /dev/null
+  DASH_SESSIONS=$out/sessions.tsv wrk -t2 -c"$dash_connections" -d"${seconds}s" --latency \
+    -s "$root/benches/dashboard.lua" "http://127.0.0.1:$port/dashboard/" > "$out/dashboard.wrk"
+  cat "$out/dashboard.wrk" >&2
 fi
 collect_logins() { # port: one visitor cookie and CSRF token per tenant (50 tenants)
   local host head page cookie token

@@ -36,6 +36,7 @@ pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod bench;
+pub mod charts;
 pub mod cli;
 pub mod config;
 pub mod contributions;

@@ -1,6 +1,6 @@
 //! An account as the rest of the code sees it, and its states.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::Serialize;
 
 use crate::auth::Role;
@@ -88,6 +88,8 @@ pub struct Account {
     pub display_name: String,
     pub phone: Option<String>,
     pub address: Address,
+    /// Optional; only the dashboards' age bands read it.
+    pub birth_date: Option<NaiveDate>,
     pub locale: Option<String>,
     pub role: Role,
     pub status: Status,
@@ -96,4 +98,11 @@ pub struct Account {
     pub created_at: DateTime<Utc>,
     #[serde(skip)]
     pub password_hash: Option<String>,
+}
+
+/// A birth date as people type it (`YYYY-MM-DD`), from 1900 to today.
+pub fn birth_date(raw: &str, today: NaiveDate) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+        .ok()
+        .filter(|d| d.year() >= 1900 && *d <= today)
 }

@@ -19,6 +19,7 @@ struct Row {
     postal_code: Option<String>,
     town: Option<String>,
     country: Option<String>,
+    birth_date: Option<chrono::NaiveDate>,
     locale: Option<String>,
     role: String,
     status: String,
@@ -41,6 +42,7 @@ impl From<Row> for Account {
                 town: row.town,
                 country: row.country,
             },
+            birth_date: row.birth_date,
             locale: row.locale,
             // The table's CHECK constraints admit nothing else.
             role: row.role.parse().unwrap_or(Role::Member),
@@ -56,7 +58,7 @@ impl From<Row> for Account {
 pub async fn find(tx: &mut TenantTx, id: i64) -> Result<Option<Account>, sqlx::Error> {
     let row = sqlx::query_as!(
         Row,
-        "SELECT id, email, display_name, phone, street, postal_code, town, country, locale,
+        "SELECT id, email, display_name, phone, street, postal_code, town, country, birth_date, locale,
                 role, status, password_hash, email_verified_at, totp_enabled_at, created_at
          FROM accounts WHERE id = $1",
         id
@@ -73,7 +75,7 @@ pub async fn find_by_email(
 ) -> Result<Option<Account>, sqlx::Error> {
     let row = sqlx::query_as!(
         Row,
-        "SELECT id, email, display_name, phone, street, postal_code, town, country, locale,
+        "SELECT id, email, display_name, phone, street, postal_code, town, country, birth_date, locale,
                 role, status, password_hash, email_verified_at, totp_enabled_at, created_at
          FROM accounts WHERE lower(email) = lower($1)",
         email.as_str()
@@ -189,6 +191,7 @@ pub struct Profile {
     pub display_name: String,
     pub phone: Option<String>,
     pub address: Address,
+    pub birth_date: Option<chrono::NaiveDate>,
     pub locale: Option<String>,
 }
 
@@ -199,7 +202,7 @@ pub async fn update_profile(
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "UPDATE accounts SET display_name = $2, phone = $3, street = $4, postal_code = $5,
-                town = $6, country = $7, locale = $8, updated_at = now()
+                town = $6, country = $7, locale = $8, birth_date = $9, updated_at = now()
          WHERE id = $1",
         id,
         profile.display_name,
@@ -209,6 +212,7 @@ pub async fn update_profile(
         profile.address.town,
         profile.address.country,
         profile.locale,
+        profile.birth_date,
     )
     .execute(tx.conn().await?)
     .await?;
@@ -261,6 +265,7 @@ impl From<&Account> for Profile {
             display_name: account.display_name.clone(),
             phone: account.phone.clone(),
             address: account.address.clone(),
+            birth_date: account.birth_date,
             locale: account.locale.clone(),
         }
     }

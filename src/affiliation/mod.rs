@@ -33,6 +33,7 @@ pub mod console;
 pub mod cookie;
 pub mod error;
 pub mod events;
+pub mod figures;
 pub mod fraud;
 pub mod ledger;
 pub mod links;

@@ -22,6 +22,8 @@ pub struct UserView {
     pub display_name: String,
     pub phone: Option<String>,
     pub address: AddressView,
+    /// Optional (`YYYY-MM-DD`).
+    pub birth_date: Option<chrono::NaiveDate>,
     pub locale: Option<String>,
     /// `member`, `editor`, `treasurer` or `admin`.
     pub role: String,
@@ -54,6 +56,7 @@ impl From<Account> for UserView {
                 town: account.address.town,
                 country: account.address.country,
             },
+            birth_date: account.birth_date,
             locale: account.locale,
             role: account.role.as_str().to_owned(),
             status: account.status.as_str().to_owned(),
@@ -74,6 +77,10 @@ pub struct ProfilePatch {
     #[schema(value_type = Option<String>)]
     pub phone: Option<Option<String>>,
     pub address: Option<AddressView>,
+    /// `YYYY-MM-DD`; `null` clears it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub birth_date: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>)]
     pub locale: Option<Option<String>>,
@@ -126,6 +133,11 @@ fn merged(account: &Account, patch: ProfilePatch) -> Result<Profile, AppError> {
         Some(address) => validated_address(address)?,
         None => account.address.clone(),
     };
+    let birth_date = match patch.birth_date {
+        Some(Some(text)) => Some(birth_date(&text)?),
+        Some(None) => None,
+        None => account.birth_date,
+    };
     let locale = match patch.locale {
         Some(value) => locale(value.as_deref())?,
         None => account.locale.clone(),
@@ -134,7 +146,15 @@ fn merged(account: &Account, patch: ProfilePatch) -> Result<Profile, AppError> {
         display_name,
         phone,
         address,
+        birth_date,
         locale,
+    })
+}
+
+/// A birth date: `YYYY-MM-DD`, from 1900 to today.
+pub fn birth_date(raw: &str) -> Result<chrono::NaiveDate, AppError> {
+    crate::accounts::model::birth_date(raw, chrono::Utc::now().date_naive()).ok_or_else(|| {
+        AppError::Unprocessable("birth_date must be a date (YYYY-MM-DD) from 1900 to today".into())
     })
 }
 

@@ -18,6 +18,7 @@ pub mod dates;
 pub mod desk;
 pub mod earmarks;
 pub mod error;
+pub mod figures;
 pub mod households;
 pub mod idempotency;
 pub mod journal;

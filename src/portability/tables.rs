@@ -82,6 +82,8 @@ pub const TENANT_TABLES: &[&str] = &[
     "accounting_plan_accounts",
     "report_schedules",
     "report_alerts",
+    "dashboards",
+    "dashboard_widgets",
 ];
 
 /// One table as the archive describes it.

@@ -24,6 +24,7 @@ pub mod comments;
 mod editor;
 mod editor_form;
 pub mod error;
+pub mod figures;
 mod member;
 pub mod model;
 mod moderation;

@@ -2,6 +2,7 @@
 
 pub mod affiliation;
 pub mod contributions;
+pub mod dashboards;
 pub mod demo;
 pub mod documents;
 pub mod federation;

@@ -53,6 +53,8 @@ mod contributions_receipts;
 mod contributions_receipts_fixture;
 mod contributions_reminders;
 mod contributions_writes;
+mod dashboard;
+mod dashboard_layouts;
 mod documents;
 mod documents_api;
 mod documents_fixture;

@@ -26,6 +26,8 @@ pub struct ProfileForm {
     postal_code: String,
     town: String,
     country: String,
+    /// `YYYY-MM-DD` (an `<input type="date">`), or empty.
+    birth_date: String,
     locale: String,
 }
 
@@ -39,6 +41,10 @@ impl From<&Account> for ProfileForm {
             postal_code: text(&account.address.postal_code),
             town: text(&account.address.town),
             country: text(&account.address.country),
+            birth_date: account
+                .birth_date
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
             locale: text(&account.locale),
         }
     }
@@ -143,6 +149,16 @@ pub fn validate(form: &ProfileForm) -> Result<Profile, Errors> {
     let street = bounded("street", &form.street, 200, &mut errors);
     let postal_code = bounded("postal_code", &form.postal_code, 20, &mut errors);
     let town = bounded("town", &form.town, 100, &mut errors);
+    let birth_date = match optional(&form.birth_date) {
+        None => None,
+        Some(text) => {
+            let parsed = crate::accounts::model::birth_date(&text, chrono::Utc::now().date_naive());
+            if parsed.is_none() {
+                errors.add("birth_date", "field-invalid-birth-date");
+            }
+            parsed
+        }
+    };
     let locale = optional(&form.locale);
     if locale.as_deref().is_some_and(|l| !is_supported_locale(l)) {
         errors.add("locale", "field-invalid-choice");
@@ -159,6 +175,7 @@ pub fn validate(form: &ProfileForm) -> Result<Profile, Errors> {
             town,
             country,
         },
+        birth_date,
         locale,
     })
 }

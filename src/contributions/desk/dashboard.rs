@@ -9,9 +9,9 @@ use axum::response::Response;
 use chrono::{Datelike, Months, NaiveDate};
 use serde::Serialize;
 
-use super::chart::{self, Chart, Group};
 use super::{money, render, stats};
 use crate::auth::{RequireRole, Treasurer};
+use crate::charts::{self as chart, Chart, Group};
 use crate::contributions::settings;
 use crate::db::TenantTx;
 use crate::error::AppError;

@@ -1,6 +1,7 @@
 //! The treasurer's desk: server-rendered pages under `/treasury/` for
 //! treasurers and admins (`RequireRole<Treasurer>`). The season dashboard
-//! with its SVG charts drawn on the server (`dashboard`, `chart`, `stats`),
+//! with its SVG charts drawn on the server (`dashboard`, `stats`; the
+//! geometry is [`crate::charts`]'s),
 //! plans and their price tiers (`plans`, `plan_form`), the contribution
 //! settings and status rules (`settings`), households (`households`), the
 //! member search every form starts from (`search`), recording a payment
@@ -13,7 +14,6 @@
 //! and writes nothing unless the whole form is valid. The rules live in the
 //! contributions store; these pages only read forms and show results.
 
-pub mod chart;
 mod dashboard;
 mod households;
 mod member;
