@@ -98,6 +98,7 @@ mod pwa;
 mod pwa_browser;
 mod pwa_offline;
 mod render_fairness;
+mod reporting_stream;
 mod round_trips;
 mod sandbox;
 mod schema_version;
