@@ -5,7 +5,8 @@
 //!
 //! Events: `totals` first, then `payment` and `signup` as they happen on
 //! any instance (through [`crate::live`]), each payment followed by the new
-//! `totals`; a comment every 15 s keeps proxies from closing the stream.
+//! `totals`; a comment every 15 s keeps proxies from closing the stream,
+//! which ends after ten minutes (`EventSource` reconnects, authorised anew).
 //! The handler only authorises and takes a slot: the request's transaction
 //! ends when it returns, and the stream borrows nothing from it.
 
@@ -37,6 +38,10 @@ use crate::themes::Themes;
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 /// What browsers wait before reconnecting a dropped stream.
 const RETRY: Duration = Duration::from_secs(5);
+/// A stream ends after this long (browsers reconnect by themselves): its
+/// credentials were checked when it opened, so a session signed out or a
+/// token expired since then stops receiving within this time.
+const LIFETIME: Duration = Duration::from_secs(10 * 60);
 
 pub fn router<S>() -> Router<S>
 where
@@ -73,7 +78,8 @@ pub fn register(_registry: &mut crate::jobs::Registry) {}
              \"currency\", \"payments_today\", \"active_members\"}}. `payment`: {\"id\", \
              \"amount\" (decimal), \"currency\", \"method\", \"change\" (recorded, paid or \
              refunded), \"payer\", \"text\"}. `signup`: {\"account_id\", \"name\", \"text\"}. \
-             A comment every 15 s; the stream ends when the server restarts."),
+             A comment every 15 s; the stream ends after 10 minutes (reconnect) and when \
+             the server restarts."),
         (status = 401, description = "No valid access token or key"),
         (status = 403, description = "Not a treasurer or admin, or a key without reporting:read"),
         (status = 429, description = "The association has its streams open on this server (Retry-After)"),
@@ -115,15 +121,19 @@ fn open(live: &Live, tx: TenantTx) -> Response {
     }
 }
 
-/// The opening totals, then every frame until the instance stops.
+/// The opening totals, then every frame until the instance stops or the
+/// stream's [`LIFETIME`] is over.
 fn events(subscription: Subscription) -> impl Stream<Item = Result<Event, Infallible>> {
+    let end = tokio::time::Instant::now() + LIFETIME;
     futures::stream::unfold(
         (subscription, true),
-        |(mut subscription, first)| async move {
+        move |(mut subscription, first)| async move {
             if first && let Some(frame) = subscription.opening().await {
                 return Some((Ok(event(&frame).retry(RETRY)), (subscription, false)));
             }
-            let frame = subscription.next().await?;
+            let frame = tokio::time::timeout_at(end, subscription.next())
+                .await
+                .ok()??;
             Some((Ok(event(&frame)), (subscription, false)))
         },
     )
