@@ -75,6 +75,7 @@ impl Live {
         hub.streams += 1;
         let (frames, totals) = (hub.frames.subscribe(), hub.totals.clone());
         hubs.open += 1;
+        tracing::debug!(tenant = %tenant.id, open = hubs.open, streams = hub_streams(&hubs, tenant.id), "live stream opened");
         drop(hubs);
         Ok(Subscription {
             live: self.clone(),
@@ -84,6 +85,10 @@ impl Live {
             totals,
         })
     }
+}
+
+fn hub_streams(hubs: &super::Hubs, id: TenantId) -> usize {
+    hubs.by_tenant.get(&id).map_or(0, |hub| hub.streams)
 }
 
 fn start_hub(inner: &Arc<Inner>, tenant: &Arc<Tenant>) -> Hub {
@@ -144,6 +149,7 @@ impl Drop for Subscription {
         let mut hubs = self.live.inner.lock();
         hubs.open = hubs.open.saturating_sub(1);
         let id = self.tenant.id;
+        tracing::debug!(tenant = %id, open = hubs.open, "live stream closed");
         let last = match hubs.by_tenant.get_mut(&id) {
             Some(hub) => {
                 hub.streams = hub.streams.saturating_sub(1);
