@@ -30,6 +30,7 @@ TARGETS = {
     "w7_start_ms": 300,
     "clicks_w1_ratio": 0.5,
     "dashboard_p99_ms": 50,
+    "sse_fanout_ms": 1000,
 }
 
 
@@ -143,6 +144,27 @@ def clicks_rows(out, ratios):
              f"{clicks['checked']:,} responses checked, {clicks['bad']} wrong; "
              f"{count} clicks written for {served:,} redirects counted by wrk ({lost} lost)",
              *ratios(clicks["rps"]), f"≥ 0.5 × W1, none lost on shutdown: {verdict(ok)}")]
+
+
+def sse_rows(out):
+    """Live figures: server memory per open SSE stream, and one event's
+    fan-out to every stream (from the first commit to each arrival)."""
+    sse = load_json(out, "sse.json")
+    if not sse:
+        return []
+    fan = sse["fanout"]
+    per = sse.get("kib_per_stream")
+    memory = f"{per:.1f} KiB per stream" if per is not None else "RSS not read"
+    before, after = sse.get("rss_before_kib"), sse.get("rss_after_kib")
+    if before and after:
+        memory += f" (server RSS {before / 1024:.1f} → {after / 1024:.1f} MiB)"
+    ok = (sse["opened"] == sse["streams"] and sse["delivered"] == sse["opened"]
+          and fan["max_ms"] < TARGETS["sse_fanout_ms"])
+    return [(f"Live figures, {sse['streams']} SSE streams over {sse['tenants']} tenants",
+             f"{sse['opened']} open in {sse['open_s']:.2f} s ({sse['refused']} refused); {memory}; "
+             f"an event reached {sse['delivered']} streams: median {fan['median_ms']:.1f} ms, "
+             f"p99 {fan['p99_ms']:.1f} ms, last {fan['max_ms']:.1f} ms",
+             "–", "–", f"every stream within 1 s: {verdict(ok)}")]
 
 
 def w2_rows(out, ratios):
@@ -319,6 +341,7 @@ def build_rows(out):
         if w1:
             rows.append(w1_row(out, name, label, w1, lower, ratios, judged))
     rows += clicks_rows(out, ratios)
+    rows += sse_rows(out)
     rows += w2_rows(out, ratios)
     rows += dashboard_rows(out, ratios)
     rows += w3_rows(out, ratios)

@@ -2,7 +2,7 @@
 # Benchmark harness: one command, from a clean clone.
 #
 #   benches/run.sh [workload…]      workloads: floor-http floor-db floor-db-w2 w1 w1-br w1-nocache clicks
-#                                   w2 dashboard w3 w1-w3 w4 platform w5 w6 w7 (default: all of them, in that order)
+#                                   sse w2 dashboard w3 w1-w3 w4 platform w5 w6 w7 (default: all of them, in that order)
 # platform: W4 through the white-label API, and sign-up to live (a server
 # started inside `tessera bench platform`).
 #
@@ -23,6 +23,11 @@
 # `Accept-Encoding: br`, as browsers send it; w1-nocache runs a second
 # server with the page cache off, so every request reads the database.
 #
+# sse opens BENCH_SSE_STREAMS live-figure streams (/api/v1/dashboard/stream)
+# over BENCH_SSE_TENANTS tenants on a server of its own (treasurers log in
+# on the main one), reads that server's VmRSS before and after, then
+# publishes one event per tenant and times its arrival on every stream.
+#
 # w7 runs `tessera bench tls`: TLS 1.3 handshakes with SNI over 1,000
 # certificates (P-256), Tessera (a `tessera serve` child loading them from
 # platform.certificates) then Caddy (Debian's `caddy`, the same certificates
@@ -40,6 +45,7 @@
 # Knobs (environment): BENCH_TENANTS=200  BENCH_LARGE_TENANTS=2000
 # BENCH_SECONDS=20  BENCH_WARMUP=5  BENCH_CONNECTIONS=64  BENCH_PORT=18090
 # BENCH_W4_COUNT=100  BENCH_W3_CONNECTIONS=16  BENCH_DASH_CONNECTIONS=8  BENCH_W6_ROWS=100000  BENCH_NO_RECORD=1 (print only, do not touch BENCHMARKS.md)
+# BENCH_SSE_STREAMS=500  BENCH_SSE_TENANTS=10 (at most 50 streams per tenant, the default bound)
 # BENCH_W7_NAMES=1000  BENCH_W7_LOOPS=64  BENCH_W7_SECONDS=10  BENCH_W7_WARMUP=2  BENCH_W7_ROUNDS=1  BENCH_CADDY=caddy
 # CARGO_TARGET_DIR is honoured (the release binary is looked for there).
 set -euo pipefail
@@ -47,7 +53,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 
 workloads=("$@")
-[ ${#workloads[@]} -gt 0 ] || workloads=(floor-http floor-db floor-db-w2 w1 w1-br w1-nocache clicks w2 dashboard w3 w1-w3 w4 platform w5 w6 w7)
+[ ${#workloads[@]} -gt 0 ] || workloads=(floor-http floor-db floor-db-w2 w1 w1-br w1-nocache clicks sse w2 dashboard w3 w1-w3 w4 platform w5 w6 w7)
 tenants=${BENCH_TENANTS:-200}
 large=${BENCH_LARGE_TENANTS:-2000}
 seconds=${BENCH_SECONDS:-20}
@@ -58,6 +64,8 @@ w4_count=${BENCH_W4_COUNT:-100}
 w3_connections=${BENCH_W3_CONNECTIONS:-16}
 dash_connections=${BENCH_DASH_CONNECTIONS:-8}
 w6_rows=${BENCH_W6_ROWS:-100000}
+sse_streams=${BENCH_SSE_STREAMS:-500}
+sse_tenants=${BENCH_SSE_TENANTS:-10}
 data=$root/target/bench/data
 out=$root/target/bench/out
 w7_names=${BENCH_W7_NAMES:-1000}
@@ -118,7 +126,7 @@ start_server() { # port page-cache(true|false) log [job-workers]; sets $started 
 stop_servers() {
   # The first server started the embedded cluster and stops it: stop it last.
   local pid
-  for pid in ${clicker:-} ${exporter:-} ${nocache:-} ${server:-}; do
+  for pid in ${clicker:-} ${streamer:-} ${exporter:-} ${nocache:-} ${server:-}; do
     kill -INT "$pid" 2>/dev/null || continue
     wait "$pid" 2>/dev/null || true
   done
@@ -177,6 +185,14 @@ if wants clicks; then
   kill -INT "$clicker"; wait "$clicker" 2>/dev/null || true; clicker=""
   clicks_after=$(tessera bench clicks --tenants "$tenants" | python3 -c 'import json,sys; print(json.load(sys.stdin)["clicks"])')
   echo "{\"written\": $((clicks_after - clicks_before))}" > "$out/clicks.json"
+fi
+if wants sse; then
+  log "SSE: $sse_streams live-figure streams over $sse_tenants tenants on a server of its own"
+  start_server "$((port + 4))" true "$out/server-sse.log"; streamer=$started
+  tessera bench sse --port "$((port + 4))" --login-port "$port" --pid "$streamer" \
+    --streams "$sse_streams" --tenants "$sse_tenants" > "$out/sse.json"
+  # A clean stop ends every stream first (or it would wait for them).
+  kill -INT "$streamer"; wait "$streamer" 2>/dev/null || true; streamer=""
 fi
 if wants w1-nocache; then
   log "W1 without the page cache: every request reads the database"

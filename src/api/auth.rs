@@ -122,6 +122,8 @@ pub async fn register(
                 headers: &headers,
             };
             crate::affiliation::tenant::signed_up(&mut tx, sign_up).await?;
+            crate::live::publish(&mut tx, &crate::live::LiveEvent::signup(id, &display_name))
+                .await?;
         }
         Err(CreateError::Taken) => {}
         Err(CreateError::Database(e)) => return Err(e.into()),

@@ -104,7 +104,11 @@ pub(super) fn build_state(
     let platform_base = config.http.tenant_link(config.platform_host.as_str(), "");
     let affiliation =
         crate::affiliation::Affiliation::new(db.clone(), auth.keys.clone(), platform_base);
-    let live = crate::live::Live::default();
+    let live = crate::live::Live::new(
+        db.clone(),
+        Arc::new(crate::reporting::stream::Figures::new(themes.clone())),
+        (&config.reporting).into(),
+    );
     Ok(AppState::new(Services {
         affiliation,
         live,

@@ -80,12 +80,21 @@ impl Application {
             vec![subscriber, job_waker(&worker)],
         );
         tasks.push(listener_task);
+        // Live events: one listener per instance, whatever its streams.
+        let (live_task, live_listening) = state.live.spawn_listener(state.db.platform());
+        tasks.push(live_task);
         // Serve only once changes made elsewhere can reach our caches.
         if tokio::time::timeout(Duration::from_secs(10), listening)
             .await
             .is_err()
         {
             tracing::warn!("tenant change listener not ready after 10 s; serving anyway");
+        }
+        if tokio::time::timeout(Duration::from_secs(10), live_listening)
+            .await
+            .is_err()
+        {
+            tracing::warn!("live events listener not ready after 10 s; serving anyway");
         }
         if state.config.warm_pool.size > 0 {
             tasks.push(warm_pool::spawn_refiller(
@@ -142,6 +151,9 @@ impl Application {
         // The peer address is the client's (or the proxy's): throttling and
         // the audit log need it.
         let (stop, stopped) = tokio::sync::watch::channel(false);
+        // Live streams never end by themselves: ended first, or the
+        // graceful shutdown below would wait for them forever.
+        let live = self.state.live.clone();
         if let Some(https) = self.https {
             tasks.push(tokio::spawn(https.serve(self.router.clone(), stopped)));
         }
@@ -151,6 +163,7 @@ impl Application {
         let served = axum::serve(self.listener, service)
             .with_graceful_shutdown(async move {
                 shutdown.await;
+                live.close();
                 let _ = stop.send(true);
             })
             .await;

@@ -2,7 +2,7 @@
 //! Tessera: the `bench` data set, provisioning (W4), migration across
 //! tenants (W5), a tenant's export and import (W9), TLS handshakes with
 //! 1,000 certificates against Caddy (W7) and the fixed page of
-//! `floor-http`. `benches/run.sh` drives
+//! `floor-http`, and live-figure streams (`sse`). `benches/run.sh` drives
 //! them together with the HTTP load (wrk) and records the results.
 
 pub mod floor;
@@ -14,6 +14,7 @@ pub mod portability;
 pub mod provision;
 pub mod referrals;
 pub mod seed;
+pub mod sse;
 pub mod tls;
 pub mod tls_certs;
 pub mod tls_client;

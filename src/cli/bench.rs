@@ -104,6 +104,25 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 200)]
         tenants: usize,
     },
+    /// Live figures: `streams` SSE streams over the first `tenants` bench
+    /// tenants against a running server (port `port`, process `pid`): its
+    /// RSS per stream, and one event's fan-out to every stream.
+    Sse {
+        #[arg(long)]
+        port: u16,
+        /// Where the treasurers log in (default: `port`); another server
+        /// on the same database keeps password hashing out of the RSS.
+        #[arg(long)]
+        login_port: Option<u16>,
+        /// The server's process id (its VmRSS is read before and after).
+        #[arg(long)]
+        pid: Option<u32>,
+        #[arg(long, default_value_t = 500)]
+        streams: usize,
+        /// At most `[reporting] streams_per_tenant` (50) streams each.
+        #[arg(long, default_value_t = 10)]
+        tenants: usize,
+    },
     /// W9: export and import of one seeded tenant, against `pg_dump -n`.
     Portability {
         /// The data set's tenant to move (`bench-00001` by default).
@@ -216,6 +235,40 @@ async fn execute(
         BenchCommand::Clicks { tenants } => {
             let clicks = bench::referrals::count_clicks(db, tenants).await?;
             serde_json::json!({ "clicks": clicks }).to_string()
+        }
+        BenchCommand::Sse {
+            port,
+            login_port,
+            pid,
+            streams,
+            tenants,
+        } => {
+            let local = |port| std::net::SocketAddr::from(([127, 0, 0, 1], port));
+            let options = bench::sse::Options {
+                addr: local(port),
+                login_addr: local(login_port.unwrap_or(port)),
+                pid,
+                streams,
+                tenants,
+                settle: std::time::Duration::from_secs(1),
+            };
+            let report = bench::sse::run(db, &options).await?;
+            eprintln!(
+                "SSE: {} of {} streams open in {:.2} s ({} refused); {} KiB per stream; \
+                 an event reached {} streams: median {:.1} ms, p99 {:.1} ms, last {:.1} ms",
+                report.opened,
+                report.streams,
+                report.open_s,
+                report.refused,
+                report
+                    .kib_per_stream
+                    .map_or_else(|| "?".to_owned(), |k| format!("{k:.1}")),
+                report.delivered,
+                report.fanout.median_ms,
+                report.fanout.p99_ms,
+                report.fanout.max_ms
+            );
+            serde_json::to_string(&report)?
         }
         BenchCommand::Portability { tenant, runs } => {
             let report = portability(handle, config, tenant, runs).await?;

@@ -19,6 +19,7 @@ mod domains;
 mod links;
 mod notifications;
 mod overrides;
+mod reporting;
 mod storage;
 mod tls;
 mod webhooks;
@@ -28,6 +29,7 @@ pub use domains::DomainsConfig;
 pub use links::PublicScheme;
 pub use notifications::NotificationsConfig;
 pub use overrides::{HttpOverrides, MetricsOverrides, Overrides, TlsOverrides};
+pub use reporting::ReportingConfig;
 pub use storage::{S3Config, StorageBackend, StorageConfig};
 pub use tls::{AcmeConfig, CertificateFiles, ChallengeKind, TlsConfig};
 pub use webhooks::WebhooksConfig;
@@ -75,6 +77,8 @@ pub struct Config {
     pub notifications: NotificationsConfig,
     #[serde(default)]
     pub webhooks: WebhooksConfig,
+    #[serde(default)]
+    pub reporting: ReportingConfig,
 }
 
 /// The job queue's worker (see `jobs`). Durations in milliseconds so that

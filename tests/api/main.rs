@@ -108,6 +108,7 @@ mod reporting_memory;
 mod reporting_platform;
 mod reporting_reports;
 mod reporting_schedules;
+mod reporting_stream;
 mod round_trips;
 mod sandbox;
 mod schema_version;

@@ -140,6 +140,11 @@ pub async fn submit(
                 headers: &headers,
             };
             crate::affiliation::tenant::signed_up(&mut tx, sign_up).await?;
+            crate::live::publish(
+                &mut tx,
+                &crate::live::LiveEvent::signup(id, form.display_name.trim()),
+            )
+            .await?;
         }
         Err(CreateError::Taken) => warn_owner(&mut tx, &email).await?,
         Err(CreateError::Database(error)) => return Err(error.into()),

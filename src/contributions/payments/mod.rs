@@ -8,6 +8,7 @@
 
 pub mod export;
 pub mod list;
+mod live;
 mod record;
 pub mod reference;
 mod refund;

@@ -215,7 +215,13 @@ pub(in crate::contributions) async fn record_for(
             })),
     )
     .await?;
-    find(tx, id).await?.ok_or(Error::NotFound("payment"))
+    let change = if paid {
+        crate::live::PaymentChange::Paid
+    } else {
+        crate::live::PaymentChange::Recorded
+    };
+    let found = find(tx, id).await?;
+    super::live::announced(tx, found, change, None).await
 }
 
 /// Writes the allocations asked for (each to a membership this payer
@@ -346,9 +352,8 @@ pub async fn mark_paid(
             .with(json!({ "payment": payment_id })),
     )
     .await?;
-    find(tx, payment_id)
-        .await?
-        .ok_or(Error::NotFound("payment"))
+    let found = find(tx, payment_id).await?;
+    super::live::announced(tx, found, crate::live::PaymentChange::Paid, None).await
 }
 
 /// A pending payment will not come (a bounced transfer, a card given up).

@@ -112,7 +112,12 @@ pub async fn refund(
             ),
     )
     .await?;
-    find(tx, payment_id)
-        .await?
-        .ok_or(Error::NotFound("payment"))
+    let found = find(tx, payment_id).await?;
+    super::live::announced(
+        tx,
+        found,
+        crate::live::PaymentChange::Refunded,
+        Some(amount),
+    )
+    .await
 }
