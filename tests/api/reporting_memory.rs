@@ -81,7 +81,8 @@ async fn a_report_of_100000_payments_streams_in_flat_memory() {
     };
     let mut ready = false;
     for _ in 0..200 {
-        if let Ok(reply) = get("/api/v1/reports/payments?from=2000-01-01&to=2000-01-02".into()).await
+        if let Ok(reply) =
+            get("/api/v1/reports/payments?from=2000-01-01&to=2000-01-02".into()).await
             && reply.status() == 200
         {
             ready = true;
@@ -95,9 +96,11 @@ async fn a_report_of_100000_payments_streams_in_flat_memory() {
     let mut rows_bytes = 0;
     for format in ["csv", "xlsx", "json"] {
         let baseline = resident_kib(pid);
-        let reply = get(format!("/api/v1/reports/payments?from={from}&format={format}"))
-            .await
-            .expect("download");
+        let reply = get(format!(
+            "/api/v1/reports/payments?from={from}&format={format}"
+        ))
+        .await
+        .expect("download");
         assert_eq!(reply.status(), 200, "{format}");
         let mut reply = reply;
         let (mut bytes, mut peak, mut newlines) = (0_usize, baseline, 0_usize);
