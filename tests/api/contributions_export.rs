@@ -11,7 +11,8 @@ use tessera::auth::Role;
 use crate::contributions_fixture::{Pay, app, desk, pay, person};
 use crate::helpers::browser::Browser;
 
-async fn download(
+/// A download with a bearer token: status, content type, bytes.
+pub async fn download(
     app: &crate::helpers::TestApp,
     host: &str,
     path: &str,

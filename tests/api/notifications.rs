@@ -292,11 +292,8 @@ async fn the_preferences_page_shows_the_choices_and_refuses_unknown_ones() {
     assert_eq!(browser.post(PREFERENCES, &only_push).await.status, 303);
     let off = "SELECT count(*) FROM notification_preferences WHERE account_id = $1 \
                AND NOT in_app AND NOT email";
-    // Every kind but projects (ticked for push only) is off.
-    assert_eq!(
-        count(&app, &tenant, off, ana).await,
-        Kind::ALL.len() as i64 - 1
-    );
+    // Every kind: projects kept push only, the others nothing.
+    assert_eq!(count(&app, &tenant, off, ana).await, Kind::ALL.len() as i64);
     let fanout = send(
         &app,
         &tenant,

@@ -4,6 +4,8 @@
 
 use std::sync::Arc;
 
+use serde_json::Value;
+
 use tessera::contributions::memberships;
 use tessera::contributions::payments::{self, Allocation, NewPayment};
 use tessera::contributions::{Method, PaymentStatus};
@@ -12,6 +14,8 @@ use tessera::model::Tenant;
 use crate::contributions_core_fixture::{cash, create_plan, eur, join_alone, person, yearly_plan};
 use crate::contributions_fixture::{Desk, app, desk};
 use crate::helpers::TestApp;
+
+pub use crate::contributions_export::download;
 
 pub struct Seeded {
     pub app: TestApp,
@@ -93,31 +97,6 @@ async fn refund(app: &TestApp, tenant: &Arc<Tenant>, payment: i64, minor: i64, b
     tx.commit().await.expect("commit");
 }
 
-/// A download: status, content type, bytes.
-pub async fn download(
-    app: &TestApp,
-    host: &str,
-    path: &str,
-    token: &str,
-) -> (u16, String, Vec<u8>) {
-    let response = app
-        .http
-        .get(format!("http://{}{path}", app.addr))
-        .header("Host", host)
-        .header("Authorization", format!("Bearer {token}"))
-        .send()
-        .await
-        .expect("request");
-    let status = response.status().as_u16();
-    let kind = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    (status, kind, response.bytes().await.expect("body").to_vec())
-}
-
 /// Sums a decimal column ("12.50") in cents.
 pub fn cents(text: &str) -> i64 {
     let (units, decimals) = text.split_once('.').unwrap_or((text, "0"));
@@ -125,4 +104,34 @@ pub fn cents(text: &str) -> i64 {
     let units: i64 = units.trim_start_matches('-').parse().expect("units");
     let decimals: i64 = format!("{decimals:0<2}")[..2].parse().expect("cents");
     sign * (units * 100 + decimals)
+}
+
+/// The sum of column `key` over the rows of a JSON report, in cents.
+pub fn column_sum(report: &Value, key: &str) -> i64 {
+    let columns = report["columns"].as_array().expect("columns");
+    let i = columns
+        .iter()
+        .position(|c| c["key"] == key)
+        .unwrap_or_else(|| panic!("no column {key}"));
+    report["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter_map(|row| row[i].as_str())
+        .map(cents)
+        .sum()
+}
+
+/// The total of column `key` (EUR), in cents, as the report says.
+pub fn total(report: &Value, key: &str) -> i64 {
+    report["totals"]["sums"]
+        .as_array()
+        .expect("sums")
+        .iter()
+        .find(|s| s["column"] == key && s["currency"] == "EUR")
+        .map_or(0, |s| cents(s["amount"].as_str().expect("amount")))
+}
+
+pub fn rows(report: &Value) -> usize {
+    report["rows"].as_array().expect("rows").len()
 }

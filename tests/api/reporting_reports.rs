@@ -6,44 +6,13 @@
 use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
-use serde_json::Value;
 use tessera::auth::Role;
 
 use crate::contributions_fixture::{get, key, person, scalar};
 use crate::contributions_receipts_fixture::pdf_text;
 use crate::helpers::api_client;
 use crate::helpers::browser::Browser;
-use crate::reporting_fixture::{cents, download, seeded};
-
-/// The sum of column `key` over the rows of a JSON report, in cents.
-fn column_sum(report: &Value, key: &str) -> i64 {
-    let columns = report["columns"].as_array().expect("columns");
-    let i = columns
-        .iter()
-        .position(|c| c["key"] == key)
-        .unwrap_or_else(|| panic!("no column {key}"));
-    report["rows"]
-        .as_array()
-        .expect("rows")
-        .iter()
-        .filter_map(|row| row[i].as_str())
-        .map(cents)
-        .sum()
-}
-
-/// The total of column `key` (EUR), in cents, as the report says.
-fn total(report: &Value, key: &str) -> i64 {
-    report["totals"]["sums"]
-        .as_array()
-        .expect("sums")
-        .iter()
-        .find(|s| s["column"] == key && s["currency"] == "EUR")
-        .map_or(0, |s| cents(s["amount"].as_str().expect("amount")))
-}
-
-fn rows(report: &Value) -> usize {
-    report["rows"].as_array().expect("rows").len()
-}
+use crate::reporting_fixture::{cents, column_sum, download, rows, seeded, total};
 
 #[tokio::test]
 async fn every_report_totals_its_rows_and_matches_the_tables() {

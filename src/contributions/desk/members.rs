@@ -40,34 +40,9 @@ async fn latest(
 /// Rows a list reads at most (the newest first).
 const LIMIT: i64 = 5000;
 
-/// People with a membership that is new, current or in grace today. The
-/// status comes from the association's rules (in Rust), so the latest
-/// memberships are read [`LIMIT`] at a time, every one of them.
+/// People with a membership that is new, current or in grace today.
 pub async fn active_count(tx: &mut TenantTx, today: NaiveDate) -> Result<i64, sqlx::Error> {
-    let rules = status::rules(tx).await?;
-    let mut filter = MembershipFilter {
-        latest_only: true,
-        limit: LIMIT,
-        ..MembershipFilter::default()
-    };
-    let mut people = Vec::new();
-    loop {
-        let batch = memberships::list(tx, &filter, &rules, today).await?;
-        let full = batch.len() as i64 == LIMIT;
-        filter.before_id = batch.last().map(|m| m.id);
-        people.extend(
-            batch
-                .into_iter()
-                .filter(|m| matches!(m.status, Status::New | Status::Current | Status::Grace))
-                .map(|m| m.account_id),
-        );
-        if !full {
-            break;
-        }
-    }
-    people.sort_unstable();
-    people.dedup();
-    Ok(i64::try_from(people.len()).unwrap_or(i64::MAX))
+    crate::contributions::figures::active_members(tx, today).await
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -10,9 +10,8 @@ use futures::future::BoxFuture;
 use serde_json::{Value, json};
 
 use crate::contributions::desk::stats;
-use crate::contributions::memberships::{self, MembershipFilter};
 use crate::contributions::payments::list::{self, PaymentFilter};
-use crate::contributions::{Status, settings, status};
+use crate::contributions::{memberships, settings};
 use crate::db::TenantTx;
 use crate::error::AppError;
 use crate::live::{Frame, LiveEvent, PaymentEvent, Render};
@@ -143,35 +142,7 @@ impl Totals {
     }
 }
 
-/// Rows read at a time.
-const BATCH: i64 = 5000;
-
-/// People with a membership that is new, current or in grace today, as the
-/// desk's dashboard counts them (its function is private to the desk): the
-/// latest membership of each chain, with its status from the rules.
+/// People with a membership that is new, current or in grace today.
 async fn active_members(tx: &mut TenantTx, today: NaiveDate) -> Result<i64, sqlx::Error> {
-    let rules = status::rules(tx).await?;
-    let mut filter = MembershipFilter {
-        latest_only: true,
-        limit: BATCH,
-        ..MembershipFilter::default()
-    };
-    let mut people = Vec::new();
-    loop {
-        let batch = memberships::list(tx, &filter, &rules, today).await?;
-        let full = batch.len() as i64 == BATCH;
-        filter.before_id = batch.last().map(|m| m.id);
-        people.extend(
-            batch
-                .into_iter()
-                .filter(|m| matches!(m.status, Status::New | Status::Current | Status::Grace))
-                .map(|m| m.account_id),
-        );
-        if !full {
-            break;
-        }
-    }
-    people.sort_unstable();
-    people.dedup();
-    Ok(i64::try_from(people.len()).unwrap_or(i64::MAX))
+    crate::contributions::figures::active_members(tx, today).await
 }
