@@ -8,8 +8,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::memberships::{self, MembershipFilter};
-use super::status;
+use super::memberships;
 use crate::db::TenantTx;
 use crate::model::Currency;
 
@@ -17,35 +16,9 @@ pub use super::desk::stats::{
     PlanFigures, Renewal, by_plan, collected, monthly, renewal, season_of, year_before,
 };
 
-/// Latest memberships read at most for [`active_members`].
-const LIMIT: i64 = 5000;
-
 /// People whose latest membership is new, current or in grace on `today`.
 pub async fn active_members(tx: &mut TenantTx, today: NaiveDate) -> Result<i64, sqlx::Error> {
-    let rules = status::rules(tx).await?;
-    let mut filter = MembershipFilter {
-        latest_only: true,
-        limit: LIMIT,
-        ..MembershipFilter::default()
-    };
-    let mut people = Vec::new();
-    loop {
-        let batch = memberships::list(tx, &filter, &rules, today).await?;
-        let full = i64::try_from(batch.len()).unwrap_or(i64::MAX) == LIMIT;
-        filter.before_id = batch.last().map(|m| m.id);
-        people.extend(
-            batch
-                .into_iter()
-                .filter(|m| m.status.is_active())
-                .map(|m| m.account_id),
-        );
-        if !full {
-            break;
-        }
-    }
-    people.sort_unstable();
-    people.dedup();
-    Ok(i64::try_from(people.len()).unwrap_or(i64::MAX))
+    memberships::active_people(tx, today).await
 }
 
 /// A label and how many people (or payments) it counts.

@@ -5,6 +5,7 @@
 //!
 //! Charges go to the payer's ledger: a household's dues are its payer's.
 
+mod active;
 mod join;
 mod renew;
 mod staff;
@@ -12,6 +13,7 @@ mod view;
 
 use chrono::NaiveDate;
 
+pub use active::active_people;
 pub use join::{JoinRequest, Joined, Quote, QuoteLine, join, quote};
 pub use renew::{renew, upgrade};
 pub use staff::{cancel, extend_latest, override_status};
