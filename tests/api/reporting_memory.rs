@@ -64,6 +64,10 @@ async fn a_report_of_100000_payments_streams_in_flat_memory() {
         Command::new(env!("CARGO_BIN_EXE_tessera"))
             .env("RUST_LOG", "warn")
             .env("DATABASE_URL", url)
+            // Its memory is the downloads' alone: no jobs (the shared
+            // database holds every other test's tenants), no spare schemas.
+            .env("TESSERA_JOBS__WORKERS", "0")
+            .env("TESSERA_WARM_POOL__SIZE", "0")
             .args(["serve", "--port", &port.to_string()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
