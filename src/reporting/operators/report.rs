@@ -93,22 +93,17 @@ pub struct Report {
     pub jobs: JobHealth,
 }
 
-// Queries over published figures start with the same `WITH latest`: each
-// tenant's latest row, deleted tenants left out (sqlx wants one literal).
+// Queries over published figures read `platform.latest_figures`: each live
+// tenant's latest row (migration 0091).
 
 pub async fn report(platform: &Platform) -> Result<Report, sqlx::Error> {
     let totals = sqlx::query!(
-        r#"WITH latest AS (SELECT DISTINCT ON (f.tenant_id) f.*, t.slug, t.name, t.status
-                             FROM platform.published_figures f
-                             JOIN platform.tenants t ON t.id = f.tenant_id
-                             WHERE t.status <> 'deleted'
-                             ORDER BY f.tenant_id, f.day DESC)
-               SELECT coalesce(sum(members), 0)::bigint AS "members!",
+        r#"SELECT coalesce(sum(members), 0)::bigint AS "members!",
                       coalesce(sum(licences), 0)::bigint AS "licences!",
                       coalesce(sum(new_members), 0)::bigint AS "new_members!",
                       coalesce(sum(lapsed), 0)::bigint AS "lapsed!",
                       count(*) AS "tenants!"
-               FROM latest"#
+               FROM platform.latest_figures latest"#
     )
     .fetch_one(platform)
     .await?;
@@ -159,13 +154,8 @@ async fn counts(platform: &Platform, by: &str) -> Result<Vec<Count>, sqlx::Error
 
 async fn per_month(platform: &Platform) -> Result<Vec<Money>, sqlx::Error> {
     let rows = sqlx::query!(
-        r#"WITH latest AS (SELECT DISTINCT ON (f.tenant_id) f.*, t.slug, t.name, t.status
-                             FROM platform.published_figures f
-                             JOIN platform.tenants t ON t.id = f.tenant_id
-                             WHERE t.status <> 'deleted'
-                             ORDER BY f.tenant_id, f.day DESC)
-               SELECT m.month AS "key!", m.currency AS "currency!", sum(m.minor)::bigint AS "minor!"
-               FROM latest, jsonb_to_recordset(latest.monthly) AS m(month text, currency text, minor bigint)
+        r#"SELECT m.month AS "key!", m.currency AS "currency!", sum(m.minor)::bigint AS "minor!"
+               FROM platform.latest_figures latest, jsonb_to_recordset(latest.monthly) AS m(month text, currency text, minor bigint)
                WHERE m.month >= to_char(date_trunc('month', now()) - interval '11 months', 'YYYY-MM')
                GROUP BY 1, 2 ORDER BY 1, 2"#
     )
@@ -183,12 +173,7 @@ async fn per_month(platform: &Platform) -> Result<Vec<Money>, sqlx::Error> {
 
 async fn largest(platform: &Platform) -> Result<Vec<Count>, sqlx::Error> {
     let rows = sqlx::query!(
-        r#"WITH latest AS (SELECT DISTINCT ON (f.tenant_id) f.*, t.slug, t.name, t.status
-                             FROM platform.published_figures f
-                             JOIN platform.tenants t ON t.id = f.tenant_id
-                             WHERE t.status <> 'deleted'
-                             ORDER BY f.tenant_id, f.day DESC)
-               SELECT slug AS "key!", licences AS "count!" FROM latest
+        r#"SELECT slug AS "key!", licences AS "count!" FROM platform.latest_figures latest
                ORDER BY licences DESC, slug LIMIT 10"#
     )
     .fetch_all(platform)
@@ -204,13 +189,8 @@ async fn largest(platform: &Platform) -> Result<Vec<Count>, sqlx::Error> {
 
 async fn richest(platform: &Platform) -> Result<Vec<Money>, sqlx::Error> {
     let rows = sqlx::query!(
-        r#"WITH latest AS (SELECT DISTINCT ON (f.tenant_id) f.*, t.slug, t.name, t.status
-                             FROM platform.published_figures f
-                             JOIN platform.tenants t ON t.id = f.tenant_id
-                             WHERE t.status <> 'deleted'
-                             ORDER BY f.tenant_id, f.day DESC)
-               SELECT slug AS "key!", m.currency AS "currency!", sum(m.minor)::bigint AS "minor!"
-               FROM latest, jsonb_to_recordset(latest.monthly) AS m(month text, currency text, minor bigint)
+        r#"SELECT slug AS "key!", m.currency AS "currency!", sum(m.minor)::bigint AS "minor!"
+               FROM platform.latest_figures latest, jsonb_to_recordset(latest.monthly) AS m(month text, currency text, minor bigint)
                GROUP BY slug, m.currency ORDER BY 3 DESC, 1 LIMIT 10"#
     )
     .fetch_all(platform)
@@ -282,19 +262,14 @@ async fn jobs(platform: &Platform) -> Result<JobHealth, sqlx::Error> {
 pub async fn tenants(platform: &Platform) -> Result<Vec<TenantFigures>, sqlx::Error> {
     sqlx::query_as!(
         TenantFigures,
-        r#"WITH latest AS (SELECT DISTINCT ON (f.tenant_id) f.*, t.slug, t.name, t.status
-                             FROM platform.published_figures f
-                             JOIN platform.tenants t ON t.id = f.tenant_id
-                             WHERE t.status <> 'deleted'
-                             ORDER BY f.tenant_id, f.day DESC)
-               SELECT slug AS "slug!", name AS "name!", status AS "status!", day AS "day!",
+        r#"SELECT slug AS "slug!", name AS "name!", status AS "status!", day AS "day!",
                       members AS "members!", licences AS "licences!", new_members AS "new_members!",
                       lapsed AS "lapsed!", payments AS "payments!",
                       coalesce((SELECT string_agg(c.currency || ':' || c.season_minor, ';' ORDER BY c.currency)
                                 FROM jsonb_to_recordset(latest.collected)
                                      AS c(currency text, season_minor bigint)), '') AS "season_collected!",
                       schema_version AS "schema_version!", published_at AS "published_at!"
-               FROM latest ORDER BY slug"#
+               FROM platform.latest_figures latest ORDER BY slug"#
     )
     .fetch_all(platform)
     .await
