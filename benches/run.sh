@@ -17,8 +17,10 @@
 # payments as the payments report in XLSX (time, size, peak RSS after).
 # dashboard GETs /dashboard/ (a private page, never cached: the default
 # treasurer layout, 11 widgets computed per request) with the session of a
-# random tenant's treasurer (one sign-in per tenant for 50 tenants, taken
-# just before), over BENCH_DASH_CONNECTIONS connections.
+# random tenant's treasurer (one sign-in per tenant for tenants 3..52, the
+# 400-payment ones, taken just before), over BENCH_DASH_CONNECTIONS
+# connections; then times 30 pages of tenant 1 (W6's 100,000 payments) one
+# after the other.
 # w1 runs the server as shipped (page cache on); w1-br is the same with
 # `Accept-Encoding: br`, as browsers send it; w1-nocache runs a second
 # server with the page cache off, so every request reads the database.
@@ -226,9 +228,9 @@ visitor_login() { # port host: "cookie<TAB>token" of the sign-in page
   token=$(printf '%s' "$page" | grep -o 'name="csrf_token" value="[^"]*"' | head -1 | sed -E 's/.*value="([^"]*)"/\1/')
   printf '%s\t%s' "$cookie" "$token"
 }
-collect_sessions() { # port: host<TAB>session cookie of the treasurer, for 50 tenants
+collect_sessions() { # port first last: host<TAB>session cookie of the treasurer of tenants first..last
   local host pair cookie token session
-  head -n 50 "$out/hosts.tsv" | cut -f1 | while read -r host; do
+  sed -n "$2,$3p" "$out/hosts.tsv" | cut -f1 | while read -r host; do
     pair=$(visitor_login "$1" "$host"); cookie=${pair%%$'\t'*}; token=${pair#*$'\t'}
     curl -s -o /dev/null -D "$out/session.head" -H "Host: $host" -H "Cookie: $cookie" \
       --data-urlencode "csrf_token=$token" --data-urlencode "email=treasurer@${host%%.*}.bench" \
@@ -236,16 +238,26 @@ collect_sessions() { # port: host<TAB>session cookie of the treasurer, for 50 te
     session=$(tr -d '\r' < "$out/session.head" | sed -n -E 's/^[Ss]et-[Cc]ookie: (__Host-session=[^;]*);.*/\1/p' | head -1)
     [ -n "$session" ] || { echo "no session for $host" >&2; exit 1; }
     printf '%s\t%s\n' "$host" "$session"
-  done > "$out/sessions.tsv"
+  done
 }
 if wants dashboard; then
   log "Dashboard: GET /dashboard/ as a random tenant's treasurer (uncached, $dash_connections connections)"
-  collect_sessions "$port"
+  # Tenants 1 and 2 hold W6's 100,000 and 10,000 payments: the workload
+  # reads the 400-payment tenants 3..52; tenant 1's page is timed alone.
+  collect_sessions "$port" 3 52 > "$out/sessions.tsv"
   DASH_SESSIONS=$out/sessions.tsv wrk -t2 -c"$dash_connections" -d"${warmup}s" -s "$root/benches/dashboard.lua" \
     "http://127.0.0.1:$port/dashboard/" > /dev/null
   DASH_SESSIONS=$out/sessions.tsv wrk -t2 -c"$dash_connections" -d"${seconds}s" --latency \
     -s "$root/benches/dashboard.lua" "http://127.0.0.1:$port/dashboard/" > "$out/dashboard.wrk"
   cat "$out/dashboard.wrk" >&2
+  if [ "$w6_rows" -gt 0 ]; then
+    large_session=$(collect_sessions "$port" 1 1 | cut -f2)
+    large_host=$(head -n 1 "$out/hosts.tsv" | cut -f1)
+    for _ in $(seq 1 30); do
+      curl -s -o /dev/null -w '%{time_total}\n' -H "Host: $large_host" -H "Cookie: $large_session" \
+        "http://127.0.0.1:$port/dashboard/"
+    done > "$out/dashboard-large.times"
+  fi
 fi
 collect_logins() { # port: one visitor cookie and CSRF token per tenant (50 tenants)
   local host head page cookie token

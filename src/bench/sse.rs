@@ -56,7 +56,10 @@ pub struct SseReport {
     pub open_s: f64,
     pub rss_before_kib: Option<u64>,
     pub rss_after_kib: Option<u64>,
+    /// The growth from before the first stream, per stream.
     pub kib_per_stream: Option<f64>,
+    /// The growth while the second half opened, per stream of that half.
+    pub kib_per_added_stream: Option<f64>,
     /// Streams the marker reached.
     pub delivered: usize,
     /// Per stream, from the first commit to the marker's arrival.
@@ -74,27 +77,16 @@ pub async fn run(db: &Database, options: &Options) -> anyhow::Result<SseReport> 
     let targets = targets(db, options).await?;
     let before = rss_kib(options.pid);
     let started = Instant::now();
-    let (ready_tx, mut ready) = mpsc::channel(options.streams.max(1));
     let (arrived_tx, mut arrived) = mpsc::channel(options.streams.max(1));
-    for n in 0..options.streams {
-        let target = &targets[n % targets.len()];
-        let request = Request::builder()
-            .uri("/api/v1/dashboard/stream")
-            .header(header::HOST, &target.host)
-            .header(header::AUTHORIZATION, format!("Bearer {}", target.token))
-            .body(Body::empty())?;
-        let (ready, arrived) = (ready_tx.clone(), arrived_tx.clone());
-        tokio::spawn(stream(options.addr, request, ready, arrived));
-    }
-    drop((ready_tx, arrived_tx));
-    let (mut opened, mut refused) = (0, 0);
-    while opened + refused < options.streams {
-        match tokio::time::timeout(PATIENCE, ready.recv()).await {
-            Ok(Some(true)) => opened += 1,
-            Ok(Some(false)) => refused += 1,
-            _ => break,
-        }
-    }
+    // Two waves: the second's growth is what one more stream costs, without
+    // what the first streams of a tenant and the connection pool set up once.
+    let half = options.streams / 2;
+    let first = open_wave(options, &targets, 0..half, &arrived_tx).await?;
+    tokio::time::sleep(options.settle).await;
+    let middle = rss_kib(options.pid);
+    let second = open_wave(options, &targets, half..options.streams, &arrived_tx).await?;
+    drop(arrived_tx);
+    let (opened, refused) = (first.0 + second.0, first.1 + second.1);
     let open_s = started.elapsed().as_secs_f64();
     tokio::time::sleep(options.settle).await;
     let after = rss_kib(options.pid);
@@ -109,8 +101,8 @@ pub async fn run(db: &Database, options: &Options) -> anyhow::Result<SseReport> 
             _ => break,
         }
     }
-    let kib_per_stream = match (before, after) {
-        (Some(b), Some(a)) if opened > 0 => Some((a as f64 - b as f64) / opened as f64),
+    let per = |from: Option<u64>, streams: usize| match (from, after) {
+        (Some(b), Some(a)) if streams > 0 => Some((a as f64 - b as f64) / streams as f64),
         _ => None,
     };
     Ok(SseReport {
@@ -121,10 +113,47 @@ pub async fn run(db: &Database, options: &Options) -> anyhow::Result<SseReport> 
         open_s,
         rss_before_kib: before,
         rss_after_kib: after,
-        kib_per_stream,
+        kib_per_stream: per(before, opened),
+        kib_per_added_stream: per(middle, second.0),
         delivered: samples.len(),
         fanout: Timings::from_samples(&samples),
     })
+}
+
+/// Opens streams `range` (round robin over the targets) and waits until
+/// each is open or refused: `(opened, refused)`.
+async fn open_wave(
+    options: &Options,
+    targets: &[Target],
+    range: std::ops::Range<usize>,
+    arrived: &mpsc::Sender<Instant>,
+) -> anyhow::Result<(usize, usize)> {
+    let count = range.len();
+    let (ready_tx, mut ready) = mpsc::channel(count.max(1));
+    for n in range {
+        let target = &targets[n % targets.len()];
+        let request = Request::builder()
+            .uri("/api/v1/dashboard/stream")
+            .header(header::HOST, &target.host)
+            .header(header::AUTHORIZATION, format!("Bearer {}", target.token))
+            .body(Body::empty())?;
+        tokio::spawn(stream(
+            options.addr,
+            request,
+            ready_tx.clone(),
+            arrived.clone(),
+        ));
+    }
+    drop(ready_tx);
+    let (mut opened, mut refused) = (0, 0);
+    while opened + refused < count {
+        match tokio::time::timeout(PATIENCE, ready.recv()).await {
+            Ok(Some(true)) => opened += 1,
+            Ok(Some(false)) => refused += 1,
+            _ => break,
+        }
+    }
+    Ok((opened, refused))
 }
 
 /// The first `tenants` bench tenants, each with a treasurer's token.

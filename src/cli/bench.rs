@@ -183,6 +183,9 @@ async fn execute(
                     eprintln!("W6: tenant {tenant} has {rows} payments ({added} added)");
                 }
             }
+            if report.filled > 0 || export_rows.is_some() {
+                seed::analyze(db).await?;
+            }
             if let Some(path) = hosts_file {
                 std::fs::write(&path, seed::hosts_table(tenants))?;
             }

@@ -1,10 +1,10 @@
 //! Figures of the contributions for dashboards (reporting's widgets read
-//! them here, never the tables): the season's money and renewals (the
-//! desk's [`super::desk::stats`], re-exported), active members, members by
-//! plan and by town, money by method, arrears, today's payments and the
-//! latest events. Each is one statement (active members: the statuses come
-//! from the association's rules, in Rust, over one read of the latest
-//! memberships).
+//! them here, never the tables): the season's money in one read
+//! ([`super::season_money`]) and renewals and plans (the desk's
+//! [`super::desk::stats`]), re-exported; active members, members by town
+//! and age, arrears and the latest events. Each is one statement (active
+//! members: the statuses come from the association's rules, in Rust, over
+//! one read of the latest memberships).
 
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -12,9 +12,8 @@ use super::memberships;
 use crate::db::TenantTx;
 use crate::model::Currency;
 
-pub use super::desk::stats::{
-    PlanFigures, Renewal, by_plan, collected, monthly, renewal, season_of, year_before,
-};
+pub use super::desk::stats::{PlanFigures, Renewal, by_plan, renewal, season_of, year_before};
+pub use super::season_money::{SeasonMoney, Window as SeasonWindow, read as season_money};
 
 /// People whose latest membership is new, current or in grace on `today`.
 pub async fn active_members(tx: &mut TenantTx, today: NaiveDate) -> Result<i64, sqlx::Error> {
@@ -107,47 +106,6 @@ pub async fn members_by_age(
         .collect())
 }
 
-/// Money received by one method.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MethodFigures {
-    /// `cash`, `cheque`, `transfer`, `card`, `other` or `online`.
-    pub method: String,
-    pub payments: i64,
-    /// Net of refunds, in minor units.
-    pub minor: i64,
-}
-
-/// Payments received in `[from, to]` (paid, or refunded in part or
-/// whole) per method, most money first.
-pub async fn by_method(
-    tx: &mut TenantTx,
-    currency: Currency,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> Result<Vec<MethodFigures>, sqlx::Error> {
-    let rows = sqlx::query!(
-        r#"SELECT method, count(*) AS "payments!",
-                  sum(amount_minor - refunded_minor)::bigint AS "minor!"
-           FROM payments
-           WHERE status IN ('paid', 'refunded') AND currency = $1
-             AND received_on BETWEEN $2 AND $3
-           GROUP BY method ORDER BY 3 DESC, 1"#,
-        currency.code(),
-        from,
-        to
-    )
-    .fetch_all(tx.conn().await?)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| MethodFigures {
-            method: r.method,
-            payments: r.payments,
-            minor: r.minor,
-        })
-        .collect())
-}
-
 /// What members owe: how many have a positive balance, and its sum.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Arrears {
@@ -170,25 +128,6 @@ pub async fn arrears(tx: &mut TenantTx, currency: Currency) -> Result<Arrears, s
         people: row.people,
         minor: row.minor,
     })
-}
-
-/// Payments received on `day` (paid or refunded): how many, and their
-/// net sum in minor units.
-pub async fn received_on(
-    tx: &mut TenantTx,
-    currency: Currency,
-    day: NaiveDate,
-) -> Result<(i64, i64), sqlx::Error> {
-    let row = sqlx::query!(
-        r#"SELECT count(*) AS "n!", coalesce(sum(amount_minor - refunded_minor), 0)::bigint AS "minor!"
-           FROM payments
-           WHERE status IN ('paid', 'refunded') AND currency = $1 AND received_on = $2"#,
-        currency.code(),
-        day
-    )
-    .fetch_one(tx.conn().await?)
-    .await?;
-    Ok((row.n, row.minor))
 }
 
 /// Something that happened: `sign_up` (an account was created),

@@ -30,6 +30,7 @@ pub mod plans;
 pub mod provider;
 pub mod published;
 pub mod receipts;
+pub mod season_money;
 pub mod settings;
 pub mod status;
 // Member pages and reminders (helper M).

@@ -53,6 +53,13 @@ impl Iban {
     pub fn country(&self) -> &str {
         self.0.get(..2).unwrap_or_default()
     }
+
+    /// The bank's identifier in the account number, where the country's
+    /// IBAN format has one (e.g. the French « code banque »).
+    pub fn bank(&self) -> Option<String> {
+        let checked: CheckedIban = self.0.parse().ok()?;
+        checked.bank_identifier().map(str::to_owned)
+    }
 }
 
 impl fmt::Display for Iban {

@@ -26,6 +26,9 @@ pub enum SepaError {
     Iban(#[from] IbanError),
     #[error("BIC: {0}")]
     Bic(#[from] BicError),
+    /// A part of the creditor's (the association's) address.
+    #[error("creditor address: {field} {problem}")]
+    CreditorAddress { field: Field, problem: Problem },
 }
 
 /// The field a [`SepaError`] is about.
@@ -43,6 +46,17 @@ pub enum Field {
     CreditorName,
     /// `CtrlSum`, the sum of the amounts.
     ControlSum,
+    /// A direct debit's mandate reference (RUM, `MndtId`), or the one it
+    /// replaced (`OrgnlMndtId`).
+    MandateId,
+    /// The former creditor name of an amended mandate.
+    OriginalCreditorName,
+    /// Parts of a postal address.
+    Street,
+    Building,
+    PostCode,
+    Town,
+    Country,
 }
 
 impl fmt::Display for Field {
@@ -54,6 +68,13 @@ impl fmt::Display for Field {
             Field::Amount => "amount",
             Field::CreditorName => "creditor name",
             Field::ControlSum => "total",
+            Field::MandateId => "mandate reference",
+            Field::OriginalCreditorName => "former creditor name",
+            Field::Street => "street",
+            Field::Building => "building number",
+            Field::PostCode => "postcode",
+            Field::Town => "town",
+            Field::Country => "country",
         })
     }
 }
@@ -74,6 +95,8 @@ pub enum Problem {
     NotPositive,
     #[error("is more than 999,999,999.99 euros")]
     TooLarge,
+    #[error("is not a two-letter country code")]
+    CountryCode,
     /// `first` is the position of the transaction that has it already.
     #[error("is already used by transaction {first}")]
     Duplicate { first: usize },

@@ -1,6 +1,8 @@
 //! SEPA payment files for the association's bank: what an association uploads
-//! to pay (credit transfers, [`credit_transfer`], `pain.001.001.09`) and,
-//! later, to collect (direct debits, `pain.008.001.08`, one file beside it).
+//! to pay (credit transfers, [`credit_transfer`], `pain.001.001.09`) and
+//! to collect (direct debits under members' mandates, [`direct_debit`],
+//! `pain.008.001.08`, with the creditor identifier of [`creditor_id`]), and
+//! what the bank reports back on those debits ([`returns`]).
 //!
 //! This module owns everything a SEPA file needs and a bank checks: IBANs
 //! and BICs ([`account`]), the SEPA character set and the EPC's conversion
@@ -12,12 +14,18 @@
 //! Everything is EUR and integer cents; no float ever holds an amount.
 
 pub mod account;
+mod address;
 pub mod charset;
 pub mod credit_transfer;
+pub mod creditor_id;
+pub mod direct_debit;
 mod error;
+pub mod returns;
 mod rules;
 mod xml;
 
 pub use account::{Bic, BicError, Iban, IbanError};
+pub use address::Address;
+pub use creditor_id::{CreditorId, CreditorIdError};
 pub use error::{Field, Problem, SepaError};
 pub use rules::{MAX_AMOUNT_MINOR, MAX_ID, MAX_NAME, MAX_REMITTANCE};

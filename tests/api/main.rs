@@ -113,6 +113,7 @@ mod round_trips;
 mod sandbox;
 mod schema_version;
 mod sepa;
+mod sepa_debit;
 mod sign_in;
 mod signup;
 mod staff;

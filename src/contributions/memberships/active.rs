@@ -2,6 +2,11 @@
 //! latest period of each chain with only what its status needs (the
 //! dashboard and the live figures ask on every view). The status still
 //! comes from the association's rules, in Rust, as for every membership.
+//!
+//! « Paid any » is read without `allocation_net`'s division: an
+//! allocation's net is `amount − ⌊refunded × amount / payment⌋`, which is
+//! positive exactly when the allocation is and the payment is not wholly
+//! refunded, and the sum of nets (never negative) is positive when one is.
 
 use chrono::NaiveDate;
 
@@ -24,13 +29,15 @@ pub async fn active_people(tx: &mut TenantTx, today: NaiveDate) -> Result<i64, s
                SELECT account_id, min(starts_on) AS joined_on FROM memberships
                WHERE cancelled_at IS NULL GROUP BY account_id),
            money AS (
-               SELECT n.membership_id,
-                      sum(n.net_minor) FILTER (WHERE n.status IN ('paid', 'refunded')) AS paid,
-                      bool_or(n.status = 'pending') AS pending
-               FROM allocation_net n GROUP BY n.membership_id)
+               SELECT al.membership_id,
+                      bool_or(pa.status IN ('paid', 'refunded') AND al.amount_minor > 0
+                              AND pa.refunded_minor < pa.amount_minor) AS paid,
+                      bool_or(pa.status = 'pending') AS pending
+               FROM payment_allocations al JOIN payments pa ON pa.id = al.payment_id
+               GROUP BY al.membership_id)
            SELECT l.account_id AS "account_id!", l.starts_on AS "starts_on!", l.ends_on,
                   l.amount_minor AS "amount_minor!", l.credit_minor AS "credit_minor!", l.status_override,
-                  j.joined_on, coalesce(mo.paid, 0)::bigint AS "paid!", coalesce(mo.pending, false) AS "pending!"
+                  j.joined_on, coalesce(mo.paid, false) AS "paid!", coalesce(mo.pending, false) AS "pending!"
            FROM latest l
            JOIN joined j ON j.account_id = l.account_id
            LEFT JOIN money mo ON mo.membership_id = l.id"#
@@ -45,7 +52,7 @@ pub async fn active_people(tx: &mut TenantTx, today: NaiveDate) -> Result<i64, s
                 starts_on: row.starts_on,
                 ends_on: row.ends_on,
                 amount_due: row.amount_minor > row.credit_minor,
-                paid_any: row.paid > 0,
+                paid_any: row.paid,
                 payment_pending: row.pending,
                 cancelled: false,
                 overridden: row

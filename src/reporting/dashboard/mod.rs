@@ -3,6 +3,8 @@
 //! as pages ([`pages`]: `/dashboard/`, `/dashboard/widgets/`) and as JSON
 //! ([`api`]: `/api/v1/dashboard/…`). Layouts are kept by [`layout`].
 
+use std::sync::OnceLock;
+
 pub mod api;
 pub mod layout;
 mod pages;
@@ -88,5 +90,6 @@ async fn context(
         season,
         last: (last_start, last_end),
         env: themes.env(&tx.tenant().theme),
+        money: OnceLock::new(),
     })
 }

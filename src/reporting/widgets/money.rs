@@ -8,16 +8,33 @@ use super::Kind;
 use super::view::{Context, Value, Widget};
 use crate::affiliation::figures as referrals_figures;
 use crate::charts::{self, Group};
-use crate::contributions::figures;
+use crate::contributions::figures::{self, SeasonMoney, SeasonWindow};
 use crate::db::TenantTx;
 use crate::error::AppError;
 
+/// The season's money, read by the first money widget that needs it.
+async fn season_money<'c>(
+    tx: &mut TenantTx,
+    ctx: &'c Context,
+) -> Result<&'c SeasonMoney, AppError> {
+    if let Some(money) = ctx.money.get() {
+        return Ok(money);
+    }
+    let window = SeasonWindow {
+        from: ctx.last.0,
+        split: ctx.season.0,
+        to: ctx.season.1,
+        today: ctx.today,
+        last_today: figures::year_before(ctx.today).unwrap_or(ctx.last.1),
+    };
+    let money = figures::season_money(tx, ctx.currency, window).await?;
+    Ok(ctx.money.get_or_init(|| money))
+}
+
 /// This season so far, against the same dates of the last.
 pub async fn collected(tx: &mut TenantTx, ctx: &Context) -> Result<Widget, AppError> {
-    let (start, _) = ctx.season;
-    let last_today = figures::year_before(ctx.today).unwrap_or(ctx.last.1);
-    let this = figures::collected(tx, ctx.currency, start, ctx.today).await?;
-    let last = figures::collected(tx, ctx.currency, ctx.last.0, last_today).await?;
+    let money = season_money(tx, ctx).await?;
+    let (this, last) = (money.so_far(true), money.so_far(false));
     let change = (last > 0).then(|| {
         let diff = i128::from(this) - i128::from(last);
         i64::try_from(diff * 100 / i128::from(last)).unwrap_or(0)
@@ -42,7 +59,7 @@ pub async fn collected(tx: &mut TenantTx, ctx: &Context) -> Result<Widget, AppEr
 
 /// Payments received today: their net sum, and how many.
 pub async fn today(tx: &mut TenantTx, ctx: &Context) -> Result<Widget, AppError> {
-    let (count, minor) = figures::received_on(tx, ctx.currency, ctx.today).await?;
+    let (count, minor) = season_money(tx, ctx).await?.today();
     let note = ctx.t_with("dashboard-payments-count", &[("count", count.to_string())]);
     Ok(
         Widget::figure(ctx, Kind::PaymentsToday, ctx.money(minor), "money")
@@ -74,9 +91,9 @@ pub async fn arrears(tx: &mut TenantTx, ctx: &Context) -> Result<Widget, AppErro
 
 /// The twelve months of this season against the last, side by side.
 pub async fn months(tx: &mut TenantTx, ctx: &Context) -> Result<Widget, AppError> {
-    let (start, end) = ctx.season;
-    let this = figures::monthly(tx, ctx.currency, start, end).await?;
-    let last = figures::monthly(tx, ctx.currency, ctx.last.0, ctx.last.1).await?;
+    let start = ctx.season.0;
+    let money = season_money(tx, ctx).await?;
+    let (this, last) = (money.monthly(true), money.monthly(false));
     let of = |rows: &[(NaiveDate, i64)], month: Option<NaiveDate>| {
         rows.iter()
             .find(|(m, _)| Some(*m) == month)
@@ -130,19 +147,19 @@ pub async fn months(tx: &mut TenantTx, ctx: &Context) -> Result<Widget, AppError
 
 /// Money received this season by method, most first.
 pub async fn by_method(tx: &mut TenantTx, ctx: &Context) -> Result<Widget, AppError> {
-    let found = figures::by_method(tx, ctx.currency, ctx.season.0, ctx.season.1).await?;
+    let found = season_money(tx, ctx).await?.by_method();
     let (mut groups, mut values, mut rows) = (Vec::new(), Vec::new(), Vec::new());
-    for line in &found {
-        let label = ctx.t(&format!("treasury-method-{}", line.method));
-        let amount = ctx.money(line.minor);
+    for (method, payments, minor) in &found {
+        let label = ctx.t(&format!("treasury-method-{method}"));
+        let amount = ctx.money(*minor);
         groups.push(Group {
             label: label.clone(),
-            values: vec![(line.minor, format!("{label}: {amount} ({})", line.payments))],
+            values: vec![(*minor, format!("{label}: {amount} ({payments})"))],
         });
-        values.push(Value::new(label.clone(), line.minor, amount.clone()));
-        rows.push(vec![label, line.payments.to_string(), amount]);
+        values.push(Value::new(label.clone(), *minor, amount.clone()));
+        rows.push(vec![label, payments.to_string(), amount]);
     }
-    let total: i64 = found.iter().map(|l| l.minor).sum();
+    let total: i64 = found.iter().map(|l| l.2).sum();
     let columns = vec![
         ctx.t("dashboard-method"),
         ctx.t("dashboard-payments"),

@@ -2,7 +2,7 @@
 //! (numbers and the text people read); [`Widget`] adds, for pages, the
 //! chart's geometry. Every chart comes with its table of the same values.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use chrono::NaiveDate;
 use fluent_bundle::{FluentArgs, FluentValue};
@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 
 use crate::auth::Role;
 use crate::charts::Chart;
+use crate::contributions::figures::SeasonMoney;
 use crate::model::{Amount, Currency};
 use crate::themes::env::ThemeEnv;
 
@@ -25,6 +26,8 @@ pub struct Context {
     /// The season before.
     pub last: (NaiveDate, NaiveDate),
     pub env: Arc<ThemeEnv>,
+    /// The season's money, read once by the first money widget shown.
+    pub money: OnceLock<SeasonMoney>,
 }
 
 impl Context {
