@@ -87,13 +87,17 @@ pub async fn seed(
 /// autovacuum has analysed what was written, not one just filled.
 pub async fn analyze(db: &Database) -> anyhow::Result<()> {
     let started = Instant::now();
-    let mut tx = db.platform().begin().await?;
+    // Outside a transaction: ANALYZE then commits table by table instead
+    // of holding a lock on every table of every tenant at once.
+    let mut conn = db.platform().acquire().await?;
     // The catalogue's shared tables are the superuser's: not a warning each.
-    sqlx::query("SET LOCAL client_min_messages = error")
-        .execute(&mut *tx)
+    sqlx::query("SET client_min_messages = error")
+        .execute(&mut *conn)
         .await?;
-    sqlx::query("ANALYZE").execute(&mut *tx).await?;
-    tx.commit().await?;
+    sqlx::query("ANALYZE").execute(&mut *conn).await?;
+    sqlx::query("RESET client_min_messages")
+        .execute(&mut *conn)
+        .await?;
     eprintln!("analysed in {:.1} s", started.elapsed().as_secs_f64());
     Ok(())
 }
