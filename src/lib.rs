@@ -41,6 +41,7 @@ pub mod cli;
 pub mod config;
 pub mod contributions;
 pub mod db;
+pub mod direct_debit;
 pub mod documents;
 pub mod domains;
 pub mod error;

@@ -54,6 +54,7 @@ async fn demo(handle: &DatabaseHandle, config: Config) -> anyhow::Result<()> {
     seed::notifications::seed_all(&state, &manifests).await?;
     seed::documents::seed_all(&state, &manifests).await?;
     seed::dashboards::seed_all(&state, &manifests).await?;
+    seed::direct_debit::seed_all(&state, &manifests).await?;
     seed::operator::seed(&state).await?;
     println!("\nDemo logins:\n{}", seed::logins::table(&logins));
     println!(

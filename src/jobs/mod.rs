@@ -236,6 +236,25 @@ impl Registry {
         self.register(kind, handler)
     }
 
+    /// About every `every`, one `each` job per active tenant whose schema
+    /// is ready, enqueued by the recurring platform job `kind`; a tenant
+    /// whose last `each` has not run yet gets no second (dedupe key).
+    pub fn every_tenant(&mut self, kind: &str, each: &'static str, every: Duration) -> &mut Self {
+        self.every(kind, every, move |ctx, _job| async move {
+            for tenant in crate::tenancy::registry::list(ctx.platform()).await? {
+                if tenant.status != "active" || tenant.schema_status.as_deref() != Some("ready") {
+                    continue;
+                }
+                let job = NewJob {
+                    dedupe_key: Some(each),
+                    ..NewJob::new(each, serde_json::json!({}))
+                };
+                enqueue_platform(ctx.platform(), Some(TenantId::new(tenant.id)), job).await?;
+            }
+            Ok(())
+        })
+    }
+
     pub fn kinds(&self) -> impl Iterator<Item = &str> {
         self.handlers.keys().map(String::as_str)
     }

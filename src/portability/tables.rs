@@ -84,6 +84,8 @@ pub const TENANT_TABLES: &[&str] = &[
     "report_alerts",
     "dashboards",
     "dashboard_widgets",
+    "sdd_settings",
+    "sdd_mandates",
 ];
 
 /// One table as the archive describes it.

@@ -4,6 +4,7 @@ pub mod affiliation;
 pub mod contributions;
 pub mod dashboards;
 pub mod demo;
+pub mod direct_debit;
 pub mod documents;
 pub mod federation;
 pub mod logins;

@@ -6,7 +6,8 @@
 //! The sequence type and the collection date belong to the payment
 //! (`PmtInf`), not to the transaction: [`document`] groups the debits into
 //! one payment per (date, sequence) itself, so a caller cannot get that
-//! wrong. The association's creditor identifier (ICS) is on each payment.
+//! wrong. The association's creditor identifier (ICS) is on each payment;
+//! what each debit's mandate declares is [`super::mandate`].
 
 use std::collections::BTreeMap;
 
@@ -16,15 +17,14 @@ use super::account::{Bic, Iban};
 use super::address::{Address, Written};
 use super::creditor_id::CreditorId;
 use super::error::{Field, Problem, SepaError};
+use super::mandate::NEW_BANK;
 use super::xml::Xml;
 use super::{charset, rules};
 
+pub use super::mandate::{AccountChange, Amendment, Mandate};
+
 /// The schema's namespace, the `Document` element's `xmlns`.
 pub const NAMESPACE: &str = "urn:iso:std:iso:20022:tech:xsd:pain.008.001.08";
-
-/// Written in `OrgnlDbtrAcct` when the debtor moved to another bank
-/// (« same mandate, new debtor agent »).
-const NEW_BANK: &str = "SMNDA";
 
 /// The association collecting: it sends the file and is credited.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,52 +56,6 @@ impl Sequence {
             Sequence::Final => "FNAL",
         }
     }
-}
-
-/// What changed in a mandate since the debtor's bank last saw it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Amendment {
-    /// The mandate's former reference, when it changed.
-    pub original_mandate_id: Option<String>,
-    /// The creditor's former name and identifier, when they changed.
-    pub original_creditor: Option<(String, CreditorId)>,
-    /// The debtor's former account, when it changed.
-    pub original_account: Option<AccountChange>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AccountChange {
-    /// Another account at the same bank: the former IBAN.
-    SameBank(Iban),
-    /// An account at another bank.
-    OtherBank,
-}
-
-impl AccountChange {
-    /// The change from `old` to `new`: the same bank when both IBANs name
-    /// the same country and bank.
-    pub fn between(old: &Iban, new: &Iban) -> Option<Self> {
-        if old == new {
-            return None;
-        }
-        let same =
-            old.country() == new.country() && old.bank().is_some() && old.bank() == new.bank();
-        Some(if same {
-            AccountChange::SameBank(old.clone())
-        } else {
-            AccountChange::OtherBank
-        })
-    }
-}
-
-/// The mandate a debit is collected under.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Mandate {
-    /// The RUM: unique for the creditor, 1 to 35 SEPA characters, never
-    /// converted.
-    pub id: String,
-    pub signed_on: NaiveDate,
-    pub amendment: Option<Amendment>,
 }
 
 /// One collection from one member's account.

@@ -20,6 +20,7 @@ pub mod credit_transfer;
 pub mod creditor_id;
 pub mod direct_debit;
 mod error;
+pub mod mandate;
 pub mod returns;
 mod rules;
 mod xml;

@@ -110,6 +110,11 @@ async fn demo_serves_the_three_tenants_and_stops_cleanly() {
     let mut demo = Demo::start(&dir);
     let tenants = demo.tenants();
     assert_eq!(tenants.len(), 3, "{:?}", demo.output);
+    let creditors = demo
+        .output
+        .iter()
+        .filter(|l| l.contains("SEPA creditor with 3 signed mandates"));
+    assert_eq!(creditors.count(), 3, "{:?}", demo.output);
     let expected = [
         ("velo-club-lyon", "#0b6e4f", "lang=\"fr\""),
         ("ape-ecole-jaures", "#1d4ed8", "lang=\"fr\""),
@@ -139,10 +144,9 @@ async fn demo_serves_the_three_tenants_and_stops_cleanly() {
     // A second demo on the same data dir reuses the cluster and the data.
     let mut again = Demo::start(&dir);
     assert!(
-        !again
-            .output
-            .iter()
-            .any(|l| l.contains("created tenant") || l.contains("seeded")),
+        !again.output.iter().any(|l| l.contains("created tenant")
+            || l.contains("seeded")
+            || l.contains("SEPA creditor")),
         "{:?}",
         again.output
     );

@@ -55,6 +55,7 @@ mod contributions_reminders;
 mod contributions_writes;
 mod dashboard;
 mod dashboard_layouts;
+mod direct_debit;
 mod documents;
 mod documents_api;
 mod documents_fixture;

@@ -78,25 +78,8 @@ const DAILY: &str = "reporting.daily";
 /// Every hour, one job per ready tenant runs its due schedules and checks
 /// its arrears alerts (each at most once a day).
 pub fn register(registry: &mut crate::jobs::Registry) {
-    use crate::jobs::{self, JobError, NewJob};
-    registry.every(
-        DAILY_ALL,
-        std::time::Duration::from_secs(3600),
-        |ctx, _job| async move {
-            for tenant in crate::tenancy::registry::list(ctx.platform()).await? {
-                if tenant.status != "active" || tenant.schema_status.as_deref() != Some("ready") {
-                    continue;
-                }
-                let job = NewJob {
-                    dedupe_key: Some(DAILY),
-                    ..NewJob::new(DAILY, serde_json::json!({}))
-                };
-                let id = crate::model::TenantId::new(tenant.id);
-                jobs::enqueue_platform(ctx.platform(), Some(id), job).await?;
-            }
-            Ok(())
-        },
-    );
+    use crate::jobs::JobError;
+    registry.every_tenant(DAILY_ALL, DAILY, std::time::Duration::from_secs(3600));
     registry.register(DAILY, |ctx, _job| async move {
         let mut tx = ctx.tenant_tx()?;
         let (ran, alerted) = daily(&mut tx, chrono::Utc::now().date_naive())

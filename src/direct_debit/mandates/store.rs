@@ -1,0 +1,284 @@
+//! The mandates table: writing one (a portal start or a paper copy),
+//! signing, amending, ending, and reading them back. Every change leaves
+//! an audit entry.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::json;
+
+use super::{Kind, Mandate, MandateStatus, NewMandate};
+use crate::audit::{self, Entry};
+use crate::db::TenantTx;
+use crate::error::Refusal;
+
+/// What [`insert`] writes.
+pub(super) struct Insert<'a> {
+    pub account_id: i64,
+    pub new: &'a NewMandate,
+    pub locale: &'a str,
+    /// Signed on paper: the date and the scan's storage key.
+    pub signed: Option<(NaiveDate, String)>,
+    /// Signing on the portal: the code's hash and when it expires.
+    pub code: Option<(Vec<u8>, DateTime<Utc>)>,
+    pub by: Option<i64>,
+}
+
+/// `RUM-2026-000042`: the year and the row's id, unique in the association.
+fn reference(id: i64, year: i32) -> String {
+    format!("RUM-{year}-{id:06}")
+}
+
+pub(super) async fn insert(tx: &mut TenantTx, insert: Insert<'_>) -> Result<Mandate, Refusal> {
+    let new = insert.new;
+    let id: i64 = sqlx::query_scalar!(
+        r#"SELECT nextval(pg_get_serial_sequence('sdd_mandates', 'id')) AS "id!""#
+    )
+    .fetch_one(tx.conn().await?)
+    .await?;
+    let reference = reference(id, chrono::Datelike::year(&Utc::now()));
+    let (signed_on, paper_key) = insert.signed.clone().unzip();
+    let (code_hash, code_expires_at) = insert.code.clone().unzip();
+    let status = if signed_on.is_some() {
+        MandateStatus::Active
+    } else {
+        MandateStatus::Unsigned
+    };
+    sqlx::query!(
+        "INSERT INTO sdd_mandates (id, account_id, reference, kind, status, debtor_name, street,
+             building, post_code, town, country, iban, bic, locale, signed_on, signed_via,
+             signed_place, paper_key, code_hash, code_expires_at, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
+                 CASE WHEN $15::date IS NULL THEN NULL ELSE 'paper' END, $16, $17, $18, $19, $20)",
+        id,
+        insert.account_id,
+        reference,
+        new.kind.as_str(),
+        status.as_str(),
+        new.debtor_name,
+        new.street,
+        new.building,
+        new.post_code,
+        new.town,
+        new.country,
+        new.iban,
+        new.bic,
+        insert.locale,
+        signed_on,
+        new.signed_place,
+        paper_key,
+        code_hash,
+        code_expires_at,
+        insert.by
+    )
+    .execute(tx.conn().await?)
+    .await?;
+    let action = if signed_on.is_some() {
+        "direct_debit.mandate.paper"
+    } else {
+        "direct_debit.mandate.started"
+    };
+    audit::record(
+        tx,
+        Entry::new(action)
+            .by(insert.by)
+            .on(insert.account_id)
+            .with(json!({ "mandate": id, "reference": reference })),
+    )
+    .await?;
+    found(tx, id).await
+}
+
+/// Records a mandate signed on paper, its scan stored under `paper_key`.
+pub async fn record_paper(
+    tx: &mut TenantTx,
+    account_id: i64,
+    new: &NewMandate,
+    signed_on: NaiveDate,
+    paper_key: String,
+    locale: &str,
+    by: i64,
+) -> Result<Mandate, Refusal> {
+    if signed_on > Utc::now().date_naive() {
+        return Err(Refusal::invalid("signed_on", "date", "not in the future"));
+    }
+    let insert = Insert {
+        account_id,
+        new,
+        locale,
+        signed: Some((signed_on, paper_key)),
+        code: None,
+        by: Some(by),
+    };
+    self::insert(tx, insert).await
+}
+
+pub(super) async fn mark_signed(
+    tx: &mut TenantTx,
+    id: i64,
+    on: NaiveDate,
+    via: &str,
+    by: Option<i64>,
+) -> Result<Mandate, Refusal> {
+    let account = sqlx::query_scalar!(
+        "UPDATE sdd_mandates SET status = 'active', signed_on = $2, signed_via = $3,
+                code_hash = NULL, code_expires_at = NULL
+         WHERE id = $1 AND status = 'unsigned' RETURNING account_id",
+        id,
+        on,
+        via
+    )
+    .fetch_optional(tx.conn().await?)
+    .await?
+    .ok_or(Refusal::NotFound("mandate"))?;
+    let entry = Entry::new("direct_debit.mandate.signed")
+        .by(by.or(Some(account)))
+        .on(account)
+        .with(json!({ "mandate": id, "via": via }));
+    audit::record(tx, entry).await?;
+    found(tx, id).await
+}
+
+/// Ends a mandate (the member or a treasurer asked; the bank said the
+/// account is closed …). Ending an ended one is refused.
+pub async fn cancel(
+    tx: &mut TenantTx,
+    id: i64,
+    reason: &str,
+    by: Option<i64>,
+) -> Result<Mandate, Refusal> {
+    let reason: String = reason.trim().chars().take(200).collect();
+    let account = sqlx::query_scalar!(
+        "UPDATE sdd_mandates SET status = 'cancelled', ended_at = now(), end_reason = $2,
+                code_hash = NULL, code_expires_at = NULL
+         WHERE id = $1 AND status IN ('unsigned', 'active') RETURNING account_id",
+        id,
+        reason
+    )
+    .fetch_optional(tx.conn().await?)
+    .await?;
+    let Some(account) = account else {
+        return Err(ended_or_missing(tx, id).await);
+    };
+    let entry = Entry::new("direct_debit.mandate.cancelled")
+        .by(by)
+        .on(account)
+        .with(json!({ "mandate": id, "reason": reason }));
+    audit::record(tx, entry).await?;
+    found(tx, id).await
+}
+
+/// Moves an active mandate to another account: the former IBAN is kept for
+/// the next debit to declare (`AmdmntInd`); the reference stays.
+pub async fn amend(
+    tx: &mut TenantTx,
+    id: i64,
+    iban: &str,
+    bic: Option<&str>,
+    by: Option<i64>,
+) -> Result<Mandate, Refusal> {
+    let iban = crate::direct_debit::fields::iban(iban)?;
+    let bic = crate::direct_debit::fields::bic(bic)?;
+    let account = sqlx::query_scalar!(
+        "UPDATE sdd_mandates
+         SET previous_iban = CASE WHEN amendment_pending THEN coalesce(previous_iban, iban) ELSE iban END,
+             iban = $2, bic = $3, amended_at = now(), amendment_pending = true
+         WHERE id = $1 AND status = 'active' AND iban <> $2 RETURNING account_id",
+        id,
+        iban,
+        bic
+    )
+    .fetch_optional(tx.conn().await?)
+    .await?;
+    let Some(account) = account else {
+        return match find(tx, id).await? {
+            Some(m) if m.status == MandateStatus::Active => Err(Refusal::invalid(
+                "iban",
+                "same-iban",
+                "this is the mandate's account already",
+            )),
+            Some(_) => Err(Refusal::conflict("ended", "this mandate has ended")),
+            None => Err(Refusal::NotFound("mandate")),
+        };
+    };
+    let entry = Entry::new("direct_debit.mandate.amended")
+        .by(by)
+        .on(account)
+        .with(json!({ "mandate": id }));
+    audit::record(tx, entry).await?;
+    found(tx, id).await
+}
+
+async fn ended_or_missing(tx: &mut TenantTx, id: i64) -> Refusal {
+    match find(tx, id).await {
+        Ok(Some(_)) => Refusal::conflict("ended", "this mandate has ended"),
+        Ok(None) => Refusal::NotFound("mandate"),
+        Err(error) => Refusal::Database(error),
+    }
+}
+
+async fn found(tx: &mut TenantTx, id: i64) -> Result<Mandate, Refusal> {
+    find(tx, id).await?.ok_or(Refusal::NotFound("mandate"))
+}
+
+pub async fn find(tx: &mut TenantTx, id: i64) -> Result<Option<Mandate>, sqlx::Error> {
+    Ok(select(tx, Some(id), None, None, 1).await?.pop())
+}
+
+/// Mandates, newest first: of one account, in one status, at most `limit`.
+pub async fn list(
+    tx: &mut TenantTx,
+    account_id: Option<i64>,
+    status: Option<MandateStatus>,
+    limit: i64,
+) -> Result<Vec<Mandate>, sqlx::Error> {
+    select(tx, None, account_id, status, limit).await
+}
+
+async fn select(
+    tx: &mut TenantTx,
+    id: Option<i64>,
+    account_id: Option<i64>,
+    status: Option<MandateStatus>,
+    limit: i64,
+) -> Result<Vec<Mandate>, sqlx::Error> {
+    let status = status.map(|s| s.as_str());
+    let rows = sqlx::query_file!(
+        "src/direct_debit/mandates/select.sql",
+        id,
+        account_id,
+        status,
+        limit
+    )
+    .fetch_all(tx.conn().await?)
+    .await?;
+    let word = |e: crate::model::UnknownWord| sqlx::Error::Decode(Box::new(e));
+    rows.into_iter()
+        .map(|r| {
+            Ok(Mandate {
+                id: r.id,
+                account_id: r.account_id,
+                reference: r.reference,
+                kind: r.kind.parse::<Kind>().map_err(word)?,
+                status: r.status.parse::<MandateStatus>().map_err(word)?,
+                debtor_name: r.debtor_name,
+                street: r.street,
+                building: r.building,
+                post_code: r.post_code,
+                town: r.town,
+                country: r.country,
+                iban: r.iban,
+                bic: r.bic,
+                locale: r.locale,
+                signed_on: r.signed_on,
+                signed_via: r.signed_via,
+                signed_place: r.signed_place,
+                last_collected_on: r.last_collected_on,
+                previous_reference: r.previous_reference,
+                previous_iban: r.previous_iban,
+                amendment_pending: r.amendment_pending,
+                ended_at: r.ended_at,
+                end_reason: r.end_reason,
+                created_at: r.created_at,
+            })
+        })
+        .collect()
+}

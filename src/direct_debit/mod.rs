@@ -1,0 +1,129 @@
+//! SEPA direct debit (Core) for an association's dues and gifts. This
+//! first part holds the creditor ([`settings`]: the association's own ICS,
+//! account and delays) and the members' mandates ([`mandates`]: signed on
+//! the portal with a mailed code, [`signing`]; amended, cancelled, expired
+//! after 36 months unused by a daily job). Pages for members
+//! ([`member_pages`], `/membership/direct-debit`) and treasurers
+//! ([`treasury_pages`], `/treasury/direct-debit`), and the API ([`api`]).
+//! The files themselves are written and read by [`crate::sepa`].
+
+pub mod api;
+pub mod fields;
+pub mod mandates;
+mod member_pages;
+pub mod settings;
+pub mod signing;
+mod treasury_pages;
+
+use axum::Router;
+use axum::extract::FromRef;
+use axum::routing::{get, post};
+use serde::Serialize;
+
+pub use api::Doc;
+
+use crate::themes::Themes;
+use mandates::Mandate;
+
+pub fn router<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Themes: FromRef<S>,
+{
+    Router::new()
+        .route(
+            "/membership/direct-debit",
+            get(member_pages::show).post(member_pages::start),
+        )
+        .route(
+            "/membership/direct-debit/{id}/confirm",
+            get(member_pages::confirm_form).post(member_pages::confirm),
+        )
+        .route(
+            "/membership/direct-debit/{id}/cancel",
+            post(member_pages::cancel),
+        )
+        .route(
+            "/treasury/direct-debit",
+            get(treasury_pages::show).post(treasury_pages::save),
+        )
+        .route(
+            "/treasury/direct-debit/mandates/{id}/cancel",
+            post(treasury_pages::cancel),
+        )
+}
+
+pub fn api_router<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    Router::new()
+        .route(
+            "/api/v1/direct-debit/settings",
+            get(api::show_settings).put(api::save_settings),
+        )
+        .route("/api/v1/direct-debit/mandates", get(api::list))
+        .route("/api/v1/direct-debit/mandates/{id}", get(api::show))
+        .route(
+            "/api/v1/direct-debit/mandates/{id}/cancel",
+            post(api::cancel),
+        )
+        .route("/api/v1/direct-debit/mandates/{id}/amend", post(api::amend))
+        .route("/api/v1/me/mandates", get(api::mine).post(api::start))
+        .route("/api/v1/me/mandates/{id}/confirm", post(api::confirm))
+        .route("/api/v1/me/mandates/{id}/cancel", post(api::cancel_mine))
+}
+
+const DAILY_ALL: &str = "direct_debit.daily-all";
+const DAILY: &str = "direct_debit.daily";
+
+/// Once a day, one job per ready tenant expires its unused mandates.
+pub fn register(registry: &mut crate::jobs::Registry) {
+    use crate::jobs::JobError;
+    registry.every_tenant(DAILY_ALL, DAILY, std::time::Duration::from_secs(24 * 3600));
+    registry.register(DAILY, |ctx, _job| async move {
+        let mut tx = ctx.tenant_tx()?;
+        let today = chrono::Utc::now().date_naive();
+        let expired = mandates::expire_unused(&mut tx, today)
+            .await
+            .map_err(JobError::from)?;
+        tx.commit().await.map_err(JobError::from)?;
+        tracing::debug!(expired, "direct debit daily");
+        Ok(())
+    });
+}
+
+/// A mandate as pages show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct MandateView {
+    pub id: i64,
+    pub reference: String,
+    pub kind: &'static str,
+    pub status: &'static str,
+    pub debtor_name: String,
+    pub iban: String,
+    pub signed_on: String,
+    pub signed_via: String,
+    pub open: bool,
+}
+
+pub fn view_of(mandate: &Mandate, locale: &str) -> MandateView {
+    use mandates::MandateStatus;
+    MandateView {
+        id: mandate.id,
+        reference: mandate.reference.clone(),
+        kind: mandate.kind.as_str(),
+        status: mandate.status.as_str(),
+        debtor_name: mandate.debtor_name.clone(),
+        iban: mandate.masked_iban(),
+        signed_on: mandate
+            .signed_on
+            .map(|d| crate::contributions::pages::day(d, locale))
+            .unwrap_or_default(),
+        signed_via: mandate.signed_via.clone().unwrap_or_default(),
+        open: matches!(
+            mandate.status,
+            MandateStatus::Active | MandateStatus::Unsigned
+        ),
+    }
+}
