@@ -2,18 +2,17 @@
 //! ICS, IBAN, BIC or delay is wrong, nothing written), a member's mandate
 //! signed with the code mailed to them (through the SMTP sink), wrong codes
 //! counted even though each answer is an error, cancellation, expiry after
-//! 36 months unused, the pages, and isolation: another tenant's ids, host,
+//! 36 months unused, and isolation: another tenant's ids, host,
 //! cookie and token reach nothing.
 
 use serde_json::{Value, json};
 use tessera::auth::Role;
 
-use crate::account_flow::{mailing_config, nth_mail};
+use crate::account_flow::mailing_config;
 use crate::contributions_fixture::{PASSWORD, desk, get, person, scalar, send};
 use crate::helpers::api_client::{self, Reply};
 use crate::helpers::browser::Browser;
-use crate::helpers::smtp::ReadMail;
-use crate::helpers::smtp::SmtpSink;
+use crate::helpers::smtp::{ReadMail, SmtpSink};
 use crate::helpers::{TestApp, migrated_database, spawn_app_with};
 
 fn creditor() -> Value {
@@ -39,7 +38,7 @@ async fn post(app: &TestApp, host: &str, path: &str, body: &Value, token: &str) 
 
 /// The mail that carries `reference`, waited for (the code mails of one
 /// test need not arrive in the order the mandates were started).
-async fn mail_for(sink: &SmtpSink, reference: &str) -> ReadMail {
+pub async fn mail_for(sink: &SmtpSink, reference: &str) -> ReadMail {
     let started = std::time::Instant::now();
     loop {
         if let Some(mail) = sink
@@ -55,7 +54,7 @@ async fn mail_for(sink: &SmtpSink, reference: &str) -> ReadMail {
 }
 
 /// The six digits of a mail's text.
-fn code_of(text: &str) -> String {
+pub fn code_of(text: &str) -> String {
     text.split_whitespace()
         .find(|w| w.len() == 6 && w.chars().all(|c| c.is_ascii_digit()))
         .unwrap_or_else(|| panic!("no code in {text}"))
@@ -335,102 +334,5 @@ async fn another_tenants_ids_host_cookie_and_token_reach_nothing() {
     assert_eq!(
         scalar(&app, &b.tenant, "SELECT count(*) FROM sdd_mandates").await,
         0
-    );
-}
-
-#[tokio::test]
-async fn the_pages_sign_a_mandate_without_javascript() {
-    let sink = SmtpSink::start();
-    let app = spawn_app_with(migrated_database().await, mailing_config(&sink)).await;
-    let desk = desk(&app, "sdd-pages").await;
-    let member = person(
-        &app,
-        &desk.tenant,
-        "li@sdd-pages.test",
-        "Li Wei",
-        Role::Member,
-        true,
-    )
-    .await;
-    let mut browser = Browser::signed_in_as(&app, &desk.tenant, member, Role::Member).await;
-    let before = browser.get("/membership/direct-debit").await;
-    assert_eq!(before.status, 200);
-    assert!(
-        !before.body.contains("name=\"iban\""),
-        "no form before the settings"
-    );
-
-    let mut treasurer =
-        Browser::signed_in_as(&app, &desk.tenant, desk.treasurer, Role::Treasurer).await;
-    let bad = treasurer
-        .post(
-            "/treasury/direct-debit",
-            &[
-                ("creditor_id", "FR00ZZZ123456"),
-                ("name", "Club"),
-                ("town", "Sète"),
-                ("country", "FR"),
-                ("iban", "FR7630006000011234567890189"),
-                ("lead_days", "2"),
-                ("notice_days", "14"),
-            ],
-        )
-        .await;
-    assert_eq!(bad.status, 422);
-    assert!(bad.body.contains("aria-invalid=\"true\""));
-    let good = treasurer
-        .post(
-            "/treasury/direct-debit",
-            &[
-                ("creditor_id", "FR72ZZZ123456"),
-                ("name", "Club"),
-                ("town", "Sète"),
-                ("country", "FR"),
-                ("iban", "FR7630006000011234567890189"),
-                ("lead_days", "2"),
-                ("notice_days", "14"),
-            ],
-        )
-        .await;
-    assert_eq!(good.status, 303, "{}", good.body);
-
-    let form = browser.get("/membership/direct-debit").await;
-    assert!(
-        form.body.contains("8 semaines") || form.body.contains("8 weeks"),
-        "the legal wording"
-    );
-    assert!(form.body.contains("FR72ZZZ123456"));
-    let fields = [
-        ("kind", "recurrent"),
-        ("debtor_name", "Li Wei"),
-        ("town", "Sète"),
-        ("country", "FR"),
-        ("iban", "DE89370400440532013000"),
-    ];
-    let unaccepted = browser.post("/membership/direct-debit", &fields).await;
-    assert_eq!(unaccepted.status, 422);
-    assert_eq!(
-        scalar(&app, &desk.tenant, "SELECT count(*) FROM sdd_mandates").await,
-        0
-    );
-    let mut accepted = fields.to_vec();
-    accepted.push(("accept", "yes"));
-    let started = browser.post("/membership/direct-debit", &accepted).await;
-    assert_eq!(started.status, 303, "{}", started.body);
-    let confirm = started.location.clone().expect("to the code form");
-    assert!(confirm.ends_with("/confirm"));
-    let code = code_of(&nth_mail(&sink, 1).await.text);
-    assert_eq!(browser.get(&confirm).await.status, 200);
-    let wrong = if code == "000000" { "111111" } else { "000000" };
-    assert_eq!(browser.post(&confirm, &[("code", wrong)]).await.status, 422);
-    let signed = browser.post(&confirm, &[("code", &code)]).await;
-    assert_eq!(signed.status, 303);
-    let sql = "SELECT count(*) FROM sdd_mandates WHERE status = 'active' AND code_attempts = 1";
-    assert_eq!(scalar(&app, &desk.tenant, sql).await, 1);
-    let listed = treasurer.get("/treasury/direct-debit").await;
-    assert!(
-        listed.body.contains("Li Wei") && listed.body.contains("DE89 •••• 3000"),
-        "{}",
-        listed.body
     );
 }

@@ -56,6 +56,7 @@ mod contributions_writes;
 mod dashboard;
 mod dashboard_layouts;
 mod direct_debit;
+mod direct_debit_pages;
 mod documents;
 mod documents_api;
 mod documents_fixture;
