@@ -58,7 +58,10 @@ CREATE TABLE sdd_mandates (
     end_reason         text CHECK (length(end_reason) <= 200),
     created_by         bigint REFERENCES accounts (id),
     created_at         timestamptz NOT NULL DEFAULT now(),
-    CHECK ((status = 'unsigned') = (signed_on IS NULL)),
+    -- Signed once active, used or expired; never while unsigned; a
+    -- cancelled one may have been either.
+    CHECK (status <> 'unsigned' OR signed_on IS NULL),
+    CHECK (status NOT IN ('active', 'used', 'expired') OR signed_on IS NOT NULL),
     CHECK (signed_via <> 'paper' OR paper_key IS NOT NULL)
 );
 CREATE INDEX sdd_mandates_account_idx ON sdd_mandates (account_id, created_at DESC);

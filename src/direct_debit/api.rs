@@ -149,7 +149,7 @@ pub async fn mine(Person(who): Person, mut tx: TenantTx) -> Result<Json<Vec<Mand
     request_body = NewMandate, security(("bearer" = [])),
     responses((status = 201, body = Mandate, description = "Unsigned; a six-digit code is mailed to the member"),
               (status = 401),
-              (status = 409, description = "The association does not collect by direct debit"),
+              (status = 409, description = "The association does not collect by direct debit, or three codes were mailed in the last hour"),
               (status = 422, description = "A name, address, IBAN or BIC that is not valid")))]
 pub async fn start(
     Person(who): Person,

@@ -211,6 +211,24 @@ async fn a_member_signs_with_the_mailed_code_and_wrong_codes_count() {
     assert_eq!(once.json["status"], "cancelled");
     let twice = post(&app, &desk.host, &cancel, &json!({}), &desk.token).await;
     assert_eq!(twice.status, 409);
+
+    // The first mandate is still unsigned: two more starts this hour, then
+    // no more codes are mailed.
+    let mut started = Vec::new();
+    for _ in 0..2 {
+        let more = post(&app, &desk.host, "/api/v1/me/mandates", &mandate(), &member).await;
+        assert_eq!(more.status, 201, "{:?}", more.json);
+        started.push(more.json["id"].as_i64().expect("id"));
+    }
+    let flood = post(&app, &desk.host, "/api/v1/me/mandates", &mandate(), &member).await;
+    assert_eq!(flood.status, 409, "{:?}", flood.json);
+    let unsigned = "SELECT count(*) FROM sdd_mandates WHERE status = 'unsigned'";
+    assert_eq!(scalar(&app, &desk.tenant, unsigned).await, 3);
+    // The member drops one they will not sign.
+    let drop = format!("/api/v1/me/mandates/{}/cancel", started[0]);
+    let dropped = post(&app, &desk.host, &drop, &json!({}), &member).await;
+    assert_eq!(dropped.status, 200, "{:?}", dropped.json);
+    assert_eq!(dropped.json["status"], "cancelled");
 }
 
 #[tokio::test]
@@ -251,6 +269,15 @@ async fn unused_mandates_expire_after_36_months() {
             .await
             .expect("insert");
     }
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO sdd_mandates (account_id, reference, kind, status, debtor_name, town, country,
+             iban, locale, created_at)
+         VALUES ({member}, 'NEVER-SIGNED', 'recurrent', 'unsigned', 'Old', 'Sète', 'FR',
+             'FR7630006000011234567890189', 'fr', now() - interval '2 days')"
+    )))
+    .execute(tx.conn().await.expect("conn"))
+    .await
+    .expect("insert");
     let today = chrono::Utc::now().date_naive();
     let expired = tessera::direct_debit::mandates::expire_unused(&mut tx, today)
         .await
@@ -262,6 +289,12 @@ async fn unused_mandates_expire_after_36_months() {
             .await
             .expect("left");
     assert_eq!(left, ["OLD-2"]);
+    let dropped: String =
+        sqlx::query_scalar("SELECT status FROM sdd_mandates WHERE reference = 'NEVER-SIGNED'")
+            .fetch_one(tx.conn().await.expect("conn"))
+            .await
+            .expect("status");
+    assert_eq!(dropped, "cancelled", "started two days ago, never signed");
 }
 
 #[tokio::test]

@@ -16,6 +16,8 @@ use crate::error::Refusal;
 
 pub const CODE_MINUTES: i64 = 30;
 pub const CODE_ATTEMPTS: i16 = 5;
+/// Unsigned mandates a member may start in an hour.
+pub const STARTS_PER_HOUR: i64 = 3;
 
 fn hash(code: &str) -> Vec<u8> {
     Sha256::digest(code.as_bytes()).to_vec()
@@ -29,6 +31,21 @@ pub async fn start(
     new: &NewMandate,
     locale: &str,
 ) -> Result<(Mandate, String), Refusal> {
+    // Each start mails a code: a few an hour are enough for a person, and
+    // the association's mail is not a way to flood their box.
+    let recent = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM sdd_mandates
+           WHERE account_id = $1 AND status = 'unsigned' AND created_at > now() - interval '1 hour'"#,
+        account_id
+    )
+    .fetch_one(tx.conn().await?)
+    .await?;
+    if recent >= STARTS_PER_HOUR {
+        return Err(Refusal::conflict(
+            "too-many-codes",
+            "several codes were mailed in the last hour: use the latest, or try again later",
+        ));
+    }
     let code = format!("{:06}", rand::rng().random_range(0..1_000_000));
     let expires = Utc::now() + Duration::minutes(CODE_MINUTES);
     let mandate = store::insert(
