@@ -16,7 +16,8 @@ use crate::error::Refusal;
 
 pub const CODE_MINUTES: i64 = 30;
 pub const CODE_ATTEMPTS: i16 = 5;
-/// Unsigned mandates a member may start in an hour.
+/// Mandates a member may start on the portal in an hour (signed,
+/// cancelled or not: each start mailed a code).
 pub const STARTS_PER_HOUR: i64 = 3;
 
 fn hash(code: &str) -> Vec<u8> {
@@ -35,7 +36,8 @@ pub async fn start(
     // the association's mail is not a way to flood their box.
     let recent = sqlx::query_scalar!(
         r#"SELECT count(*) AS "n!" FROM sdd_mandates
-           WHERE account_id = $1 AND status = 'unsigned' AND created_at > now() - interval '1 hour'"#,
+           WHERE account_id = $1 AND created_by = $1 AND paper_key IS NULL
+             AND created_at > now() - interval '1 hour'"#,
         account_id
     )
     .fetch_one(tx.conn().await?)
