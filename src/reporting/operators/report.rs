@@ -126,7 +126,8 @@ pub async fn report(platform: &Platform) -> Result<Report, sqlx::Error> {
 
 /// Tenants counted by status, or per month of creation or deletion.
 async fn counts(platform: &Platform, by: &str) -> Result<Vec<Count>, sqlx::Error> {
-    let rows = sqlx::query!(
+    let rows = sqlx::query_as!(
+        Count,
         r#"SELECT k AS "key!", count(*) AS "count!" FROM (
                SELECT CASE $1
                         WHEN 'status' THEN status
@@ -143,17 +144,12 @@ async fn counts(platform: &Platform, by: &str) -> Result<Vec<Count>, sqlx::Error
     )
     .fetch_all(platform)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Count {
-            key: r.key,
-            count: r.count,
-        })
-        .collect())
+    Ok(rows)
 }
 
 async fn per_month(platform: &Platform) -> Result<Vec<Money>, sqlx::Error> {
-    let rows = sqlx::query!(
+    let rows = sqlx::query_as!(
+        Money,
         r#"SELECT m.month AS "key!", m.currency AS "currency!", sum(m.minor)::bigint AS "minor!"
                FROM platform.latest_figures latest, jsonb_to_recordset(latest.monthly) AS m(month text, currency text, minor bigint)
                WHERE m.month >= to_char(date_trunc('month', now()) - interval '11 months', 'YYYY-MM')
@@ -161,48 +157,30 @@ async fn per_month(platform: &Platform) -> Result<Vec<Money>, sqlx::Error> {
     )
     .fetch_all(platform)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Money {
-            key: r.key,
-            currency: r.currency,
-            minor: r.minor,
-        })
-        .collect())
+    Ok(rows)
 }
 
 async fn largest(platform: &Platform) -> Result<Vec<Count>, sqlx::Error> {
-    let rows = sqlx::query!(
+    let rows = sqlx::query_as!(
+        Count,
         r#"SELECT slug AS "key!", licences AS "count!" FROM platform.latest_figures latest
                ORDER BY licences DESC, slug LIMIT 10"#
     )
     .fetch_all(platform)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Count {
-            key: r.key,
-            count: r.count,
-        })
-        .collect())
+    Ok(rows)
 }
 
 async fn richest(platform: &Platform) -> Result<Vec<Money>, sqlx::Error> {
-    let rows = sqlx::query!(
+    let rows = sqlx::query_as!(
+        Money,
         r#"SELECT slug AS "key!", m.currency AS "currency!", sum(m.minor)::bigint AS "minor!"
                FROM platform.latest_figures latest, jsonb_to_recordset(latest.monthly) AS m(month text, currency text, minor bigint)
                GROUP BY slug, m.currency ORDER BY 3 DESC, 1 LIMIT 10"#
     )
     .fetch_all(platform)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Money {
-            key: r.key,
-            currency: r.currency,
-            minor: r.minor,
-        })
-        .collect())
+    Ok(rows)
 }
 
 async fn migrations(platform: &Platform) -> Result<Migrations, sqlx::Error> {
