@@ -97,6 +97,8 @@ text_enum!(
         Other = "other",
         /// Through a [`crate::contributions::provider::PaymentProvider`].
         Online = "online",
+        /// A SEPA direct debit under a member's mandate, from a batch.
+        DirectDebit = "direct_debit",
     }
 );
 

@@ -2,7 +2,8 @@
 //! association may edit (CiviCRM style: the first rule whose window
 //! contains today wins), then by three facts that beat any rule: a staff
 //! override, a cancellation, and a payment still on its way — a member
-//! whose payment is pending or being retried is never shown as lapsed.
+//! whose payment is pending or being retried is never shown as lapsed, and
+//! one whose dues are presented again after a failed debit is in grace.
 
 use chrono::{Days, NaiveDate};
 
@@ -59,6 +60,9 @@ pub struct Facts {
     pub paid_any: bool,
     /// A payment for it is pending (announced, or being retried).
     pub payment_pending: bool,
+    /// The pending payment presents the dues again after a failed one (a
+    /// direct debit re-presented): the member was counted as paying.
+    pub payment_retrying: bool,
     pub cancelled: bool,
     pub overridden: Option<Status>,
 }
@@ -93,6 +97,8 @@ pub fn status_of(rules: &[Rule], facts: &Facts, today: NaiveDate) -> Status {
     let ended = facts.ends_on.is_some_and(|end| today > end);
     if facts.amount_due && !facts.paid_any {
         return match (ended, facts.payment_pending) {
+            // A member whose debit is presented again keeps their rights.
+            (false, true) if facts.payment_retrying && today >= facts.starts_on => Status::Grace,
             (false, _) => Status::Pending,
             (true, true) => Status::Grace,
             (true, false) => Status::Expired,

@@ -42,6 +42,7 @@ fn paid(joined: &str, starts: &str, ends: Option<&str>) -> Result<Facts, chrono:
         amount_due: true,
         paid_any: true,
         payment_pending: false,
+        payment_retrying: false,
         cancelled: false,
         overridden: None,
     })
@@ -115,6 +116,29 @@ fn unpaid_pending_and_retried_payments() -> TestResult {
     assert_eq!(
         status_of(&rules, &retrying, day("2027-10-01")?),
         Status::Grace
+    );
+    // Announced only, within the period: still pending; presented again
+    // after a failed debit: in grace.
+    let announced = Facts {
+        payment_pending: true,
+        ..unpaid
+    };
+    assert_eq!(
+        status_of(&rules, &announced, day("2026-10-01")?),
+        Status::Pending
+    );
+    let represented = Facts {
+        payment_retrying: true,
+        ..announced
+    };
+    assert_eq!(
+        status_of(&rules, &represented, day("2026-10-01")?),
+        Status::Grace
+    );
+    assert_eq!(
+        status_of(&rules, &represented, day("2026-08-01")?),
+        Status::Pending,
+        "not before the period starts"
     );
     let renewing = Facts {
         payment_pending: true,

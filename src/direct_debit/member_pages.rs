@@ -10,12 +10,13 @@ use serde::{Deserialize, Serialize};
 
 use super::mandates::{self, Kind, Mandate, MandateStatus, NewMandate};
 use super::settings::{self, Creditor};
-use super::{MandateView, signing, view_of};
+use super::{MandateView, collections, signing, view_of};
 use crate::accounts::pages::current_account;
 use crate::api::json::keeping_writes;
 use crate::auth::{RequestAuth, SignedIn};
 use crate::db::TenantTx;
 use crate::error::{AppError, Refusal};
+use crate::model::{Amount, Currency};
 use crate::themes::{PageView, Themes};
 use crate::web::flash::{Flash, FlashKind, redirect_with};
 use crate::web::form::Form;
@@ -26,10 +27,20 @@ const HOME: &str = "/membership/direct-debit";
 struct MemberPage {
     creditor: Option<Creditor>,
     mandates: Vec<MandateView>,
+    debits: Vec<MyDebit>,
     form: MandateForm,
     error_field: String,
     error_text: String,
     csrf_token: String,
+}
+
+/// One of the member's debits: when, how much, where it stands.
+#[derive(Serialize)]
+struct MyDebit {
+    date: String,
+    amount: String,
+    reference: String,
+    status: &'static str,
 }
 
 /// The form as typed (prefilled from the account the first time).
@@ -96,9 +107,26 @@ async fn page(
 ) -> Result<MemberPage, AppError> {
     let creditor = settings::load(tx).await?;
     let mine = mandates::list(tx, Some(me), None, 50).await?;
+    let filter = collections::Filter {
+        account_id: Some(me),
+        limit: 24,
+        ..collections::Filter::default()
+    };
+    let debits = collections::list(tx, &filter).await?;
     Ok(MemberPage {
         creditor,
         mandates: mine.iter().map(|m| view_of(m, locale)).collect(),
+        debits: debits
+            .into_iter()
+            .map(|d| MyDebit {
+                date: crate::contributions::pages::day(d.due_on, locale),
+                amount: Amount::new(d.amount_minor, Currency::EUR)
+                    .map(|a| a.format(locale))
+                    .unwrap_or_default(),
+                reference: d.mandate_reference,
+                status: d.status.as_str(),
+            })
+            .collect(),
         form,
         error_field: String::new(),
         error_text: String::new(),

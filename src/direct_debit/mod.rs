@@ -1,13 +1,18 @@
 //! SEPA direct debit (Core) for an association's dues and gifts. This
-//! first part holds the creditor ([`settings`]: the association's own ICS,
+//! module holds the creditor ([`settings`]: the association's own ICS,
 //! account and delays) and the members' mandates ([`mandates`]: signed on
 //! the portal with a mailed code, [`signing`]; amended, cancelled, expired
-//! after 36 months unused by a daily job). Pages for members
+//! after 36 months unused by a daily job), and the debits collected under
+//! them ([`collections`]: planned and announced, sent in a bank file,
+//! settled, rejected or returned). Pages for members
 //! ([`member_pages`], `/membership/direct-debit`) and treasurers
 //! ([`treasury_pages`], `/treasury/direct-debit`), and the API ([`api`]).
 //! The files themselves are written and read by [`crate::sepa`].
 
 pub mod api;
+pub mod collections;
+mod collections_api;
+mod collections_pages;
 pub mod fields;
 pub mod mandates;
 mod member_pages;
@@ -21,6 +26,7 @@ use axum::routing::{get, post};
 use serde::Serialize;
 
 pub use api::Doc;
+pub use collections_api::Doc as CollectionsDoc;
 
 use crate::themes::Themes;
 use mandates::Mandate;
@@ -51,6 +57,26 @@ where
             "/treasury/direct-debit/mandates/{id}/cancel",
             post(treasury_pages::cancel),
         )
+        .route(
+            "/treasury/direct-debit/collections",
+            get(collections_pages::show),
+        )
+        .route(
+            "/treasury/direct-debit/collections/plan",
+            post(collections_pages::plan),
+        )
+        .route(
+            "/treasury/direct-debit/batches",
+            post(collections_pages::prepare),
+        )
+        .route(
+            "/treasury/direct-debit/batches/{id}/file",
+            get(collections_pages::file),
+        )
+        .route(
+            "/treasury/direct-debit/returns",
+            post(collections_pages::import),
+        )
 }
 
 pub fn api_router<S>() -> Router<S>
@@ -69,6 +95,27 @@ where
             post(api::cancel),
         )
         .route("/api/v1/direct-debit/mandates/{id}/amend", post(api::amend))
+        .route(
+            "/api/v1/direct-debit/collections",
+            get(collections_api::list),
+        )
+        .route(
+            "/api/v1/direct-debit/collections/plan",
+            post(collections_api::plan),
+        )
+        .route(
+            "/api/v1/direct-debit/batches",
+            get(collections_api::batches).post(collections_api::prepare),
+        )
+        .route(
+            "/api/v1/direct-debit/batches/{id}/file",
+            get(collections_api::file),
+        )
+        .route(
+            "/api/v1/direct-debit/returns",
+            post(collections_api::import),
+        )
+        .route("/api/v1/me/debits", get(collections_api::mine))
         .route("/api/v1/me/mandates", get(api::mine).post(api::start))
         .route("/api/v1/me/mandates/{id}/confirm", post(api::confirm))
         .route("/api/v1/me/mandates/{id}/cancel", post(api::cancel_mine))
@@ -87,10 +134,29 @@ pub fn register(registry: &mut crate::jobs::Registry) {
         let expired = mandates::expire_unused(&mut tx, today)
             .await
             .map_err(JobError::from)?;
+        let settled = collections::settle_due(&mut tx, today)
+            .await
+            .map_err(refused)?;
+        let missed = collections::miss_late(&mut tx, today)
+            .await
+            .map_err(refused)?;
+        let planned = collections::plan(&mut tx, today).await.map_err(refused)?;
         tx.commit().await.map_err(JobError::from)?;
-        tracing::debug!(expired, "direct debit daily");
+        tracing::debug!(
+            expired,
+            settled,
+            missed,
+            planned = planned.debits,
+            "direct debit daily"
+        );
         Ok(())
     });
+}
+
+/// A refusal in a job is a failure to retry (the daily run refuses nothing
+/// a person typed).
+fn refused(refusal: crate::error::Refusal) -> crate::jobs::JobError {
+    crate::jobs::JobError::retry(format_args!("direct debit daily run: {refusal}"))
 }
 
 /// A mandate as pages show it.

@@ -104,6 +104,19 @@ pub async fn load(tx: &mut TenantTx) -> Result<Option<Creditor>, sqlx::Error> {
     }))
 }
 
+/// [`load`], holding the settings row until the transaction ends: the
+/// runs that write debits (planning, a bank file, a bank report) take it
+/// first, so two of them never work on the same debits at once.
+pub async fn load_locked(tx: &mut TenantTx) -> Result<Option<Creditor>, sqlx::Error> {
+    let locked = sqlx::query_scalar!("SELECT singleton FROM sdd_settings FOR UPDATE")
+        .fetch_optional(tx.conn().await?)
+        .await?;
+    match locked {
+        Some(_) => load(tx).await,
+        None => Ok(None),
+    }
+}
+
 /// Saves checked settings (audited: who changed the account credited).
 pub async fn save(tx: &mut TenantTx, creditor: &Creditor, by: i64) -> Result<(), sqlx::Error> {
     sqlx::query!(

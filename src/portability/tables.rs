@@ -86,6 +86,8 @@ pub const TENANT_TABLES: &[&str] = &[
     "dashboard_widgets",
     "sdd_settings",
     "sdd_mandates",
+    "sdd_batches",
+    "sdd_collections",
 ];
 
 /// One table as the archive describes it.

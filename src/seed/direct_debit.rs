@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use crate::db::TenantTx;
+use crate::direct_debit::collections;
 use crate::direct_debit::mandates::{self, Kind, NewMandate};
 use crate::direct_debit::settings::{self, Creditor};
 use crate::manifest::Manifest;
@@ -30,10 +31,29 @@ pub async fn seed_all(state: &AppState, manifests: &[(Slug, Manifest)]) -> anyho
             continue;
         }
         let signed = seed_one(&mut tx, &manifest.name).await?;
+        // What those members owe becomes debits, each member told; the
+        // treasurer finds them, and a first bank file, on the debits page.
+        let today = chrono::Utc::now().date_naive();
+        let planned = collections::plan(&mut tx, today).await?;
+        if planned.debits > 0 {
+            let treasurer = treasurer(&mut tx).await?.unwrap_or_default();
+            collections::prepare(&mut tx, today, treasurer).await?;
+        }
         tx.commit().await?;
-        println!("made {slug} a SEPA creditor with {signed} signed mandates");
+        println!(
+            "made {slug} a SEPA creditor with {signed} signed mandates and {} debits planned",
+            planned.debits
+        );
     }
     Ok(())
+}
+
+async fn treasurer(tx: &mut TenantTx) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "SELECT id FROM accounts WHERE role IN ('treasurer', 'admin') ORDER BY role DESC, id LIMIT 1"
+    )
+    .fetch_optional(tx.conn().await?)
+    .await
 }
 
 async fn seed_one(tx: &mut TenantTx, name: &str) -> anyhow::Result<usize> {
@@ -65,12 +85,7 @@ async fn seed_one(tx: &mut TenantTx, name: &str) -> anyhow::Result<usize> {
     )
     .fetch_all(tx.conn().await?)
     .await?;
-    let treasurer = sqlx::query_scalar!(
-        "SELECT id FROM accounts WHERE role IN ('treasurer', 'admin') ORDER BY role DESC, id LIMIT 1"
-    )
-    .fetch_optional(tx.conn().await?)
-    .await?;
-    let Some(treasurer) = treasurer else {
+    let Some(treasurer) = treasurer(tx).await? else {
         return Ok(0);
     };
     settings::save(tx, &creditor, treasurer).await?;

@@ -2,7 +2,8 @@
 //! to pay (credit transfers, [`credit_transfer`], `pain.001.001.09`) and
 //! to collect (direct debits under members' mandates, [`direct_debit`],
 //! `pain.008.001.08`, with the creditor identifier of [`creditor_id`]), and
-//! what the bank reports back on those debits ([`returns`]).
+//! what the bank reports back on those debits ([`returns`]), and the
+//! calendar debits settle on ([`target`]).
 //!
 //! This module owns everything a SEPA file needs and a bank checks: IBANs
 //! and BICs ([`account`]), the SEPA character set and the EPC's conversion
@@ -23,6 +24,7 @@ mod error;
 pub mod mandate;
 pub mod returns;
 mod rules;
+pub mod target;
 mod xml;
 
 pub use account::{Bic, BicError, Iban, IbanError};

@@ -17,7 +17,7 @@ const XSD: &str = concat!(
     "/tests/fixtures/sepa/pain.008.001.08.xsd"
 );
 
-fn assert_valid(xml: &str) {
+pub fn assert_valid(xml: &str) {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("batch.xml");
     std::fs::write(&path, xml).expect("write");

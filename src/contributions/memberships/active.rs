@@ -32,12 +32,14 @@ pub async fn active_people(tx: &mut TenantTx, today: NaiveDate) -> Result<i64, s
                SELECT al.membership_id,
                       bool_or(pa.status IN ('paid', 'refunded') AND al.amount_minor > 0
                               AND pa.refunded_minor < pa.amount_minor) AS paid,
-                      bool_or(pa.status = 'pending') AS pending
+                      bool_or(pa.status = 'pending') AS pending,
+                      bool_or(pa.status = 'pending' AND pa.attempt > 1) AS retrying
                FROM payment_allocations al JOIN payments pa ON pa.id = al.payment_id
                GROUP BY al.membership_id)
            SELECT l.account_id AS "account_id!", l.starts_on AS "starts_on!", l.ends_on,
                   l.amount_minor AS "amount_minor!", l.credit_minor AS "credit_minor!", l.status_override,
-                  j.joined_on, coalesce(mo.paid, false) AS "paid!", coalesce(mo.pending, false) AS "pending!"
+                  j.joined_on, coalesce(mo.paid, false) AS "paid!", coalesce(mo.pending, false) AS "pending!",
+                  coalesce(mo.retrying, false) AS "retrying!"
            FROM latest l
            JOIN joined j ON j.account_id = l.account_id
            LEFT JOIN money mo ON mo.membership_id = l.id"#
@@ -54,6 +56,7 @@ pub async fn active_people(tx: &mut TenantTx, today: NaiveDate) -> Result<i64, s
                 amount_due: row.amount_minor > row.credit_minor,
                 paid_any: row.paid,
                 payment_pending: row.pending,
+                payment_retrying: row.retrying,
                 cancelled: false,
                 overridden: row
                     .status_override

@@ -1,11 +1,13 @@
 //! Memberships: member × plan × period. Joining (`join`: the quote and the
 //! rows it becomes), renewing and upgrading (`renew`), and the reads with
-//! each membership's status, paid and due amounts (`view`); staff may
+//! each membership's status, paid and due amounts (`view`), what a payer
+//! still owes date by date (`dues`); staff may
 //! cancel a membership or override its status with a reason (`staff`).
 //!
 //! Charges go to the payer's ledger: a household's dues are its payer's.
 
 mod active;
+mod dues;
 mod join;
 mod renew;
 mod staff;
@@ -14,6 +16,7 @@ mod view;
 use chrono::NaiveDate;
 
 pub use active::active_people;
+pub use dues::{OpenDue, open_dues};
 pub use join::{JoinRequest, Joined, Quote, QuoteLine, join, quote};
 pub use renew::{renew, upgrade};
 pub use staff::{cancel, extend_latest, override_status};

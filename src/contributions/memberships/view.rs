@@ -109,6 +109,8 @@ pub async fn list(
                             WHERE n.membership_id = m.id AND n.status IN ('paid', 'refunded')), 0)::bigint AS "paid!",
                   EXISTS (SELECT 1 FROM allocation_net n
                           WHERE n.membership_id = m.id AND n.status = 'pending') AS "pending!",
+                  EXISTS (SELECT 1 FROM payment_allocations al JOIN payments pa ON pa.id = al.payment_id
+                          WHERE al.membership_id = m.id AND pa.status = 'pending' AND pa.attempt > 1) AS "retrying!",
                   EXISTS (SELECT 1 FROM memberships r
                           WHERE r.previous_id = m.id AND r.cancelled_at IS NULL) AS "renewed!",
                   p.archived_at IS NULL AND p.period NOT IN ('one_off', 'lifetime') AS "plan_renews!"
@@ -158,6 +160,7 @@ pub async fn list(
                 amount_due: row.amount_minor > row.credit_minor,
                 paid_any: row.paid > 0,
                 payment_pending: row.pending,
+                payment_retrying: row.retrying,
                 cancelled: row.cancelled,
                 overridden,
             };

@@ -9,14 +9,16 @@
 pub mod export;
 pub mod list;
 mod live;
+mod outcome;
 mod record;
 pub mod reference;
 mod refund;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+pub use outcome::{mark_failed, mark_paid, set_attempt};
 pub(in crate::contributions) use record::record_for;
-pub use record::{Allocation, NewPayment, mark_failed, mark_paid, record};
+pub use record::{Allocation, NewPayment, record};
 pub use reference::transfer_reference;
 pub use refund::refund;
 

@@ -13,6 +13,10 @@ use crate::contributions::{earmarks, memberships, receipts};
 use crate::db::TenantTx;
 use crate::model::Amount;
 
+/// How far ahead a pending direct debit may be dated: the notice period
+/// plus the bank's lead time, with room to spare.
+const DEBIT_DAYS_AHEAD: u64 = 90;
+
 /// A payment to record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewPayment {
@@ -88,15 +92,23 @@ fn validate(payment: &NewPayment, today: NaiveDate) -> Result<(), Error> {
             "only cheques have a number and a bank",
         ));
     }
-    if payment.method == Method::Online && payment.provider.is_none() {
+    if matches!(payment.method, Method::Online | Method::DirectDebit) && payment.provider.is_none()
+    {
         return Err(Error::invalid(
             "method",
             "online-needs-provider",
-            "online payments come from a provider",
+            "online payments and direct debits come from a provider or a batch",
         ));
     }
+    // A debit is announced for its collection date, weeks ahead.
+    let ahead = if payment.method == Method::DirectDebit && payment.status == PaymentStatus::Pending
+    {
+        DEBIT_DAYS_AHEAD
+    } else {
+        1
+    };
     let earliest = today.checked_sub_days(Days::new(3660)).unwrap_or(today);
-    let latest = today.checked_add_days(Days::new(1)).unwrap_or(today);
+    let latest = today.checked_add_days(Days::new(ahead)).unwrap_or(today);
     if payment.received_on < earliest || payment.received_on > latest {
         return Err(Error::invalid(
             "received_on",
@@ -293,7 +305,7 @@ async fn oldest_dues(
 }
 
 /// The ledger line and receipt of money received.
-async fn settle(
+pub(super) async fn settle(
     tx: &mut TenantTx,
     payment_id: i64,
     payer_id: i64,
@@ -320,76 +332,4 @@ async fn settle(
     // A referred payer's affiliate earns from it, in this transaction.
     crate::affiliation::tenant::payment_changed(tx, payment_id).await?;
     Ok(())
-}
-
-/// A pending payment arrived (a transfer seen on the statement, a retried
-/// card that went through).
-pub async fn mark_paid(
-    tx: &mut TenantTx,
-    payment_id: i64,
-    by: Option<i64>,
-) -> Result<Payment, Error> {
-    let row = sqlx::query!(
-        "UPDATE payments SET status = 'paid', paid_at = now() WHERE id = $1 AND status = 'pending'
-         RETURNING payer_id, amount_minor, currency",
-        payment_id
-    )
-    .fetch_optional(tx.conn().await?)
-    .await?;
-    let Some(row) = row else {
-        return Err(pending_or_missing(tx, payment_id).await);
-    };
-    let currency =
-        crate::model::Currency::parse(&row.currency).map_err(|e| Error::money("currency", e))?;
-    let amount = Amount::new(row.amount_minor, currency)
-        .ok_or_else(|| Error::invalid("amount", "too-large", "amount too large"))?;
-    settle(tx, payment_id, row.payer_id, amount, by).await?;
-    audit::record(
-        tx,
-        Entry::new("contributions.payment.paid")
-            .by(by)
-            .on(row.payer_id)
-            .with(json!({ "payment": payment_id })),
-    )
-    .await?;
-    let found = find(tx, payment_id).await?;
-    super::live::announced(tx, found, crate::live::PaymentChange::Paid, None).await
-}
-
-/// A pending payment will not come (a bounced transfer, a card given up).
-pub async fn mark_failed(
-    tx: &mut TenantTx,
-    payment_id: i64,
-    by: Option<i64>,
-) -> Result<Payment, Error> {
-    let row = sqlx::query!(
-        "UPDATE payments SET status = 'failed' WHERE id = $1 AND status = 'pending' RETURNING payer_id",
-        payment_id
-    )
-    .fetch_optional(tx.conn().await?)
-    .await?;
-    let Some(row) = row else {
-        return Err(pending_or_missing(tx, payment_id).await);
-    };
-    audit::record(
-        tx,
-        Entry::new("contributions.payment.failed")
-            .by(by)
-            .on(row.payer_id)
-            .with(json!({ "payment": payment_id })),
-    )
-    .await?;
-    // Treasurers who asked are told, in this transaction.
-    crate::reporting::alerts::fire::payment_failed(tx, payment_id).await?;
-    find(tx, payment_id)
-        .await?
-        .ok_or(Error::NotFound("payment"))
-}
-
-async fn pending_or_missing(tx: &mut TenantTx, payment_id: i64) -> Error {
-    match find(tx, payment_id).await {
-        Ok(Some(_)) => Error::conflict("not-pending", "only a pending payment can change this way"),
-        Ok(None) => Error::NotFound("payment"),
-        Err(error) => Error::Database(error),
-    }
 }

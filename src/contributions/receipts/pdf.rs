@@ -263,6 +263,8 @@ impl Words {
             Method::Card => "card",
             Method::Online if fr => "paiement en ligne",
             Method::Online => "online payment",
+            Method::DirectDebit if fr => "prélèvement SEPA",
+            Method::DirectDebit => "SEPA direct debit",
             Method::Other if fr => "autre",
             Method::Other => "other",
         }

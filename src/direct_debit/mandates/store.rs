@@ -207,6 +207,28 @@ pub async fn amend(
     found(tx, id).await
 }
 
+/// A debit under the mandate went to the bank, due on `due_on`: the 36
+/// months restart from it, the amendment it declared is done, and a
+/// one-off mandate is used.
+pub async fn mark_presented(
+    tx: &mut TenantTx,
+    id: i64,
+    due_on: NaiveDate,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE sdd_mandates
+         SET last_collected_on = greatest(last_collected_on, $2),
+             amendment_pending = false, previous_iban = NULL, previous_reference = NULL,
+             status = CASE WHEN kind = 'one_off' AND status = 'active' THEN 'used' ELSE status END
+         WHERE id = $1",
+        id,
+        due_on
+    )
+    .execute(tx.conn().await?)
+    .await?;
+    Ok(())
+}
+
 async fn ended_or_missing(tx: &mut TenantTx, id: i64) -> Refusal {
     match find(tx, id).await {
         Ok(Some(_)) => Refusal::conflict("ended", "this mandate has ended"),

@@ -458,6 +458,7 @@ treasury-method-transfer = Bank transfer
 treasury-method-card = Card
 treasury-method-other = Other
 treasury-method-online = Online
+treasury-method-direct_debit = Direct debit
 treasury-member = Member
 treasury-ends-on = Ends on
 treasury-status = Status

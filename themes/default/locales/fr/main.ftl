@@ -458,6 +458,7 @@ treasury-method-transfer = Virement
 treasury-method-card = Carte
 treasury-method-other = Autre
 treasury-method-online = En ligne
+treasury-method-direct_debit = Prélèvement
 treasury-member = Adhérent
 treasury-ends-on = Fin le
 treasury-status = Statut
