@@ -8,7 +8,7 @@ use tessera::auth::Role;
 
 use crate::contributions_fixture::{app, desk, get, scalar, send};
 use crate::direct_debit_collections::{creditor, import, member_with_mandate, pain_002};
-use crate::helpers::browser::Browser;
+use crate::helpers::browser::{Browser, Page};
 
 const BOUNDARY: &str = "tessera-test-boundary";
 
@@ -19,6 +19,21 @@ fn multipart(csrf: &str, file: &str) -> String {
          --{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"report.xml\"\r\n\
          Content-Type: application/xml\r\n\r\n{file}\r\n--{BOUNDARY}--\r\n"
     )
+}
+
+/// Uploads `file` as the bank report, from the page's form.
+async fn upload(browser: &mut Browser<'_>, file: &str) -> Page {
+    let body = multipart(&browser.csrf(), file);
+    let request = browser
+        .app
+        .http
+        .post(browser.url("/treasury/direct-debit/returns"))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .body(body);
+    browser.send(request).await
 }
 
 #[tokio::test]
@@ -54,16 +69,7 @@ async fn a_treasurer_runs_a_round_from_the_pages() {
         "TSR-DD-{:010}",
         scalar(&app, &desk.tenant, "SELECT max(id) FROM sdd_collections").await
     );
-    let csrf = treasurer.csrf();
-    let request = app
-        .http
-        .post(treasurer.url("/treasury/direct-debit/returns"))
-        .header(
-            "content-type",
-            format!("multipart/form-data; boundary={BOUNDARY}"),
-        )
-        .body(multipart(&csrf, &pain_002(&e2e, "MS02")));
-    let uploaded = treasurer.send(request).await;
+    let uploaded = upload(&mut treasurer, &pain_002(&e2e, "MS02")).await;
     assert_eq!(uploaded.status, 200, "{}", uploaded.body);
     assert!(
         uploaded.body.contains("id=\"import-result\""),
@@ -73,15 +79,7 @@ async fn a_treasurer_runs_a_round_from_the_pages() {
     let rejected =
         "SELECT count(*) FROM sdd_collections WHERE status = 'rejected' AND reason = 'MS02'";
     assert_eq!(scalar(&app, &desk.tenant, rejected).await, 1);
-    let request = app
-        .http
-        .post(treasurer.url("/treasury/direct-debit/returns"))
-        .header(
-            "content-type",
-            format!("multipart/form-data; boundary={BOUNDARY}"),
-        )
-        .body(multipart(&csrf, "not a bank report"));
-    let refused = treasurer.send(request).await;
+    let refused = upload(&mut treasurer, "not a bank report").await;
     assert_eq!(refused.status, 422);
 
     let mut zoe = Browser::signed_in_as(&app, &desk.tenant, member, Role::Member).await;
