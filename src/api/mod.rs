@@ -37,6 +37,7 @@ where
     crate::webhooks::Webhooks: FromRef<S>,
     crate::live::Live: FromRef<S>,
     crate::reporting::federation::Federations: FromRef<S>,
+    crate::storage::Storage: FromRef<S>,
 {
     let api = Router::new()
         .route("/api/v1/auth/register", post(auth::register))

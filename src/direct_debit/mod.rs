@@ -16,6 +16,8 @@ mod collections_pages;
 pub mod fields;
 pub mod mandates;
 mod member_pages;
+pub mod paper;
+mod paper_api;
 pub mod settings;
 pub mod signing;
 mod treasury_pages;
@@ -27,6 +29,7 @@ use serde::Serialize;
 
 pub use api::Doc;
 pub use collections_api::Doc as CollectionsDoc;
+pub use paper_api::Doc as PaperDoc;
 
 use crate::themes::Themes;
 use mandates::Mandate;
@@ -35,6 +38,7 @@ pub fn router<S>() -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
     Themes: FromRef<S>,
+    crate::storage::Storage: FromRef<S>,
 {
     Router::new()
         .route(
@@ -56,6 +60,11 @@ where
         .route(
             "/treasury/direct-debit/mandates/{id}/cancel",
             post(treasury_pages::cancel),
+        )
+        .route("/treasury/direct-debit/paper", post(paper_api::record_page))
+        .route(
+            "/treasury/direct-debit/mandates/{id}/scan",
+            get(paper_api::scan_page),
         )
         .route(
             "/treasury/direct-debit/collections",
@@ -82,6 +91,7 @@ where
 pub fn api_router<S>() -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
+    crate::storage::Storage: FromRef<S>,
 {
     Router::new()
         .route(
@@ -89,7 +99,15 @@ where
             get(api::show_settings).put(api::save_settings),
         )
         .route("/api/v1/direct-debit/mandates", get(api::list))
+        .route(
+            "/api/v1/direct-debit/mandates/paper",
+            post(paper_api::record),
+        )
         .route("/api/v1/direct-debit/mandates/{id}", get(api::show))
+        .route(
+            "/api/v1/direct-debit/mandates/{id}/scan",
+            get(paper_api::scan),
+        )
         .route(
             "/api/v1/direct-debit/mandates/{id}/cancel",
             post(api::cancel),

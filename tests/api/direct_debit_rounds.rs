@@ -169,3 +169,170 @@ async fn another_tenants_files_debits_and_reports_reach_nothing() {
     let mine = get(&app, &a.host, "/api/v1/me/debits", &zoe).await;
     assert_eq!(mine.json[0]["account_id"], member);
 }
+
+/// A multipart body of `fields`, then `scan` as the file.
+fn paper_form(fields: &[(&str, &str)], scan: &[u8]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!(
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"scan\"\r\n\
+             Content-Type: application/octet-stream\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(scan);
+    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+const SCAN: &[u8] = b"%PDF-1.4\n% a signed mandate\n%%EOF\n";
+
+#[tokio::test]
+async fn a_paper_mandate_is_recorded_with_its_scan_and_refused_whole() {
+    let app = app().await;
+    let a = desk(&app, "sdd-paper-a").await;
+    let b = desk(&app, "sdd-paper-b").await;
+    for desk in [&a, &b] {
+        let saved = send(
+            &app,
+            "PUT",
+            &desk.host,
+            "/api/v1/direct-debit/settings",
+            &creditor(),
+            &desk.token,
+        )
+        .await;
+        assert_eq!(saved.status, 200);
+    }
+    let member = crate::contributions_fixture::person(
+        &app,
+        &a.tenant,
+        "li@sdd-paper-a.test",
+        "Li Wei",
+        Role::Member,
+        false,
+    )
+    .await;
+    let account = member.to_string();
+    let fields = |signed_on: &'static str, iban: &'static str| {
+        vec![
+            ("account_id", account.clone()),
+            ("kind", "recurrent".to_owned()),
+            ("debtor_name", "Li Wei".to_owned()),
+            ("town", "Sète".to_owned()),
+            ("country", "FR".to_owned()),
+            ("iban", iban.to_owned()),
+            ("signed_on", signed_on.to_owned()),
+        ]
+    };
+    let upload = |fields: Vec<(&'static str, String)>, scan: &'static [u8]| {
+        let pairs: Vec<(&str, &str)> = fields.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        let request = app
+            .http
+            .post(format!(
+                "http://{}/api/v1/direct-debit/mandates/paper",
+                app.addr
+            ))
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={BOUNDARY}"),
+            )
+            .body(paper_form(&pairs, scan));
+        crate::helpers::api_client::send(&app, request, &a.host, Some(&a.token))
+    };
+    let iban = "FR7630006000011234567890189";
+    for (refused, why) in [
+        (
+            upload(fields("2026-01-10", iban), b"just text").await,
+            "not a scan",
+        ),
+        (
+            upload(fields("2999-01-10", iban), SCAN).await,
+            "signed in the future",
+        ),
+        (
+            upload(fields("2026-01-10", "FR7630006000011234567890100"), SCAN).await,
+            "a wrong IBAN",
+        ),
+    ] {
+        assert_eq!(refused.status, 422, "{why}: {:?}", refused.json);
+    }
+    assert_eq!(
+        scalar(&app, &a.tenant, "SELECT count(*) FROM sdd_mandates").await,
+        0
+    );
+    let stored = app.state.storage.list(a.tenant.id).await.expect("list");
+    assert!(
+        stored.is_empty(),
+        "a refused mandate leaves no scan: {stored:?}"
+    );
+
+    let recorded = upload(fields("2026-01-10", iban), SCAN).await;
+    assert_eq!(recorded.status, 201, "{:?}", recorded.json);
+    assert_eq!(recorded.json["status"], "active");
+    assert_eq!(recorded.json["signed_via"], "paper");
+    let scan = format!("/api/v1/direct-debit/mandates/{}/scan", recorded.json["id"]);
+    let back = app
+        .http
+        .get(format!("http://{}{scan}", app.addr))
+        .header("host", &a.host)
+        .header("authorization", format!("Bearer {}", a.token))
+        .send()
+        .await
+        .expect("scan");
+    assert_eq!(back.status(), 200);
+    assert_eq!(back.headers()["content-type"], "application/pdf");
+    assert_eq!(back.bytes().await.expect("bytes").as_ref(), SCAN);
+    assert_eq!(
+        get(&app, &b.host, &scan, &b.token).await.status,
+        404,
+        "not B's"
+    );
+    assert_eq!(get(&app, &a.host, &scan, &b.token).await.status, 401);
+
+    // The page: the member named by their address.
+    let mut treasurer = Browser::signed_in_as(&app, &a.tenant, a.treasurer, Role::Treasurer).await;
+    let csrf = treasurer.csrf();
+    let form = paper_form(
+        &[
+            ("csrf_token", &csrf),
+            ("member_email", "li@sdd-paper-a.test"),
+            ("kind", "one_off"),
+            ("debtor_name", "Li Wei"),
+            ("town", "Sète"),
+            ("country", "FR"),
+            ("iban", iban),
+            ("signed_on", "2026-02-01"),
+        ],
+        SCAN,
+    );
+    let request = app
+        .http
+        .post(treasurer.url("/treasury/direct-debit/paper"))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .body(form);
+    let page = treasurer.send(request).await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    assert_eq!(
+        scalar(
+            &app,
+            &a.tenant,
+            "SELECT count(*) FROM sdd_mandates WHERE kind = 'one_off'"
+        )
+        .await,
+        1
+    );
+    let list = treasurer.get("/treasury/direct-debit").await;
+    assert!(list.body.contains("/scan\""), "{}", list.body);
+}

@@ -20,7 +20,7 @@ use crate::model::text_enum;
 pub use expire::{EXPIRY_MONTHS, expire_unused};
 pub use new::NewMandate;
 pub use sign::{CODE_ATTEMPTS, CODE_MINUTES, confirm, start};
-pub use store::{amend, cancel, find, list, mark_presented, record_paper};
+pub use store::{amend, cancel, find, list, mark_presented, paper_key, record_paper};
 
 text_enum!(
     /// How often the mandate may be used.

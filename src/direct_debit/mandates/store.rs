@@ -229,6 +229,14 @@ pub async fn mark_presented(
     Ok(())
 }
 
+/// Where a paper mandate's scan is stored.
+pub async fn paper_key(tx: &mut TenantTx, id: i64) -> Result<Option<String>, sqlx::Error> {
+    let key = sqlx::query_scalar!("SELECT paper_key FROM sdd_mandates WHERE id = $1", id)
+        .fetch_optional(tx.conn().await?)
+        .await?;
+    Ok(key.flatten())
+}
+
 async fn ended_or_missing(tx: &mut TenantTx, id: i64) -> Refusal {
     match find(tx, id).await {
         Ok(Some(_)) => Refusal::conflict("ended", "this mandate has ended"),
