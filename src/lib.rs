@@ -62,6 +62,7 @@ pub mod sepa;
 pub mod state;
 pub mod storage;
 pub mod tabular;
+pub mod tax_receipts;
 pub mod telemetry;
 pub mod tenancy;
 pub mod themes;

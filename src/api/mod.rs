@@ -64,6 +64,7 @@ where
         .merge(crate::webhooks::api_router())
         .merge(crate::reporting::api_router())
         .merge(crate::direct_debit::api_router())
+        .merge(crate::tax_receipts::api_router())
         .route_layer(from_fn_with_state(limit, limit::limit));
     Router::new()
         .merge(api)

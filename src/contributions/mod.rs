@@ -5,8 +5,9 @@
 //! what they pay (`payments`), each member's append-only ledger (`ledger`),
 //! receipts with gapless yearly numbers (`receipts`), payments earmarked
 //! for a project and what each project raised (`earmarks`), the `Idempotency-Key`
-//! store of the API (`idempotency`) and the trait online payment providers
-//! implement (`provider`).
+//! store of the API (`idempotency`), the trait online payment providers
+//! implement (`provider`) and what of each payment qualifies for a tax
+//! receipt (`tax_basis`).
 //!
 //! This module owns the tables of `migrations/tenant/0008_contributions.sql`,
 //! the view of `0009_allocation_net.sql` and `payment_earmarks` (in
@@ -33,6 +34,7 @@ pub mod receipts;
 pub mod season_money;
 pub mod settings;
 pub mod status;
+pub mod tax_basis;
 // Member pages and reminders (helper M).
 pub mod pages;
 pub mod reminders;

@@ -88,6 +88,11 @@ pub const TENANT_TABLES: &[&str] = &[
     "sdd_mandates",
     "sdd_batches",
     "sdd_collections",
+    "tax_receipt_settings",
+    "tax_receipt_caps",
+    "tax_receipt_counters",
+    "tax_receipts",
+    "tax_receipt_lines",
 ];
 
 /// One table as the archive describes it.

@@ -123,6 +123,7 @@ mod signup;
 mod staff;
 mod staff_invitations;
 mod stored_rows;
+mod tax_receipts;
 mod theme_files;
 mod themes;
 mod translations;
