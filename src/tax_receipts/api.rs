@@ -5,8 +5,8 @@
 //! `contributions:write`). `/api/v1/me/tax-receipts`: a donor's own.
 
 use axum::Json;
-use axum::extract::Path;
-use axum::http::StatusCode;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Datelike;
 use serde::Deserialize;
@@ -14,13 +14,14 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use super::caps::{self, Cap};
 use super::declaration::{self, Declaration};
-use super::issue;
 use super::store::{self, Declared, Filter, TaxReceipt};
+use super::{issue, render};
 use crate::api::json::{ApiJson, ApiQuery};
 use crate::auth::scoped::{Allowed, ContributionsRead, ContributionsWrite, Person};
 use crate::auth::{Admin, Treasurer};
 use crate::db::TenantTx;
 use crate::error::{AppError, Refusal};
+use crate::storage::Storage;
 
 #[utoipa::path(operation_id = "tax_receipts_declaration", get, path = "/api/v1/tax-receipts/declaration",
     tag = "tax-receipts", security(("bearer" = []), ("api_key" = ["contributions:read"])),
@@ -221,9 +222,66 @@ pub async fn mine(
     Ok(Json(store::list(&mut tx, &filter).await?))
 }
 
+/// The PDF as a response.
+pub(super) fn pdf_response(reference: &str, bytes: Vec<u8>) -> Response {
+    let disposition = format!("inline; filename=\"recu-fiscal-{reference}.pdf\"");
+    (
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// The receipt's PDF, when `owner` (if given) holds it.
+pub(super) async fn pdf_of(
+    tx: &mut TenantTx,
+    storage: &Storage,
+    id: i64,
+    owner: Option<i64>,
+) -> Result<Response, AppError> {
+    let receipt = store::find(tx, id).await?.ok_or(AppError::NotFound)?;
+    if owner.is_some_and(|owner| owner != receipt.account_id) {
+        return Err(AppError::NotFound);
+    }
+    let bytes = render::bytes(tx, storage, id)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string().into()))?
+        .ok_or(AppError::NotFound)?;
+    Ok(pdf_response(&receipt.reference, bytes))
+}
+
+#[utoipa::path(operation_id = "tax_receipts_pdf", get, path = "/api/v1/tax-receipts/{id}/pdf",
+    tag = "tax-receipts", params(("id" = i64, Path)),
+    security(("bearer" = []), ("api_key" = ["contributions:read"])),
+    responses((status = 200, content_type = "application/pdf", description = "The receipt as stored (a cancelled one with « ANNULÉ » across it)"),
+              (status = 401), (status = 403), (status = 404)))]
+pub async fn pdf(
+    _: Allowed<Treasurer, ContributionsRead>,
+    State(storage): State<Storage>,
+    mut tx: TenantTx,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    pdf_of(&mut tx, &storage, id, None).await
+}
+
+#[utoipa::path(operation_id = "my_tax_receipt_pdf", get, path = "/api/v1/me/tax-receipts/{id}/pdf",
+    tag = "tax-receipts", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, content_type = "application/pdf"), (status = 401), (status = 404)))]
+pub async fn my_pdf(
+    Person(who): Person,
+    State(storage): State<Storage>,
+    mut tx: TenantTx,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    pdf_of(&mut tx, &storage, id, Some(who.account_id)).await
+}
+
 #[derive(OpenApi)]
 #[openapi(
-    paths(show_declaration, save_declaration, list_caps, set_cap, list, issue, cancel, declared, mine),
+    paths(show_declaration, save_declaration, list_caps, set_cap, list, issue, cancel, declared, mine, pdf, my_pdf),
     components(schemas(Declaration, Cap, TaxReceipt, IssueBody, Issued, CancelBody, Declared)),
     tags((name = "tax-receipts", description = "Tax receipts (reçus fiscaux, form 2041-RD, Cerfa 11580*05): \
           off until an administrator declares the association; receipts for one gift or a donor's year, \

@@ -279,6 +279,8 @@ async fn write(
             _ => Refusal::Database(error),
         })?;
     }
+    // Its PDF is rendered, stored and mailed to the donor by the queue.
+    super::render::enqueue(tx, id).await?;
     let entry = Entry::new("tax_receipts.issued")
         .by(by)
         .on(account_id)

@@ -124,6 +124,7 @@ mod staff;
 mod staff_invitations;
 mod stored_rows;
 mod tax_receipts;
+mod tax_receipts_pdf;
 mod theme_files;
 mod themes;
 mod translations;

@@ -31,7 +31,7 @@ fn declaration(identifier: &str) -> Value {
 }
 
 /// Declares `desk`'s association through its administrator.
-async fn declare(app: &TestApp, desk: &Desk, prefix: &str) {
+pub async fn declare(app: &TestApp, desk: &Desk, prefix: &str) {
     let email = format!("admin@{prefix}.test");
     person(app, &desk.tenant, &email, "Ada Admin", Role::Admin, true).await;
     let (admin, _) = api_client::login(app, &desk.host, &email, PASSWORD).await;
@@ -69,7 +69,7 @@ async fn declare(app: &TestApp, desk: &Desk, prefix: &str) {
 }
 
 /// A plan whose dues qualify at `percent` %.
-async fn receipt_plan(app: &TestApp, desk: &Desk, price: i64, percent: u8) -> i64 {
+pub async fn receipt_plan(app: &TestApp, desk: &Desk, price: i64, percent: u8) -> i64 {
     let mut input = yearly_plan(price);
     input.tax_receipt = true;
     input.tax_receipt_percent = percent;
@@ -77,7 +77,13 @@ async fn receipt_plan(app: &TestApp, desk: &Desk, price: i64, percent: u8) -> i6
     create_plan(app, &desk.tenant, &input, desk.treasurer).await
 }
 
-async fn join(app: &TestApp, tenant: &Arc<Tenant>, plan: i64, member: i64, on: NaiveDate) -> i64 {
+pub async fn join(
+    app: &TestApp,
+    tenant: &Arc<Tenant>,
+    plan: i64,
+    member: i64,
+    on: NaiveDate,
+) -> i64 {
     let mut tx = app.tenant_tx(tenant).await;
     let request = memberships::JoinRequest {
         on,
@@ -91,7 +97,7 @@ async fn join(app: &TestApp, tenant: &Arc<Tenant>, plan: i64, member: i64, on: N
 }
 
 /// A cash payment of `minor` received on `on`, allocated to `membership`.
-async fn paid(
+pub async fn paid(
     app: &TestApp,
     tenant: &Arc<Tenant>,
     member: i64,
@@ -113,7 +119,7 @@ async fn paid(
     recorded.id
 }
 
-fn day(text: &str) -> NaiveDate {
+pub fn day(text: &str) -> NaiveDate {
     text.parse().expect("date")
 }
 
