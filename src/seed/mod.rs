@@ -12,3 +12,4 @@ pub mod notifications;
 pub mod operator;
 pub mod projects;
 pub mod reporting;
+pub mod tax_receipts;

@@ -115,6 +115,16 @@ async fn demo_serves_the_three_tenants_and_stops_cleanly() {
         .iter()
         .filter(|l| l.contains("SEPA creditor with 3 signed mandates"));
     assert_eq!(creditors.count(), 3, "{:?}", demo.output);
+    let declared = demo
+        .output
+        .iter()
+        .filter(|l| l.contains("for tax receipts and issued"));
+    assert_eq!(
+        declared.count(),
+        2,
+        "the two French associations: {:?}",
+        demo.output
+    );
     let expected = [
         ("velo-club-lyon", "#0b6e4f", "lang=\"fr\""),
         ("ape-ecole-jaures", "#1d4ed8", "lang=\"fr\""),
@@ -146,7 +156,8 @@ async fn demo_serves_the_three_tenants_and_stops_cleanly() {
     assert!(
         !again.output.iter().any(|l| l.contains("created tenant")
             || l.contains("seeded")
-            || l.contains("SEPA creditor")),
+            || l.contains("SEPA creditor")
+            || l.contains("for tax receipts")),
         "{:?}",
         again.output
     );
