@@ -67,5 +67,6 @@ pub mod telemetry;
 pub mod tenancy;
 pub mod themes;
 pub mod tls;
+pub mod typeset;
 pub mod web;
 pub mod webhooks;

@@ -6,22 +6,13 @@
 //! Security boundary as for receipts: the template is fixed, every value
 //! reaches it as data in `sys.inputs`, shown and never evaluated.
 
-use std::sync::LazyLock;
+use typst::foundations::Dict;
 
-use typst::foundations::{Array, Bytes, Dict, IntoValue, Smart, Value};
-use typst_as_lib::{TypstEngine, TypstTemplateMainFile};
-use typst_layout::PagedDocument;
+use crate::typeset::{Array, IntoValue, Template, Value, put};
 
 use super::{Column, Kind};
 
-const TEMPLATE: &str = include_str!("table.typ");
-
-static ENGINE: LazyLock<TypstEngine<TypstTemplateMainFile>> = LazyLock::new(|| {
-    TypstEngine::builder()
-        .main_file(TEMPLATE)
-        .fonts(typst_assets::fonts().map(Bytes::new))
-        .build()
-});
+static TEMPLATE: Template = Template::new(include_str!("table.typ"));
 
 /// What the PDF shows; cells already formatted for people.
 #[derive(Debug, Clone)]
@@ -44,35 +35,12 @@ impl PdfTable {
     pub const MAX_ROWS: usize = 5_000;
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum PdfError {
-    #[error("report layout: {0}")]
-    Layout(String),
-    #[error("report rendering was interrupted: {0}")]
-    Interrupted(String),
-}
+pub use crate::typeset::TypesetError as PdfError;
 
 /// Renders on the blocking pool (CPU work).
 pub async fn render_pdf(table: PdfTable) -> Result<Vec<u8>, PdfError> {
-    tokio::task::spawn_blocking(move || render_blocking(&table))
-        .await
-        .map_err(|e| PdfError::Interrupted(e.to_string()))?
-}
-
-fn render_blocking(table: &PdfTable) -> Result<Vec<u8>, PdfError> {
-    let document: PagedDocument = ENGINE
-        .compile_with_input(inputs(table))
-        .output
-        .map_err(|e| PdfError::Layout(e.to_string()))?;
-    let options = typst_pdf::PdfOptions {
-        ident: Smart::Custom(table.title.clone()),
-        timestamp: None,
-        ..Default::default()
-    };
-    typst_pdf::pdf(&document, &options).map_err(|errors| {
-        let text: Vec<String> = errors.iter().map(|e| e.message.to_string()).collect();
-        PdfError::Layout(text.join("; "))
-    })
+    let ident = table.title.clone();
+    TEMPLATE.render(inputs(&table), ident).await
 }
 
 fn inputs(t: &PdfTable) -> Dict {
@@ -113,8 +81,4 @@ fn inputs(t: &PdfTable) -> Dict {
     let totals: Array = t.totals.iter().map(|l| l.as_str().into_value()).collect();
     put(&mut d, "totals", totals);
     d
-}
-
-fn put(dict: &mut Dict, key: &str, value: impl IntoValue) {
-    dict.insert(key.into(), value.into_value());
 }

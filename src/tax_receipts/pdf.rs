@@ -2,30 +2,19 @@
 //! (the form is French whatever the portal's language), typeset by typst
 //! from a fixed template (`tax_receipt.typ`) with fonts built into the
 //! binary. Everything the association or the donor wrote reaches it as
-//! data in `sys.inputs`, shown as text, never evaluated; the engine reads
-//! no file but the template. The amount is printed framed by asterisks
+//! data in `sys.inputs`, shown as text, never evaluated ([`crate::typeset`]). The amount is printed framed by asterisks
 //! and in words (`french-amount-words`).
 
-use std::sync::LazyLock;
-
 use chrono::NaiveDate;
-use typst::foundations::{Bytes, Dict, IntoValue, Smart};
-use typst_as_lib::{TypstEngine, TypstTemplateMainFile};
-use typst_layout::PagedDocument;
+use typst::foundations::Dict;
 
 use super::declaration::Declaration;
 use super::store::TaxReceipt;
 use crate::contributions::receipts::pdf::{Lang, date};
 use crate::model::{Amount, Currency};
+use crate::typeset::{Template, put};
 
-const TEMPLATE: &str = include_str!("tax_receipt.typ");
-
-static ENGINE: LazyLock<TypstEngine<TypstTemplateMainFile>> = LazyLock::new(|| {
-    TypstEngine::builder()
-        .main_file(TEMPLATE)
-        .fonts(typst_assets::fonts().map(Bytes::new))
-        .build()
-});
+static TEMPLATE: Template = Template::new(include_str!("tax_receipt.typ"));
 
 /// What one receipt shows.
 #[derive(Debug, Clone)]
@@ -37,36 +26,13 @@ pub struct TaxReceiptPdf {
     pub replaces: Option<String>,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum PdfError {
-    #[error("tax receipt layout: {0}")]
-    Layout(String),
-    #[error("tax receipt rendering was interrupted: {0}")]
-    Interrupted(String),
-}
+pub use crate::typeset::TypesetError as PdfError;
 
-/// Renders on the blocking pool (typesetting is CPU work).
+/// Renders on the blocking pool; the same receipt always gives the same
+/// bytes (fixed document id, no timestamp).
 pub async fn render(receipt: TaxReceiptPdf) -> Result<Vec<u8>, PdfError> {
-    tokio::task::spawn_blocking(move || render_blocking(&receipt))
-        .await
-        .map_err(|e| PdfError::Interrupted(e.to_string()))?
-}
-
-pub fn render_blocking(receipt: &TaxReceiptPdf) -> Result<Vec<u8>, PdfError> {
-    let document: PagedDocument = ENGINE
-        .compile_with_input(inputs(receipt))
-        .output
-        .map_err(|e| PdfError::Layout(e.to_string()))?;
-    let options = typst_pdf::PdfOptions {
-        // Stable bytes: the same receipt always renders the same file.
-        ident: Smart::Custom(format!("tax-receipt-{}", receipt.receipt.reference)),
-        timestamp: None,
-        ..Default::default()
-    };
-    typst_pdf::pdf(&document, &options).map_err(|errors| {
-        let text: Vec<String> = errors.iter().map(|e| e.message.to_string()).collect();
-        PdfError::Layout(text.join("; "))
-    })
+    let ident = format!("tax-receipt-{}", receipt.receipt.reference);
+    TEMPLATE.render(inputs(&receipt), ident).await
 }
 
 /// « 1 500,00 € » and « mille cinq cents euros ».
@@ -95,10 +61,6 @@ pub fn when(receipt: &TaxReceipt) -> String {
             receipt.tax_year
         )
     }
-}
-
-fn put(dict: &mut Dict, key: &str, value: impl IntoValue) {
-    dict.insert(key.into(), value.into_value());
 }
 
 fn inputs(r: &TaxReceiptPdf) -> Dict {

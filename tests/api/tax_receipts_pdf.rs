@@ -18,6 +18,24 @@ use crate::helpers::smtp::SmtpSink;
 use crate::helpers::{migrated_database, spawn_app_with};
 use crate::tax_receipts::{declare, join, paid, receipt_plan};
 
+/// The raw bytes of a PDF the browser may open (its `Page` holds text).
+async fn pdf_bytes(browser: &Browser<'_>, link: &str) -> Vec<u8> {
+    let session = browser.session().expect("session");
+    browser
+        .app
+        .http
+        .get(browser.url(link))
+        .header("host", &browser.host)
+        .header("cookie", format!("__Host-session={session}"))
+        .send()
+        .await
+        .expect("pdf")
+        .bytes()
+        .await
+        .expect("bytes")
+        .to_vec()
+}
+
 #[tokio::test]
 async fn the_pdf_carries_every_mention_and_is_stored_once() {
     let sink = SmtpSink::start();
@@ -59,21 +77,7 @@ async fn the_pdf_carries_every_mention_and_is_stored_once() {
     let first = treasurer.get(&link).await;
     assert_eq!(first.status, 200);
     assert_eq!(first.content_type, "application/pdf");
-    let bytes = app
-        .http
-        .get(treasurer.url(&link))
-        .header("host", &desk.host)
-        .header(
-            "cookie",
-            format!("__Host-session={}", treasurer.session().expect("session")),
-        )
-        .send()
-        .await
-        .expect("pdf")
-        .bytes()
-        .await
-        .expect("bytes")
-        .to_vec();
+    let bytes = pdf_bytes(&treasurer, &link).await;
     // Typst sets apostrophes typographically.
     let text = pdf_text(&bytes).replace('’', "'");
     for mention in [
@@ -144,20 +148,7 @@ async fn the_pdf_carries_every_mention_and_is_stored_once() {
     let cancel = format!("/treasury/tax-receipts/{}/cancel", receipt["id"]);
     let done = treasurer.post(&cancel, &[("reason", "wrong name")]).await;
     assert_eq!(done.status, 303);
-    let void = app
-        .http
-        .get(treasurer.url(&link))
-        .header("host", &desk.host)
-        .header(
-            "cookie",
-            format!("__Host-session={}", treasurer.session().expect("session")),
-        )
-        .send()
-        .await
-        .expect("pdf")
-        .bytes()
-        .await
-        .expect("bytes");
+    let void = pdf_bytes(&treasurer, &link).await;
     assert!(pdf_text(&void).contains("ANNULÉ"));
     let stored = app
         .state

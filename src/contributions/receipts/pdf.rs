@@ -1,6 +1,6 @@
 //! A payment receipt as a PDF, in the association's colours, typeset by
-//! typst (through `typst-as-lib`) with fonts built into the binary, so the
-//! output is the same on every machine.
+//! [`crate::typeset`] (typst, fonts built into the binary), so the output
+//! is the same on every machine.
 //!
 //! Security boundary: the template (`receipt.typ`) is fixed; everything a
 //! tenant or a member wrote (names, addresses, plan names) reaches it as
@@ -11,17 +11,13 @@
 //! Typesetting is CPU work: [`render_blocking`] runs on a blocking thread
 //! ([`render`] does that), never on the async runtime.
 
-use std::sync::LazyLock;
-
 use chrono::{Datelike, NaiveDate};
-use typst::foundations::{Array, Bytes, Dict, IntoValue, Smart, Value};
-use typst_as_lib::{TypstEngine, TypstTemplateMainFile};
-use typst_layout::PagedDocument;
+use typst::foundations::Dict;
+
+use crate::typeset::{Array, IntoValue, Template, Value, put};
 
 use crate::contributions::Method;
 use crate::model::{Colour, DEFAULT_PRIMARY};
-
-const TEMPLATE: &str = include_str!("receipt.typ");
 
 /// The language of a receipt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,48 +93,21 @@ pub fn number_text(year: i32, number: i32) -> String {
     format!("{year}-{number:06}")
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum PdfError {
-    /// The template failed to compile (a bug, not a client mistake).
-    #[error("receipt layout: {0}")]
-    Layout(String),
-    #[error("receipt rendering was interrupted: {0}")]
-    Interrupted(String),
-}
+pub use crate::typeset::TypesetError as PdfError;
 
-/// The compiled engine: fonts parsed once per process (borrowed from the
-/// binary, not copied).
-static ENGINE: LazyLock<TypstEngine<TypstTemplateMainFile>> = LazyLock::new(|| {
-    TypstEngine::builder()
-        .main_file(TEMPLATE)
-        .fonts(typst_assets::fonts().map(Bytes::new))
-        .build()
-});
+static TEMPLATE: Template = Template::new(include_str!("receipt.typ"));
 
 /// Renders on the blocking pool.
 pub async fn render(receipt: ReceiptPdf) -> Result<Vec<u8>, PdfError> {
-    tokio::task::spawn_blocking(move || render_blocking(&receipt))
-        .await
-        .map_err(|e| PdfError::Interrupted(e.to_string()))?
+    let ident = format!("receipt-{}", receipt.number);
+    TEMPLATE.render(inputs(&receipt), ident).await
 }
 
-/// Renders the PDF on this thread (tens of milliseconds: CPU work).
+/// Renders the PDF on this thread (tens of milliseconds: CPU work). The
+/// document id is fixed: the same receipt renders to the same bytes (a
+/// re-run job finds its file already stored, with the same hash).
 pub fn render_blocking(receipt: &ReceiptPdf) -> Result<Vec<u8>, PdfError> {
-    let document: PagedDocument = ENGINE
-        .compile_with_input(inputs(receipt))
-        .output
-        .map_err(|e| PdfError::Layout(e.to_string()))?;
-    let options = typst_pdf::PdfOptions {
-        // Stable: the same receipt renders to the same bytes (a re-run job
-        // finds its file already stored, with the same hash).
-        ident: Smart::Custom(format!("receipt-{}", receipt.number)),
-        timestamp: None,
-        ..Default::default()
-    };
-    typst_pdf::pdf(&document, &options).map_err(|errors| {
-        let text: Vec<String> = errors.iter().map(|e| e.message.to_string()).collect();
-        PdfError::Layout(text.join("; "))
-    })
+    TEMPLATE.pdf(inputs(receipt), format!("receipt-{}", receipt.number))
 }
 
 /// The template's `sys.inputs`: values only.
@@ -166,10 +135,6 @@ fn inputs(r: &ReceiptPdf) -> Dict {
     put(&mut d, "lines", lines(&r.lines));
     put(&mut d, "labels", words.dict(&r.association.name));
     d
-}
-
-fn put(dict: &mut Dict, key: &str, value: impl IntoValue) {
-    dict.insert(key.into(), value.into_value());
 }
 
 fn party(name: &str, address: &[String]) -> Dict {
