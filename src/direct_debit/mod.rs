@@ -158,15 +158,14 @@ pub fn register(registry: &mut crate::jobs::Registry) {
         let missed = collections::miss_late(&mut tx, today)
             .await
             .map_err(refused)?;
-        let planned = collections::plan(&mut tx, today).await.map_err(refused)?;
+        let planned = match collections::plan(&mut tx, today).await {
+            Ok(planned) => planned.debits,
+            // An association paid in another currency has nothing to debit.
+            Err(crate::error::Refusal::Conflict { .. }) => 0,
+            Err(other) => return Err(refused(other)),
+        };
         tx.commit().await.map_err(JobError::from)?;
-        tracing::debug!(
-            expired,
-            settled,
-            missed,
-            planned = planned.debits,
-            "direct debit daily"
-        );
+        tracing::debug!(expired, settled, missed, planned, "direct debit daily");
         Ok(())
     });
 }
