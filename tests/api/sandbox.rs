@@ -124,7 +124,8 @@ async fn a_spinning_worker_is_killed_at_the_timeout() {
     assert!(page.contains("still here"), "the theme's page:\n{page}");
     assert!(
         elapsed >= RENDER_TIMEOUT && elapsed < RENDER_TIMEOUT + Duration::from_millis(1500),
-        "answered after {elapsed:?}, with a render timeout of {RENDER_TIMEOUT:?}"
+        "answered after {elapsed:?}, with a render timeout of {RENDER_TIMEOUT:?}: {:?}",
+        app.state.themes.last_error(tenant.id)
     );
     let error = app.state.themes.last_error(tenant.id).unwrap_or_default();
     assert!(error.contains("longer than"), "{error}");
