@@ -45,6 +45,12 @@ impl Worker {
             // it, only who its parent is (see `confine::watch_parent`).
             .env_clear()
             .env(confine::PARENT_ENV, std::process::id().to_string())
+            // mimalloc reserves address space 1 GiB at a time by default:
+            // under the worker's address-space limit (`confine::MEMORY_LIMIT`)
+            // that first arena leaves nothing for the rest, and allocations
+            // then fail at random. Small arenas keep the limit meaning what
+            // it says (the value is in KiB).
+            .env("MIMALLOC_ARENA_RESERVE", "32768")
             .current_dir("/")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
