@@ -179,7 +179,7 @@ pub async fn confirm(
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<Confirm>,
 ) -> Result<Response, AppError> {
-    let today = chrono::Utc::now().date_naive();
+    let today = crate::contributions::memberships::today();
     match mandates::confirm(&mut tx, who.account_id, id, &body.code, today).await {
         Ok(mandate) => Ok(Json(mandate).into_response()),
         // The spent try must stand.

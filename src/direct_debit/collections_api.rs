@@ -16,12 +16,9 @@ use super::collections::{
 use crate::api::json::ApiQuery;
 use crate::auth::Treasurer;
 use crate::auth::scoped::{Allowed, ContributionsRead, ContributionsWrite, Person};
+use crate::contributions::memberships::today;
 use crate::db::TenantTx;
 use crate::error::{AppError, Refusal};
-
-fn today() -> chrono::NaiveDate {
-    chrono::Utc::now().date_naive()
-}
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -15,6 +15,7 @@ use super::collections::{self, BatchSummary, Collection, Filter, Imported};
 use super::collections_api::xml_download;
 use super::settings;
 use crate::auth::{RequestAuth, RequireRole, Treasurer};
+use crate::contributions::memberships::today;
 use crate::contributions::pages::{Money, day};
 use crate::db::TenantTx;
 use crate::error::{AppError, Refusal};
@@ -124,10 +125,6 @@ pub async fn show(
     Ok(themes
         .private_page(&tx, &view, TEMPLATE, StatusCode::OK, &data)
         .await?)
-}
-
-fn today() -> chrono::NaiveDate {
-    chrono::Utc::now().date_naive()
 }
 
 /// `POST /treasury/direct-debit/collections/plan`.

@@ -253,7 +253,7 @@ pub async fn confirm(
 ) -> Result<Response, AppError> {
     let me = current_account(&mut tx, &principal).await?.id;
     let mandate = own_unsigned(&mut tx, me, id).await?;
-    let today = chrono::Utc::now().date_naive();
+    let today = crate::contributions::memberships::today();
     match mandates::confirm(&mut tx, me, id, &form.code, today).await {
         Ok(_) => {
             let flash = Flash::new(FlashKind::Success, "direct-debit-flash-signed");

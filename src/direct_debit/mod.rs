@@ -148,7 +148,7 @@ pub fn register(registry: &mut crate::jobs::Registry) {
     registry.every_tenant(DAILY_ALL, DAILY, std::time::Duration::from_secs(24 * 3600));
     registry.register(DAILY, |ctx, _job| async move {
         let mut tx = ctx.tenant_tx()?;
-        let today = chrono::Utc::now().date_naive();
+        let today = crate::contributions::memberships::today();
         let expired = mandates::expire_unused(&mut tx, today)
             .await
             .map_err(JobError::from)?;

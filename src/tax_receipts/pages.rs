@@ -154,7 +154,7 @@ async fn treasury_page(
             DeclarationForm::of,
         )
     });
-    let today = chrono::Utc::now().date_naive();
+    let today = crate::contributions::memberships::today();
     let filter = Filter {
         limit: 300,
         ..Filter::default()
