@@ -18,6 +18,8 @@
 //! - [`documents`]: files in folders, each public, for members or for staff.
 //! - [`affiliation`]: referral programmes (links, commissions, payouts), for
 //!   associations and for the platform; [`sepa`]: SEPA bank files.
+//! - [`direct_debit`], [`card_payments`] (through [`stripe`]), [`tax_receipts`]:
+//!   SEPA debits, card payments and gifts, and French tax receipts.
 //! - [`webhooks`]: signed events POSTed to an association's own endpoints.
 //! - [`reporting`]: dashboards, live figures ([`live`]), reports and exports,
 //!   the accounting journal, platform figures and federations.
@@ -36,6 +38,7 @@ pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod bench;
+pub mod card_payments;
 pub mod charts;
 pub mod cli;
 pub mod config;
@@ -61,6 +64,7 @@ pub mod seed;
 pub mod sepa;
 pub mod state;
 pub mod storage;
+pub mod stripe;
 pub mod tabular;
 pub mod tax_receipts;
 pub mod telemetry;

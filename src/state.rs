@@ -84,6 +84,8 @@ pub struct Services {
     pub affiliation: crate::affiliation::Affiliation,
     /// Live events heard from every instance, handed to open streams.
     pub live: crate::live::Live,
+    /// Card payments: the Stripe client and the key sealing tenants' secrets.
+    pub card_payments: crate::card_payments::CardPayments,
 }
 
 // What handlers may take as `State<…>`: services, never a pool (tenant
@@ -116,6 +118,12 @@ impl FromRef<AppState> for crate::affiliation::Affiliation {
 impl FromRef<AppState> for crate::live::Live {
     fn from_ref(state: &AppState) -> Self {
         state.live.clone()
+    }
+}
+
+impl FromRef<AppState> for crate::card_payments::CardPayments {
+    fn from_ref(state: &AppState) -> Self {
+        state.card_payments.clone()
     }
 }
 

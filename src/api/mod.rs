@@ -38,6 +38,7 @@ where
     crate::live::Live: FromRef<S>,
     crate::reporting::federation::Federations: FromRef<S>,
     crate::storage::Storage: FromRef<S>,
+    crate::card_payments::CardPayments: FromRef<S>,
 {
     let api = Router::new()
         .route("/api/v1/auth/register", post(auth::register))
@@ -65,6 +66,7 @@ where
         .merge(crate::reporting::api_router())
         .merge(crate::direct_debit::api_router())
         .merge(crate::tax_receipts::api_router())
+        .merge(crate::card_payments::api_router())
         .route_layer(from_fn_with_state(limit, limit::limit));
     Router::new()
         .merge(api)

@@ -138,6 +138,7 @@ pub async fn document(context: RequestAuth, headers: HeaderMap) -> Json<Document
     doc.merge(crate::direct_debit::Doc::openapi());
     doc.merge(crate::direct_debit::CollectionsDoc::openapi());
     doc.merge(crate::direct_debit::PaperDoc::openapi());
+    doc.merge(crate::card_payments::Doc::openapi());
     doc.merge(crate::tax_receipts::Doc::openapi());
     Security { base: &base }.modify(&mut doc);
     doc.servers = Some(vec![ServerBuilder::new().url(base.clone()).build()]);

@@ -109,7 +109,10 @@ pub(super) fn build_state(
         Arc::new(crate::reporting::stream::Figures::new(themes.clone())),
         (&config.reporting).into(),
     );
+    let card_payments = crate::card_payments::CardPayments::new(auth.keys.clone(), &config)
+        .map_err(|e| crate::tls::TlsError::Config(format!("stripe client: {e}")))?;
     Ok(AppState::new(Services {
+        card_payments,
         affiliation,
         live,
         notifications,

@@ -223,6 +223,7 @@ pub fn job_worker(state: &AppState) -> jobs::Worker {
     crate::webhooks::register(&mut registry, axum::extract::FromRef::from_ref(state));
     crate::reporting::register(&mut registry);
     crate::direct_debit::register(&mut registry);
+    crate::card_payments::register(&mut registry, state.card_payments.clone());
     crate::tax_receipts::render::register(&mut registry, state.storage.clone());
     let schedule = crate::portability::purge::PurgeSchedule {
         grace: state.config.deletion.grace(),
@@ -268,6 +269,7 @@ pub fn router(state: &AppState) -> Router {
         .merge(crate::reporting::router())
         .merge(crate::direct_debit::router())
         .merge(crate::tax_receipts::router())
+        .merge(crate::card_payments::router())
         .merge(crate::api::router(limit.clone()))
         .merge(crate::contributions::receipts::download::router(limit))
         .merge(crate::contributions::api::staff_router())

@@ -21,6 +21,7 @@ mod notifications;
 mod overrides;
 mod reporting;
 mod storage;
+mod stripe;
 mod tls;
 mod webhooks;
 pub use deletion::DeletionConfig;
@@ -31,6 +32,7 @@ pub use notifications::NotificationsConfig;
 pub use overrides::{HttpOverrides, MetricsOverrides, Overrides, TlsOverrides};
 pub use reporting::ReportingConfig;
 pub use storage::{S3Config, StorageBackend, StorageConfig};
+pub use stripe::StripeConfig;
 pub use tls::{AcmeConfig, CertificateFiles, ChallengeKind, TlsConfig};
 pub use webhooks::WebhooksConfig;
 
@@ -79,6 +81,8 @@ pub struct Config {
     pub webhooks: WebhooksConfig,
     #[serde(default)]
     pub reporting: ReportingConfig,
+    #[serde(default)]
+    pub stripe: StripeConfig,
 }
 
 /// The job queue's worker (see `jobs`). Durations in milliseconds so that

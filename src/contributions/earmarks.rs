@@ -7,6 +7,10 @@
 //! by the amount given back. What a project raised is read here, from the
 //! payments and their refunds: pending and failed ones count for nothing.
 //!
+//! A gift to the association itself (the donation page's default) is an
+//! earmark without a project: the same donation line, receipt and tax
+//! basis, counted towards no project.
+//!
 //! Projects are the `projects` module's: this one knows them only through
 //! the `earmark_targets` view its migration creates (id, title, currency,
 //! open), and `projects` calls [`raised_for`], never the other way round.
@@ -27,11 +31,18 @@ pub struct Target {
     pub title: String,
 }
 
-/// The project a payment is earmarked for.
+/// What a donation was given to: a project, or (no project, empty
+/// title) the association itself.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Earmark {
-    pub project_id: i64,
+    pub project_id: Option<i64>,
     pub title: String,
+}
+
+/// A payment recorded as a gift: to `project_id`, or to the association.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Gift {
+    pub project_id: Option<i64>,
 }
 
 /// The open projects, by title: what the treasurer may choose.
@@ -81,15 +92,38 @@ pub async fn record_donation(
             format!("this project is in {}", target.currency),
         ));
     }
-    payments::record_for(tx, payment, Some(project_id), by).await
+    let gift = Gift {
+        project_id: Some(project_id),
+    };
+    payments::record_for(tx, payment, Some(gift), by).await
 }
 
-/// Ties a new payment to its project (the payments core, in its insert).
+/// Records `payment` as a gift to the association itself (no project):
+/// a donation line, never credit towards the payer's dues.
+pub async fn record_general_donation(
+    tx: &mut TenantTx,
+    payment: &NewPayment,
+    by: Option<i64>,
+) -> Result<Payment, Error> {
+    if !payment.allocations.is_empty() {
+        return Err(Error::invalid(
+            "allocations",
+            "donation-allocated",
+            "a donation pays no membership: leave allocations empty",
+        ));
+    }
+    let gift = Gift { project_id: None };
+    payments::record_for(tx, payment, Some(gift), by).await
+}
+
+/// Ties a new payment to what it was given to (the payments core, in its
+/// insert).
 pub(super) async fn attach(
     tx: &mut TenantTx,
     payment_id: i64,
-    project_id: i64,
+    gift: Gift,
 ) -> Result<(), sqlx::Error> {
+    let project_id = gift.project_id;
     sqlx::query!(
         "INSERT INTO payment_earmarks (payment_id, project_id) VALUES ($1, $2)",
         payment_id,
@@ -100,15 +134,15 @@ pub(super) async fn attach(
     Ok(())
 }
 
-/// The project `payment_id` is earmarked for, if any.
+/// What `payment_id` was given to, if it is a donation.
 pub async fn of_payment(
     tx: &mut TenantTx,
     payment_id: i64,
 ) -> Result<Option<Earmark>, sqlx::Error> {
     sqlx::query_as!(
         Earmark,
-        r#"SELECT e.project_id, t.title AS "title!"
-           FROM payment_earmarks e JOIN earmark_targets t ON t.id = e.project_id
+        r#"SELECT e.project_id AS "project_id?", coalesce(t.title, '') AS "title!"
+           FROM payment_earmarks e LEFT JOIN earmark_targets t ON t.id = e.project_id
            WHERE e.payment_id = $1"#,
         payment_id
     )
@@ -128,7 +162,10 @@ pub(super) async fn donation_line(
     let Some(earmark) = of_payment(tx, payment_id).await? else {
         return Ok(());
     };
-    let memo = format!("donation: {}", earmark.title);
+    let memo = match earmark.project_id {
+        Some(_) => format!("donation: {}", earmark.title),
+        None => "donation".to_owned(),
+    };
     let line = line(
         payer_id,
         LedgerKind::Donation,
@@ -146,7 +183,7 @@ pub(super) async fn refund_line(
     payment_id: i64,
     payer_id: i64,
     refunded: Amount,
-    by: i64,
+    by: Option<i64>,
 ) -> Result<(), sqlx::Error> {
     if of_payment(tx, payment_id).await?.is_none() {
         return Ok(());
@@ -158,7 +195,7 @@ pub(super) async fn refund_line(
         reversal,
         payment_id,
         "donation refunded",
-        Some(by),
+        by,
     );
     ledger::append(tx, line).await
 }
@@ -197,7 +234,7 @@ pub async fn raised_for(
     project_ids: &[i64],
 ) -> Result<HashMap<i64, Raised>, sqlx::Error> {
     let rows = sqlx::query!(
-        r#"SELECT e.project_id,
+        r#"SELECT e.project_id AS "project_id!",
                   coalesce(sum(p.amount_minor - p.refunded_minor), 0)::bigint AS "minor!",
                   count(DISTINCT p.payer_id) FILTER (WHERE p.amount_minor > p.refunded_minor) AS "donors!"
            FROM payment_earmarks e

@@ -44,6 +44,10 @@ pub enum AppError {
     Render(Box<dyn std::error::Error + Send + Sync>),
     #[error("internal error: {0}")]
     Internal(Cow<'static, str>),
+    /// A service we depend on (a payment provider) failed or is out of
+    /// reach: nothing was changed, the person may try again.
+    #[error("upstream service failed: {0}")]
+    Upstream(Cow<'static, str>),
 }
 
 /// What the client is told, independent of the body format.
@@ -90,6 +94,11 @@ impl AppError {
                 StatusCode::SERVICE_UNAVAILABLE,
                 "overloaded",
                 "Server busy, try again shortly",
+            ),
+            Self::Upstream(_) => (
+                StatusCode::BAD_GATEWAY,
+                "upstream",
+                "A service we depend on did not answer; try again shortly",
             ),
             Self::Database(_) | Self::Render(_) | Self::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,

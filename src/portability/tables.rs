@@ -93,6 +93,12 @@ pub const TENANT_TABLES: &[&str] = &[
     "tax_receipt_counters",
     "tax_receipts",
     "tax_receipt_lines",
+    "stripe_settings",
+    "stripe_customers",
+    "card_consents",
+    "recurring_gifts",
+    "card_charges",
+    "stripe_events",
 ];
 
 /// One table as the archive describes it.

@@ -133,7 +133,7 @@ async fn a_household_joins_under_its_cap_pays_is_current_then_a_refund_reissues_
             .is_zero()
     );
 
-    let refunded = payments::refund(&mut tx, payment.id, eur(1_000), "overpaid", payer)
+    let refunded = payments::refund(&mut tx, payment.id, eur(1_000), "overpaid", Some(payer))
         .await
         .expect("refund");
     assert_eq!(refunded.refunded, eur(1_000));
@@ -156,7 +156,7 @@ async fn a_household_joins_under_its_cap_pays_is_current_then_a_refund_reissues_
     .expect("receipts");
     assert_eq!(receipts, [(1, 6_000, true), (2, 5_000, false)]);
     assert!(
-        payments::refund(&mut tx, payment.id, eur(5_001), "too much", payer)
+        payments::refund(&mut tx, payment.id, eur(5_001), "too much", Some(payer))
             .await
             .is_err()
     );

@@ -26,6 +26,7 @@ mod bench;
 mod browser;
 mod browser_accounts;
 mod browser_membership;
+mod card_payments;
 mod certificates;
 mod certificates_doors;
 mod cli;

@@ -91,7 +91,7 @@ async fn record(
 
 async fn refund(app: &TestApp, tenant: &Arc<Tenant>, payment: i64, minor: i64, by: i64) {
     let mut tx = app.tenant_tx(tenant).await;
-    payments::refund(&mut tx, payment, eur(minor), "partial", by)
+    payments::refund(&mut tx, payment, eur(minor), "partial", Some(by))
         .await
         .expect("refund");
     tx.commit().await.expect("commit");

@@ -225,7 +225,7 @@ async fn a_yearly_receipt_sums_the_qualifying_part_of_the_years_payments() {
     paid(&app, &desk.tenant, member, dues, 1500, day("2026-12-05")).await;
     paid(&app, &desk.tenant, member, lessons, 2000, day("2026-06-01")).await;
     let mut tx = app.tenant_tx(&desk.tenant).await;
-    payments::refund(&mut tx, march, eur(500), "overpaid", desk.treasurer)
+    payments::refund(&mut tx, march, eur(500), "overpaid", Some(desk.treasurer))
         .await
         .expect("refund");
     tx.commit().await.expect("commit");

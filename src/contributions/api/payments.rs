@@ -53,6 +53,9 @@ pub struct PaymentView {
     pub allocations: Vec<AllocationView>,
     /// A donation: the project it is earmarked for (it pays no membership).
     pub project_id: Option<i64>,
+    /// A gift (to `project_id`, or to the association when that is empty),
+    /// not dues.
+    pub donation: bool,
 }
 
 impl From<Payment> for PaymentView {
@@ -81,7 +84,8 @@ impl From<Payment> for PaymentView {
                     amount: amount.into(),
                 })
                 .collect(),
-            project_id: p.earmark.map(|e| e.project_id),
+            donation: p.earmark.is_some(),
+            project_id: p.earmark.and_then(|e| e.project_id),
         }
     }
 }
@@ -217,7 +221,7 @@ pub async fn refund(
     keyed
         .run(&mut tx, async |tx: &mut TenantTx| {
             payments::find(tx, id).await?.ok_or(AppError::NotFound)?;
-            let refunded = payments::refund(tx, id, amount, &request.reason, by).await?;
+            let refunded = payments::refund(tx, id, amount, &request.reason, Some(by)).await?;
             Ok((StatusCode::OK, PaymentView::from(refunded)))
         })
         .await

@@ -150,7 +150,7 @@ pub async fn refund(
     };
     if let (Some(amount), true) = (amount, errors.is_empty()) {
         let by = guard.principal().account_id;
-        match payments::refund(&mut tx, id, amount, &form.reason, by).await {
+        match payments::refund(&mut tx, id, amount, &form.reason, Some(by)).await {
             Ok(_) => {
                 return Ok(done(
                     &format!("/treasury/payments/{id}"),

@@ -12,6 +12,7 @@ use crate::model::{Amount, Currency};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenDue {
     pub membership_id: i64,
+    pub plan_id: i64,
     pub plan_name: String,
     pub due_on: NaiveDate,
     pub amount: Amount,
@@ -26,7 +27,7 @@ pub async fn open_dues(
     until: NaiveDate,
 ) -> Result<Vec<OpenDue>, sqlx::Error> {
     let rows = sqlx::query!(
-        r#"SELECT m.id, p.name AS plan_name, m.starts_on, m.amount_minor, m.currency,
+        r#"SELECT m.id, m.plan_id, p.name AS plan_name, m.starts_on, m.amount_minor, m.currency,
                   (m.credit_minor + coalesce((
                       SELECT sum(n.net_minor) FROM allocation_net n
                       WHERE n.membership_id = m.id AND n.status IN ('paid', 'refunded', 'pending')), 0))::bigint
@@ -63,6 +64,7 @@ pub async fn open_dues(
             if let Some(amount) = Amount::new(minor, currency) {
                 dues.push(OpenDue {
                     membership_id: row.id,
+                    plan_id: row.plan_id,
                     plan_name: row.plan_name.clone(),
                     due_on,
                     amount,

@@ -16,7 +16,7 @@ mod refund;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-pub use outcome::{mark_failed, mark_paid, set_attempt};
+pub use outcome::{link_provider, mark_failed, mark_paid, mark_paid_on, set_attempt};
 pub(in crate::contributions) use record::record_for;
 pub use record::{Allocation, NewPayment, record};
 pub use reference::transfer_reference;

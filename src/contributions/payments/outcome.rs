@@ -45,6 +45,52 @@ pub async fn mark_paid(
     super::live::announced(tx, found, crate::live::PaymentChange::Paid, None).await
 }
 
+/// [`mark_paid`], for money that arrived on `received_on` (a card payment
+/// confirmed days after it was started): the day its receipt bears.
+pub async fn mark_paid_on(
+    tx: &mut TenantTx,
+    payment_id: i64,
+    received_on: chrono::NaiveDate,
+    by: Option<i64>,
+) -> Result<Payment, Error> {
+    sqlx::query!(
+        "UPDATE payments SET received_on = $2 WHERE id = $1 AND status = 'pending'",
+        payment_id,
+        received_on
+    )
+    .execute(tx.conn().await?)
+    .await?;
+    mark_paid(tx, payment_id, by).await
+}
+
+/// Records the provider's own id of a payment (known once the provider
+/// created it), unique per provider.
+pub async fn link_provider(
+    tx: &mut TenantTx,
+    payment_id: i64,
+    provider: &str,
+    provider_ref: &str,
+) -> Result<(), Error> {
+    sqlx::query!(
+        "UPDATE payments SET provider = $2, provider_ref = $3 WHERE id = $1",
+        payment_id,
+        provider,
+        provider_ref
+    )
+    .execute(tx.conn().await?)
+    .await
+    .map_err(|error| match &error {
+        sqlx::Error::Database(db) if db.constraint() == Some("payments_provider_key") => {
+            Error::conflict(
+                "duplicate-provider-payment",
+                "this provider payment is already recorded",
+            )
+        }
+        _ => Error::Database(error),
+    })?;
+    Ok(())
+}
+
 /// A pending payment will not come (a bounced transfer, a card given up).
 pub async fn mark_failed(
     tx: &mut TenantTx,

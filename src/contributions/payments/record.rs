@@ -151,13 +151,13 @@ pub async fn record(
     record_for(tx, payment, None, by).await
 }
 
-/// [`record`], or with `earmark` a donation for that project (checked by
+/// [`record`], or with `gift` a donation (checked by
 /// [`earmarks::record_donation`]): the same row, ledger lines, receipt and
 /// audit entry, but it pays no membership.
 pub(in crate::contributions) async fn record_for(
     tx: &mut TenantTx,
     payment: &NewPayment,
-    earmark: Option<i64>,
+    gift: Option<earmarks::Gift>,
     by: Option<i64>,
 ) -> Result<Payment, Error> {
     validate(payment, memberships::today())?;
@@ -207,9 +207,9 @@ pub(in crate::contributions) async fn record_for(
         }
         _ => Error::Database(error),
     })?;
-    match earmark {
+    match gift {
         // A donation is not spread over the payer's dues.
-        Some(project_id) => earmarks::attach(tx, id, project_id).await?,
+        Some(gift) => earmarks::attach(tx, id, gift).await?,
         None => allocate(tx, id, payment).await?,
     }
     if paid {
@@ -223,7 +223,7 @@ pub(in crate::contributions) async fn record_for(
             .with(json!({
                 "payment": id, "amount_minor": payment.amount.minor(), "currency": currency.code(),
                 "method": payment.method.as_str(), "status": payment.status.as_str(),
-                "project": earmark
+                "project": gift.and_then(|g| g.project_id), "donation": gift.is_some()
             })),
     )
     .await?;

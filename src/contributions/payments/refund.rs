@@ -18,7 +18,7 @@ pub async fn refund(
     payment_id: i64,
     amount: Amount,
     reason: &str,
-    by: i64,
+    by: Option<i64>,
 ) -> Result<Payment, Error> {
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 300 {
@@ -84,7 +84,7 @@ pub async fn refund(
             membership_id: None,
             payment_id: Some(payment_id),
             memo: reason,
-            recorded_by: Some(by),
+            recorded_by: by,
         },
     )
     .await?;
@@ -97,8 +97,7 @@ pub async fn refund(
     .fetch_optional(tx.conn().await?)
     .await?;
     if let Some(receipt_id) = live {
-        receipts::cancel_and_reissue(tx, receipt_id, &format!("refund: {reason}"), Some(by))
-            .await?;
+        receipts::cancel_and_reissue(tx, receipt_id, &format!("refund: {reason}"), by).await?;
     }
     // What the payment earned an affiliate is recomputed.
     crate::affiliation::tenant::payment_changed(tx, payment_id).await?;

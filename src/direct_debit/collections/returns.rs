@@ -132,7 +132,7 @@ async fn apply(
         }
         CollectionStatus::Settled => {
             let why = format!("SEPA {reason}");
-            payments::refund(tx, found.payment_id, amount, &why, by).await?;
+            payments::refund(tx, found.payment_id, amount, &why, Some(by)).await?;
             imported.returned += 1;
             CollectionStatus::Returned
         }

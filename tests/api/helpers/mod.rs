@@ -12,6 +12,7 @@ pub mod pebble;
 pub mod raw_http;
 pub mod s3;
 pub mod smtp;
+pub mod stripe;
 pub mod tls_client;
 
 use std::net::SocketAddr;

@@ -635,7 +635,6 @@ membership-pay-cheque = By cheque
 membership-pay-cheque-help = Make your cheque payable to { $holder } and hand it to the association or post it to its address.
 membership-pay-cash = In cash
 membership-pay-cash-help = Pay at the association’s office; you get a receipt.
-membership-pay-online-later = Paying online by card will come soon.
 membership-pay-pending = Your payment is on its way: your membership stays active meanwhile.
 membership-nothing-due = You have nothing to pay.
 membership-back = Back to my membership

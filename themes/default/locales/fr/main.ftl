@@ -635,7 +635,6 @@ membership-pay-cheque = Par chèque
 membership-pay-cheque-help = Libellez votre chèque à l’ordre de { $holder } et remettez-le à l’association ou envoyez-le à son adresse.
 membership-pay-cash = En espèces
 membership-pay-cash-help = Payez à la permanence de l’association ; vous recevez un reçu.
-membership-pay-online-later = Le paiement en ligne par carte arrive bientôt.
 membership-pay-pending = Votre paiement est en route : votre adhésion reste active en attendant.
 membership-nothing-due = Vous n’avez rien à payer.
 membership-back = Retour à mon adhésion

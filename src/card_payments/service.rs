@@ -1,0 +1,94 @@
+//! [`CardPayments`]: what pages, the API and the jobs share — the Stripe
+//! client (one connection pool for every tenant; each call carries the
+//! tenant's own key), the key that seals tenants' Stripe secrets, and the
+//! replay window of webhook signatures. Handlers take it as
+//! `State<CardPayments>`.
+
+use std::sync::Arc;
+
+use secrecy::SecretString;
+
+use crate::auth::Keys;
+use crate::config::{Config, HttpConfig};
+use crate::model::TenantId;
+use crate::stripe::{Client, Credentials};
+use crate::tls::Sealer;
+
+/// The key derivation's purpose: one tenant's secrets open with its key only.
+const PURPOSE: &str = "card_payments.stripe";
+
+#[derive(Clone)]
+pub struct CardPayments(Arc<Inner>);
+
+struct Inner {
+    client: Client,
+    keys: Keys,
+    tolerance_secs: i64,
+    http: HttpConfig,
+}
+
+/// A secret could not be sealed or opened (another tenant's, another
+/// platform key's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("a Stripe secret could not be sealed or opened")]
+pub struct SealError;
+
+impl CardPayments {
+    pub fn new(keys: Keys, config: &Config) -> Result<Self, rustls::Error> {
+        Ok(Self(Arc::new(Inner {
+            client: Client::new(&config.stripe)?,
+            keys,
+            tolerance_secs: config.stripe.signature_tolerance_secs.max(1),
+            http: config.http.clone(),
+        })))
+    }
+
+    /// An absolute link to `path` on `tenant`'s own host (where Stripe
+    /// sends the member back, and mails point).
+    pub fn link(&self, tenant: &crate::model::Tenant, path: &str) -> String {
+        self.0
+            .http
+            .tenant_link(tenant.canonical_host().as_str(), path)
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.0.client
+    }
+
+    pub fn tolerance_secs(&self) -> i64 {
+        self.0.tolerance_secs
+    }
+
+    fn sealer(&self, tenant: TenantId) -> Result<Sealer, SealError> {
+        Sealer::new(&self.0.keys.derive(PURPOSE, tenant)).map_err(|_| SealError)
+    }
+
+    /// `secret` sealed for `tenant`; `what` (the column) is authenticated
+    /// with it, so a sealed key copied into another column does not open.
+    pub fn seal(&self, tenant: TenantId, what: &str, secret: &str) -> Result<Vec<u8>, SealError> {
+        self.sealer(tenant)?
+            .seal(secret.as_bytes(), what)
+            .map_err(|_| SealError)
+    }
+
+    pub fn open(
+        &self,
+        tenant: TenantId,
+        what: &str,
+        sealed: &[u8],
+    ) -> Result<SecretString, SealError> {
+        let plain = self
+            .sealer(tenant)?
+            .open(sealed, what)
+            .map_err(|_| SealError)?;
+        let text = String::from_utf8(plain).map_err(|_| SealError)?;
+        Ok(SecretString::from(text))
+    }
+
+    /// The tenant's API credentials from its sealed key.
+    pub fn credentials(&self, tenant: TenantId, sealed: &[u8]) -> Result<Credentials, SealError> {
+        Ok(Credentials {
+            secret_key: self.open(tenant, "secret_key", sealed)?,
+        })
+    }
+}
