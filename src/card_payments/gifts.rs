@@ -80,7 +80,7 @@ pub async fn give(
 }
 
 /// A pending donation of `amount` to `project_id` (or the association).
-pub(super) async fn pending_gift(
+pub async fn pending_gift(
     tx: &mut TenantTx,
     payer_id: i64,
     amount: Amount,
@@ -106,7 +106,8 @@ pub(super) async fn pending_gift(
     Ok(recorded.id)
 }
 
-async fn start(
+/// Starts a monthly gift under `consent_id`, next charged in a month.
+pub async fn start(
     tx: &mut TenantTx,
     account_id: i64,
     consent_id: i64,

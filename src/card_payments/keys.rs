@@ -102,14 +102,25 @@ pub async fn save(
         }
         Err(other) => return Err(Refusal::conflict("stripe-unreachable", other.to_string())),
     }
+    install(tx, service, (&secret, &webhook), livemode, by).await
+}
+
+/// Seals and stores keys already checked (or, for the demo, never used).
+pub async fn install(
+    tx: &mut TenantTx,
+    service: &CardPayments,
+    (secret, webhook): (&str, &str),
+    livemode: bool,
+    by: i64,
+) -> Result<KeyStatus, Refusal> {
     let tenant = tx.tenant().id;
     let sealed = |what: &str, text: &str| {
         service
             .seal(tenant, what, text)
             .map_err(|e| Refusal::conflict("sealing", e.to_string()))
     };
-    let key_sealed = sealed(SECRET_KEY, &secret)?;
-    let webhook_sealed = sealed(WEBHOOK_SECRET, &webhook)?;
+    let key_sealed = sealed(SECRET_KEY, secret)?;
+    let webhook_sealed = sealed(WEBHOOK_SECRET, webhook)?;
     let saved = sqlx::query!(
         "INSERT INTO stripe_settings (id, secret_key_sealed, key_hint, webhook_secret_sealed, livemode, updated_by)
          VALUES (true, $1, $2, $3, $4, $5)
@@ -117,7 +128,7 @@ pub async fn save(
              livemode = $4, updated_by = $5, updated_at = now()
          RETURNING key_hint, livemode, updated_at",
         key_sealed,
-        hint(&secret),
+        hint(secret),
         webhook_sealed,
         livemode,
         by

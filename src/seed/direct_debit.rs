@@ -48,7 +48,7 @@ pub async fn seed_all(state: &AppState, manifests: &[(Slug, Manifest)]) -> anyho
     Ok(())
 }
 
-async fn treasurer(tx: &mut TenantTx) -> Result<Option<i64>, sqlx::Error> {
+pub(super) async fn treasurer(tx: &mut TenantTx) -> Result<Option<i64>, sqlx::Error> {
     sqlx::query_scalar!(
         "SELECT id FROM accounts WHERE role IN ('treasurer', 'admin') ORDER BY role DESC, id LIMIT 1"
     )

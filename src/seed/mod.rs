@@ -1,6 +1,7 @@
 //! Sample data: the demo's content (and later the benchmark data set).
 
 pub mod affiliation;
+pub mod card_payments;
 pub mod contributions;
 pub mod dashboards;
 pub mod demo;

@@ -115,6 +115,11 @@ async fn demo_serves_the_three_tenants_and_stops_cleanly() {
         .iter()
         .filter(|l| l.contains("SEPA creditor with 3 signed mandates"));
     assert_eq!(creditors.count(), 3, "{:?}", demo.output);
+    let by_card = demo
+        .output
+        .iter()
+        .filter(|l| l.contains("for card payments (test keys) with 2 gifts by card"));
+    assert_eq!(by_card.count(), 3, "{:?}", demo.output);
     let declared = demo
         .output
         .iter()
@@ -157,6 +162,7 @@ async fn demo_serves_the_three_tenants_and_stops_cleanly() {
         !again.output.iter().any(|l| l.contains("created tenant")
             || l.contains("seeded")
             || l.contains("SEPA creditor")
+            || l.contains("card payments")
             || l.contains("for tax receipts")),
         "{:?}",
         again.output
