@@ -16,10 +16,11 @@ use super::{keys, store};
 use crate::contributions::memberships::{self, today};
 use crate::contributions::model::{Method, PaymentStatus};
 use crate::contributions::payments::{self, Allocation, NewPayment};
+use crate::contributions::provider::{CheckoutRequest, PaymentProvider};
 use crate::db::TenantTx;
 use crate::error::Refusal;
 use crate::model::Amount;
-use crate::stripe::{self, Credentials, PaymentCheckout, Tag};
+use crate::stripe::{self, Credentials, Tag};
 
 /// How far ahead dues are paid by card: everything already asked for.
 const DUES_HORIZON_DAYS: u64 = 3 * 366;
@@ -176,33 +177,27 @@ pub(super) async fn open_checkout(
     let tenant = tx.tenant().clone();
     let success = service.link(&tenant, "/membership/card-payments?paid=1");
     let cancel = service.link(&tenant, "/membership/card-payments?cancelled=1");
-    let currency = page.amount.currency().code().to_ascii_lowercase();
-    let checkout = PaymentCheckout {
-        tag: Tag {
-            tenant: tenant.id.get(),
-            payment: Some(page.payment),
-        },
-        customer: &customer,
-        amount_minor: page.amount.minor(),
-        currency: &currency,
-        description: page.description,
+    let request = CheckoutRequest {
+        payment_id: page.payment,
+        customer,
+        amount: page.amount,
+        description: page.description.to_owned(),
         save_card: page.save_card,
         locale: if payer.locale.starts_with("fr") {
             "fr"
         } else {
             "en"
-        },
-        success_url: &success,
-        cancel_url: &cancel,
+        }
+        .to_owned(),
+        return_url: success,
+        cancel_url: cancel,
     };
-    let session = stripe::payment_checkout(service.client(), credentials, &checkout).await?;
-    store::set_session(tx, page.payment, &session.id).await?;
-    let redirect_url = session
-        .url
-        .ok_or_else(|| Refusal::conflict("stripe-no-url", "Stripe gave no page to go to"))?;
+    let provider = super::provider(tx, service).await?;
+    let checkout = provider.start_checkout(request).await?;
+    store::set_session(tx, page.payment, &checkout.provider_ref).await?;
     Ok(Started {
         payment_id: page.payment,
-        redirect_url,
+        redirect_url: checkout.redirect_url,
     })
 }
 

@@ -2,6 +2,7 @@
 //! state that forbids it), or Stripe's answer. Stripe failing is a 502 for
 //! the API and a « try again » message on pages; nothing was written.
 
+use crate::contributions::provider::ProviderError;
 use crate::error::{AppError, Refusal};
 use crate::stripe::StripeError;
 
@@ -11,6 +12,8 @@ pub enum CardError {
     Refused(#[from] Refusal),
     #[error(transparent)]
     Stripe(#[from] StripeError),
+    #[error(transparent)]
+    Provider(#[from] ProviderError),
 }
 
 impl From<sqlx::Error> for CardError {
@@ -31,6 +34,14 @@ impl From<CardError> for AppError {
                     .into(),
             ),
             CardError::Stripe(other) => AppError::Upstream(other.to_string().into()),
+            CardError::Provider(ProviderError::Declined(why)) => {
+                AppError::Unprocessable(format!("the card was declined ({why})").into())
+            }
+            CardError::Provider(ProviderError::Rejected(why)) => AppError::BadRequest(why.into()),
+            CardError::Provider(ProviderError::Refused(why)) => {
+                AppError::Conflict(format!("Stripe refused: {why}").into())
+            }
+            CardError::Provider(ProviderError::Unavailable(why)) => AppError::Upstream(why.into()),
         }
     }
 }

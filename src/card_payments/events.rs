@@ -6,17 +6,17 @@
 //! they came through.
 
 use axum::http::HeaderMap;
-use secrecy::ExposeSecret;
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
 use super::reconcile::{self, Applied, Success};
-use super::{CardPayments, keys, renewals};
+use super::{CardPayments, renewals};
+use crate::contributions::provider::PaymentProvider;
 use crate::db::TenantTx;
 use crate::error::{AppError, Refusal};
 use crate::jobs::{self, NewJob};
+use crate::stripe::Tag;
 use crate::stripe::objects::{Charge, CheckoutSession, Dispute, Event, PaymentIntent};
-use crate::stripe::{Tag, signature};
 
 /// The job that applies one event.
 pub const EVENT_JOB: &str = "card_payments.event";
@@ -34,26 +34,10 @@ pub async fn receive(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<Received, AppError> {
-    let secret = keys::webhook_secret(tx, service)
-        .await?
-        .ok_or(AppError::BadRequest(
-            "card payments are not set up here".into(),
-        ))?;
-    let header = headers
-        .get("stripe-signature")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let now = chrono::Utc::now().timestamp();
-    signature::verify(
-        header,
-        body,
-        secret.expose_secret(),
-        now,
-        service.tolerance_secs(),
-    )
-    .map_err(|e| AppError::BadRequest(e.to_string().into()))?;
-    let event: Event = serde_json::from_slice(body)
-        .map_err(|e| AppError::BadRequest(format!("not a Stripe event: {e}").into()))?;
+    let provider = super::provider(tx, service).await?;
+    let event = provider
+        .verify_notification(headers, body)
+        .map_err(|e| AppError::BadRequest(e.to_string().into()))?;
     let payload: serde_json::Value = serde_json::from_slice(body)
         .map_err(|e| AppError::BadRequest(format!("not JSON: {e}").into()))?;
     let inserted = sqlx::query_scalar!(

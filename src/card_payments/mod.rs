@@ -16,6 +16,7 @@ pub mod events;
 pub mod gifts;
 pub mod keys;
 mod member_pages;
+pub mod provider;
 pub mod reconcile;
 pub mod refunds;
 pub mod renewals;
@@ -189,6 +190,19 @@ pub async fn update_page(
     .await?;
     session.url.ok_or_else(|| {
         crate::error::Refusal::conflict("stripe-no-url", "Stripe gave no page to go to").into()
+    })
+}
+
+/// Stripe as the association's payment provider (its keys, when set up).
+pub async fn provider(
+    tx: &mut TenantTx,
+    service: &CardPayments,
+) -> Result<provider::StripeProvider, crate::error::Refusal> {
+    Ok(provider::StripeProvider {
+        service: service.clone(),
+        credentials: keys::credentials(tx, service).await?,
+        webhook_secret: keys::webhook_secret(tx, service).await?,
+        tenant: tx.tenant().id.get(),
     })
 }
 

@@ -5,13 +5,13 @@
 //! Stripe's `charge.refunded` event brings the ledger level later.
 
 use super::error::{CardError, not_set_up};
-use super::{CardPayments, keys, store};
+use super::{CardPayments, store};
 use crate::contributions::model::PaymentStatus;
 use crate::contributions::payments::{self, Payment};
+use crate::contributions::provider::PaymentProvider;
 use crate::db::TenantTx;
 use crate::error::Refusal;
 use crate::model::Amount;
-use crate::stripe::{self, Tag};
 
 pub async fn refund(
     tx: &mut TenantTx,
@@ -54,22 +54,11 @@ pub async fn refund(
             Refusal::invalid("amount", "over-refund", "more than what is left to refund").into(),
         );
     }
-    let credentials = keys::credentials(tx, service)
-        .await?
-        .ok_or_else(not_set_up)?;
-    let tag = Tag {
-        tenant: tx.tenant().id.get(),
-        payment: Some(payment_id),
-    };
+    let provider = super::provider(tx, service).await?;
+    if provider.credentials.is_none() {
+        return Err(not_set_up().into());
+    }
     let sequence = payment.refunded.minor();
-    stripe::refund(
-        service.client(),
-        &credentials,
-        intent,
-        amount.minor(),
-        tag,
-        sequence,
-    )
-    .await?;
+    provider.refund(intent, amount, sequence).await?;
     Ok(payments::refund(tx, payment_id, amount, reason, Some(by)).await?)
 }
