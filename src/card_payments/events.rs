@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 use serde_json::json;
 
 use super::reconcile::{self, Applied, Success};
-use super::{CardPayments, renewals};
+use super::{CardPayments, cards, renewals};
 use crate::contributions::provider::PaymentProvider;
 use crate::db::TenantTx;
 use crate::error::{AppError, Refusal};
@@ -118,7 +118,7 @@ async fn apply(
                 if Tag::read(&session.metadata).is_none_or(|t| t.tenant != tenant) {
                     return Ok(NOT_OURS);
                 }
-                return renewals::card_updated(tx, service, &session).await;
+                return cards::card_updated(tx, service, &session).await;
             }
             let (Some(payment_id), Some(intent)) = (
                 our_payment(tx, &session.metadata),
@@ -160,7 +160,7 @@ async fn apply(
                 currency: &intent.currency,
             };
             let applied = reconcile::succeeded(tx, success).await?;
-            renewals::keep_card(tx, service, payment_id, &intent).await?;
+            cards::keep_card(tx, service, payment_id, &intent).await?;
             Ok(applied)
         }
         "payment_intent.payment_failed" => {

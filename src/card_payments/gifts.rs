@@ -20,8 +20,8 @@ use crate::db::TenantTx;
 use crate::error::Refusal;
 use crate::model::{Amount, Currency};
 
-/// The largest gift taken online (a bigger one is a transfer).
-pub const MAX_GIFT_MINOR: i64 = 100_000_00;
+/// The largest gift taken online, 100,000.00 (a bigger one is a transfer).
+pub const MAX_GIFT_MINOR: i64 = 10_000_000;
 
 pub struct GiftRequest {
     pub amount: Amount,

@@ -10,6 +10,7 @@
 //! is [`api`]. The Stripe client itself is [`crate::stripe`].
 
 pub mod api;
+pub mod cards;
 pub mod checkout;
 mod error;
 pub mod events;
@@ -75,7 +76,7 @@ where
             post(treasury_pages::remove),
         )
         .route(
-            "/treasury/card-payments/payments/{id}/refund",
+            "/treasury/card-payments/refund",
             post(treasury_pages::refund),
         )
 }

@@ -4,7 +4,7 @@
 //! refund form; the monthly gifts running; and the events Stripe sent,
 //! with what each did.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use secrecy::SecretString;
@@ -179,12 +179,14 @@ pub async fn remove(guard: RequireRole<Admin>, mut tx: TenantTx) -> Result<Respo
 #[derive(Deserialize)]
 pub struct RefundForm {
     #[serde(default)]
+    payment_id: i64,
+    #[serde(default)]
     amount: String,
     #[serde(default)]
     reason: String,
 }
 
-/// `POST /treasury/card-payments/payments/{id}/refund`.
+/// `POST /treasury/card-payments/refund`.
 pub async fn refund(
     State(themes): State<Themes>,
     State(service): State<CardPayments>,
@@ -192,9 +194,9 @@ pub async fn refund(
     view: PageView,
     auth: RequestAuth,
     mut tx: TenantTx,
-    Path(id): Path<i64>,
     Form(form): Form<RefundForm>,
 ) -> Result<Response, AppError> {
+    let id = form.payment_id;
     let payment = payments::find(&mut tx, id)
         .await?
         .ok_or(AppError::NotFound)?;

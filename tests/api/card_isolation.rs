@@ -264,6 +264,17 @@ async fn the_pages_set_up_stripe_and_send_a_donor_to_pay_exactly_what_they_typed
     assert_eq!(card.status, 200);
     assert!(card.body.contains("4242"), "{}", card.body);
     assert!(card.body.contains("12,50"), "{}", card.body);
+    // The treasurer gives part of it back from the page.
+    let paid = scalar(&app, &desk.tenant, "SELECT id FROM payments").await.to_string();
+    let listed = staff.get("/treasury/card-payments").await;
+    assert!(listed.body.contains("Dora"), "{}", listed.body);
+    let over = [("payment_id", paid.as_str()), ("amount", "20"), ("reason", "double")];
+    assert_eq!(staff.post("/treasury/card-payments/refund", &over).await.status, 422);
+    let part = [("payment_id", paid.as_str()), ("amount", "2,50"), ("reason", "double")];
+    let back = staff.post("/treasury/card-payments/refund", &part).await;
+    assert_eq!(back.status, 303, "{}", back.body);
+    let refunded = "SELECT refunded_minor FROM payments";
+    assert_eq!(scalar(&app, &desk.tenant, refunded).await, 250);
     // Stopping the monthly gift from the page.
     let consent = scalar(&app, &desk.tenant, "SELECT id FROM card_consents").await;
     let stopped = browser
