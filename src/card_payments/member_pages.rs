@@ -277,16 +277,23 @@ async fn donate_page(
     })
 }
 
-/// `GET /donate`.
+#[derive(Deserialize, Default)]
+pub struct Preselect {
+    project: Option<String>,
+}
+
+/// `GET /donate` (`?project=ID` from a project's page chooses it).
 pub async fn donate_form(
     State(themes): State<Themes>,
     view: PageView,
     SignedIn(_): SignedIn,
     auth: RequestAuth,
     mut tx: TenantTx,
+    Query(pre): Query<Preselect>,
 ) -> Result<Response, AppError> {
     let form = DonateForm {
         frequency: "once".into(),
+        project_id: pre.project.unwrap_or_default(),
         ..DonateForm::default()
     };
     let data = donate_page(&mut tx, form, auth.csrf.value(), view.locale).await?;

@@ -32,6 +32,7 @@ card-payments-gift-once = Once
 card-payments-gift-monthly = Every month
 card-payments-gift-accept-hint = Needed for a monthly gift only.
 card-payments-give = Continue to payment
+card-payments-give-project = Give by card
 card-payments-keys = Stripe account
 card-payments-keys-set = Key in use: { $hint }
 card-payments-live = live

@@ -32,6 +32,7 @@ card-payments-gift-once = Une fois
 card-payments-gift-monthly = Chaque mois
 card-payments-gift-accept-hint = Nécessaire pour un don mensuel seulement.
 card-payments-give = Continuer vers le paiement
+card-payments-give-project = Donner par carte
 card-payments-keys = Compte Stripe
 card-payments-keys-set = Clé utilisée : { $hint }
 card-payments-live = réelle
