@@ -205,12 +205,7 @@ pub async fn pay_dues(
     ApiJson(body): ApiJson<PayBody>,
 ) -> Result<Json<CheckoutAnswer>, AppError> {
     let account = payer_of(&mut tx, who.account_id).await?;
-    let payer = Payer {
-        account_id: account.id,
-        email: &account.email,
-        name: &account.display_name,
-        locale: account.locale.as_deref().unwrap_or("fr"),
-    };
+    let payer = Payer::from(&account);
     let wording = super::consent_wording(payer.locale, &tx.tenant().name);
     let started =
         checkout::pay_dues(&mut tx, &service, &payer, &body.renew_plan_ids, &wording).await?;
@@ -239,12 +234,7 @@ pub async fn give(
 ) -> Result<Json<CheckoutAnswer>, AppError> {
     let amount = body.amount.amount("amount")?;
     let account = payer_of(&mut tx, who.account_id).await?;
-    let payer = Payer {
-        account_id: account.id,
-        email: &account.email,
-        name: &account.display_name,
-        locale: account.locale.as_deref().unwrap_or("fr"),
-    };
+    let payer = Payer::from(&account);
     let request = GiftRequest {
         amount,
         project_id: body.project_id,
@@ -298,12 +288,7 @@ pub async fn update_card(
     mut tx: TenantTx,
 ) -> Result<Json<CheckoutAnswer>, AppError> {
     let account = payer_of(&mut tx, who.account_id).await?;
-    let payer = Payer {
-        account_id: account.id,
-        email: &account.email,
-        name: &account.display_name,
-        locale: account.locale.as_deref().unwrap_or("fr"),
-    };
+    let payer = Payer::from(&account);
     let url = super::update_page(&mut tx, &service, &payer).await?;
     Ok(Json(CheckoutAnswer {
         payment_id: 0,

@@ -13,9 +13,9 @@ use serde::Serialize;
 use super::CardPayments;
 use super::error::{CardError, not_set_up};
 use super::{keys, store};
-use crate::contributions::memberships::{self, today};
-use crate::contributions::model::{Method, PaymentStatus};
-use crate::contributions::payments::{self, Allocation, NewPayment};
+use crate::contributions::memberships::{self, OpenDue, today};
+use crate::contributions::model::PaymentStatus;
+use crate::contributions::payments::{self, Allocation};
 use crate::contributions::provider::{CheckoutRequest, PaymentProvider};
 use crate::db::TenantTx;
 use crate::error::Refusal;
@@ -60,6 +60,17 @@ pub async fn customer(
     Ok(made.id)
 }
 
+impl<'a> From<&'a crate::accounts::Account> for Payer<'a> {
+    fn from(account: &'a crate::accounts::Account) -> Self {
+        Payer {
+            account_id: account.id,
+            email: &account.email,
+            name: &account.display_name,
+            locale: account.locale.as_deref().unwrap_or("fr"),
+        }
+    }
+}
+
 /// Pays everything `payer` owes by card; `renew_plans` are the plans whose
 /// renewals they agreed to have charged to this card (`wording`: what the
 /// page said).
@@ -80,27 +91,7 @@ pub async fn pay_dues(
         .checked_add_days(Days::new(DUES_HORIZON_DAYS))
         .unwrap_or(NaiveDate::MAX);
     let dues = memberships::open_dues(tx, payer.account_id, until).await?;
-    let mut allocations: Vec<Allocation> = Vec::new();
-    let mut total: Option<Amount> = None;
-    for due in &dues {
-        total = Some(match total {
-            None => due.amount,
-            Some(sum) => sum
-                .checked_add(due.amount)
-                .map_err(|_| Refusal::invalid("amount", "too-large", "amount too large"))?,
-        });
-        match allocations
-            .iter_mut()
-            .find(|a| a.membership_id == due.membership_id)
-        {
-            Some(line) => line.amount_minor += due.amount.minor(),
-            None => allocations.push(Allocation {
-                membership_id: due.membership_id,
-                amount_minor: due.amount.minor(),
-            }),
-        }
-    }
-    let Some(total) = total else {
+    let Some((total, allocations)) = to_pay(dues.iter())? else {
         return Err(Refusal::conflict("nothing-due", "nothing is due").into());
     };
     let mut consent = None;
@@ -114,7 +105,8 @@ pub async fn pay_dues(
         .map(|d| d.plan_name.as_str())
         .collect::<Vec<_>>()
         .join(", ");
-    let payment = pending(tx, payer.account_id, total, allocations).await?;
+    let by = Some(payer.account_id);
+    let payment = pending(tx, payer.account_id, (total, allocations), by).await?;
     let charge = store::NewCharge {
         payment_id: payment,
         account_id: payer.account_id,
@@ -134,27 +126,44 @@ pub async fn pay_dues(
     open_checkout(tx, service, &credentials, payer, page).await
 }
 
-/// A pending card payment of `amount` for `allocations`.
-async fn pending(
+/// A pending card payment of `amount` for `allocations`; `by`: who asked
+/// (none: a renewal).
+pub(super) async fn pending(
     tx: &mut TenantTx,
     payer_id: i64,
-    amount: Amount,
-    allocations: Vec<Allocation>,
+    (amount, allocations): (Amount, Vec<Allocation>),
+    by: Option<i64>,
 ) -> Result<i64, Refusal> {
-    let payment = NewPayment {
-        payer_id,
-        amount,
-        method: Method::Online,
-        status: PaymentStatus::Pending,
-        cheque_number: None,
-        cheque_bank: None,
-        reference: None,
-        received_on: today(),
-        note: None,
-        allocations,
-        provider: Some(super::placeholder_ref()),
-    };
-    Ok(payments::record(tx, &payment, Some(payer_id)).await?.id)
+    let payment = super::pending_payment(payer_id, amount, allocations);
+    Ok(payments::record(tx, &payment, by).await?.id)
+}
+
+/// The total of `dues` and what it pays, one line per membership (none:
+/// nothing is due).
+pub(super) fn to_pay<'a>(
+    dues: impl Iterator<Item = &'a OpenDue>,
+) -> Result<Option<(Amount, Vec<Allocation>)>, Refusal> {
+    let mut allocations: Vec<Allocation> = Vec::new();
+    let mut total: Option<Amount> = None;
+    for due in dues {
+        total = Some(match total {
+            None => due.amount,
+            Some(sum) => sum
+                .checked_add(due.amount)
+                .map_err(|_| Refusal::invalid("amount", "too-large", "amount too large"))?,
+        });
+        match allocations
+            .iter_mut()
+            .find(|a| a.membership_id == due.membership_id)
+        {
+            Some(line) => line.amount_minor += due.amount.minor(),
+            None => allocations.push(Allocation {
+                membership_id: due.membership_id,
+                amount_minor: due.amount.minor(),
+            }),
+        }
+    }
+    Ok(total.map(|total| (total, allocations)))
 }
 
 /// One Checkout page to open.

@@ -14,8 +14,6 @@ use super::error::{CardError, not_set_up};
 use super::{CardPayments, keys, store};
 use crate::contributions::earmarks;
 use crate::contributions::memberships::today;
-use crate::contributions::model::{Method, PaymentStatus};
-use crate::contributions::payments::NewPayment;
 use crate::db::TenantTx;
 use crate::error::Refusal;
 use crate::model::{Amount, Currency};
@@ -86,19 +84,7 @@ pub async fn pending_gift(
     amount: Amount,
     project_id: Option<i64>,
 ) -> Result<i64, Refusal> {
-    let payment = NewPayment {
-        payer_id,
-        amount,
-        method: Method::Online,
-        status: PaymentStatus::Pending,
-        cheque_number: None,
-        cheque_bank: None,
-        reference: None,
-        received_on: today(),
-        note: None,
-        allocations: Vec::new(),
-        provider: Some(super::placeholder_ref()),
-    };
+    let payment = super::pending_payment(payer_id, amount, Vec::new());
     let recorded = match project_id {
         Some(project) => earmarks::record_donation(tx, &payment, project, Some(payer_id)).await?,
         None => earmarks::record_general_donation(tx, &payment, Some(payer_id)).await?,

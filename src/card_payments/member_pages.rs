@@ -64,15 +64,6 @@ pub struct Back {
     updated: Option<String>,
 }
 
-fn payer(account: &Account) -> Payer<'_> {
-    Payer {
-        account_id: account.id,
-        email: &account.email,
-        name: &account.display_name,
-        locale: account.locale.as_deref().unwrap_or("fr"),
-    }
-}
-
 async fn card_page(
     tx: &mut TenantTx,
     account: &Account,
@@ -188,7 +179,7 @@ pub async fn pay(
     Form(form): Form<PayForm>,
 ) -> Result<Response, AppError> {
     let account = current_account(&mut tx, &principal).await?;
-    let payer = payer(&account);
+    let payer = Payer::from(&account);
     let until = today()
         .checked_add_days(Days::new(3 * 366))
         .unwrap_or(NaiveDate::MAX);
@@ -217,7 +208,7 @@ pub async fn update(
     mut tx: TenantTx,
 ) -> Result<Response, AppError> {
     let account = current_account(&mut tx, &principal).await?;
-    match super::update_page(&mut tx, &service, &payer(&account)).await {
+    match super::update_page(&mut tx, &service, &Payer::from(&account)).await {
         Ok(url) => Ok(Redirect::to(&url).into_response()),
         Err(error) => refused(&themes, &view, tx, (&account, auth.csrf.value()), error).await,
     }
@@ -355,9 +346,15 @@ pub async fn donate(
     let started = match gift_request(&form, currency) {
         Ok(request) => {
             let wording = super::gift_wording(view.locale, &tx.tenant().name);
-            gifts::give(&mut tx, &service, &payer(&account), &request, &wording)
-                .await
-                .map_err(AppError::from)
+            gifts::give(
+                &mut tx,
+                &service,
+                &Payer::from(&account),
+                &request,
+                &wording,
+            )
+            .await
+            .map_err(AppError::from)
         }
         Err(error) => Err(error),
     };

@@ -34,8 +34,11 @@ pub use api::Doc;
 pub use error::CardError;
 pub use service::{CardPayments, SealError};
 
+use crate::contributions::model::{Method, PaymentStatus};
+use crate::contributions::payments::{Allocation, NewPayment};
 use crate::db::TenantTx;
 use crate::jobs::{JobError, NewJob, Registry};
+use crate::model::Amount;
 use crate::stripe::{self, Tag};
 use crate::themes::Themes;
 use checkout::Payer;
@@ -110,13 +113,26 @@ where
         )
 }
 
-/// The provider id of a card payment until Stripe names it (the payment
-/// intent's id replaces it once known): unique, as the column wants.
-fn placeholder_ref() -> (String, String) {
-    (
-        "stripe".to_owned(),
-        format!("pending-{}", uuid::Uuid::new_v4().simple()),
-    )
+/// A pending card payment of `amount` by `payer_id` for `allocations`
+/// (none: a gift). Its provider id is a placeholder, unique as the column
+/// wants, until Stripe names the payment (its payment intent's id).
+fn pending_payment(payer_id: i64, amount: Amount, allocations: Vec<Allocation>) -> NewPayment {
+    NewPayment {
+        payer_id,
+        amount,
+        method: Method::Online,
+        status: PaymentStatus::Pending,
+        cheque_number: None,
+        cheque_bank: None,
+        reference: None,
+        received_on: crate::contributions::memberships::today(),
+        note: None,
+        allocations,
+        provider: Some((
+            "stripe".to_owned(),
+            format!("pending-{}", uuid::Uuid::new_v4().simple()),
+        )),
+    }
 }
 
 /// What the member agrees to when ticking « charge my renewals ».

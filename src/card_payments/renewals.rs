@@ -13,16 +13,16 @@
 use chrono::{Days, Duration, Utc};
 use serde_json::json;
 
-use super::gifts;
 use super::reconcile::{self, Applied, Success};
 use super::{CardPayments, keys, store};
+use super::{checkout, gifts};
 use crate::contributions::memberships::{self, MembershipFilter, today};
-use crate::contributions::model::{Method, PaymentStatus};
-use crate::contributions::payments::{self, Allocation, NewPayment, Payment};
+use crate::contributions::model::PaymentStatus;
+use crate::contributions::payments::{self, Allocation, Payment};
 use crate::db::TenantTx;
 use crate::error::Refusal;
 use crate::mail::{self, Mail};
-use crate::model::{Amount, Email};
+use crate::model::Email;
 use crate::stripe::{self, StripeError, Tag};
 
 /// Presentations of the same dues before they are given up.
@@ -106,48 +106,12 @@ async fn charge_dues(
     consent: i64,
 ) -> Result<usize, Refusal> {
     let dues = memberships::open_dues(tx, account, today()).await?;
-    let mut allocations: Vec<Allocation> = Vec::new();
-    let mut total: Option<Amount> = None;
-    for due in dues.iter().filter(|d| d.plan_id == plan) {
-        total = Some(match total {
-            None => due.amount,
-            Some(sum) => sum
-                .checked_add(due.amount)
-                .map_err(|_| Refusal::invalid("amount", "too-large", "amount too large"))?,
-        });
-        allocations.push(Allocation {
-            membership_id: due.membership_id,
-            amount_minor: due.amount.minor(),
-        });
-    }
-    let Some(total) = total else {
+    let Some(to_pay) = checkout::to_pay(dues.iter().filter(|d| d.plan_id == plan))? else {
         return Ok(0);
     };
-    let payment = pending_dues(tx, account, total, allocations).await?;
+    let payment = checkout::pending(tx, account, to_pay, None).await?;
     add_renewal(tx, payment, account, (Some(consent), None), 1).await?;
     Ok(1)
-}
-
-async fn pending_dues(
-    tx: &mut TenantTx,
-    account: i64,
-    amount: Amount,
-    allocations: Vec<Allocation>,
-) -> Result<i64, Refusal> {
-    let payment = NewPayment {
-        payer_id: account,
-        amount,
-        method: Method::Online,
-        status: PaymentStatus::Pending,
-        cheque_number: None,
-        cheque_bank: None,
-        reference: None,
-        received_on: today(),
-        note: None,
-        allocations,
-        provider: Some(super::placeholder_ref()),
-    };
-    Ok(payments::record(tx, &payment, None).await?.id)
 }
 
 async fn add_renewal(
@@ -299,7 +263,7 @@ async fn present_again(
                     amount_minor: amount.minor(),
                 })
                 .collect();
-            pending_dues(tx, failed.payer_id, failed.amount, allocations).await?
+            checkout::pending(tx, failed.payer_id, (failed.amount, allocations), None).await?
         }
     };
     let attempt = charge.attempt + 1;

@@ -65,12 +65,7 @@ pub struct Client {
 
 impl Client {
     pub fn new(config: &StripeConfig) -> Result<Self, rustls::Error> {
-        let roots =
-            rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-        let tls = rustls::ClientConfig::builder_with_provider(crate::tls::provider())
-            .with_safe_default_protocol_versions()?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
+        let tls = crate::tls::web_client_config()?;
         let timeout = Duration::from_secs(config.timeout_secs.max(1));
         let mut http = HttpConnector::new();
         http.enforce_http(false);

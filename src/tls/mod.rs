@@ -65,6 +65,16 @@ pub fn provider() -> Arc<CryptoProvider> {
         .clone()
 }
 
+/// What calls out to the web (Web Push, webhooks, Stripe) trust: the web's
+/// roots as Mozilla lists them, built in (no dependency on the machine).
+pub fn web_client_config() -> Result<rustls::ClientConfig, rustls::Error> {
+    let roots = rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    Ok(rustls::ClientConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()?
+        .with_root_certificates(roots)
+        .with_no_client_auth())
+}
+
 /// HTTPS for this instance; cheap to clone.
 #[derive(Clone)]
 pub struct Tls {

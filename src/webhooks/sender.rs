@@ -53,12 +53,7 @@ pub struct Sender {
 
 impl Sender {
     pub fn new(config: &WebhooksConfig) -> Result<Self, rustls::Error> {
-        let roots =
-            rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-        let tls = rustls::ClientConfig::builder_with_provider(crate::tls::provider())
-            .with_safe_default_protocol_versions()?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
+        let tls = crate::tls::web_client_config()?;
         let timeout = Duration::from_secs(config.timeout_secs.max(1));
         let mut http = HttpConnector::new_with_resolver(PublicOnly);
         http.enforce_http(false);

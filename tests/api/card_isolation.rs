@@ -10,13 +10,13 @@
 use serde_json::{Value, json};
 use tessera::auth::Role;
 
-use crate::account_flow::mailing_config;
-use crate::card_payments::{deliver, member_owing, pay_on_stripe, set_up_keys, until_reads};
+use crate::card_payments::{
+    card_app, deliver, member_owing, pay_on_stripe, set_up_keys, until_reads,
+};
 use crate::contributions_fixture::{Desk, desk, get, person, scalar, send};
+use crate::helpers::TestApp;
 use crate::helpers::browser::Browser;
-use crate::helpers::smtp::SmtpSink;
-use crate::helpers::stripe::{LocalStripe, SECRET_KEY};
-use crate::helpers::{TestApp, migrated_database, spawn_app_with};
+use crate::helpers::stripe::SECRET_KEY;
 
 const SECRET_A: &str = "whsec_isolation_a";
 const SECRET_B: &str = "whsec_isolation_b";
@@ -46,11 +46,7 @@ fn dispute(id: &str, intent: &str) -> Value {
 
 #[tokio::test]
 async fn another_tenants_events_tokens_and_cookies_reach_nothing_and_a_dispute_counts_once() {
-    let sink = SmtpSink::start();
-    let stripe = LocalStripe::start().await;
-    let mut config = mailing_config(&sink);
-    stripe.configure(&mut config);
-    let app = spawn_app_with(migrated_database().await, config).await;
+    let (_sink, stripe, app) = card_app().await;
     let a = desk(&app, "card-iso-a").await;
     let b = desk(&app, "card-iso-b").await;
     set_up_keys(&app, &a, SECRET_A).await;
@@ -146,11 +142,7 @@ async fn another_tenants_events_tokens_and_cookies_reach_nothing_and_a_dispute_c
 
 #[tokio::test]
 async fn the_pages_set_up_stripe_and_send_a_donor_to_pay_exactly_what_they_typed() {
-    let sink = SmtpSink::start();
-    let stripe = LocalStripe::start().await;
-    let mut config = mailing_config(&sink);
-    stripe.configure(&mut config);
-    let app = spawn_app_with(migrated_database().await, config).await;
+    let (_sink, stripe, app) = card_app().await;
     let desk = desk(&app, "card-pages").await;
     let admin = person(
         &app,
@@ -265,12 +257,28 @@ async fn the_pages_set_up_stripe_and_send_a_donor_to_pay_exactly_what_they_typed
     assert!(card.body.contains("4242"), "{}", card.body);
     assert!(card.body.contains("12,50"), "{}", card.body);
     // The treasurer gives part of it back from the page.
-    let paid = scalar(&app, &desk.tenant, "SELECT id FROM payments").await.to_string();
+    let paid = scalar(&app, &desk.tenant, "SELECT id FROM payments")
+        .await
+        .to_string();
     let listed = staff.get("/treasury/card-payments").await;
     assert!(listed.body.contains("Dora"), "{}", listed.body);
-    let over = [("payment_id", paid.as_str()), ("amount", "20"), ("reason", "double")];
-    assert_eq!(staff.post("/treasury/card-payments/refund", &over).await.status, 422);
-    let part = [("payment_id", paid.as_str()), ("amount", "2,50"), ("reason", "double")];
+    let over = [
+        ("payment_id", paid.as_str()),
+        ("amount", "20"),
+        ("reason", "double"),
+    ];
+    assert_eq!(
+        staff
+            .post("/treasury/card-payments/refund", &over)
+            .await
+            .status,
+        422
+    );
+    let part = [
+        ("payment_id", paid.as_str()),
+        ("amount", "2,50"),
+        ("reason", "double"),
+    ];
     let back = staff.post("/treasury/card-payments/refund", &part).await;
     assert_eq!(back.status, 303, "{}", back.body);
     let refunded = "SELECT refunded_minor FROM payments";

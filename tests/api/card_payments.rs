@@ -22,6 +22,16 @@ use crate::helpers::smtp::SmtpSink;
 use crate::helpers::stripe::{LocalStripe, SECRET_KEY, signature};
 use crate::helpers::{TestApp, migrated_database, spawn_app_with};
 
+/// A mailing application reaching its own localstripe.
+pub async fn card_app() -> (SmtpSink, LocalStripe, TestApp) {
+    let sink = SmtpSink::start();
+    let stripe = LocalStripe::start().await;
+    let mut config = mailing_config(&sink);
+    stripe.configure(&mut config);
+    let app = spawn_app_with(migrated_database().await, config).await;
+    (sink, stripe, app)
+}
+
 /// Sets `desk`'s association up with localstripe and `webhook_secret`,
 /// through the API as its admin.
 pub async fn set_up_keys(app: &TestApp, desk: &Desk, webhook_secret: &str) {
@@ -123,7 +133,7 @@ pub async fn pay_on_stripe(stripe: &LocalStripe, url: &str, card: &str) -> Vec<V
         .collect()
 }
 
-async fn membership_status(app: &TestApp, desk: &Desk, id: i64) -> String {
+pub async fn membership_status(app: &TestApp, desk: &Desk, id: i64) -> String {
     let reply = get(
         app,
         &desk.host,
@@ -137,11 +147,7 @@ async fn membership_status(app: &TestApp, desk: &Desk, id: i64) -> String {
 
 #[tokio::test]
 async fn a_checkout_is_one_payment_whatever_the_deliveries_and_refunds_go_both_ways() {
-    let sink = SmtpSink::start();
-    let stripe = LocalStripe::start().await;
-    let mut config = mailing_config(&sink);
-    stripe.configure(&mut config);
-    let app = spawn_app_with(migrated_database().await, config).await;
+    let (_sink, stripe, app) = card_app().await;
     let desk = desk(&app, "card-pay").await;
     let secret = "whsec_card_pay_secret";
     set_up_keys(&app, &desk, secret).await;

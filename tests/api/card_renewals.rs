@@ -10,13 +10,13 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 use tessera::model::Tenant;
 
-use crate::account_flow::mailing_config;
-use crate::card_payments::{deliver, member_owing, pay_on_stripe, set_up_keys, until_reads};
+use crate::card_payments::{
+    card_app, deliver, member_owing, membership_status, pay_on_stripe, set_up_keys, until_reads,
+};
 use crate::contributions_fixture::{Desk, desk, get, scalar, send};
 use crate::direct_debit::mail_for;
-use crate::helpers::smtp::SmtpSink;
+use crate::helpers::TestApp;
 use crate::helpers::stripe::LocalStripe;
-use crate::helpers::{TestApp, migrated_database, spawn_app_with};
 
 const SECRET: &str = "whsec_card_renewals";
 /// localstripe: attaches, then every charge is declined.
@@ -97,17 +97,6 @@ async fn run_renewals(app: &TestApp, desk: &Desk) -> Value {
     planned.json
 }
 
-async fn status_of(app: &TestApp, desk: &Desk, id: i64) -> String {
-    let reply = get(
-        app,
-        &desk.host,
-        &format!("/api/v1/memberships/{id}"),
-        &desk.token,
-    )
-    .await;
-    reply.json["status"].as_str().expect("status").to_owned()
-}
-
 async fn renewed(app: &TestApp, tenant: &Arc<Tenant>, membership: i64) -> i64 {
     scalar(
         app,
@@ -129,11 +118,7 @@ async fn retry_now(app: &TestApp, tenant: &Arc<Tenant>) {
 
 #[tokio::test]
 async fn a_declined_renewal_is_retried_in_grace_then_given_up_with_a_mail_each_time() {
-    let sink = SmtpSink::start();
-    let stripe = LocalStripe::start().await;
-    let mut config = mailing_config(&sink);
-    stripe.configure(&mut config);
-    let app = spawn_app_with(migrated_database().await, config).await;
+    let (sink, stripe, app) = card_app().await;
     let desk = desk(&app, "card-renew").await;
     set_up_keys(&app, &desk, SECRET).await;
     let (_, membership) = subscriber(&app, &stripe, &desk, "rene@card.test", DECLINED_CARD).await;
@@ -156,11 +141,11 @@ async fn a_declined_renewal_is_retried_in_grace_then_given_up_with_a_mail_each_t
         "{}",
         first.text
     );
-    assert_eq!(status_of(&app, &desk, next).await, "grace");
+    assert_eq!(membership_status(&app, &desk, next).await, "grace");
 
     retry_now(&app, &desk.tenant).await;
     run_renewals(&app, &desk).await;
-    assert_eq!(status_of(&app, &desk, next).await, "grace");
+    assert_eq!(membership_status(&app, &desk, next).await, "grace");
     retry_now(&app, &desk.tenant).await;
     run_renewals(&app, &desk).await;
     let failed = format!(
@@ -179,7 +164,7 @@ async fn a_declined_renewal_is_retried_in_grace_then_given_up_with_a_mail_each_t
         "{}",
         last.text
     );
-    let given_up = status_of(&app, &desk, next).await;
+    let given_up = membership_status(&app, &desk, next).await;
     assert!(
         !["grace", "current", "new"].contains(&given_up.as_str()),
         "{given_up}"
@@ -195,11 +180,7 @@ async fn a_declined_renewal_is_retried_in_grace_then_given_up_with_a_mail_each_t
 
 #[tokio::test]
 async fn a_new_card_given_through_the_link_is_charged_at_once() {
-    let sink = SmtpSink::start();
-    let stripe = LocalStripe::start().await;
-    let mut config = mailing_config(&sink);
-    stripe.configure(&mut config);
-    let app = spawn_app_with(migrated_database().await, config).await;
+    let (sink, stripe, app) = card_app().await;
     let desk = desk(&app, "card-rescue").await;
     set_up_keys(&app, &desk, SECRET).await;
     let (token, membership) =
@@ -207,7 +188,7 @@ async fn a_new_card_given_through_the_link_is_charged_at_once() {
     run_renewals(&app, &desk).await;
     let next = renewed(&app, &desk.tenant, membership).await;
     mail_for(&sink, "refusé").await;
-    assert_eq!(status_of(&app, &desk, next).await, "grace");
+    assert_eq!(membership_status(&app, &desk, next).await, "grace");
 
     let update = send(
         &app,
@@ -230,5 +211,5 @@ async fn a_new_card_given_through_the_link_is_charged_at_once() {
          WHERE a.membership_id = {next} AND p.status = 'paid'"
     );
     until_reads(&app, &desk.tenant, &paid, "1").await;
-    assert_eq!(status_of(&app, &desk, next).await, "current");
+    assert_eq!(membership_status(&app, &desk, next).await, "current");
 }
