@@ -4,15 +4,19 @@
 -- to renewals charged to it, each card payment's Stripe objects, and every
 -- webhook event received (once: Stripe delivers at least once).
 
+-- Either the association's own keys, or (Stripe Connect) its account
+-- connected to the platform's, used with the platform's key.
 CREATE TABLE stripe_settings (
     id                    boolean PRIMARY KEY DEFAULT true CHECK (id),
-    secret_key_sealed     bytea NOT NULL,
-    -- « sk_live_…a1b2 »: enough to recognise the key, not to use it.
-    key_hint              text NOT NULL CHECK (length(key_hint) <= 40),
-    webhook_secret_sealed bytea NOT NULL,
+    secret_key_sealed     bytea,
+    -- « sk_live_…a1b2 » or the connected account: enough to recognise it.
+    key_hint              text NOT NULL CHECK (length(key_hint) <= 80),
+    webhook_secret_sealed bytea,
+    connected_account     text CHECK (connected_account ~ '^acct_[A-Za-z0-9]{1,60}$'),
     livemode              boolean NOT NULL,
     updated_by            bigint REFERENCES accounts (id),
-    updated_at            timestamptz NOT NULL DEFAULT now()
+    updated_at            timestamptz NOT NULL DEFAULT now(),
+    CHECK ((connected_account IS NULL) = (secret_key_sealed IS NOT NULL AND webhook_secret_sealed IS NOT NULL))
 );
 
 CREATE TABLE stripe_customers (

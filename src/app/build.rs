@@ -109,8 +109,9 @@ pub(super) fn build_state(
         Arc::new(crate::reporting::stream::Figures::new(themes.clone())),
         (&config.reporting).into(),
     );
-    let card_payments = crate::card_payments::CardPayments::new(auth.keys.clone(), &config)
-        .map_err(|e| crate::tls::TlsError::Config(format!("stripe client: {e}")))?;
+    let card_payments =
+        crate::card_payments::CardPayments::new(auth.keys.clone(), &config, db.clone())
+            .map_err(|e| crate::tls::TlsError::Config(format!("stripe client: {e}")))?;
     Ok(AppState::new(Services {
         card_payments,
         affiliation,

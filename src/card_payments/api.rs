@@ -47,6 +47,23 @@ pub async fn webhook(
     }))
 }
 
+#[utoipa::path(operation_id = "stripe_connect_webhook", post, path = "/api/v1/webhooks/stripe", tag = "card-payments",
+    description = "On the platform host: Stripe Connect events of the associations' connected accounts, signed with the platform's Connect secret and routed by `account`.",
+    request_body(content = String, content_type = "application/json"),
+    responses((status = 200, body = WebhookAnswer, description = "Kept for its association (or dropped: no association has this account)"),
+              (status = 400, description = "Wrong or stale signature, or not an event"),
+              (status = 404, description = "Stripe Connect is not set up on this platform")))]
+pub async fn platform_webhook(
+    State(service): State<CardPayments>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<WebhookAnswer>, AppError> {
+    let received = super::connect::receive(&service, &headers, &body).await?;
+    Ok(Json(WebhookAnswer {
+        new: received == Some(Received::New),
+    }))
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KeysBody {
@@ -330,3 +347,8 @@ pub async fn update_card(
     ))
 )]
 pub struct Doc;
+
+/// The platform host's part (Stripe Connect).
+#[derive(OpenApi)]
+#[openapi(paths(platform_webhook), components(schemas(WebhookAnswer)))]
+pub struct ConnectDoc;

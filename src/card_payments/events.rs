@@ -38,13 +38,23 @@ pub async fn receive(
     let event = provider
         .verify_notification(headers, body)
         .map_err(|e| AppError::BadRequest(e.to_string().into()))?;
+    keep(tx, &event.id, &event.kind, body).await
+}
+
+/// Keeps a verified event once and queues it.
+pub(super) async fn keep(
+    tx: &mut TenantTx,
+    id: &str,
+    kind: &str,
+    body: &[u8],
+) -> Result<Received, AppError> {
     let payload: serde_json::Value = serde_json::from_slice(body)
         .map_err(|e| AppError::BadRequest(format!("not JSON: {e}").into()))?;
     let inserted = sqlx::query_scalar!(
         "INSERT INTO stripe_events (id, kind, payload) VALUES ($1, $2, $3)
          ON CONFLICT (id) DO NOTHING RETURNING id",
-        event.id,
-        event.kind,
+        id,
+        kind,
         payload
     )
     .fetch_optional(tx.conn().await?)
@@ -58,7 +68,7 @@ pub async fn receive(
     if inserted.is_none() {
         return Ok(Received::Duplicate);
     }
-    jobs::enqueue(tx, NewJob::new(EVENT_JOB, json!({ "event": event.id }))).await?;
+    jobs::enqueue(tx, NewJob::new(EVENT_JOB, json!({ "event": id }))).await?;
     Ok(Received::New)
 }
 

@@ -90,6 +90,7 @@ pub async fn save(
     }
     let credentials = Credentials {
         secret_key: SecretString::from(secret.clone()),
+        account: None,
     };
     match stripe::check_key(service.client(), &credentials).await {
         Ok(_) => {}
@@ -125,7 +126,7 @@ pub async fn install(
         "INSERT INTO stripe_settings (id, secret_key_sealed, key_hint, webhook_secret_sealed, livemode, updated_by)
          VALUES (true, $1, $2, $3, $4, $5)
          ON CONFLICT (id) DO UPDATE SET secret_key_sealed = $1, key_hint = $2, webhook_secret_sealed = $3,
-             livemode = $4, updated_by = $5, updated_at = now()
+             connected_account = NULL, livemode = $4, updated_by = $5, updated_at = now()
          RETURNING key_hint, livemode, updated_at",
         key_sealed,
         hint(secret),
@@ -171,22 +172,66 @@ pub async fn remove(tx: &mut TenantTx, by: i64) -> Result<bool, sqlx::Error> {
     Ok(removed)
 }
 
-/// The tenant's API credentials, when card payments are set up.
+/// The tenant's API credentials, when card payments are set up: its own
+/// key, or the platform's acting on its connected account.
 pub async fn credentials(
     tx: &mut TenantTx,
     service: &CardPayments,
 ) -> Result<Option<Credentials>, Refusal> {
-    let sealed = sqlx::query_scalar!("SELECT secret_key_sealed FROM stripe_settings")
+    let row = sqlx::query!("SELECT secret_key_sealed, connected_account FROM stripe_settings")
         .fetch_optional(tx.conn().await?)
         .await?;
-    let Some(sealed) = sealed else {
+    let Some(row) = row else {
         return Ok(None);
     };
+    if let Some(account) = row.connected_account {
+        let connected = service.connected(&account).ok_or_else(|| {
+            Refusal::conflict(
+                "stripe-connect-off",
+                "Stripe Connect is not set up on this platform",
+            )
+        })?;
+        return Ok(Some(connected));
+    }
     let tenant = tx.tenant().id;
+    let sealed = row.secret_key_sealed.unwrap_or_default();
     service
         .credentials(tenant, &sealed)
         .map(Some)
         .map_err(|e| Refusal::conflict("stripe-keys-unreadable", e.to_string()))
+}
+
+/// Card payments through the association's Stripe account connected to the
+/// platform's (the operator links it: `tessera tenant stripe-account`).
+/// Replaces its own keys if it had some.
+pub async fn connect(tx: &mut TenantTx, account: &str, livemode: bool) -> Result<(), Refusal> {
+    let valid = account.len() <= 65
+        && account.strip_prefix("acct_").is_some_and(|rest| {
+            !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_alphanumeric())
+        });
+    if !valid {
+        return Err(Refusal::invalid(
+            "account",
+            "stripe-account",
+            "a Stripe account id starts with acct_",
+        ));
+    }
+    sqlx::query!(
+        "INSERT INTO stripe_settings (id, key_hint, connected_account, livemode)
+         VALUES (true, $1, $1, $2)
+         ON CONFLICT (id) DO UPDATE SET secret_key_sealed = NULL, webhook_secret_sealed = NULL,
+             key_hint = $1, connected_account = $1, livemode = $2, updated_by = NULL, updated_at = now()",
+        account,
+        livemode
+    )
+    .execute(tx.conn().await?)
+    .await?;
+    audit::record(
+        tx,
+        Entry::new("card_payments.connected").with(serde_json::json!({ "account": account })),
+    )
+    .await?;
+    Ok(())
 }
 
 /// The webhook signing secret, when card payments are set up.
@@ -194,9 +239,11 @@ pub async fn webhook_secret(
     tx: &mut TenantTx,
     service: &CardPayments,
 ) -> Result<Option<SecretString>, sqlx::Error> {
+    // A connected account's events come to the platform's endpoint instead.
     let sealed = sqlx::query_scalar!("SELECT webhook_secret_sealed FROM stripe_settings")
         .fetch_optional(tx.conn().await?)
-        .await?;
+        .await?
+        .flatten();
     let tenant = tx.tenant().id;
     // A secret sealed under another platform key (an imported tenant)
     // opens nowhere: no event is accepted until the keys are entered again.

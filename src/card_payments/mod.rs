@@ -12,6 +12,7 @@
 pub mod api;
 pub mod cards;
 pub mod checkout;
+pub mod connect;
 mod error;
 pub mod events;
 pub mod gifts;

@@ -1,7 +1,8 @@
 //! [`CardPayments`]: what pages, the API and the jobs share — the Stripe
 //! client (one connection pool for every tenant; each call carries the
 //! tenant's own key), the key that seals tenants' Stripe secrets, and the
-//! replay window of webhook signatures. Handlers take it as
+//! replay window of webhook signatures; with Stripe Connect, the
+//! platform's key and Connect endpoint secret. Handlers take it as
 //! `State<CardPayments>`.
 
 use std::sync::Arc;
@@ -10,6 +11,7 @@ use secrecy::SecretString;
 
 use crate::auth::Keys;
 use crate::config::{Config, HttpConfig};
+use crate::db::Database;
 use crate::model::TenantId;
 use crate::stripe::{Client, Credentials};
 use crate::tls::Sealer;
@@ -25,6 +27,9 @@ struct Inner {
     keys: Keys,
     tolerance_secs: i64,
     http: HttpConfig,
+    db: Database,
+    connect_key: Option<SecretString>,
+    connect_webhook_secret: Option<SecretString>,
 }
 
 /// A secret could not be sealed or opened (another tenant's, another
@@ -34,13 +39,35 @@ struct Inner {
 pub struct SealError;
 
 impl CardPayments {
-    pub fn new(keys: Keys, config: &Config) -> Result<Self, rustls::Error> {
+    pub fn new(keys: Keys, config: &Config, db: Database) -> Result<Self, rustls::Error> {
         Ok(Self(Arc::new(Inner {
             client: Client::new(&config.stripe)?,
             keys,
             tolerance_secs: config.stripe.signature_tolerance_secs.max(1),
             http: config.http.clone(),
+            db,
+            connect_key: config.stripe.connect_secret_key.clone(),
+            connect_webhook_secret: config.stripe.connect_webhook_secret.clone(),
         })))
+    }
+
+    /// Where the platform-host webhook finds the tenant an event is for
+    /// (it has no request transaction: no host names a tenant there).
+    pub(super) fn db(&self) -> &Database {
+        &self.0.db
+    }
+
+    /// The platform's key acting on `account` (Stripe Connect), if set up.
+    pub fn connected(&self, account: &str) -> Option<Credentials> {
+        Some(Credentials {
+            secret_key: self.0.connect_key.clone()?,
+            account: Some(account.to_owned()),
+        })
+    }
+
+    /// The signing secret of the platform's Connect endpoint.
+    pub fn connect_webhook_secret(&self) -> Option<&SecretString> {
+        self.0.connect_webhook_secret.as_ref()
     }
 
     /// An absolute link to `path` on `tenant`'s own host (where Stripe
@@ -89,6 +116,7 @@ impl CardPayments {
     pub fn credentials(&self, tenant: TenantId, sealed: &[u8]) -> Result<Credentials, SealError> {
         Ok(Credentials {
             secret_key: self.open(tenant, "secret_key", sealed)?,
+            account: None,
         })
     }
 }

@@ -53,6 +53,9 @@ pub enum TenantCommand {
     },
     /// Show one tenant in detail.
     Show { slug: String },
+    /// Stripe Connect: the association takes cards on its Stripe account
+    /// `acct_…`, connected to the platform's (`[stripe] connect_secret_key`).
+    StripeAccount { slug: String, account: String },
     /// Create or update tenants from manifests (tenants/<slug>/tenant.toml).
     Apply {
         /// Folder of manifests (default: tenants_dir from the configuration).
@@ -161,6 +164,22 @@ async fn execute(
         }
         TenantCommand::List { json, all } => list(pool, json, all).await?,
         TenantCommand::Show { slug } => show(pool, &Slug::parse(&slug)?).await?,
+        TenantCommand::StripeAccount { slug, account } => {
+            let tenant = crate::tenancy::registry::find_by_slug(pool, &Slug::parse(&slug)?)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("no tenant {slug}"))?;
+            let live = config
+                .stripe
+                .connect_secret_key
+                .as_ref()
+                .is_some_and(|key| {
+                    let key = secrecy::ExposeSecret::expose_secret(key);
+                    key.starts_with("sk_live_") || key.starts_with("rk_live_")
+                });
+            crate::card_payments::connect::link(db, std::sync::Arc::new(tenant), &account, live)
+                .await?;
+            println!("{slug} takes cards on the connected Stripe account {account}");
+        }
         TenantCommand::Apply { dir, prune, yes } => {
             let dir = dir.unwrap_or_else(|| config.tenants_dir.clone());
             apply(config, db, provisioner, &dir, prune_mode(prune, yes)).await?;

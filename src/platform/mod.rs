@@ -1,8 +1,9 @@
 //! The platform host: the operators' console and the white-label API.
 //!
 //! Only a handful of routes answer without credentials: sign-in, the
-//! one-time enrolment links, static files, the API's description and the
-//! associations' self-service sign-up.
+//! one-time enrolment links, static files, the API's description, the
+//! associations' self-service sign-up and Stripe Connect's webhook (signed
+//! with the platform's Connect secret).
 //! Everything else, unknown paths included, is behind
 //! [`operators::require`]: pages need a full console session, the API an
 //! operator's token. Knowing the platform host opens nothing.
@@ -33,6 +34,7 @@ pub const PUBLIC_PATHS: &[&str] = &[
     "/enrol/{token}",
     "/static/{hash}/{*path}",
     "/api/v1/platform/openapi.json",
+    "/api/v1/webhooks/stripe",
     "/signup",
     "/signup/slug",
     "/signup/confirm/{token}",
@@ -53,6 +55,7 @@ where
     crate::tls::Tls: FromRef<S>,
     crate::affiliation::Affiliation: FromRef<S>,
     crate::reporting::federation::Federations: FromRef<S>,
+    crate::card_payments::CardPayments: FromRef<S>,
 {
     let public = Router::new()
         .route("/login", get(pages::login_page).post(pages::login))
@@ -68,6 +71,10 @@ where
             get(crate::themes::assets::serve_builtin),
         )
         .route("/api/v1/platform/openapi.json", get(api::openapi::document))
+        .route(
+            "/api/v1/webhooks/stripe",
+            post(crate::card_payments::api::platform_webhook),
+        )
         .route(
             "/signup",
             get(signup::pages::form).post(signup::pages::submit),

@@ -41,10 +41,12 @@ pub enum StripeError {
     Unavailable(String),
 }
 
-/// One association's credentials.
+/// One association's credentials: its own key, or the platform's key
+/// acting on its connected `account` (Stripe Connect).
 #[derive(Clone)]
 pub struct Credentials {
     pub secret_key: SecretString,
+    pub account: Option<String>,
 }
 
 impl std::fmt::Debug for Credentials {
@@ -131,6 +133,9 @@ impl Client {
         if let Ok(mut value) = HeaderValue::from_str(&bearer) {
             value.set_sensitive(true);
             builder = builder.header(header::AUTHORIZATION, value);
+        }
+        if let Some(account) = &credentials.account {
+            builder = builder.header("Stripe-Account", account.as_str());
         }
         builder
     }

@@ -26,6 +26,7 @@ mod bench;
 mod browser;
 mod browser_accounts;
 mod browser_membership;
+mod card_connect;
 mod card_isolation;
 mod card_payments;
 mod card_renewals;

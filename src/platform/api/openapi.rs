@@ -94,6 +94,7 @@ fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut utoipa::openapi:
 pub async fn document() -> Json<Document> {
     let mut doc = PlatformDoc::openapi();
     doc.merge(crate::affiliation::operators::Doc::openapi());
+    doc.merge(crate::card_payments::api::ConnectDoc::openapi());
     doc.merge(crate::reporting::operators_openapi());
     Json(doc)
 }
