@@ -83,6 +83,20 @@ pub async fn succeeded(tx: &mut TenantTx, success: Success<'_>) -> Result<Applie
         return Ok(Applied::Ignored("the amount differs from the payment's"));
     }
     store::set_intent(tx, payment.id, success.payment_intent).await?;
+    if payment.status == PaymentStatus::Failed {
+        // Money taken for a payment given up (a page paid as it expired):
+        // the treasurer refunds it or records it; the event list says so.
+        audit::record(
+            tx,
+            Entry::new("card_payments.paid_after_failure")
+                .on(payment.payer_id)
+                .with(json!({ "payment": payment.id, "payment_intent": success.payment_intent })),
+        )
+        .await?;
+        return Ok(Applied::Ignored(
+            "paid on Stripe after it was given up: refund or record it",
+        ));
+    }
     if payment.status != PaymentStatus::Pending {
         return Ok(Applied::AlreadyDone(payment.id));
     }

@@ -322,3 +322,48 @@ async fn a_checkout_is_one_payment_whatever_the_deliveries_and_refunds_go_both_w
     until_reads(&app, &desk.tenant, &paid, "refunded").await;
     until_reads(&app, &desk.tenant, &refunded_minor, "4500").await;
 }
+
+#[tokio::test]
+async fn an_expired_page_frees_the_dues_and_money_taken_after_is_flagged_not_lost() {
+    let (_sink, stripe, app) = card_app().await;
+    let desk = desk(&app, "card-expiry").await;
+    let secret = "whsec_card_expiry";
+    set_up_keys(&app, &desk, secret).await;
+    let (_, token, membership, _) = member_owing(&app, &desk, "eve@card.test").await;
+    let path = "/api/v1/me/card-payments/checkout";
+    let first = send(&app, "POST", &desk.host, path, &json!({}), &token).await;
+    let payment = first.json["payment_id"].as_i64().expect("payment");
+    let url = first.json["redirect_url"].as_str().expect("url").to_owned();
+    let (status, session) = stripe.post(&format!("{url}/expire"), &[]).await;
+    assert_eq!(status, 200, "{session:?}");
+    let expired = stripe
+        .events()
+        .await
+        .into_iter()
+        .find(|e| e["type"] == "checkout.session.expired")
+        .expect("expired event");
+    assert_eq!(deliver(&app, &desk.host, secret, &expired).await.0, 200);
+    let status_sql = format!("SELECT status FROM payments WHERE id = {payment}");
+    until_reads(&app, &desk.tenant, &status_sql, "failed").await;
+    assert_eq!(membership_status(&app, &desk, membership).await, "pending");
+    // The dues are free again: a new page, a new payment.
+    let second = send(&app, "POST", &desk.host, path, &json!({}), &token).await;
+    assert_eq!(second.status, 200, "{:?}", second.json);
+    assert_ne!(second.json["payment_id"], payment);
+
+    // Stripe reports money taken for the expired one: flagged, not applied.
+    let tenant = desk.tenant.id.get().to_string();
+    let late = json!({ "id": "evt_late", "type": "payment_intent.succeeded",
+        "created": chrono::Utc::now().timestamp(),
+        "data": { "object": { "id": "pi_late", "object": "payment_intent", "amount": 4500,
+            "currency": "eur", "status": "succeeded",
+            "metadata": { "tessera_tenant": tenant, "tessera_payment": payment.to_string() } } } });
+    assert_eq!(deliver(&app, &desk.host, secret, &late).await.0, 200);
+    let outcome = "SELECT outcome FROM stripe_events WHERE id = 'evt_late'";
+    let flagged = "ignored: paid on Stripe after it was given up: refund or record it";
+    until_reads(&app, &desk.tenant, outcome, flagged).await;
+    until_reads(&app, &desk.tenant, &status_sql, "failed").await;
+    let audited =
+        "SELECT count(*) FROM audit_log WHERE action = 'card_payments.paid_after_failure'";
+    assert_eq!(scalar(&app, &desk.tenant, audited).await, 1);
+}
