@@ -97,10 +97,12 @@ pub async fn until_reads(app: &TestApp, tenant: &Arc<Tenant>, sql: &str, expecte
     let started = std::time::Instant::now();
     loop {
         let mut tx = app.tenant_tx(tenant).await;
+        // No row, or a NULL (an event not applied yet): not there yet.
         let value: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
             .fetch_optional(tx.conn().await.expect("conn"))
             .await
-            .expect("value");
+            .expect("value")
+            .flatten();
         drop(tx);
         if value.as_deref() == Some(expected) {
             return;
