@@ -28,6 +28,8 @@ command -v xmllint >/dev/null 2>&1 || packages+=(libxml2-utils)
 # Certificate tests get theirs from a real ACME server: Let's Encrypt's Pebble
 # (with its DNS helper, pebble-challtestsrv).
 command -v pebble >/dev/null 2>&1 || packages+=(pebble)
+# The systemd unit in deploy/ is checked with systemd-analyze verify.
+command -v systemd-analyze >/dev/null 2>&1 || packages+=(systemd)
 if [ ${#packages[@]} -gt 0 ]; then
   echo "tests/run.sh: installing ${packages[*]}"
   as_root apt-get update -qq

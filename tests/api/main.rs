@@ -59,6 +59,7 @@ mod contributions_reminders;
 mod contributions_writes;
 mod dashboard;
 mod dashboard_layouts;
+mod deploy;
 mod direct_debit;
 mod direct_debit_collections;
 mod direct_debit_pages;
