@@ -71,6 +71,14 @@ impl<'a> From<&'a crate::accounts::Account> for Payer<'a> {
     }
 }
 
+/// Everything `account_id` owes that a card payment pays, earliest first.
+pub async fn owed(tx: &mut TenantTx, account_id: i64) -> Result<Vec<OpenDue>, sqlx::Error> {
+    let until = today()
+        .checked_add_days(Days::new(DUES_HORIZON_DAYS))
+        .unwrap_or(NaiveDate::MAX);
+    memberships::open_dues(tx, account_id, until).await
+}
+
 /// Pays everything `payer` owes by card; `renew_plans` are the plans whose
 /// renewals they agreed to have charged to this card (`wording`: what the
 /// page said).
@@ -87,10 +95,7 @@ pub async fn pay_dues(
     if let Some(open) = open_page(tx, service, &credentials, payer.account_id).await? {
         return Ok(open);
     }
-    let until = today()
-        .checked_add_days(Days::new(DUES_HORIZON_DAYS))
-        .unwrap_or(NaiveDate::MAX);
-    let dues = memberships::open_dues(tx, payer.account_id, until).await?;
+    let dues = owed(tx, payer.account_id).await?;
     let Some((total, allocations)) = to_pay(dues.iter())? else {
         return Err(Refusal::conflict("nothing-due", "nothing is due").into());
     };

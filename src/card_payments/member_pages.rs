@@ -8,7 +8,6 @@
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use super::checkout::{self, Payer};
@@ -18,7 +17,6 @@ use crate::accounts::Account;
 use crate::accounts::pages::current_account;
 use crate::auth::{RequestAuth, SignedIn};
 use crate::contributions::earmarks;
-use crate::contributions::memberships::{self, today};
 use crate::contributions::settings;
 use crate::db::TenantTx;
 use crate::error::AppError;
@@ -70,17 +68,11 @@ async fn card_page(
     csrf: &str,
     locale: &str,
 ) -> Result<CardPage, AppError> {
-    let until = today()
-        .checked_add_days(Days::new(3 * 366))
-        .unwrap_or(NaiveDate::MAX);
-    let dues = memberships::open_dues(tx, account.id, until).await?;
-    let total = dues
-        .iter()
-        .try_fold(None::<Amount>, |sum, d| match sum {
-            None => Some(Some(d.amount)),
-            Some(s) => s.checked_add(d.amount).ok().map(Some),
-        })
-        .flatten();
+    let dues = checkout::owed(tx, account.id).await?;
+    let total = checkout::to_pay(dues.iter())
+        .ok()
+        .flatten()
+        .map(|(total, _)| total);
     let mut plans: Vec<String> = dues.iter().map(|d| d.plan_name.clone()).collect();
     plans.dedup();
     let day = |at: chrono::DateTime<chrono::Utc>| {
@@ -147,6 +139,16 @@ pub struct PayForm {
     renew: String,
 }
 
+/// A refusal, or Stripe out of reach (502), is told on the page with its
+/// status; a failure of ours goes to the error page.
+fn for_the_page(error: AppError) -> Result<(AppError, StatusCode), AppError> {
+    let status = error.problem().status;
+    if status.is_server_error() && status != StatusCode::BAD_GATEWAY {
+        return Err(error);
+    }
+    Ok((error, status))
+}
+
 /// The card page again with what went wrong (an error status: what the
 /// request started is rolled back).
 async fn refused(
@@ -156,11 +158,7 @@ async fn refused(
     (account, csrf): (&Account, &str),
     error: CardError,
 ) -> Result<Response, AppError> {
-    let error = AppError::from(error);
-    let status = error.problem().status;
-    if status.is_server_error() && status != StatusCode::BAD_GATEWAY {
-        return Err(error);
-    }
+    let (error, status) = for_the_page(error.into())?;
     let mut data = card_page(&mut tx, account, csrf, view.locale).await?;
     data.error = error.to_string();
     Ok(themes
@@ -180,11 +178,8 @@ pub async fn pay(
 ) -> Result<Response, AppError> {
     let account = current_account(&mut tx, &principal).await?;
     let payer = Payer::from(&account);
-    let until = today()
-        .checked_add_days(Days::new(3 * 366))
-        .unwrap_or(NaiveDate::MAX);
     let plans: Vec<i64> = match form.renew.as_str() {
-        "yes" => memberships::open_dues(&mut tx, account.id, until)
+        "yes" => checkout::owed(&mut tx, account.id)
             .await?
             .iter()
             .map(|d| d.plan_id)
@@ -362,10 +357,7 @@ pub async fn donate(
         Ok(started) => return Ok(Redirect::to(&started.redirect_url).into_response()),
         Err(error) => error,
     };
-    let status = error.problem().status;
-    if status.is_server_error() && status != StatusCode::BAD_GATEWAY {
-        return Err(error);
-    }
+    let (error, status) = for_the_page(error)?;
     let mut data = donate_page(&mut tx, form, auth.csrf.value(), view.locale).await?;
     data.error = error.to_string();
     Ok(themes

@@ -135,17 +135,7 @@ pub async fn pay_on_stripe(stripe: &LocalStripe, url: &str, card: &str) -> Vec<V
         .collect()
 }
 
-pub async fn membership_status(app: &TestApp, desk: &Desk, id: i64) -> String {
-    let reply = get(
-        app,
-        &desk.host,
-        &format!("/api/v1/memberships/{id}"),
-        &desk.token,
-    )
-    .await;
-    assert_eq!(reply.status, 200, "{:?}", reply.json);
-    reply.json["status"].as_str().expect("status").to_owned()
-}
+pub use crate::direct_debit_collections::membership_status;
 
 #[tokio::test]
 async fn a_checkout_is_one_payment_whatever_the_deliveries_and_refunds_go_both_ways() {

@@ -121,7 +121,7 @@ async fn settle(app: &TestApp, tenant: &Arc<Tenant>, on: NaiveDate) -> usize {
     settled
 }
 
-async fn membership_status(app: &TestApp, desk: &Desk, id: i64) -> String {
+pub async fn membership_status(app: &TestApp, desk: &Desk, id: i64) -> String {
     let reply = get(
         app,
         &desk.host,
