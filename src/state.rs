@@ -86,6 +86,8 @@ pub struct Services {
     pub live: crate::live::Live,
     /// Card payments: the Stripe client and the key sealing tenants' secrets.
     pub card_payments: crate::card_payments::CardPayments,
+    /// Turned off on shutdown, before the listener closes (`/readyz`).
+    pub readiness: crate::web::Readiness,
 }
 
 // What handlers may take as `State<…>`: services, never a pool (tenant
@@ -136,6 +138,12 @@ impl FromRef<AppState> for Domains {
 impl FromRef<AppState> for Resolver {
     fn from_ref(state: &AppState) -> Self {
         state.resolver.clone()
+    }
+}
+
+impl FromRef<AppState> for crate::web::Readiness {
+    fn from_ref(state: &AppState) -> Self {
+        state.readiness.clone()
     }
 }
 

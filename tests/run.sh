@@ -28,6 +28,10 @@ command -v xmllint >/dev/null 2>&1 || packages+=(libxml2-utils)
 # Certificate tests get theirs from a real ACME server: Let's Encrypt's Pebble
 # (with its DNS helper, pebble-challtestsrv).
 command -v pebble >/dev/null 2>&1 || packages+=(pebble)
+# The integration tests run a second time through pgbouncer (transaction mode).
+command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ] || packages+=(pgbouncer)
+# deploy/prometheus/alerts.yml is checked and unit-tested with promtool.
+command -v promtool >/dev/null 2>&1 || packages+=(prometheus)
 # The systemd unit in deploy/ is checked with systemd-analyze verify.
 command -v systemd-analyze >/dev/null 2>&1 || packages+=(systemd)
 if [ ${#packages[@]} -gt 0 ]; then
@@ -60,4 +64,6 @@ echo "== cargo clippy"
 cargo clippy --all-targets --quiet -- -D warnings
 echo "== cargo test"
 cargo test
+echo "== integration tests again, through pgbouncer in transaction mode"
+TESSERA_TEST_POOLER=pgbouncer cargo test --test api
 echo "screenshots of the demo tenants: target/screenshots/"

@@ -131,6 +131,7 @@ pub(super) fn build_state(
         outbox,
         storage,
         metrics: web::metrics::recorder(),
+        readiness: web::Readiness::default(),
         warm_pool_wake,
         provisioner,
         auth,

@@ -154,6 +154,8 @@ impl Application {
         // Live streams never end by themselves: ended first, or the
         // graceful shutdown below would wait for them forever.
         let live = self.state.live.clone();
+        let readiness = self.state.readiness.clone();
+        let drain = Duration::from_secs(self.state.config.http.drain_secs);
         if let Some(https) = self.https {
             tasks.push(tokio::spawn(https.serve(self.router.clone(), stopped)));
         }
@@ -163,6 +165,13 @@ impl Application {
         let served = axum::serve(self.listener, service)
             .with_graceful_shutdown(async move {
                 shutdown.await;
+                // Still serving, but no longer ready: balancers probing
+                // `/readyz` take this instance out before it stops listening.
+                readiness.start_draining();
+                if !drain.is_zero() {
+                    tracing::info!(seconds = drain.as_secs(), "draining");
+                    tokio::time::sleep(drain).await;
+                }
                 live.close();
                 let _ = stop.send(true);
             })
@@ -321,7 +330,10 @@ pub fn router(state: &AppState) -> Router {
         http: state.config.http.clone(),
         tls: state.tls.clone(),
     };
-    let mut routes = Router::new().route("/healthz", get(web::healthz));
+    let mut routes = Router::new()
+        .route("/healthz", get(web::healthz))
+        .route("/readyz", get(web::readyz))
+        .route("/livez", get(web::livez));
     if state.config.bench_routes {
         routes = routes.route(crate::bench::floor::PATH, get(crate::bench::floor::page));
     }

@@ -8,10 +8,12 @@ mod certs;
 mod contributions;
 mod database;
 mod demo;
+mod doctor;
 mod domain;
 mod jobs;
 mod migrate;
 mod operator;
+mod probe;
 mod reporting;
 mod serve;
 mod tenant;
@@ -90,6 +92,15 @@ pub enum Command {
     /// Reporting: publish tenants' figures to the platform now.
     #[command(subcommand)]
     Reporting(reporting::ReportingCommand),
+    /// Check the configuration, PostgreSQL, the pooler, migrations, the job
+    /// queue and certificates; changes nothing.
+    Doctor,
+    /// Ask the local server for a probe page (a container health check).
+    Probe {
+        /// `/healthz` (database answers), `/readyz` (and not draining) or `/livez`.
+        #[arg(default_value = "/healthz")]
+        path: String,
+    },
     /// Internal: render tenants' templates for a server (started by it).
     #[command(hide = true)]
     RenderWorker {
@@ -156,6 +167,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Certs(command) => certs::run(config, command).await,
         Command::Affiliation(command) => affiliation::run(config, command).await,
         Command::Reporting(command) => reporting::run(config, command).await,
+        Command::Doctor => doctor::run(config).await,
+        Command::Probe { path } => probe::run(config, path).await,
         Command::RenderWorker { .. } => anyhow::bail!("render-worker is started by main"),
     }
 }

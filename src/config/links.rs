@@ -44,6 +44,7 @@ mod tests {
             trust_forwarded_for: false,
             public_scheme: scheme,
             public_port: port,
+            drain_secs: 0,
         }
     }
 

@@ -199,6 +199,11 @@ pub struct HttpConfig {
     /// request to take it from). Unset: the scheme's default port.
     #[serde(default)]
     pub public_port: Option<u16>,
+    /// On SIGTERM, seconds spent still serving while `/readyz` says 503,
+    /// so that a balancer stops routing here first (a few of its probe
+    /// intervals); then in-flight requests finish and the process exits.
+    #[serde(default)]
+    pub drain_secs: u64,
 }
 
 /// `GET /metrics` has a listener of its own, so platform-wide figures are
@@ -225,6 +230,22 @@ pub struct DbConfig {
     pub max_connection_lifetime_secs: u64,
     /// Tenants migrated at the same time by `tessera migrate`.
     pub migrate_parallelism: usize,
+    /// A connection pooler (pgbouncer in transaction mode) for the tenant
+    /// pools; the platform pool, `LISTEN` and migrations stay direct.
+    #[serde(default)]
+    pub pooler: Option<PoolerConfig>,
+}
+
+/// Where the tenant pools connect when a pooler stands in front of
+/// PostgreSQL. They log in as the app role, as they would directly; the
+/// pooler must know it (pgbouncer's `auth_query`, see `deploy/pgbouncer/`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PoolerConfig {
+    pub host: String,
+    pub port: u16,
+    /// The pooler's name for the database; unset: the direct one's.
+    #[serde(default)]
+    pub database: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -373,6 +394,16 @@ impl Config {
         {
             return Err(ConfigError::Invalid(
                 "jobs.max_attempts, jobs.lease_ms and jobs.poll_interval_ms must be at least 1",
+            ));
+        }
+        if self
+            .db
+            .pooler
+            .as_ref()
+            .is_some_and(|p| p.host.is_empty() || p.port == 0)
+        {
+            return Err(ConfigError::Invalid(
+                "db.pooler needs a host and a port other than 0",
             ));
         }
         if self.db.platform_connections == 0 || self.db.migrate_parallelism == 0 {

@@ -8,6 +8,18 @@
 //!   `migrations/platform/0010_tenant_roles.sql`), which can do nothing by
 //!   itself: each tenant transaction starts with `SET LOCAL ROLE` to the
 //!   tenant's own role, which is granted that tenant's schema only.
+//!
+//! With `db.pooler` set, the tenant pools go through a pooler in transaction
+//! mode (pgbouncer) and the platform pool stays direct. Everything a tenant
+//! pool runs fits transaction pooling: each use is one transaction (`BEGIN`
+//! and the `SET LOCAL`s first) or one simple-protocol message; locks are
+//! `pg_advisory_xact_lock`. sqlx's statement cache is off there, since a
+//! statement prepared on one server connection does not exist on the next;
+//! the pooler's `server_reset_query` (`DEALLOCATE ALL`) drops the named
+//! statements sqlx still creates, so the next client of that server
+//! connection never meets them. The platform pool's autocommit statements
+//! would not fit: sqlx parses and executes them in two messages, which a
+//! transaction pooler may send to two different servers.
 
 pub mod embedded;
 pub mod migrate;
@@ -26,7 +38,7 @@ use tokio::sync::OnceCell;
 pub use platform::Platform;
 pub use tenant_tx::{TenantTx, TxScope};
 
-use crate::config::DbConfig;
+use crate::config::{DbConfig, PoolerConfig};
 use crate::model::Tenant;
 use crate::model::TenantId;
 
@@ -36,6 +48,8 @@ pub struct Database {
     platform: Platform,
     tenants: Arc<OnceCell<TenantPools>>,
     options: Arc<PgConnectOptions>,
+    /// Where the tenant pools connect: `options`, or the pooler's address.
+    tenant_options: Arc<PgConnectOptions>,
     settings: PoolSettings,
 }
 
@@ -94,6 +108,10 @@ impl Database {
                 .pool(config.platform_connections, options.clone())
                 .into(),
             tenants: Arc::new(OnceCell::new()),
+            tenant_options: Arc::new(match &config.pooler {
+                Some(pooler) => through_pooler(&options, pooler),
+                None => options.clone(),
+            }),
             options: Arc::new(options),
             settings,
         }
@@ -108,6 +126,24 @@ impl Database {
     /// Connections of the platform pool: open, and idle among them.
     pub fn platform_connections(&self) -> (u32, usize) {
         self.platform.connections()
+    }
+
+    /// The tenant pools together: connections open, idle among them, and
+    /// the most they may open (zeros before the first tenant request).
+    pub fn tenant_connections(&self) -> (u32, usize, u32) {
+        let Some(pools) = self.tenants.get() else {
+            return (0, 0, 0);
+        };
+        pools
+            .shards
+            .iter()
+            .fold((0, 0, 0), |(open, idle, max), shard| {
+                (
+                    open + shard.size(),
+                    idle + shard.num_idle(),
+                    max + shard.options().get_max_connections(),
+                )
+            })
     }
 
     /// Options to open dedicated connections (e.g. `LISTEN`).
@@ -149,7 +185,7 @@ impl Database {
         self.tenants
             .get_or_try_init(|| async {
                 let (role_prefix, password) = app_credentials(&self.platform).await?;
-                let options = (*self.options)
+                let options = (*self.tenant_options)
                     .clone()
                     .username(&format!("{role_prefix}_app"))
                     .password(password.expose_secret());
@@ -168,6 +204,28 @@ impl Database {
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         sqlx::query("SELECT 1")
             .execute(&self.platform)
+            .await
+            .map(|_| ())
+    }
+
+    /// The server's version, as a number (`150004`) and as text.
+    pub async fn server_version(&self) -> Result<(i32, String), sqlx::Error> {
+        let row = sqlx::query!(
+            r#"SELECT current_setting('server_version_num')::int AS "number!",
+                      current_setting('server_version') AS "text!""#
+        )
+        .fetch_one(&self.platform)
+        .await?;
+        Ok((row.number, row.text))
+    }
+
+    /// Proves the tenant pools' path (the pooler, when there is one) lets
+    /// the app role in: one trivial statement on a shard's connection.
+    pub async fn ping_tenant_side(&self) -> Result<(), sqlx::Error> {
+        let pools = self.tenant_pools().await?;
+        let mut conn = pools.shard_for(TenantId::new(0)).acquire().await?;
+        sqlx::raw_sql("SELECT 1")
+            .execute(&mut *conn)
             .await
             .map(|_| ())
     }
@@ -201,6 +259,23 @@ impl TenantPools {
     fn shard_for(&self, tenant_id: TenantId) -> &PgPool {
         let index = tenant_id.get().rem_euclid(self.shards.len() as i64) as usize;
         &self.shards[index]
+    }
+}
+
+/// `direct` pointed at the pooler, without what transaction pooling breaks:
+/// cached prepared statements, and the `extra_float_digits` start-up
+/// parameter, which pgbouncer refuses unless told to ignore it (PostgreSQL
+/// 12 and later print floats exactly without it).
+fn through_pooler(direct: &PgConnectOptions, pooler: &PoolerConfig) -> PgConnectOptions {
+    let options = direct
+        .clone()
+        .host(&pooler.host)
+        .port(pooler.port)
+        .statement_cache_capacity(0)
+        .extra_float_digits(None);
+    match &pooler.database {
+        Some(database) => options.database(database),
+        None => options,
     }
 }
 

@@ -62,6 +62,18 @@ pub enum Outcome {
     LostLease,
 }
 
+impl Outcome {
+    /// The `outcome` label of `tessera_jobs_finished_total`.
+    fn label(self, held: bool) -> &'static str {
+        match (held, self) {
+            (false, _) | (_, Self::LostLease) => "lost_lease",
+            (true, Self::Done) => "done",
+            (true, Self::Retried) => "retried",
+            (true, Self::Dead) => "dead",
+        }
+    }
+}
+
 /// Cheap to clone.
 #[derive(Clone)]
 pub struct Worker(Arc<Inner>);
@@ -269,6 +281,9 @@ impl Worker {
             ),
         };
         let (id, kind, attempt) = (job.id, job.kind.as_str(), job.attempt);
+        metrics::counter!("tessera_jobs_finished_total", "kind" => kind.to_owned(),
+            "outcome" => outcome.label(held))
+        .increment(1);
         match (&result, held, outcome) {
             (_, false, _) => {
                 tracing::warn!(id, kind, attempt, "job's lease ran out before it finished");

@@ -73,6 +73,34 @@ pub async fn list(pool: &Platform) -> Result<Vec<CertificateInfo>, sqlx::Error> 
     .await
 }
 
+/// The certificates at a glance, for the metrics: how many in each state,
+/// and the soonest end among those served.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    pub valid: i64,
+    pub pending: i64,
+    pub failing: i64,
+    pub soonest_end: Option<DateTime<Utc>>,
+}
+
+pub async fn summary(pool: &Platform) -> Result<Summary, sqlx::Error> {
+    let row = sqlx::query!(
+        r#"SELECT count(*) FILTER (WHERE status = 'valid') AS "valid!",
+                  count(*) FILTER (WHERE status = 'pending') AS "pending!",
+                  count(*) FILTER (WHERE failures > 0) AS "failing!",
+                  min(not_after) FILTER (WHERE chain_pem IS NOT NULL) AS soonest_end
+           FROM platform.certificates"#
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(Summary {
+        valid: row.valid,
+        pending: row.pending,
+        failing: row.failing,
+        soonest_end: row.soonest_end,
+    })
+}
+
 /// The certificates of some names (a tenant's domains).
 pub async fn find_many(
     pool: &Platform,

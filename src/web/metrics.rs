@@ -71,9 +71,7 @@ struct Scrape {
 
 /// `GET /metrics` in the Prometheus text format.
 async fn render(State(scrape): State<Scrape>) -> impl IntoResponse {
-    let (open, idle) = scrape.db.platform_connections();
-    metrics::gauge!("tessera_db_platform_connections").set(open as f64);
-    metrics::gauge!("tessera_db_platform_idle_connections").set(idle as f64);
+    super::gauges::refresh(&scrape.db).await;
     (
         [(
             header::CONTENT_TYPE,

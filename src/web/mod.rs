@@ -6,6 +6,7 @@ pub mod errors;
 pub mod extract;
 pub mod flash;
 pub mod form;
+mod gauges;
 mod health;
 pub mod metrics;
 pub mod middleware;
@@ -14,5 +15,5 @@ pub mod page_cache;
 pub mod site;
 pub mod transaction;
 
-pub use health::healthz;
+pub use health::{Readiness, healthz, livez, readyz};
 pub use site::{CurrentTenant, PlatformSite};

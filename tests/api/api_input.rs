@@ -187,28 +187,13 @@ async fn the_api_is_rate_limited_per_client_with_retry_after() {
     assert_ne!(app.get(&host, "/").await.status().as_u16(), 429);
 }
 
-/// A Python venv with openapi-spec-validator, made once per target dir.
+/// openapi-spec-validator, from PyPI.
 fn validator() -> std::path::PathBuf {
-    let venv = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("openapi-venv");
-    let bin = venv.join("bin/openapi-spec-validator");
-    if !bin.exists() {
-        let made = Command::new("python3")
-            .arg("-m")
-            .arg("venv")
-            .arg(&venv)
-            .status()
-            .expect("python3");
-        assert!(
-            made.success(),
-            "python3 -m venv failed (apt-get install python3-venv)"
-        );
-        let pip = Command::new(venv.join("bin/pip"))
-            .args(["install", "--quiet", "openapi-spec-validator==0.7.2"])
-            .status()
-            .expect("pip");
-        assert!(pip.success(), "pip install openapi-spec-validator failed");
-    }
-    bin
+    crate::helpers::venv::tool(
+        "openapi-venv",
+        &["openapi-spec-validator==0.7.2"],
+        "openapi-spec-validator",
+    )
 }
 
 #[tokio::test]

@@ -160,8 +160,14 @@ async fn a_page_of_payments_is_one_statement() {
         assert_eq!(reply.json["items"][0]["payer_name"], "Payer 0");
         trips.push(proxy.count() - before);
     }
+    // Through a transaction pooler no statement stays prepared: each is
+    // parsed and described, then bound and run, two trips instead of one.
+    let per_statement = match crate::helpers::pooler::pooler() {
+        Some(_) => 2,
+        None => 1,
+    };
     assert!(
-        trips.iter().all(|t| *t == 4),
+        trips.iter().all(|t| *t == 2 + 2 * per_statement),
         "begin, token, page, commit: {trips:?}"
     );
 }

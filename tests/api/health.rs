@@ -116,3 +116,31 @@ async fn responses_carry_a_request_id_and_security_headers() {
         "{policy}"
     );
 }
+
+/// On shutdown an instance first says it is not ready (a balancer stops
+/// sending it work) while it still serves, for `http.drain_secs`; only then
+/// does it stop listening. Liveness stays 200 throughout.
+#[tokio::test]
+async fn a_stopping_instance_drains_not_ready_but_serving_then_stops_listening() {
+    let mut config = crate::helpers::test_config();
+    config.http.drain_secs = 2;
+    let app = crate::helpers::spawn_app_with(crate::helpers::shared_database().await, config).await;
+    let (tenant, _) = app.create_tenant("drain", "Drain").await;
+    let host = tenant.default_host.to_string();
+    let addr = app.addr;
+    let (status, _) = raw_http::get_with_host(addr, b"localhost", "/readyz").await;
+    assert_eq!(status, 200);
+    drop(app);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let (status, body) = raw_http::get_with_host(addr, b"localhost", "/readyz").await;
+    assert_eq!((status, body.trim()), (503, "draining"));
+    let (status, _) = raw_http::get_with_host(addr, b"localhost", "/livez").await;
+    assert_eq!(status, 200);
+    let (status, _) = raw_http::get_with_host(addr, host.as_bytes(), "/").await;
+    assert_eq!(status, 200, "still serving while draining");
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    assert!(
+        tokio::net::TcpStream::connect(addr).await.is_err(),
+        "still listening after the drain"
+    );
+}

@@ -64,6 +64,7 @@ mod direct_debit;
 mod direct_debit_collections;
 mod direct_debit_pages;
 mod direct_debit_rounds;
+mod doctor;
 mod documents;
 mod documents_api;
 mod documents_fixture;

@@ -112,14 +112,24 @@ impl FrontendParser {
     }
 }
 
+/// The proxy stands where the tenant pools connect: PostgreSQL, or the
+/// pooler when the suite runs through one (round trips are the client's
+/// either way).
 pub(crate) async fn app_behind_proxy() -> (TestApp, CountingProxy) {
     let options = shared_database().await;
+    let mut config = test_config();
+    if let Some(mut pooler) = crate::helpers::pooler::pooler() {
+        let proxy = CountingProxy::start((pooler.host.clone(), pooler.port)).await;
+        (pooler.host, pooler.port) = ("127.0.0.1".into(), proxy.port);
+        config.db.pooler = Some(pooler);
+        return (spawn_app_with(options, config).await, proxy);
+    }
     let proxy = CountingProxy::start((options.get_host().to_owned(), options.get_port())).await;
     let proxied: PgConnectOptions = options
         .host("127.0.0.1")
         .port(proxy.port)
         .ssl_mode(PgSslMode::Disable);
-    (spawn_app_with(proxied, test_config()).await, proxy)
+    (spawn_app_with(proxied, config).await, proxy)
 }
 
 /// A flash cookie makes the portal render instead of using its page cache.

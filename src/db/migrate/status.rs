@@ -32,6 +32,11 @@ impl Status {
         self.mismatch.is_none() && self.platform_pending == 0 && self.tenant_pending == 0
     }
 
+    /// Migrations not applied yet: platform ones, and tenant schemas × theirs.
+    pub fn pending(&self) -> (i64, i64) {
+        (self.platform_pending, self.tenant_pending)
+    }
+
     /// Refuses a history that does not match the binary's migration files.
     pub fn verify(&self, tenant_set: &MigrationSet) -> Result<(), MigrateError> {
         let name = |version| tenant_set.name_of(version).unwrap_or("?").to_owned();

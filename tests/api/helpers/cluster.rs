@@ -38,7 +38,7 @@ fn start_private_cluster() -> PgConnectOptions {
         ("fsync", "off"),
         ("synchronous_commit", "off"),
         ("full_page_writes", "off"),
-        ("max_connections", "300"),
+        ("max_connections", "400"),
         ("shared_preload_libraries", "pg_stat_statements"),
         ("pg_stat_statements.track", "all"),
     ]
@@ -86,7 +86,9 @@ pub async fn fresh_database() -> PgConnectOptions {
         .await
         .expect("create database");
     conn.close().await.ok();
-    admin.database(&name)
+    let options = admin.database(&name);
+    super::pooler::prepare(&options).await;
+    options
 }
 
 /// A database shared by the tests that only create their own tenants:
@@ -119,6 +121,12 @@ pub fn database_url(options: &PgConnectOptions) -> String {
         Some((base, _)) => format!("{base}/{database}"),
         None => admin,
     }
+}
+
+/// The server's address.
+pub fn server() -> (String, u16) {
+    let options = admin_options();
+    (options.get_host().to_owned(), options.get_port())
 }
 
 fn admin_url() -> String {

@@ -9,11 +9,13 @@ pub mod cluster;
 pub mod console;
 pub mod dns;
 pub mod pebble;
+pub mod pooler;
 pub mod raw_http;
 pub mod s3;
 pub mod smtp;
 pub mod stripe;
 pub mod tls_client;
+pub mod venv;
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -98,7 +100,10 @@ pub async fn migrated_database() -> PgConnectOptions {
     options
 }
 
-pub async fn spawn_app_with(options: PgConnectOptions, config: Config) -> TestApp {
+pub async fn spawn_app_with(options: PgConnectOptions, mut config: Config) -> TestApp {
+    if config.db.pooler.is_none() {
+        config.db.pooler = pooler::pooler();
+    }
     let db = Database::connect(options, &config.db);
     let app = Application::build(config, db)
         .await

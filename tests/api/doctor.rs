@@ -1,0 +1,85 @@
+//! `tessera doctor` says what is wrong, exits 1 only for failures, and
+//! checks the pooler's path when one is configured.
+
+use std::process::{Command, Output};
+
+use crate::helpers::cluster::database_url;
+use crate::helpers::fresh_database;
+
+fn doctor(url: &str, env: &[(&str, String)]) -> (Output, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_tessera"))
+        .env("RUST_LOG", "warn")
+        .env("DATABASE_URL", url)
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .arg("doctor")
+        .output()
+        .expect("tessera doctor");
+    let said = String::from_utf8_lossy(&output.stdout).into_owned();
+    (output, said)
+}
+
+fn line<'a>(said: &'a str, check: &str) -> &'a str {
+    said.lines()
+        .find(|line| line.split_whitespace().nth(1) == Some(check))
+        .unwrap_or_else(|| panic!("no {check} line in:\n{said}"))
+}
+
+#[tokio::test]
+async fn doctor_passes_a_migrated_database_and_warns_about_an_empty_one() {
+    let url = database_url(&fresh_database().await);
+    let (output, said) = doctor(&url, &[]);
+    assert!(output.status.success(), "{said}");
+    assert!(line(&said, "postgresql").starts_with("ok"), "{said}");
+    assert!(line(&said, "migrations").starts_with("warn"), "{said}");
+
+    let migrated = Command::new(env!("CARGO_BIN_EXE_tessera"))
+        .env("DATABASE_URL", &url)
+        .arg("migrate")
+        .output()
+        .expect("migrate");
+    assert!(migrated.status.success());
+    let (output, said) = doctor(&url, &[]);
+    assert!(output.status.success(), "{said}");
+    for check in [
+        "configuration",
+        "postgresql",
+        "migrations",
+        "jobs",
+        "certificates",
+    ] {
+        assert!(line(&said, check).starts_with("ok"), "{check}: {said}");
+    }
+    assert!(line(&said, "migrations").contains("0 platform and 0 tenant migrations pending"));
+    assert!(
+        !said.contains("\nok    pooler"),
+        "no pooler configured: {said}"
+    );
+}
+
+#[tokio::test]
+async fn doctor_fails_on_an_unreachable_database_or_pooler() {
+    let (output, said) = doctor("postgres://nobody:secret@127.0.0.1:1/none", &[]);
+    assert!(!output.status.success());
+    assert!(line(&said, "database").starts_with("FAIL"), "{said}");
+    assert!(!said.contains("secret"), "the password printed: {said}");
+
+    let url = database_url(&fresh_database().await);
+    let migrated = Command::new(env!("CARGO_BIN_EXE_tessera"))
+        .env("DATABASE_URL", &url)
+        .arg("migrate")
+        .output()
+        .expect("migrate");
+    assert!(migrated.status.success());
+    let nowhere = [
+        ("TESSERA_DB__POOLER__HOST", "127.0.0.1".to_owned()),
+        ("TESSERA_DB__POOLER__PORT", "1".to_owned()),
+        ("TESSERA_DB__ACQUIRE_TIMEOUT_SECS", "2".to_owned()),
+    ];
+    let (output, said) = doctor(&url, &nowhere);
+    assert!(!output.status.success(), "{said}");
+    assert!(line(&said, "pooler").starts_with("FAIL"), "{said}");
+    assert!(
+        line(&said, "configuration").contains("pooler 127.0.0.1:1"),
+        "{said}"
+    );
+}
