@@ -327,6 +327,47 @@ def w3_rows(out, ratios):
     return rows
 
 
+def w8_rows(out):
+    """W8: W1 over 10,000 tenants against W1 over 200 of them, same server,
+    same run; PostgreSQL's memory over time; provisioning and export there."""
+    rows = []
+    base, full = parse_wrk(read(os.path.join(out, "w8-200.wrk"))), parse_wrk(read(os.path.join(out, "w8.wrk")))
+    samples = [line.split("\t") for line in (read(os.path.join(out, "w8-memory.tsv")) or "").splitlines()]
+    samples = [(int(t), int(m)) for t, m in samples if t and m]
+    seed = load_json(out, "w8-seed.json") or {}
+    tenants = seed.get("tenants", 0)
+    if base:
+        rows.append((f"W8 baseline: W1 over 200 of the {tenants:,} tenants, page cache off",
+                     f"{base['rps']:,.0f} req/s, p50 {base['p50_ms']:.2f} ms, p99 {base['p99_ms']:.2f} ms",
+                     "–", "–", "the baseline"))
+    if base and full:
+        ratio = full["rps"] / base["rps"]
+        peak = max((m for _, m in samples), default=0)
+        late = [m for t, m in samples if t >= samples[-1][0] / 2] if samples else []
+        flat = bool(late) and max(late) - min(late) <= 0.1 * max(late)
+        curve = ", ".join(f"{m:,} MiB at {t} s" for t, m in samples[:: max(1, len(samples) // 8)])
+        rows.append((f"W8: W1 over all {tenants:,} tenants",
+                     f"{full['rps']:,.0f} req/s ({ratio:.2f} × the 200-tenant rate), p99 {full['p99_ms']:.2f} ms, "
+                     f"{full['non_2xx']} non-2xx; PostgreSQL {curve}; peak {peak:,} MiB",
+                     "–", "–",
+                     f"≥ 0.85 ×: {verdict(ratio >= 0.85)}; ≤ 2 GiB: {verdict(peak <= 2048)}; "
+                     f"flat over the second half (±10 %): {verdict(flat)}"))
+    w4 = load_json(out, "w8-w4.json")
+    if w4:
+        t = w4["timings"]
+        rows.append((f"W8: provisioning among {tenants:,} tenants",
+                     f"median {t['median_ms']:.1f} ms, p99 {t['p99_ms']:.1f} ms over {t['count']} "
+                     f"({w4['from_pool']} from the pool)", "–", "–",
+                     f"median < 5 ms: {verdict(t['median_ms'] < 5)}"))
+    w9 = load_json(out, "w8-w9.json")
+    if w9:
+        rows.append((f"W8: one tenant's export among {w9['tenants']:,} tenants",
+                     f"export {w9['export']['median_ms']:.1f} ms, import {w9['import']['median_ms']:.1f} ms, "
+                     f"pg_dump -n {w9['pg_dump']['median_ms']:.1f} ms ({w9['rows']:,} rows)", "–", "–",
+                     f"export < 1 s: {verdict(w9['export']['median_ms'] < 1000)}"))
+    return rows
+
+
 def build_rows(out):
     rows = []
     http = parse_wrk(read(os.path.join(out, "floor-http.wrk")))
@@ -383,6 +424,7 @@ def build_rows(out):
                          "–", "–", target))
     rows += w6_rows(out)
     rows += w7_rows(out)
+    rows += w8_rows(out)
     return rows, lower
 
 

@@ -44,6 +44,16 @@
 # date, commit and command. Figures are ratios to the lower floor measured in
 # the same run (see ../shared/BENCHMARK.md).
 #
+# w8 (not in the default list: it takes about 30 minutes) seeds
+# BENCH_W8_TENANTS (10,000) tenants in a data set of its own
+# (target/bench/data-w8, kept between runs), serves them with the page
+# cache off and tenant-affine pools (BENCH_W8_SHARDS shards, connections
+# recycled after BENCH_W8_LIFETIME seconds), runs W1 over the first 200 of
+# them for BENCH_W8_BASE_SECONDS, then over all of them for
+# BENCH_W8_SECONDS while PostgreSQL's memory (PSS of the cluster's
+# processes) is sampled every 15 s; then W4 provisioning and W9's
+# one-tenant export at that size.
+#
 # Knobs (environment): BENCH_TENANTS=200  BENCH_LARGE_TENANTS=2000
 # BENCH_SECONDS=20  BENCH_WARMUP=5  BENCH_CONNECTIONS=64  BENCH_PORT=18090
 # BENCH_W4_COUNT=100  BENCH_W3_CONNECTIONS=16  BENCH_DASH_CONNECTIONS=8  BENCH_W6_ROWS=100000  BENCH_NO_RECORD=1 (print only, do not touch BENCHMARKS.md)
@@ -82,7 +92,7 @@ wants() { local w; for w in "${workloads[@]}"; do [ "$w" = "$1" ] && return 0; d
 log() { printf '\n== %s\n' "$*" >&2; }
 # Whether any workload needs the data set and the HTTP servers (W7 does not).
 needs_http=false
-for w in "${workloads[@]}"; do [ "$w" = w7 ] || needs_http=true; done
+for w in "${workloads[@]}"; do [ "$w" = w7 ] || [ "$w" = w8 ] || needs_http=true; done
 apt_install() { # package
   if [ "$(id -u)" = 0 ]; then apt-get install -y -qq "$1" >/dev/null; else sudo apt-get install -y -qq "$1" >/dev/null; fi
 }
@@ -349,6 +359,42 @@ if wants w7; then
   tessera bench tls --names "$w7_names" --loops "$w7_loops" --seconds "$w7_seconds" \
     --warmup "$w7_warmup" --rounds "$w7_rounds" --caddy "$caddy" --work-dir "$out/w7" > "$out/w7.json"
   rm -rf "$out/w7/certs"
+fi
+
+if wants w8; then
+  w8_tenants=${BENCH_W8_TENANTS:-10000}
+  w8_data=$root/target/bench/data-w8
+  w8_port=$((port + 5))
+  mkdir -p "$w8_data"
+  log "W8: seeding $w8_tenants tenants (kept in $w8_data)"
+  "$bin" --data-dir "$w8_data" bench seed --tenants "$w8_tenants" --hosts-file "$out/w8-hosts.tsv" \
+    > "$out/w8-seed.json"
+  head -n 200 "$out/w8-hosts.tsv" > "$out/w8-hosts-200.tsv"
+  TESSERA_DB__SHARDS=${BENCH_W8_SHARDS:-16} TESSERA_DB__MAX_CONNECTIONS=${BENCH_W8_SHARDS:-16} \
+  TESSERA_DB__MAX_CONNECTION_LIFETIME_SECS=${BENCH_W8_LIFETIME:-120} \
+  TESSERA_JOBS__WORKERS=0 TESSERA_HTTP__PORT=$w8_port TESSERA_WARM_POOL__SIZE=0 TESSERA_CACHE__PAGES=false \
+    "$bin" --data-dir "$w8_data" serve > "$out/server-w8.log" 2>&1 &
+  w8_server=$!
+  trap 'kill -INT $w8_server 2>/dev/null; wait $w8_server 2>/dev/null' EXIT
+  for _ in $(seq 1 600); do curl -fs "http://127.0.0.1:$w8_port/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+  w8_wrk() { # name hosts seconds
+    W1_HOSTS=$2 wrk -t2 -c"$connections" -d"${warmup}s" -s "$root/benches/w1.lua" "http://127.0.0.1:$w8_port/" > /dev/null
+    W1_HOSTS=$2 wrk -t2 -c"$connections" -d"${3}s" --latency -s "$root/benches/w1.lua" \
+      "http://127.0.0.1:$w8_port/" > "$out/$1.wrk"
+    cat "$out/$1.wrk" >&2
+  }
+  log "W8: W1 over the first 200 tenants (the baseline), page cache off"
+  w8_wrk w8-200 "$out/w8-hosts-200.tsv" "${BENCH_W8_BASE_SECONDS:-60}"
+  log "W8: W1 over all $w8_tenants tenants for ${BENCH_W8_SECONDS:-600} s, PostgreSQL's memory sampled"
+  python3 "$root/benches/pg_memory.py" "$w8_data/pg/postmaster.pid" 15 > "$out/w8-memory.tsv" &
+  sampler=$!
+  w8_wrk w8 "$out/w8-hosts.tsv" "${BENCH_W8_SECONDS:-600}"
+  kill "$sampler"
+  kill -INT "$w8_server"; wait "$w8_server" 2>/dev/null || true
+  trap - EXIT
+  log "W8: provisioning and one tenant's export among $w8_tenants tenants"
+  "$bin" --data-dir "$w8_data" bench provision --count 20 > "$out/w8-w4.json"
+  "$bin" --data-dir "$w8_data" bench portability --runs 3 > "$out/w8-w9.json"
 fi
 
 command="benches/run.sh ${*:-}"

@@ -178,6 +178,19 @@ impl EmbeddedPostgres {
             .database(database)
     }
 
+    /// Restarts the server in place (same port and settings), as an
+    /// operator's `pg_ctl restart` does: open connections are cut.
+    pub fn restart(&self) -> Result<(), EmbeddedError> {
+        // Its log goes to the file, or the new server would hold our pipe.
+        let log = self.pg_dir.join("server.log");
+        let log = log.to_string_lossy();
+        self.pg_ctl(
+            "restarting PostgreSQL",
+            &["restart", "-m", "fast", "-w", "-t", "60", "-l", &log],
+        )
+        .map(|_| ())
+    }
+
     /// Stops the server if this process started it; a cluster joined from
     /// another process keeps running for its owner.
     pub fn stop(self) -> Result<(), EmbeddedError> {

@@ -28,7 +28,8 @@ mod tenant_tx;
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use secrecy::{ExposeSecret, SecretString};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
@@ -60,25 +61,82 @@ struct TenantPools {
     role_prefix: String,
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 struct PoolSettings {
     shards: u32,
     per_shard: u32,
     acquire_timeout: Duration,
     lifetime: Duration,
+    freshness: Arc<Freshness>,
 }
 
 impl PoolSettings {
     fn pool(&self, size: u32, options: PgConnectOptions) -> PgPool {
+        let freshness = self.freshness.clone();
         PgPoolOptions::new()
             .max_connections(size)
             .acquire_timeout(self.acquire_timeout)
             .max_lifetime(self.lifetime)
             .idle_timeout(Duration::from_secs(300))
             // A ping per checkout costs a round trip on every request;
-            // a dead connection surfaces as an error on first use instead.
+            // a dead connection surfaces as an error on first use instead,
+            // and then every connection as old is dropped (see Freshness).
             .test_before_acquire(false)
+            .before_acquire(move |_, meta| {
+                let fresh = freshness.opened_since_last_loss(meta.age);
+                Box::pin(async move { Ok(fresh) })
+            })
             .connect_lazy_with(options)
+    }
+}
+
+/// When the server was last seen cutting a connection (a restart, a
+/// failover, a pooler restart). Connections opened before that are
+/// presumed cut too: idle ones are closed instead of handed out, so that
+/// after a restart the first request on each stale connection does not
+/// fail. No round trip is spent on the check.
+struct Freshness {
+    started: Instant,
+    /// Milliseconds after `started`; 0: never.
+    lost_at_ms: AtomicU64,
+}
+
+impl Freshness {
+    fn new() -> Self {
+        Self {
+            started: Instant::now(),
+            lost_at_ms: AtomicU64::new(0),
+        }
+    }
+
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    fn mark_lost(&self) {
+        self.lost_at_ms
+            .store(self.now_ms().max(1), Ordering::Release);
+    }
+
+    fn opened_since_last_loss(&self, age: Duration) -> bool {
+        let lost_at = self.lost_at_ms.load(Ordering::Acquire);
+        let age_ms = u64::try_from(age.as_millis()).unwrap_or(u64::MAX);
+        lost_at == 0 || self.now_ms().saturating_sub(age_ms) > lost_at
+    }
+}
+
+/// Whether `error` says the connection itself is gone (the server
+/// restarted, shut down or was failed over), as opposed to a statement
+/// failing on a live connection.
+fn is_connection_lost(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(_) | sqlx::Error::Protocol(_) => true,
+        sqlx::Error::Database(error) => error.code().is_some_and(|code| {
+            // admin_shutdown, crash_shutdown, cannot_connect_now, and the
+            // connection exception class.
+            matches!(code.as_ref(), "57P01" | "57P02" | "57P03") || code.starts_with("08")
+        }),
+        _ => false,
     }
 }
 
@@ -102,6 +160,7 @@ impl Database {
             per_shard: (config.max_connections / config.shards.max(1)).max(1),
             acquire_timeout: Duration::from_secs(config.acquire_timeout_secs),
             lifetime: Duration::from_secs(config.max_connection_lifetime_secs),
+            freshness: Arc::new(Freshness::new()),
         };
         Self {
             platform: settings
@@ -161,10 +220,16 @@ impl Database {
     ) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
         let pools = self.tenant_pools().await?;
         let statement = format!("BEGIN; {}", pools.scope_to(tenant));
-        pools
-            .shard_for(tenant.id)
-            .begin_with(AssertSqlSafe(statement))
-            .await
+        let shard = pools.shard_for(tenant.id);
+        // Nothing ran yet: after a lost connection, one more try on a
+        // fresh one is safe.
+        match shard.begin_with(AssertSqlSafe(statement.clone())).await {
+            Err(error) if is_connection_lost(&error) => {
+                self.settings.freshness.mark_lost();
+                shard.begin_with(AssertSqlSafe(statement)).await
+            }
+            begun => begun,
+        }
     }
 
     /// Runs `sql` (statements of ours) as `tenant`'s role on its schema, in
@@ -177,8 +242,19 @@ impl Database {
     ) -> Result<Vec<Vec<PgRow>>, sqlx::Error> {
         let pools = self.tenant_pools().await?;
         let statement = format!("{};\n{sql}", pools.scope_to(tenant));
-        let mut conn = pools.shard_for(tenant.id).acquire().await?;
-        tenant_tx::results_of(&mut conn, &statement, SCOPE_STATEMENTS).await
+        let shard = pools.shard_for(tenant.id);
+        let mut conn = shard.acquire().await?;
+        // Read-only and in one message: safe to run again on a fresh
+        // connection when this one turns out to be cut.
+        match tenant_tx::results_of(&mut conn, &statement, SCOPE_STATEMENTS).await {
+            Err(error) if is_connection_lost(&error) => {
+                self.settings.freshness.mark_lost();
+                drop(conn);
+                let mut conn = shard.acquire().await?;
+                tenant_tx::results_of(&mut conn, &statement, SCOPE_STATEMENTS).await
+            }
+            results => results,
+        }
     }
 
     async fn tenant_pools(&self) -> Result<&TenantPools, sqlx::Error> {

@@ -119,6 +119,7 @@ mod reporting_platform;
 mod reporting_reports;
 mod reporting_schedules;
 mod reporting_stream;
+mod resilience;
 mod round_trips;
 mod sandbox;
 mod schema_version;

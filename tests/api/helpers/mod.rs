@@ -8,6 +8,7 @@ pub mod browser;
 pub mod cluster;
 pub mod console;
 pub mod dns;
+pub mod instances;
 pub mod pebble;
 pub mod pooler;
 pub mod raw_http;
@@ -100,10 +101,18 @@ pub async fn migrated_database() -> PgConnectOptions {
     options
 }
 
+/// The application on `options`, through the suite's pooler when it runs
+/// through one (`TESSERA_TEST_POOLER`).
 pub async fn spawn_app_with(options: PgConnectOptions, mut config: Config) -> TestApp {
     if config.db.pooler.is_none() {
         config.db.pooler = pooler::pooler();
     }
+    spawn_unpooled(options, config).await
+}
+
+/// The application on `options` as configured, never through the suite's
+/// pooler (for a cluster of a test's own, which the pooler does not serve).
+pub async fn spawn_unpooled(options: PgConnectOptions, config: Config) -> TestApp {
     let db = Database::connect(options, &config.db);
     let app = Application::build(config, db)
         .await

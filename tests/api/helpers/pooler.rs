@@ -9,7 +9,6 @@
 //! connections only briefly idle: tests create hundreds of databases, each
 //! with its own pool, and the cluster's connections are few.
 
-use std::net::TcpListener;
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -34,7 +33,7 @@ fn start_pgbouncer() -> PoolerConfig {
     let server = super::cluster::server();
     let dir = std::env::temp_dir().join(format!("tessera-test-pgbouncer-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("pgbouncer folder");
-    let port = free_port();
+    let port = super::pebble::free_port();
     let config = dir.join("pgbouncer.ini");
     std::fs::write(&config, settings(&dir, &server, port)).expect("pgbouncer.ini");
     let userlist = format!("\"{AUTH_USER}\" \"{}\"\n", auth_password());
@@ -160,11 +159,6 @@ fn pgbouncer_command(dir: &std::path::Path, config: &std::path::Path) -> Command
     }
     command.arg(config);
     command
-}
-
-fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
-    listener.local_addr().expect("its address").port()
 }
 
 fn wait_until_listening(port: u16, dir: &std::path::Path) {
