@@ -29,13 +29,25 @@ async fn serve(handle: &DatabaseHandle, config: Config) -> anyhow::Result<()> {
 }
 
 /// Applies pending migrations; a quarantined tenant is logged, not fatal.
+///
+/// A database already migrated by the next release is served as it is:
+/// a release's migrations only add what the previous one ignores (see
+/// `deploy/README.md`), so during a rolling upgrade, or a rollback, an
+/// instance of the previous release may start and serve beside the new
+/// ones. `tessera migrate` itself still refuses such a database.
 pub async fn migrate_at_start(handle: &DatabaseHandle, config: &Config) -> anyhow::Result<()> {
     let options = TenantMigrationOptions {
         parallelism: config.db.migrate_parallelism,
         max_failures: config.migrate.max_failures,
         ..TenantMigrationOptions::default()
     };
-    let report = migrate::run(handle.db.platform(), &options).await?;
+    let report = match migrate::run(handle.db.platform(), &options).await {
+        Err(error @ migrate::MigrateError::DatabaseNewer { .. }) => {
+            tracing::warn!(%error, "serving a database migrated by a newer release");
+            return Ok(());
+        }
+        report => report?,
+    };
     if !report.nothing_pending {
         tracing::info!(
             platform = report.platform_applied,

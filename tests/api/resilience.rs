@@ -1,5 +1,7 @@
 //! Failures, not only success: PostgreSQL restarted under load, an
-//! instance killed behind the balancer while it serves and runs jobs.
+//! instance killed behind the balancer while it serves and runs jobs, and a
+//! rolling upgrade (the next release's migration applied while the
+//! instances serve, then each instance drained and replaced).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -7,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 use tessera::db::embedded::EmbeddedPostgres;
+use tessera::db::migrate::{self, Migration, MigrationSet};
 use tessera::mail::{self, Mail};
 use tessera::model::Email;
 
@@ -222,4 +225,90 @@ async fn killing_one_of_two_instances_loses_no_request_after_the_balancer_notice
             .expect("outbox");
     assert_eq!((kept as usize, recipients as usize), (MAILS, MAILS));
     drop(second);
+}
+
+/// What the next release adds: a column the current binary never reads.
+fn next_release() -> MigrationSet {
+    MigrationSet::tenant().with([Migration {
+        version: MigrationSet::tenant().latest() + 1,
+        name: "next_release_member_pronouns".into(),
+        sql: "ALTER TABLE members ADD COLUMN pronouns text;".into(),
+        checksum: b"next-release".to_vec(),
+    }])
+}
+
+/// Two instances behind HAProxy serve under load while the next release's
+/// migration runs across every tenant; then each is stopped as a service
+/// manager does (SIGTERM: it drains) and replaced by an instance started
+/// on the migrated database, which serves it although it does not know
+/// the new migration. No request fails at any point.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rolling_upgrade_fails_no_request_while_the_next_releases_migration_runs() {
+    let options = migrated_database().await;
+    let url = database_url(&options);
+    let mut config = test_config();
+    config.jobs.workers = 0;
+    let app = crate::helpers::spawn_app_with(options, config).await;
+    let mut tenants = Vec::new();
+    for _ in 0..12 {
+        tenants.push(app.create_tenant("upgrade", "Mise à jour").await.0);
+    }
+    let env = [
+        ("TESSERA_HTTP__DRAIN_SECS", "2"),
+        ("TESSERA_CACHE__PAGES", "false"),
+        ("TESSERA_JOBS__WORKERS", "0"),
+    ];
+    let mut first = Instance::start(&url, &env).await;
+    let mut second = Instance::start(&url, &env).await;
+    let (first_port, second_port) = (first.port, second.port);
+    let balancer = Balancer::start(&[first_port, second_port]).await;
+    let stop = Arc::new(AtomicBool::new(false));
+    let page = format!("http://127.0.0.1:{}/", balancer.port);
+    let tasks = load(page, tenants[0].default_host.to_string(), 4, stop.clone());
+
+    let report = migrate::run_with(
+        app.pool(),
+        &MigrationSet::platform(),
+        &next_release(),
+        &Default::default(),
+    )
+    .await
+    .expect("the next release's migration");
+    assert!(
+        report.tenants.migrated as usize >= tenants.len(),
+        "{report:?}"
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    first.terminate().await;
+    let first = Instance::start_on(first_port, &url, &env).await;
+    // The balancer's `rise 2`: two good checks before it sends work again.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    second.terminate().await;
+    let second = Instance::start_on(second_port, &url, &env).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    stop.store(true, Ordering::Relaxed);
+    let outcomes = collect(tasks).await;
+
+    assert!(outcomes.len() > 100, "{} requests", outcomes.len());
+    let failed: Vec<u16> = outcomes
+        .iter()
+        .map(|(_, s)| *s)
+        .filter(|s| *s != 200)
+        .collect();
+    assert!(
+        failed.is_empty(),
+        "{} of {} failed: {failed:?}",
+        failed.len(),
+        outcomes.len()
+    );
+    let column: Option<String> = sqlx::query_scalar(
+        "SELECT column_name::text FROM information_schema.columns \
+         WHERE table_schema = $1 AND table_name = 'members' AND column_name = 'pronouns'",
+    )
+    .bind(format!("t_{}", tenants[0].id.get()))
+    .fetch_optional(app.pool())
+    .await
+    .expect("columns");
+    assert!(column.is_some(), "the migration ran");
+    drop((first, second, balancer));
 }

@@ -19,7 +19,12 @@ impl Instance {
     /// Starts `tessera serve` on `database_url`, with `env` added, and waits
     /// until it answers `/healthz`.
     pub async fn start(database_url: &str, env: &[(&str, &str)]) -> Self {
-        let port = free_port();
+        Self::start_on(free_port(), database_url, env).await
+    }
+
+    /// [`Instance::start`] on a given port (a replacement behind the same
+    /// balancer entry).
+    pub async fn start_on(port: u16, database_url: &str, env: &[(&str, &str)]) -> Self {
         let data = tempfile::tempdir().expect("data dir");
         let mut command = Command::new(env!("CARGO_BIN_EXE_tessera"));
         command
@@ -52,6 +57,17 @@ impl Instance {
             panic!("tessera serve did not start: {}", log.unwrap_or_default());
         }
         instance
+    }
+
+    /// `SIGTERM`, as a service manager stops it, then waits for it to exit
+    /// (after its drain).
+    pub async fn terminate(&mut self) {
+        let pid = nix::unistd::Pid::from_raw(self.child.id() as i32);
+        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).ok();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while matches!(self.child.try_wait(), Ok(None)) && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// `kill -9`: no drain, no goodbye.
