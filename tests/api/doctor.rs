@@ -18,6 +18,15 @@ fn doctor(url: &str, env: &[(&str, String)]) -> (Output, String) {
     (output, said)
 }
 
+fn migrate(url: &str) {
+    let migrated = Command::new(env!("CARGO_BIN_EXE_tessera"))
+        .env("DATABASE_URL", url)
+        .arg("migrate")
+        .output()
+        .expect("migrate");
+    assert!(migrated.status.success(), "{migrated:?}");
+}
+
 fn line<'a>(said: &'a str, check: &str) -> &'a str {
     said.lines()
         .find(|line| line.split_whitespace().nth(1) == Some(check))
@@ -32,12 +41,7 @@ async fn doctor_passes_a_migrated_database_and_warns_about_an_empty_one() {
     assert!(line(&said, "postgresql").starts_with("ok"), "{said}");
     assert!(line(&said, "migrations").starts_with("warn"), "{said}");
 
-    let migrated = Command::new(env!("CARGO_BIN_EXE_tessera"))
-        .env("DATABASE_URL", &url)
-        .arg("migrate")
-        .output()
-        .expect("migrate");
-    assert!(migrated.status.success());
+    migrate(&url);
     let (output, said) = doctor(&url, &[]);
     assert!(output.status.success(), "{said}");
     for check in [
@@ -64,12 +68,7 @@ async fn doctor_fails_on_an_unreachable_database_or_pooler() {
     assert!(!said.contains("secret"), "the password printed: {said}");
 
     let url = database_url(&fresh_database().await);
-    let migrated = Command::new(env!("CARGO_BIN_EXE_tessera"))
-        .env("DATABASE_URL", &url)
-        .arg("migrate")
-        .output()
-        .expect("migrate");
-    assert!(migrated.status.success());
+    migrate(&url);
     let nowhere = [
         ("TESSERA_DB__POOLER__HOST", "127.0.0.1".to_owned()),
         ("TESSERA_DB__POOLER__PORT", "1".to_owned()),

@@ -72,15 +72,7 @@ async fn serving_resumes_after_a_postgresql_restart_without_restarting_tessera()
             .expect("join")
             .expect("a cluster of its own");
     let options = cluster.admin_options_for("postgres");
-    let platform = tessera::db::Platform::from(
-        sqlx::PgPool::connect_with(options.clone())
-            .await
-            .expect("pool"),
-    );
-    tessera::db::migrate::run(&platform, &Default::default())
-        .await
-        .expect("migrations");
-    platform.close().await;
+    crate::helpers::migrate(&options).await;
     let mut config = test_config();
     config.cache.pages = false; // every page reads the database
     config.jobs.workers = 0;

@@ -55,13 +55,21 @@ fn start_private_cluster() -> PgConnectOptions {
 
 /// Static values are never dropped, so a detached watchdog stops the cluster
 /// and removes its folder once this test process is gone.
-#[allow(clippy::zombie_processes)] // detached on purpose: it must outlive us
 fn stop_when_we_exit(cluster: &EmbeddedPostgres, dir: &std::path::Path) {
-    let script = format!(
-        "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; {stop} >/dev/null 2>&1; rm -rf '{dir}'",
-        pid = std::process::id(),
+    when_we_exit(&format!(
+        "{stop} >/dev/null 2>&1; rm -rf '{dir}'",
         stop = cluster.stop_command(),
         dir = dir.display(),
+    ));
+}
+
+/// Runs the shell command `then` once this test process is gone, from a
+/// detached watchdog: for servers that static values started.
+#[allow(clippy::zombie_processes)] // detached on purpose: it must outlive us
+pub fn when_we_exit(then: &str) {
+    let script = format!(
+        "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; {then}",
+        pid = std::process::id(),
     );
     use std::os::unix::process::CommandExt;
     Command::new("sh")

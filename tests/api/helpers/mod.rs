@@ -89,6 +89,12 @@ pub async fn spawn_isolated_app() -> TestApp {
 /// A fresh database with every migration applied, not yet served.
 pub async fn migrated_database() -> PgConnectOptions {
     let options = fresh_database().await;
+    migrate(&options).await;
+    options
+}
+
+/// Applies every migration to the database of `options`.
+pub async fn migrate(options: &PgConnectOptions) {
     let pool = Platform::from(
         sqlx::PgPool::connect_with(options.clone())
             .await
@@ -98,7 +104,6 @@ pub async fn migrated_database() -> PgConnectOptions {
         .await
         .expect("migrations");
     pool.close().await;
-    options
 }
 
 /// The application on `options`, through the suite's pooler when it runs

@@ -170,21 +170,7 @@ fn wait_until_listening(port: u16, dir: &std::path::Path) {
     }
 }
 
-/// Like the cluster's watchdog: pgbouncer goes when this test process does.
-#[allow(clippy::zombie_processes)] // detached on purpose: it must outlive us
+/// pgbouncer goes when this test process does.
 fn stop_when_we_exit(pgbouncer: u32, dir: &std::path::Path) {
-    let script = format!(
-        "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; kill {pgbouncer}; rm -rf '{dir}'",
-        pid = std::process::id(),
-        dir = dir.display(),
-    );
-    use std::os::unix::process::CommandExt;
-    Command::new("sh")
-        .args(["-c", &script])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .process_group(0)
-        .spawn()
-        .expect("watchdog starts");
+    super::cluster::when_we_exit(&format!("kill {pgbouncer}; rm -rf '{}'", dir.display()));
 }

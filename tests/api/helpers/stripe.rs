@@ -9,7 +9,6 @@
 
 use std::path::PathBuf;
 use std::process::Stdio;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use hmac::{Hmac, KeyInit, Mac};
@@ -20,32 +19,13 @@ use tokio::process::{Child, Command};
 /// Any `sk_` key opens localstripe.
 pub const SECRET_KEY: &str = "sk_test_tessera0000000000000000";
 
-static VENV: Mutex<()> = Mutex::new(());
-
-/// The venv's python, with localstripe installed.
+/// A venv's python, with localstripe installed.
 fn python() -> PathBuf {
-    let _one_at_a_time = VENV.lock().unwrap_or_else(|e| e.into_inner());
-    let venv = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("localstripe-venv");
-    let python = venv.join("bin/python");
-    let ready = venv.join(".installed-1.15.10");
-    if !ready.exists() {
-        let made = std::process::Command::new("python3")
-            .args(["-m", "venv"])
-            .arg(&venv)
-            .status()
-            .expect("python3");
-        assert!(
-            made.success(),
-            "python3 -m venv failed (apt-get install python3-venv)"
-        );
-        let pip = std::process::Command::new(venv.join("bin/pip"))
-            .args(["install", "--quiet", "localstripe==1.15.10"])
-            .status()
-            .expect("pip");
-        assert!(pip.success(), "pip install localstripe failed");
-        std::fs::write(&ready, b"").expect("venv marker");
-    }
-    python
+    super::venv::tool(
+        "localstripe-venv-1.15.10",
+        &["localstripe==1.15.10"],
+        "python",
+    )
 }
 
 fn free_port() -> u16 {

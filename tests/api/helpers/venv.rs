@@ -15,7 +15,9 @@ pub fn tool(name: &str, requirements: &[&str], program: &str) -> PathBuf {
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     let venv = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
     let bin = venv.join("bin").join(program);
-    if bin.exists() {
+    // Written once pip has succeeded: a venv left half-made is made again.
+    let ready = venv.join(".installed");
+    if ready.exists() {
         return bin;
     }
     let made = Command::new("python3")
@@ -33,5 +35,6 @@ pub fn tool(name: &str, requirements: &[&str], program: &str) -> PathBuf {
         .status()
         .expect("pip");
     assert!(pip.success(), "pip install {requirements:?} failed");
+    std::fs::write(&ready, b"").expect("venv marker");
     bin
 }
