@@ -108,8 +108,11 @@ fn settings(dir: &std::path::Path, server: &(String, u16), port: u16) -> String 
         ("listen_addr", "127.0.0.1".to_owned()),
         ("listen_port", port.to_string()),
         ("auth_file", format!("{dir}/userlist.txt")),
-        ("default_pool_size", "2".into()),
-        ("reserve_pool_size", "0".into()),
+        ("default_pool_size", "3".into()),
+        // A request that opens a second transaction while holding one (a
+        // cache filled apart) waits for a server; the reserve, after
+        // reserve_pool_timeout, ends such waits, as deployed.
+        ("reserve_pool_size", "4".into()),
         ("server_idle_timeout", "2".into()),
         ("logfile", format!("{dir}/pgbouncer.log")),
         ("pidfile", format!("{dir}/pgbouncer.pid")),
