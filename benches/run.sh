@@ -44,15 +44,12 @@
 # date, commit and command. Figures are ratios to the lower floor measured in
 # the same run (see ../shared/BENCHMARK.md).
 #
-# w8 (not in the default list: it takes about 30 minutes) seeds
-# BENCH_W8_TENANTS (10,000) tenants in a data set of its own
-# (target/bench/data-w8, kept between runs), serves them with the page
-# cache off and tenant-affine pools (BENCH_W8_SHARDS shards, connections
-# recycled after BENCH_W8_LIFETIME seconds), runs W1 over the first 200 of
-# them for BENCH_W8_BASE_SECONDS, then over all of them for
-# BENCH_W8_SECONDS while PostgreSQL's memory (PSS of the cluster's
-# processes) is sampled every 15 s; then W4 provisioning and W9's
-# one-tenant export at that size.
+# w8 (not in the default list: about 30 minutes, and some 60 GB of disk)
+# seeds BENCH_W8_TENANTS (10,000) tenants in target/bench/data-w8 (kept),
+# serves them with the page cache off and BENCH_W8_SHARDS tenant-affine
+# shards recycled after BENCH_W8_LIFETIME s, runs W1 over 200 of them for
+# BENCH_W8_BASE_SECONDS then over all for BENCH_W8_SECONDS while
+# PostgreSQL's PSS is sampled every 15 s; then W4 and W9 at that size.
 #
 # Knobs (environment): BENCH_TENANTS=200  BENCH_LARGE_TENANTS=2000
 # BENCH_SECONDS=20  BENCH_WARMUP=5  BENCH_CONNECTIONS=64  BENCH_PORT=18090

@@ -22,20 +22,21 @@
 //! transaction pooler may send to two different servers.
 
 pub mod embedded;
+mod freshness;
 pub mod migrate;
 mod platform;
 mod tenant_tx;
 
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::{AssertSqlSafe, PgPool, Postgres, Transaction};
 use tokio::sync::OnceCell;
 
+use freshness::{Freshness, is_connection_lost};
 pub use platform::Platform;
 pub use tenant_tx::{TenantTx, TxScope};
 
@@ -87,56 +88,6 @@ impl PoolSettings {
                 Box::pin(async move { Ok(fresh) })
             })
             .connect_lazy_with(options)
-    }
-}
-
-/// When the server was last seen cutting a connection (a restart, a
-/// failover, a pooler restart). Connections opened before that are
-/// presumed cut too: idle ones are closed instead of handed out, so that
-/// after a restart the first request on each stale connection does not
-/// fail. No round trip is spent on the check.
-struct Freshness {
-    started: Instant,
-    /// Milliseconds after `started`; 0: never.
-    lost_at_ms: AtomicU64,
-}
-
-impl Freshness {
-    fn new() -> Self {
-        Self {
-            started: Instant::now(),
-            lost_at_ms: AtomicU64::new(0),
-        }
-    }
-
-    fn now_ms(&self) -> u64 {
-        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
-    }
-
-    fn mark_lost(&self) {
-        self.lost_at_ms
-            .store(self.now_ms().max(1), Ordering::Release);
-    }
-
-    fn opened_since_last_loss(&self, age: Duration) -> bool {
-        let lost_at = self.lost_at_ms.load(Ordering::Acquire);
-        let age_ms = u64::try_from(age.as_millis()).unwrap_or(u64::MAX);
-        lost_at == 0 || self.now_ms().saturating_sub(age_ms) > lost_at
-    }
-}
-
-/// Whether `error` says the connection itself is gone (the server
-/// restarted, shut down or was failed over), as opposed to a statement
-/// failing on a live connection.
-fn is_connection_lost(error: &sqlx::Error) -> bool {
-    match error {
-        sqlx::Error::Io(_) | sqlx::Error::Protocol(_) => true,
-        sqlx::Error::Database(error) => error.code().is_some_and(|code| {
-            // admin_shutdown, crash_shutdown, cannot_connect_now, and the
-            // connection exception class.
-            matches!(code.as_ref(), "57P01" | "57P02" | "57P03") || code.starts_with("08")
-        }),
-        _ => false,
     }
 }
 
