@@ -30,6 +30,8 @@ command -v xmllint >/dev/null 2>&1 || packages+=(libxml2-utils)
 command -v pebble >/dev/null 2>&1 || packages+=(pebble)
 # The integration tests run a second time through pgbouncer (transaction mode).
 command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ] || packages+=(pgbouncer)
+# The resilience tests put HAProxy (deploy/haproxy/haproxy.cfg) in front of two instances.
+command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || packages+=(haproxy)
 # deploy/prometheus/alerts.yml is checked and unit-tested with promtool.
 command -v promtool >/dev/null 2>&1 || packages+=(prometheus)
 # The systemd unit in deploy/ is checked with systemd-analyze verify.
