@@ -27,7 +27,27 @@ impl Freshness {
         u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
 
-    pub(super) fn mark_lost(&self) {
+    /// Runs `attempt`, and once more when it fails because its connection
+    /// was cut, after noting the loss (so the retry gets a fresh one). Only
+    /// for work that is safe to repeat: nothing ran, or only reads.
+    pub(super) async fn once_more_if_cut<T, Attempt, Run>(
+        &self,
+        attempt: Attempt,
+    ) -> Result<T, sqlx::Error>
+    where
+        Attempt: Fn() -> Run,
+        Run: Future<Output = Result<T, sqlx::Error>>,
+    {
+        match attempt().await {
+            Err(error) if is_connection_lost(&error) => {
+                self.mark_lost();
+                attempt().await
+            }
+            done => done,
+        }
+    }
+
+    fn mark_lost(&self) {
         self.lost_at_ms
             .store(self.now_ms().max(1), Ordering::Release);
     }
@@ -42,7 +62,7 @@ impl Freshness {
 /// Whether `error` says the connection itself is gone (the server
 /// restarted, shut down or was failed over), as opposed to a statement
 /// failing on a live connection.
-pub(super) fn is_connection_lost(error: &sqlx::Error) -> bool {
+fn is_connection_lost(error: &sqlx::Error) -> bool {
     match error {
         sqlx::Error::Io(_) | sqlx::Error::Protocol(_) => true,
         sqlx::Error::Database(error) => error.code().is_some_and(|code| {

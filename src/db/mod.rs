@@ -36,7 +36,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::{AssertSqlSafe, PgPool, Postgres, Transaction};
 use tokio::sync::OnceCell;
 
-use freshness::{Freshness, is_connection_lost};
+use freshness::Freshness;
 pub use platform::Platform;
 pub use tenant_tx::{TenantTx, TxScope};
 
@@ -172,15 +172,11 @@ impl Database {
         let pools = self.tenant_pools().await?;
         let statement = format!("BEGIN; {}", pools.scope_to(tenant));
         let shard = pools.shard_for(tenant.id);
-        // Nothing ran yet: after a lost connection, one more try on a
-        // fresh one is safe.
-        match shard.begin_with(AssertSqlSafe(statement.clone())).await {
-            Err(error) if is_connection_lost(&error) => {
-                self.settings.freshness.mark_lost();
-                shard.begin_with(AssertSqlSafe(statement)).await
-            }
-            begun => begun,
-        }
+        // Nothing ran yet: one more try on a fresh connection is safe.
+        let freshness = &self.settings.freshness;
+        freshness
+            .once_more_if_cut(|| shard.begin_with(AssertSqlSafe(statement.clone())))
+            .await
     }
 
     /// Runs `sql` (statements of ours) as `tenant`'s role on its schema, in
@@ -194,18 +190,13 @@ impl Database {
         let pools = self.tenant_pools().await?;
         let statement = format!("{};\n{sql}", pools.scope_to(tenant));
         let shard = pools.shard_for(tenant.id);
-        let mut conn = shard.acquire().await?;
         // Read-only and in one message: safe to run again on a fresh
         // connection when this one turns out to be cut.
-        match tenant_tx::results_of(&mut conn, &statement, SCOPE_STATEMENTS).await {
-            Err(error) if is_connection_lost(&error) => {
-                self.settings.freshness.mark_lost();
-                drop(conn);
-                let mut conn = shard.acquire().await?;
-                tenant_tx::results_of(&mut conn, &statement, SCOPE_STATEMENTS).await
-            }
-            results => results,
-        }
+        let read = || async {
+            let mut conn = shard.acquire().await?;
+            tenant_tx::results_of(&mut conn, &statement, SCOPE_STATEMENTS).await
+        };
+        self.settings.freshness.once_more_if_cut(read).await
     }
 
     async fn tenant_pools(&self) -> Result<&TenantPools, sqlx::Error> {

@@ -53,6 +53,15 @@ fn load(
         .collect()
 }
 
+/// The statuses of the requests started at `since` or later.
+fn statuses_since(outcomes: &[Outcome], since: Instant) -> Vec<u16> {
+    outcomes
+        .iter()
+        .filter(|(at, _)| *at >= since)
+        .map(|(_, status)| *status)
+        .collect()
+}
+
 async fn collect(tasks: Vec<tokio::task::JoinHandle<Vec<Outcome>>>) -> Vec<Outcome> {
     let mut all = Vec::new();
     for task in tasks {
@@ -105,11 +114,7 @@ async fn serving_resumes_after_a_postgresql_restart_without_restarting_tessera()
     assert!(before.len() > 20 && before.iter().all(|(_, s)| *s == 200));
     // Once PostgreSQL accepts connections again, no request fails: the
     // connections it cut are dropped, not handed to requests.
-    let after: Vec<u16> = outcomes
-        .iter()
-        .filter(|(at, _)| *at >= back)
-        .map(|(_, s)| *s)
-        .collect();
+    let after = statuses_since(&outcomes, back);
     assert!(
         after.len() > 20,
         "{} requests after the restart",
@@ -175,11 +180,7 @@ async fn killing_one_of_two_instances_loses_no_request_after_the_balancer_notice
     let outcomes = collect(tasks).await;
 
     let noticed = killed + Duration::from_secs(3);
-    let late: Vec<u16> = outcomes
-        .iter()
-        .filter(|(at, _)| *at >= noticed)
-        .map(|(_, s)| *s)
-        .collect();
+    let late = statuses_since(&outcomes, noticed);
     assert!(
         late.len() > 20,
         "{} requests after the balancer noticed",
