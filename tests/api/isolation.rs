@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use tessera::tenancy::Tenant;
 
-use crate::helpers::{TestApp, publish, shared_database, spawn_app, spawn_app_with, test_config};
+use crate::helpers::{
+    TestApp, publish, shared_database, spawn_app, spawn_app_with, spawn_unpooled, test_config,
+};
 
 #[tokio::test]
 async fn each_host_sees_only_its_own_tenant() {
@@ -214,10 +216,11 @@ async fn a_temporary_table_cannot_shadow_a_tenant_table() {
 #[tokio::test]
 async fn a_request_leaves_its_connection_idle_and_unscoped() {
     // One tenant connection in the pool: the request and the checks below
-    // necessarily use the same backend.
+    // necessarily use the same backend. Not through the suite's pooler,
+    // which may give each transaction another server connection.
     let mut config = test_config();
     config.db.max_connections = 1;
-    let app = spawn_app_with(shared_database().await, config).await;
+    let app = spawn_unpooled(shared_database().await, config).await;
     let (a, _) = app.create_tenant("iso-pool-a", "Pool A").await;
     let (b, _) = app.create_tenant("iso-pool-b", "Pool B").await;
     publish(&app, &a, "hello").await;
