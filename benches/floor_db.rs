@@ -63,7 +63,7 @@ async fn main() -> anyhow::Result<()> {
             EmbeddedPostgres::start(&args.data_dir, &Vec::new())?.connect_options_for("tessera")
         }
     };
-    let db = Database::connect(options, &config.db);
+    let db = Database::connect(options, &config.db)?;
     let slugs: Vec<String> = sqlx::query_scalar(
         "SELECT slug FROM platform.tenants WHERE slug LIKE 'bench-%' ORDER BY id",
     )

@@ -13,6 +13,7 @@ use crate::db::Database;
 use crate::mail::{self, Mailer};
 use crate::state::{AppState, Services};
 use crate::tenancy::Resolver;
+use crate::tenancy::nodes::Nodes;
 use crate::tenancy::provision::Provisioner;
 use crate::themes::sandbox::SandboxConfig;
 use crate::themes::{RenderError, Themes};
@@ -57,6 +58,7 @@ pub(super) fn build_state(
         config.base_domain.clone(),
         config.platform_host.clone(),
     )
+    .with_nodes(Nodes::new(db.other_nodes()))
     .notify_spare_taken(warm_pool_wake.clone())
     .reloading(resolver.clone());
     let pages = PageCache::new(

@@ -106,6 +106,12 @@ impl Application {
             ));
         }
         tasks.push(worker.spawn());
+        let nodes = state.db.other_nodes();
+        let nodes = nodes.map(|(name, owner)| (name.to_owned(), owner.clone()));
+        tasks.extend(crate::jobs::relay::spawn(
+            state.db.platform().clone(),
+            nodes.collect(),
+        ));
         tasks.push(state.affiliation.clicks.spawn());
         // After the host map is loaded: the issuer decides from it.
         tasks.extend(state.tls.spawn_tasks(state.db.platform().clone()));

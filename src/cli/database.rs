@@ -45,7 +45,7 @@ impl DatabaseHandle {
                 )
             }
         };
-        let db = Database::connect(options, &config.db);
+        let db = Database::connect(options, &config.db)?;
         db.ping().await.context("cannot reach PostgreSQL")?;
         Ok(Self { db, cluster })
     }

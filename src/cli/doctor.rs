@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use chrono::{Duration, Utc};
 
 use super::DatabaseHandle;
-use crate::config::Config;
+use crate::config::{Config, PRIMARY_NODE};
 use crate::db::Database;
 use crate::db::migrate::{self, MigrationSet};
 
@@ -99,7 +99,7 @@ fn summary(config: &Config) -> String {
 async fn database_checks(db: &Database, config: &Config) -> Vec<Check> {
     let mut checks = vec![server_version(db).await];
     if config.db.pooler.is_some() {
-        checks.push(match db.ping_tenant_side().await {
+        checks.push(match db.ping_tenant_side(PRIMARY_NODE).await {
             Ok(()) => Check::new(
                 "pooler",
                 Verdict::Ok,
@@ -110,6 +110,9 @@ async fn database_checks(db: &Database, config: &Config) -> Vec<Check> {
     }
     let (migrations, created) = migrations(db).await;
     checks.push(migrations);
+    if db.other_nodes().next().is_some() {
+        checks.push(nodes(db).await);
+    }
     // An empty database has no queue nor certificates to read yet.
     if created {
         checks.push(dead_jobs(db).await);
@@ -168,6 +171,28 @@ async fn migrations(db: &Database) -> (Check, bool) {
         tenant_set.latest(),
     );
     (Check::new("migrations", verdict, detail), true)
+}
+
+/// Each `[[db.nodes]]` server: reachable, at this binary's migrations, and
+/// its app role let in (through its pooler, if any).
+async fn nodes(db: &Database) -> Check {
+    let mut problems = Vec::new();
+    for (name, owner) in db.other_nodes() {
+        if let Err(error) = migrate::status::require_current(owner).await {
+            problems.push(format!("{name}: {error}"));
+        } else if let Err(error) = db.ping_tenant_side(name).await {
+            problems.push(format!("{name}: tenant connections: {error}"));
+        }
+    }
+    let names: Vec<&str> = db.other_nodes().map(|(name, _)| name).collect();
+    match problems.is_empty() {
+        true => Check::new(
+            "nodes",
+            Verdict::Ok,
+            format!("{} reachable and migrated", names.join(", ")),
+        ),
+        false => Check::new("nodes", Verdict::Fail, problems.join("; ")),
+    }
 }
 
 async fn dead_jobs(db: &Database) -> Check {

@@ -52,7 +52,7 @@ async fn migrate_all(
         ..TenantMigrationOptions::default()
     };
     let printer = spawn_progress_printer(options.progress.clone());
-    let report = migrate::run(pool, &options).await;
+    let report = migrate::run_all(&handle.db, &options).await;
     printer.abort();
     if std::io::stderr().is_terminal() {
         eprint!("\r\x1b[2K");

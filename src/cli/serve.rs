@@ -41,7 +41,7 @@ pub async fn migrate_at_start(handle: &DatabaseHandle, config: &Config) -> anyho
         max_failures: config.migrate.max_failures,
         ..TenantMigrationOptions::default()
     };
-    let report = match migrate::run(handle.db.platform(), &options).await {
+    let report = match migrate::run_all(&handle.db, &options).await {
         Err(error @ migrate::MigrateError::DatabaseNewer { .. }) => {
             tracing::warn!(%error, "serving a database migrated by a newer release");
             return Ok(());

@@ -15,6 +15,7 @@ use crate::app::load_themes;
 use crate::config::Config;
 use crate::db::Platform;
 use crate::manifest;
+use crate::tenancy::nodes::Nodes;
 use crate::tenancy::provision::{NewTenant, Provisioner};
 use crate::tenancy::{Hostname, Slug, TenantStatus, registry, warm_pool};
 
@@ -95,6 +96,14 @@ pub enum TenantCommand {
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
+    /// Move a tenant's schema to another PostgreSQL server of `[[db.nodes]]`
+    /// (or back to `primary`); writes are refused for the copy's duration.
+    Move {
+        slug: String,
+        /// The node's name.
+        #[arg(long)]
+        to: String,
+    },
     /// Create a tenant from an archive, on this database or another.
     Import {
         /// The archive (`-`: standard input).
@@ -118,7 +127,8 @@ pub async fn run(config: Config, command: TenantCommand) -> anyhow::Result<ExitC
         handle.db.platform().clone(),
         config.base_domain.clone(),
         config.platform_host.clone(),
-    );
+    )
+    .with_nodes(Nodes::new(handle.db.other_nodes()));
     let result = execute(&config, &handle.db, &provisioner, command).await;
     handle.close().await?;
     result.map(|()| ExitCode::SUCCESS)
@@ -197,6 +207,9 @@ async fn execute(
         TenantCommand::Purge => portability::purge(config, provisioner).await?,
         TenantCommand::Export { slug, output } => {
             portability::export(config, provisioner, &slug, output).await?
+        }
+        TenantCommand::Move { slug, to } => {
+            portability::relocate(config, provisioner, &slug, &to).await?
         }
         TenantCommand::Import {
             file,

@@ -1,6 +1,7 @@
 //! `[db]`: the pools (tenant-affine shards, the platform pool), their
 //! limits, and the pooler the tenant pools may go through.
 
+use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -21,6 +22,61 @@ pub struct DbConfig {
     /// pools; the platform pool, `LISTEN` and migrations stay direct.
     #[serde(default)]
     pub pooler: Option<PoolerConfig>,
+    /// Other PostgreSQL servers that hold tenant schemas, beside the one of
+    /// `database_url` (the primary, named `primary`). Never printed: the
+    /// URLs hold passwords.
+    #[serde(default, skip_serializing)]
+    pub nodes: Vec<NodeConfig>,
+}
+
+/// `[[db.nodes]]`: a PostgreSQL database that holds tenant schemas. The
+/// URL's role owns them (it needs CREATEROLE, as the primary's does); the
+/// tenant pools log in there as that node's own app role.
+#[derive(Debug, Clone, Deserialize)]
+pub struct NodeConfig {
+    pub name: String,
+    pub url: SecretString,
+    /// A pooler in front of this node, for its tenant pools.
+    #[serde(default)]
+    pub pooler: Option<PoolerConfig>,
+}
+
+impl DbConfig {
+    /// Why the nodes cannot be used: a name that is not a plain short name,
+    /// `primary` (the database of `database_url`), or one given twice.
+    pub fn nodes_problem(&self) -> Option<String> {
+        let mut seen = std::collections::HashSet::new();
+        self.nodes.iter().find_map(|node| {
+            let plain = is_node_name(&node.name);
+            match (
+                plain,
+                node.name != PRIMARY_NODE,
+                seen.insert(node.name.as_str()),
+            ) {
+                (false, _, _) => Some(format!(
+                    "db.nodes: \"{}\" is not a node name (lowercase letters, digits, - and _; \
+                     at most 40)",
+                    node.name
+                )),
+                (_, false, _) => {
+                    Some("db.nodes: \"primary\" is the database of database_url".into())
+                }
+                (_, _, false) => Some(format!("db.nodes: \"{}\" is named twice", node.name)),
+                _ => None,
+            }
+        })
+    }
+}
+
+/// The name of the database of `database_url` among the nodes.
+pub const PRIMARY_NODE: &str = "primary";
+
+/// What `platform.remote_schemas.node` accepts.
+pub fn is_node_name(name: &str) -> bool {
+    let mut bytes = name.bytes();
+    matches!(bytes.next(), Some(b'a'..=b'z' | b'0'..=b'9'))
+        && name.len() <= 40
+        && bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
 }
 
 /// Where the tenant pools connect when a pooler stands in front of

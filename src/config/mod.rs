@@ -25,7 +25,7 @@ mod storage;
 mod stripe;
 mod tls;
 mod webhooks;
-pub use db::{DbConfig, PoolerConfig};
+pub use db::{DbConfig, NodeConfig, PRIMARY_NODE, PoolerConfig, is_node_name};
 pub use deletion::DeletionConfig;
 pub use documents::DocumentsConfig;
 pub use domains::DomainsConfig;
@@ -255,6 +255,8 @@ pub enum ConfigError {
     Load(#[from] Box<figment::Error>),
     #[error("configuration: {0}")]
     Invalid(&'static str),
+    #[error("configuration: {0}")]
+    InvalidNodes(String),
 }
 
 const DEFAULTS: &str = r#"
@@ -350,6 +352,9 @@ impl Config {
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
+        if let Some(problem) = self.db.nodes_problem() {
+            return Err(ConfigError::InvalidNodes(problem));
+        }
         if self.db.shards == 0 || self.db.max_connections < self.db.shards {
             return Err(ConfigError::Invalid(
                 "db.shards must be at least 1 and at most db.max_connections",

@@ -24,42 +24,40 @@
 pub mod embedded;
 mod freshness;
 pub mod migrate;
+mod nodes;
 mod platform;
 mod tenant_tx;
 
 use std::fmt;
+use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::{AssertSqlSafe, PgPool, Postgres, Transaction};
-use tokio::sync::OnceCell;
 
 use freshness::Freshness;
+use nodes::{Node, SCOPE_STATEMENTS};
 pub use platform::Platform;
 pub use tenant_tx::{TenantTx, TxScope};
 
-use crate::config::{DbConfig, PoolerConfig};
+use crate::config::{DbConfig, PRIMARY_NODE, PoolerConfig};
 use crate::model::Tenant;
 use crate::model::TenantId;
 
-/// The platform pool plus one pool per tenant shard.
+/// Owner connections to each `[[db.nodes]]` server: migrations, schemas
+/// created or moved there, the job relay.
+const NODE_OWNER_CONNECTIONS: u32 = 4;
+
+/// The platform pool plus, per node, the tenant shard pools.
 #[derive(Clone)]
 pub struct Database {
     platform: Platform,
-    tenants: Arc<OnceCell<TenantPools>>,
+    /// The primary first, then the `[[db.nodes]]` in configuration order.
+    nodes: Arc<[Node]>,
     options: Arc<PgConnectOptions>,
-    /// Where the tenant pools connect: `options`, or the pooler's address.
-    tenant_options: Arc<PgConnectOptions>,
     settings: PoolSettings,
-}
-
-/// The tenant side, opened on first use: it needs the app role's name and
-/// password, which the platform migrations create.
-struct TenantPools {
-    shards: Box<[PgPool]>,
-    role_prefix: String,
 }
 
 #[derive(Clone)]
@@ -97,14 +95,16 @@ impl fmt::Debug for Database {
         f.debug_struct("Database")
             .field("shards", &self.settings.shards)
             .field("connections_per_shard", &self.settings.per_shard)
+            .field("nodes", &self.nodes.len())
             .finish_non_exhaustive()
     }
 }
 
 impl Database {
-    /// Builds the platform pool. Connections are opened lazily, so this only
-    /// fails on invalid options; [`Database::ping`] proves the server answers.
-    pub fn connect(options: PgConnectOptions, config: &DbConfig) -> Self {
+    /// Builds the pools. Connections are opened lazily, so this only fails
+    /// on a node URL that is not one; [`Database::ping`] proves the server
+    /// answers.
+    pub fn connect(options: PgConnectOptions, config: &DbConfig) -> Result<Self, sqlx::Error> {
         let options = options.application_name("tessera");
         let settings = PoolSettings {
             shards: config.shards.max(1),
@@ -113,18 +113,36 @@ impl Database {
             lifetime: Duration::from_secs(config.max_connection_lifetime_secs),
             freshness: Arc::new(Freshness::new()),
         };
-        Self {
-            platform: settings
-                .pool(config.platform_connections, options.clone())
-                .into(),
-            tenants: Arc::new(OnceCell::new()),
-            tenant_options: Arc::new(match &config.pooler {
-                Some(pooler) => through_pooler(&options, pooler),
-                None => options.clone(),
-            }),
+        let platform: Platform = settings
+            .pool(config.platform_connections, options.clone())
+            .into();
+        let mut nodes = vec![Node::new(
+            PRIMARY_NODE,
+            platform.clone(),
+            tenant_side(&options, config.pooler.as_ref()),
+        )];
+        for node in &config.nodes {
+            let direct = PgConnectOptions::from_str(node.url.expose_secret())
+                .map_err(|_| {
+                    sqlx::Error::Configuration(
+                        format!(
+                            "db.nodes: the URL of \"{}\" is not a PostgreSQL URL",
+                            node.name
+                        )
+                        .into(),
+                    )
+                })?
+                .application_name("tessera");
+            let owner = settings.pool(NODE_OWNER_CONNECTIONS, direct.clone()).into();
+            let tenant = tenant_side(&direct, node.pooler.as_ref());
+            nodes.push(Node::new(&node.name, owner, tenant));
+        }
+        Ok(Self {
+            platform,
+            nodes: nodes.into(),
             options: Arc::new(options),
             settings,
-        }
+        })
     }
 
     /// The platform tables (tenants, domains, registry, jobs), for tenancy,
@@ -133,20 +151,39 @@ impl Database {
         &self.platform
     }
 
+    /// The owner connections of node `name` (`primary`: the platform's),
+    /// for what runs on a node's database itself: its migrations, schemas
+    /// created or moved there, its job relay.
+    pub fn node(&self, name: &str) -> Option<&Platform> {
+        self.nodes.iter().find(|n| n.name == name).map(|n| &n.owner)
+    }
+
+    /// Every node's name, the primary first.
+    pub fn node_names(&self) -> impl Iterator<Item = &str> {
+        self.nodes.iter().map(|n| n.name.as_str())
+    }
+
+    /// The `[[db.nodes]]`: every node but the primary.
+    pub fn other_nodes(&self) -> impl Iterator<Item = (&str, &Platform)> {
+        self.nodes
+            .iter()
+            .skip(1)
+            .map(|n| (n.name.as_str(), &n.owner))
+    }
+
     /// Connections of the platform pool: open, and idle among them.
     pub fn platform_connections(&self) -> (u32, usize) {
         self.platform.connections()
     }
 
-    /// The tenant pools together: connections open, idle among them, and
-    /// the most they may open (zeros before the first tenant request).
+    /// The tenant pools of every node together: connections open, idle
+    /// among them, and the most they may open (zeros before the first
+    /// tenant request).
     pub fn tenant_connections(&self) -> (u32, usize, u32) {
-        let Some(pools) = self.tenants.get() else {
-            return (0, 0, 0);
-        };
-        pools
-            .shards
+        self.nodes
             .iter()
+            .filter_map(Node::opened)
+            .flat_map(|pools| pools.shards.iter())
             .fold((0, 0, 0), |(open, idle, max), shard| {
                 (
                     open + shard.size(),
@@ -161,16 +198,22 @@ impl Database {
         &self.options
     }
 
-    /// Starts a transaction as `tenant`'s role on its schema: `BEGIN`, the
-    /// role and the transaction-local `search_path` travel in one round trip.
-    /// `pg_temp` comes last so a temporary table can never shadow a tenant
-    /// table. Code outside `db` goes through [`TenantTx`].
+    /// Starts a transaction as `tenant`'s role on its schema, on its node:
+    /// `BEGIN`, the role and the transaction-local `search_path` travel in
+    /// one round trip. `pg_temp` comes last so a temporary table can never
+    /// shadow a tenant table. A tenant being moved gets a read-only
+    /// transaction. Code outside `db` goes through [`TenantTx`].
     pub(crate) async fn begin_tenant(
         &self,
         tenant: &Tenant,
     ) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
-        let pools = self.tenant_pools().await?;
-        let statement = format!("BEGIN; {}", pools.scope_to(tenant));
+        let pools = self.node_of(tenant)?.tenant_pools(&self.settings).await?;
+        let begin = if tenant.read_only {
+            "BEGIN READ ONLY"
+        } else {
+            "BEGIN"
+        };
+        let statement = format!("{begin}; {}", pools.scope_to(tenant));
         let shard = pools.shard_for(tenant.id);
         // Nothing ran yet: one more try on a fresh connection is safe.
         let freshness = &self.settings.freshness;
@@ -187,7 +230,7 @@ impl Database {
         tenant: &Tenant,
         sql: &'static str,
     ) -> Result<Vec<Vec<PgRow>>, sqlx::Error> {
-        let pools = self.tenant_pools().await?;
+        let pools = self.node_of(tenant)?.tenant_pools(&self.settings).await?;
         let statement = format!("{};\n{sql}", pools.scope_to(tenant));
         let shard = pools.shard_for(tenant.id);
         // Read-only and in one message: safe to run again on a fresh
@@ -199,23 +242,19 @@ impl Database {
         self.settings.freshness.once_more_if_cut(read).await
     }
 
-    async fn tenant_pools(&self) -> Result<&TenantPools, sqlx::Error> {
-        self.tenants
-            .get_or_try_init(|| async {
-                let (role_prefix, password) = app_credentials(&self.platform).await?;
-                let options = (*self.tenant_options)
-                    .clone()
-                    .username(&format!("{role_prefix}_app"))
-                    .password(password.expose_secret());
-                let shards = (0..self.settings.shards)
-                    .map(|_| self.settings.pool(self.settings.per_shard, options.clone()))
-                    .collect();
-                Ok(TenantPools {
-                    shards,
-                    role_prefix,
-                })
-            })
-            .await
+    /// The node holding `tenant`'s schema; an error when the configuration
+    /// does not name it (the request is answered 503, nothing is read).
+    fn node_of(&self, tenant: &Tenant) -> Result<&Node, sqlx::Error> {
+        let name = tenant.node.as_deref().unwrap_or(PRIMARY_NODE);
+        self.nodes.iter().find(|n| n.name == name).ok_or_else(|| {
+            sqlx::Error::Configuration(
+                format!(
+                    "tenant {} is on node \"{name}\", which db.nodes does not list",
+                    tenant.id
+                )
+                .into(),
+            )
+        })
     }
 
     /// One trivial query: proves the server answers.
@@ -238,9 +277,13 @@ impl Database {
     }
 
     /// Proves the tenant pools' path (the pooler, when there is one) lets
-    /// the app role in: one trivial statement on a shard's connection.
-    pub async fn ping_tenant_side(&self) -> Result<(), sqlx::Error> {
-        let pools = self.tenant_pools().await?;
+    /// the app role in, on node `name`: one trivial statement on a shard's
+    /// connection.
+    pub async fn ping_tenant_side(&self, name: &str) -> Result<(), sqlx::Error> {
+        let Some(node) = self.nodes.iter().find(|n| n.name == name) else {
+            return Err(sqlx::Error::Configuration(format!("no node {name}").into()));
+        };
+        let pools = node.tenant_pools(&self.settings).await?;
         let mut conn = pools.shard_for(TenantId::new(0)).acquire().await?;
         sqlx::raw_sql("SELECT 1")
             .execute(&mut *conn)
@@ -251,32 +294,17 @@ impl Database {
     /// Closes every pool, waiting for connections in use to come back.
     pub async fn close(&self) {
         self.platform.close().await;
-        if let Some(pools) = self.tenants.get() {
-            for shard in pools.shards.iter() {
-                shard.close().await;
-            }
+        for node in self.nodes.iter() {
+            node.close().await;
         }
     }
 }
 
-/// The statements of [`TenantPools::scope_to`].
-const SCOPE_STATEMENTS: usize = 2;
-
-impl TenantPools {
-    /// The statements that put a transaction in `tenant`'s role and schema.
-    /// The role and schema names are built from the integer id, never from
-    /// request input, so splicing them is safe.
-    fn scope_to(&self, tenant: &Tenant) -> String {
-        let schema = tenant.schema();
-        format!(
-            "SET LOCAL ROLE {prefix}_{schema}; SET LOCAL search_path = {schema}, pg_temp",
-            prefix = self.role_prefix,
-        )
-    }
-
-    fn shard_for(&self, tenant_id: TenantId) -> &PgPool {
-        let index = tenant_id.get().rem_euclid(self.shards.len() as i64) as usize;
-        &self.shards[index]
+/// Where a node's tenant pools connect: the node itself, or its pooler.
+fn tenant_side(direct: &PgConnectOptions, pooler: Option<&PoolerConfig>) -> PgConnectOptions {
+    match pooler {
+        Some(pooler) => through_pooler(direct, pooler),
+        None => direct.clone(),
     }
 }
 
@@ -295,12 +323,4 @@ fn through_pooler(direct: &PgConnectOptions, pooler: &PoolerConfig) -> PgConnect
         Some(database) => options.database(database),
         None => options,
     }
-}
-
-/// The app role's prefix and password, written by the platform migrations.
-async fn app_credentials(platform: &Platform) -> Result<(String, SecretString), sqlx::Error> {
-    let row = sqlx::query!("SELECT prefix, app_password FROM platform.db_roles")
-        .fetch_one(platform)
-        .await?;
-    Ok((row.prefix, SecretString::from(row.app_password)))
 }

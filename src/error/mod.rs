@@ -95,6 +95,11 @@ impl AppError {
                 "overloaded",
                 "Server busy, try again shortly",
             ),
+            Self::Database(error) if is_paused_write(error) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "moving",
+                "This site is moving to another server; changes are paused for a minute",
+            ),
             Self::Upstream(_) => (
                 StatusCode::BAD_GATEWAY,
                 "upstream",
@@ -117,6 +122,15 @@ impl AppError {
     }
 }
 
+/// A write refused because the tenant's transactions are read-only while
+/// it moves to another node (SQLSTATE 25006, read_only_sql_transaction).
+fn is_paused_write(error: &sqlx::Error) -> bool {
+    error
+        .as_database_error()
+        .and_then(|e| e.code())
+        .is_some_and(|code| code == "25006")
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let mut response = self.problem().into_response();
@@ -124,6 +138,9 @@ impl IntoResponse for AppError {
         match self {
             Self::TooManyRequests(seconds) => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            }
+            Self::Database(error) if is_paused_write(&error) => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(30));
             }
             Self::Unauthorized(_) => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));

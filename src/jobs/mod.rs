@@ -18,11 +18,13 @@
 //!   records it with [`JobCtx::record_effect`] right after the effect and
 //!   skips it when [`Job::effect_done`] says it already happened.
 //! - [`Registry::every`] declares a recurring platform job (purges, …).
+//! - [`relay`] moves jobs enqueued on other nodes into the primary's queue.
 //! - [`queue`] has the operators' reads and the retry of a dead job;
 //!   [`overview`] what the console lists.
 
 pub mod overview;
 pub mod queue;
+pub mod relay;
 mod worker;
 
 use std::collections::HashMap;

@@ -29,6 +29,11 @@ pub struct Tenant {
     /// The custom domain the tenant's other hosts redirect to, if it chose one.
     pub primary_host: Option<Hostname>,
     pub schema_state: SchemaState,
+    /// The `[[db.nodes]]` entry holding the schema; `None`: the primary.
+    pub node: Option<String>,
+    /// True while the tenant moves to another node: its transactions are
+    /// read-only, so a write is refused rather than lost.
+    pub read_only: bool,
 }
 
 impl Tenant {

@@ -1,5 +1,5 @@
 //! Moving a tenant: export to one archive, import from it, on this
-//! database or another; and the purge of deleted tenants, which needs the
+//! database or another; its schema to another node ([`relocate`]); and the purge of deleted tenants, which needs the
 //! same reach (the schema through the provisioner, the files through
 //! storage).
 //!
@@ -24,6 +24,7 @@ mod import;
 pub mod manifest;
 mod plan;
 pub mod purge;
+mod relocate;
 pub mod tables;
 
 use std::sync::Arc;
@@ -31,6 +32,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 pub use import::ImportOptions;
+pub use relocate::Moved;
 
 use crate::storage::{Storage, StorageError};
 use crate::tenancy::provision::{ProvisionError, Provisioner};

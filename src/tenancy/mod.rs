@@ -4,6 +4,7 @@
 //! - [`resolve`]: Host → tenant, cached, kept coherent by [`listen`].
 //! - [`provision`], [`warm_pool`]: creating and changing tenants.
 //! - [`registry`]: reads of the platform's tenant tables.
+//! - [`nodes`]: tenant schemas on other PostgreSQL servers.
 //! - [`claims`]: custom domains, claimed and proven before they route.
 //! - [`audit`]: the platform audit log.
 
@@ -11,6 +12,7 @@ pub mod audit;
 pub mod claims;
 mod domains;
 pub mod listen;
+pub mod nodes;
 pub mod provision;
 pub mod registry;
 pub mod resolve;

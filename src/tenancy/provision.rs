@@ -4,24 +4,25 @@
 //! Deletion, restoration and purge are in [`lifecycle`]; the creation of an
 //! imported tenant in [`import`].
 
+mod create;
 mod import;
 mod lifecycle;
 
 pub use import::Created;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use sqlx::PgConnection;
 use sqlx::types::Json;
 use tokio::sync::Notify;
 
 use super::audit::{self, Actor};
-use super::domains::{insert_custom_domain, insert_domain, replace_custom_domains};
-use super::warm_pool;
+use super::domains::replace_custom_domains;
+use super::nodes::Nodes;
 use super::{Hostname, Resolver, SchemaName, Slug, TenantStatus};
 use crate::db::Platform;
-use crate::db::migrate::{MigrateError, MigrationSet, tenants as schemas};
+use crate::db::migrate::{MigrateError, MigrationSet};
 use crate::model::Branding;
 use crate::model::Email;
 use crate::model::TenantId;
@@ -92,6 +93,8 @@ pub struct Provisioner {
     spare_taken: Option<Arc<Notify>>,
     /// This process's resolver, brought up to date before a change returns.
     resolver: Option<Resolver>,
+    /// Other servers a new tenant's schema may go to (least loaded wins).
+    nodes: Nodes,
 }
 
 impl Provisioner {
@@ -104,7 +107,18 @@ impl Provisioner {
             use_warm_pool: true,
             spare_taken: None,
             resolver: None,
+            nodes: Nodes::default(),
         }
+    }
+
+    /// Places new tenants on the least loaded of the primary and `nodes`.
+    pub fn with_nodes(mut self, nodes: Nodes) -> Self {
+        self.nodes = nodes;
+        self
+    }
+
+    pub fn nodes(&self) -> &Nodes {
+        &self.nodes
     }
 
     /// Makes each change visible to `resolver` before the call returns
@@ -143,65 +157,6 @@ impl Provisioner {
     pub fn default_host(&self, slug: &Slug) -> Result<Hostname, ProvisionError> {
         Hostname::parse(&format!("{slug}.{}", self.base_domain))
             .map_err(|e| ProvisionError::Invalid(format!("default host for {slug}: {e}")))
-    }
-
-    /// Creates a tenant: its row, its hosts, its schema (a warm spare when one
-    /// is ready, else a fresh, fully migrated schema) and the pending admin
-    /// invitation.
-    pub async fn create(
-        &self,
-        new: &NewTenant,
-        actor: impl Into<Actor>,
-    ) -> Result<Provisioned, ProvisionError> {
-        let actor = actor.into();
-        let started = Instant::now();
-        validate_fields(&new.name, &new.locale, &new.theme)?;
-        new.brand
-            .validate()
-            .map_err(|e| ProvisionError::Invalid(e.to_string()))?;
-        let default_host = self.default_host(&new.slug)?;
-        if default_host == self.platform_host {
-            return Err(ProvisionError::Invalid(format!(
-                "{default_host} is the platform's own host: choose another slug"
-            )));
-        }
-        self.check_custom_domains(&new.domains)?;
-        let mut tx = self.pool.begin().await?;
-        let tenant_id = insert_tenant(&mut tx, new).await?;
-        insert_domain(&mut tx, tenant_id, &default_host, "default").await?;
-        for domain in &new.domains {
-            insert_custom_domain(&mut tx, tenant_id, domain).await?;
-        }
-        let schema = SchemaName::for_tenant(tenant_id);
-        let latest = self.migrations.latest();
-        let from_warm_pool = self.use_warm_pool
-            && warm_pool::claim_unless_busy(&mut tx, tenant_id, &schema, latest).await?;
-        if !from_warm_pool {
-            schemas::install(&mut tx, &schema, Some(tenant_id), &self.migrations).await?;
-        }
-        if let Some(email) = &new.admin_email {
-            sqlx::query!(
-                "INSERT INTO platform.admin_invitations (tenant_id, email) VALUES ($1, $2)",
-                tenant_id.get(),
-                email.as_str()
-            )
-            .execute(&mut *tx)
-            .await?;
-        }
-        let details = serde_json::json!({ "slug": new.slug, "warm_pool": from_warm_pool });
-        audit::record(&mut tx, &actor, "tenant.create", Some(tenant_id), details).await?;
-        tx.commit().await?;
-        if let (true, Some(refiller)) = (from_warm_pool, &self.spare_taken) {
-            refiller.notify_one();
-        }
-        self.reload(tenant_id).await;
-        Ok(Provisioned {
-            tenant_id,
-            schema,
-            default_host,
-            from_warm_pool,
-            elapsed: started.elapsed(),
-        })
     }
 
     /// Updates name, locale, theme, branding and the set of custom domains.

@@ -29,6 +29,8 @@ struct TenantRow {
     primary_host: Option<String>,
     schema_status: Option<String>,
     schema_version: Option<i64>,
+    remote_node: Option<String>,
+    read_only: bool,
 }
 
 /// Rows are read leniently: the write-time rules (reserved slugs, strict
@@ -56,6 +58,8 @@ impl TryFrom<TenantRow> for Tenant {
             default_host: Hostname::parse(&row.default_host).map_err(|_| corrupt("host"))?,
             primary_host: row.primary_host.and_then(|h| Hostname::parse(&h).ok()),
             schema_state: schema_state(row.schema_status.as_deref(), row.schema_version),
+            node: row.remote_node,
+            read_only: row.read_only,
         })
     }
 }
@@ -74,12 +78,15 @@ pub async fn find_by_host(pool: &Platform, host: &Hostname) -> Result<Option<Ten
         TenantRow,
         r#"SELECT t.id, t.version, t.slug, t.name, t.status, t.status_reason, t.locale, t.theme, t.brand,
                   d.hostname AS default_host, p.hostname AS "primary_host?",
-                  s.status AS "schema_status?", s.version AS "schema_version?"
+                  COALESCE(s.status, r.status) AS "schema_status?",
+                  COALESCE(s.version, r.version) AS "schema_version?",
+                  r.node AS "remote_node?", t.read_only
            FROM platform.domains AS h
            JOIN platform.tenants AS t ON t.id = h.tenant_id
            JOIN platform.domains AS d ON d.tenant_id = t.id AND d.kind = 'default'
            LEFT JOIN platform.domain_claims AS p ON p.tenant_id = t.id AND p.is_primary
            LEFT JOIN platform.tenant_schemas AS s ON s.tenant_id = t.id
+           LEFT JOIN platform.remote_schemas AS r ON r.tenant_id = t.id
            WHERE h.hostname = $1"#,
         host.as_str()
     )
@@ -95,11 +102,14 @@ pub async fn find_by_id(pool: &Platform, id: TenantId) -> Result<Option<Tenant>,
         TenantRow,
         r#"SELECT t.id, t.version, t.slug, t.name, t.status, t.status_reason, t.locale, t.theme, t.brand,
                   d.hostname AS default_host, p.hostname AS "primary_host?",
-                  s.status AS "schema_status?", s.version AS "schema_version?"
+                  COALESCE(s.status, r.status) AS "schema_status?",
+                  COALESCE(s.version, r.version) AS "schema_version?",
+                  r.node AS "remote_node?", t.read_only
            FROM platform.tenants AS t
            JOIN platform.domains AS d ON d.tenant_id = t.id AND d.kind = 'default'
            LEFT JOIN platform.domain_claims AS p ON p.tenant_id = t.id AND p.is_primary
            LEFT JOIN platform.tenant_schemas AS s ON s.tenant_id = t.id
+           LEFT JOIN platform.remote_schemas AS r ON r.tenant_id = t.id
            WHERE t.id = $1"#,
         id.get()
     )
@@ -160,6 +170,8 @@ pub struct TenantSummary {
     pub status: String,
     pub schema_status: Option<String>,
     pub schema_version: Option<i64>,
+    /// The node holding the schema (`primary`, or a `[[db.nodes]]` name).
+    pub node: String,
     pub hosts: Vec<String>,
 }
 
@@ -167,11 +179,14 @@ pub async fn list(pool: &Platform) -> Result<Vec<TenantSummary>, sqlx::Error> {
     sqlx::query_as!(
         TenantSummary,
         r#"SELECT t.id, t.slug, t.name, t.status,
-                  s.status AS "schema_status?", s.version AS "schema_version?",
+                  COALESCE(s.status, r.status) AS "schema_status?",
+                  COALESCE(s.version, r.version) AS "schema_version?",
+                  COALESCE(r.node, 'primary') AS "node!",
                   array(SELECT hostname FROM platform.domains d WHERE d.tenant_id = t.id
                         ORDER BY d.kind = 'default' DESC, d.hostname) AS "hosts!"
            FROM platform.tenants AS t
            LEFT JOIN platform.tenant_schemas AS s ON s.tenant_id = t.id
+           LEFT JOIN platform.remote_schemas AS r ON r.tenant_id = t.id
            ORDER BY t.slug"#
     )
     .fetch_all(pool)

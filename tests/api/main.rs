@@ -88,6 +88,7 @@ mod jobs_cli;
 mod login_flood;
 mod mail;
 mod migrations;
+mod nodes;
 mod notifications;
 mod notifications_browser;
 mod notifications_fixture;

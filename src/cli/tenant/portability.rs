@@ -1,5 +1,5 @@
-//! `tessera tenant export|import|delete|restore|purge`: moving a tenant
-//! between databases, and its deletion in two steps (marked deleted, then
+//! `tessera tenant export|import|move|delete|restore|purge`: moving a tenant
+//! between databases or nodes, and its deletion in two steps (marked deleted, then
 //! purged after the grace period, or at once with `--now`).
 
 use std::path::{Path, PathBuf};
@@ -22,6 +22,31 @@ fn portability(
 ) -> anyhow::Result<Portability> {
     let storage = Storage::from_config(&config.storage, &config.storage_dir())?;
     Ok(Portability::new(provisioner.clone(), storage, themes))
+}
+
+/// Moves the tenant's schema to node `to` and says what was copied.
+pub async fn relocate(
+    config: &Config,
+    provisioner: &Provisioner,
+    slug: &str,
+    to: &str,
+) -> anyhow::Result<()> {
+    let slug = Slug::parse(slug)?;
+    let portability = portability(config, provisioner, Vec::new())?;
+    let moved = portability
+        .move_tenant(&slug, to, &Actor::from("cli"))
+        .await?;
+    println!(
+        "moved {} from {} to {}: {} tables, {} rows, checksums equal; writes paused {} ms",
+        moved.slug, moved.from, moved.to, moved.tables, moved.rows, moved.read_only_ms
+    );
+    if let Some(error) = moved.left_behind {
+        eprintln!(
+            "warning: schema t_{} was left on {} ({error}); drop it there by hand",
+            moved.tenant_id, moved.from
+        );
+    }
+    Ok(())
 }
 
 /// Writes the archive to `output` (`-`: standard output; default

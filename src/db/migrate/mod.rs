@@ -6,9 +6,11 @@
 //! platform schema up to date, then every tenant schema (see [`tenants`]).
 //! It refuses a database whose recorded history does not match the files:
 //! an edited migration, a tenant migration numbered below those applied, or
-//! one that only a newer binary knows. The other commands only check, with
+//! one that only a newer binary knows. [`run_all`] does the same on every
+//! node of `[[db.nodes]]` after the primary. The other commands only check, with
 //! [`status::require_current`].
 
+mod nodes;
 pub mod platform;
 pub mod status;
 pub mod tenants;
@@ -16,6 +18,7 @@ pub mod tenants;
 use crate::db::Platform;
 use std::sync::Arc;
 
+pub use nodes::{report_states, run_all};
 pub use tenants::{Progress, TenantMigrationOptions, TenantMigrationReport};
 
 /// One migration file: `NNNN_name.sql`.
@@ -164,6 +167,18 @@ pub struct MigrationReport {
 }
 
 impl MigrationReport {
+    /// Adds another node's run to this one.
+    fn absorb(&mut self, other: Self) {
+        self.platform_applied += other.platform_applied;
+        self.nothing_pending &= other.nothing_pending;
+        let (mine, theirs) = (&mut self.tenants, other.tenants);
+        mine.migrated += theirs.migrated;
+        mine.failed.extend(theirs.failed);
+        mine.quarantined += theirs.quarantined;
+        mine.busy += theirs.busy;
+        mine.elapsed += theirs.elapsed;
+    }
+
     fn nothing_pending(status: &status::Status) -> Self {
         Self {
             nothing_pending: true,

@@ -13,6 +13,7 @@ use super::{ProvisionError, Provisioner, lock_tenant};
 use crate::db::migrate::tenants as schemas;
 use crate::model::{SchemaName, Slug, TenantId};
 use crate::tenancy::audit::{self, Actor};
+use crate::tenancy::nodes;
 use crate::tenancy::warm_pool::bound_lock_waits;
 
 impl Provisioner {
@@ -117,7 +118,20 @@ impl Provisioner {
                 row.slug
             )));
         }
-        schemas::drop_schema(&mut tx, &SchemaName::for_tenant(tenant_id)).await?;
+        match nodes::node_of(&mut tx, tenant_id).await? {
+            // Dropped there first: a purge that fails after it is run again,
+            // and dropping is idempotent.
+            Some(node) => {
+                let owner = self.nodes.get(&node).ok_or_else(|| {
+                    ProvisionError::Invalid(format!(
+                        "{} is on node {node}, which db.nodes does not list",
+                        row.slug
+                    ))
+                })?;
+                nodes::drop_hosted(owner, tenant_id).await?;
+            }
+            None => schemas::drop_schema(&mut tx, &SchemaName::for_tenant(tenant_id)).await?,
+        }
         sqlx::query!(
             "DELETE FROM platform.tenants WHERE id = $1",
             tenant_id.get()

@@ -118,7 +118,7 @@ pub async fn spawn_app_with(options: PgConnectOptions, mut config: Config) -> Te
 /// The application on `options` as configured, never through the suite's
 /// pooler (for a cluster of a test's own, which the pooler does not serve).
 pub async fn spawn_unpooled(options: PgConnectOptions, config: Config) -> TestApp {
-    let db = Database::connect(options, &config.db);
+    let db = Database::connect(options, &config.db).expect("node URLs parse");
     let app = Application::build(config, db)
         .await
         .expect("application starts");
