@@ -27,6 +27,29 @@ pub struct DbConfig {
     /// URLs hold passwords.
     #[serde(default, skip_serializing)]
     pub nodes: Vec<NodeConfig>,
+    /// A streaming replica of the primary that long reads (reports,
+    /// exports) go to while it keeps up. Never printed: the URL holds a
+    /// password.
+    #[serde(default, skip_serializing)]
+    pub replica: Option<ReplicaConfig>,
+}
+
+/// `[db.replica]`: a hot standby of the primary (streaming replication),
+/// reached with the primary's owner role (a physical replica has the same
+/// roles and passwords).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ReplicaConfig {
+    pub url: SecretString,
+    /// Past this many seconds behind the primary, reads go to the primary.
+    #[serde(default = "default_max_lag_secs")]
+    pub max_lag_secs: u64,
+    /// A pooler in front of the replica, for its tenant pools.
+    #[serde(default)]
+    pub pooler: Option<PoolerConfig>,
+}
+
+fn default_max_lag_secs() -> u64 {
+    10
 }
 
 /// `[[db.nodes]]`: a PostgreSQL database that holds tenant schemas. The

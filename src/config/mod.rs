@@ -25,7 +25,7 @@ mod storage;
 mod stripe;
 mod tls;
 mod webhooks;
-pub use db::{DbConfig, NodeConfig, PRIMARY_NODE, PoolerConfig, is_node_name};
+pub use db::{DbConfig, NodeConfig, PRIMARY_NODE, PoolerConfig, ReplicaConfig, is_node_name};
 pub use deletion::DeletionConfig;
 pub use documents::DocumentsConfig;
 pub use domains::DomainsConfig;

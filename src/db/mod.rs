@@ -20,12 +20,17 @@
 //! connection never meets them. The platform pool's autocommit statements
 //! would not fit: sqlx parses and executes them in two messages, which a
 //! transaction pooler may send to two different servers.
+//!
+//! Tenant schemas may live on other PostgreSQL servers (`[[db.nodes]]`,
+//! see [`nodes`]): a tenant's transactions go to its node's pools. Long
+//! reads may go to a streaming replica of the primary ([`replica`]).
 
 pub mod embedded;
 mod freshness;
 pub mod migrate;
 mod nodes;
 mod platform;
+mod replica;
 mod tenant_tx;
 
 use std::fmt;
@@ -40,6 +45,7 @@ use sqlx::{AssertSqlSafe, PgPool, Postgres, Transaction};
 use freshness::Freshness;
 use nodes::{Node, SCOPE_STATEMENTS};
 pub use platform::Platform;
+use replica::Replica;
 pub use tenant_tx::{TenantTx, TxScope};
 
 use crate::config::{DbConfig, PRIMARY_NODE, PoolerConfig};
@@ -56,6 +62,8 @@ pub struct Database {
     platform: Platform,
     /// The primary first, then the `[[db.nodes]]` in configuration order.
     nodes: Arc<[Node]>,
+    /// A streaming replica of the primary for long reads, if configured.
+    replica: Option<Arc<Replica>>,
     options: Arc<PgConnectOptions>,
     settings: PoolSettings,
 }
@@ -122,24 +130,26 @@ impl Database {
             tenant_side(&options, config.pooler.as_ref()),
         )];
         for node in &config.nodes {
-            let direct = PgConnectOptions::from_str(node.url.expose_secret())
-                .map_err(|_| {
-                    sqlx::Error::Configuration(
-                        format!(
-                            "db.nodes: the URL of \"{}\" is not a PostgreSQL URL",
-                            node.name
-                        )
-                        .into(),
-                    )
-                })?
-                .application_name("tessera");
+            let direct = parse_url(&node.url, &format!("db.nodes \"{}\"", node.name))?;
             let owner = settings.pool(NODE_OWNER_CONNECTIONS, direct.clone()).into();
             let tenant = tenant_side(&direct, node.pooler.as_ref());
             nodes.push(Node::new(&node.name, owner, tenant));
         }
+        let replica = match &config.replica {
+            Some(replica) => {
+                let direct = parse_url(&replica.url, "db.replica")?;
+                let owner = settings.pool(NODE_OWNER_CONNECTIONS, direct.clone()).into();
+                let tenant = tenant_side(&direct, replica.pooler.as_ref());
+                let node = Node::new("replica", owner, tenant);
+                let max_lag = Duration::from_secs(replica.max_lag_secs);
+                Some(Arc::new(Replica::new(node, max_lag)))
+            }
+            None => None,
+        };
         Ok(Self {
             platform,
             nodes: nodes.into(),
+            replica,
             options: Arc::new(options),
             settings,
         })
@@ -207,8 +217,46 @@ impl Database {
         &self,
         tenant: &Tenant,
     ) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
-        let pools = self.node_of(tenant)?.tenant_pools(&self.settings).await?;
-        let begin = if tenant.read_only {
+        self.begin_on(self.node_of(tenant)?, tenant, tenant.read_only)
+            .await
+    }
+
+    /// A read-only transaction as `tenant`, on the replica when there is
+    /// one that keeps up (see [`replica`]), else as [`Self::begin_tenant`].
+    pub(crate) async fn begin_tenant_read(
+        &self,
+        tenant: &Tenant,
+    ) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
+        if let Some(replica) = self.replica.as_deref()
+            && tenant.node.is_none()
+            && replica.usable(&self.platform).await
+        {
+            match self.begin_on(&replica.node, tenant, true).await {
+                Ok(tx) => {
+                    metrics::counter!("tessera_replica_reads_total", "served_by" => "replica")
+                        .increment(1);
+                    return Ok(tx);
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "replica read failed; reading from the primary");
+                    replica.set_aside().await;
+                }
+            }
+        }
+        if self.replica.is_some() {
+            metrics::counter!("tessera_replica_reads_total", "served_by" => "primary").increment(1);
+        }
+        self.begin_tenant(tenant).await
+    }
+
+    async fn begin_on(
+        &self,
+        node: &Node,
+        tenant: &Tenant,
+        read_only: bool,
+    ) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
+        let pools = node.tenant_pools(&self.settings).await?;
+        let begin = if read_only {
             "BEGIN READ ONLY"
         } else {
             "BEGIN"
@@ -297,7 +345,16 @@ impl Database {
         for node in self.nodes.iter() {
             node.close().await;
         }
+        if let Some(replica) = &self.replica {
+            replica.node.close().await;
+        }
     }
+}
+
+fn parse_url(url: &secrecy::SecretString, what: &str) -> Result<PgConnectOptions, sqlx::Error> {
+    PgConnectOptions::from_str(url.expose_secret())
+        .map(|options| options.application_name("tessera"))
+        .map_err(|_| sqlx::Error::Configuration(format!("{what}: not a PostgreSQL URL").into()))
 }
 
 /// Where a node's tenant pools connect: the node itself, or its pooler.

@@ -38,6 +38,8 @@ pub struct TenantTx {
     open: Option<OpenTx>,
     /// Set for a request's transaction: where it goes when the handler drops it.
     handoff: Option<Arc<Handoff>>,
+    /// Opens read-only, on the replica when one keeps up ([`Self::reader`]).
+    reader: bool,
 }
 
 /// The transaction a handler opened, waiting for the scope to finish it
@@ -74,6 +76,7 @@ impl TenantTx {
             tenant,
             open: None,
             handoff: None,
+            reader: false,
         }
     }
 
@@ -95,6 +98,16 @@ impl TenantTx {
         Self::lazy(&self.db, self.tenant.clone())
     }
 
+    /// Another lazy transaction on the same tenant, read-only, opened on the
+    /// primary's streaming replica while it keeps up: for reports and
+    /// exports, which read much and change nothing. Like [`Self::sibling`],
+    /// the caller commits it (or drops it).
+    pub fn reader(&self) -> Self {
+        let mut reader = Self::lazy(&self.db, self.tenant.clone());
+        reader.reader = true;
+        reader
+    }
+
     /// Whether a transaction has been opened.
     pub fn is_open(&self) -> bool {
         self.open.is_some()
@@ -104,6 +117,7 @@ impl TenantTx {
     pub async fn conn(&mut self) -> Result<&mut PgConnection, sqlx::Error> {
         let tx = match self.open.take() {
             Some(tx) => tx,
+            None if self.reader => self.db.begin_tenant_read(&self.tenant).await?,
             None => self.db.begin_tenant(&self.tenant).await?,
         };
         Ok(&mut **self.open.insert(tx))
@@ -118,6 +132,7 @@ impl TenantTx {
     pub async fn read_batch(&mut self, sql: &'static str) -> Result<Vec<Vec<PgRow>>, sqlx::Error> {
         match &mut self.open {
             Some(tx) => results_of(tx, sql, 0).await,
+            None if self.reader => results_of(self.conn().await?, sql, 0).await,
             None => self.db.read_batch_as(&self.tenant, sql).await,
         }
     }
@@ -200,6 +215,7 @@ impl TxScope {
             tenant: self.0.tenant.clone(),
             open: handoff.take(),
             handoff: Some(handoff.clone()),
+            reader: false,
         })
     }
 

@@ -113,6 +113,7 @@ mod pwa;
 mod pwa_browser;
 mod pwa_offline;
 mod render_fairness;
+mod replica;
 mod reporting_accounting;
 mod reporting_fixture;
 mod reporting_memory;

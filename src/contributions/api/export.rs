@@ -70,13 +70,13 @@ pub async fn page_xlsx(
 
 async fn csv(mut tx: TenantTx, query: FilterQuery) -> Result<Response, AppError> {
     let filter = filter(&mut tx, &query).await?;
-    let body = export::csv(tx.sibling(), filter);
+    let body = export::csv(tx.reader(), filter);
     Ok(download(body, CSV, "payments.csv"))
 }
 
 async fn xlsx(mut tx: TenantTx, query: FilterQuery) -> Result<Response, AppError> {
     let filter = filter(&mut tx, &query).await?;
-    let body = export::xlsx(tx.sibling(), filter)
+    let body = export::xlsx(tx.reader(), filter)
         .await
         .map_err(|e| match e {
             export::ExportError::Database(error) => AppError::Database(error),

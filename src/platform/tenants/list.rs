@@ -42,6 +42,8 @@ pub struct TenantLine {
     /// `ready`, `quarantined` … (the schema registry).
     pub schema_status: Option<String>,
     pub schema_version: Option<i64>,
+    /// The server holding the schema: `primary` or a `[[db.nodes]]` name.
+    pub node: String,
     /// Active accounts, when the schema could be read.
     pub members: Option<i64>,
     /// The newest entry of the tenant's audit log.
@@ -109,7 +111,8 @@ impl Tenants {
         let id = TenantId::new(tenant.id);
         let audit = audit::latest(&mut conn, Some(id), None, 50).await?;
         let schema_error = sqlx::query_scalar!(
-            "SELECT last_error FROM platform.tenant_schemas WHERE tenant_id = $1",
+            "SELECT last_error FROM platform.tenant_schemas WHERE tenant_id = $1
+             UNION ALL SELECT last_error FROM platform.remote_schemas WHERE tenant_id = $1",
             tenant.id
         )
         .fetch_optional(&mut *conn)
@@ -136,11 +139,14 @@ impl Tenants {
                       t.created_at, t.deleted_at,
                       array(SELECT hostname FROM platform.domains d WHERE d.tenant_id = t.id
                             ORDER BY d.kind = 'default' DESC, d.hostname) AS "hosts!",
-                      s.status AS "schema_status?", s.version AS "schema_version?",
+                      COALESCE(s.status, r.status) AS "schema_status?",
+                      COALESCE(s.version, r.version) AS "schema_version?",
+                      COALESCE(r.node, 'primary') AS "node!",
                       NULL::bigint AS members, NULL::timestamptz AS last_activity,
                       'not_required' AS "certificate!"
                FROM platform.tenants AS t
                LEFT JOIN platform.tenant_schemas AS s ON s.tenant_id = t.id
+               LEFT JOIN platform.remote_schemas AS r ON r.tenant_id = t.id
                WHERE ($1::text IS NULL
                       OR strpos(t.slug, lower($1)) > 0 OR strpos(lower(t.name), lower($1)) > 0
                       OR EXISTS (SELECT 1 FROM platform.domains d
@@ -159,36 +165,51 @@ impl Tenants {
         .await
     }
 
-    /// Members and last activity of ready schemas, in one statement. The
-    /// schema names are built from integer ids, never from input.
+    /// Members and last activity of ready schemas, in one statement per
+    /// node. The schema names are built from integer ids, never from input.
     async fn add_activity(&self, lines: &mut [TenantLine]) -> Result<(), sqlx::Error> {
-        let ready: Vec<String> = lines
-            .iter()
-            .filter(|l| l.schema_status.as_deref() == Some("ready"))
-            .map(|l| {
-                let schema = SchemaName::for_tenant(TenantId::new(l.id));
-                format!(
-                    "SELECT {id}::bigint AS id,
-                            (SELECT count(*) FROM {schema}.accounts WHERE status = 'active') AS members,
-                            (SELECT at FROM {schema}.audit_log ORDER BY id DESC LIMIT 1) AS last_activity",
-                    id = l.id
-                )
-            })
-            .collect();
-        if ready.is_empty() {
-            return Ok(());
-        }
-        let sql = ready.join(" UNION ALL ");
-        let rows = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-            .fetch_all(&self.pool)
-            .await?;
-        for row in rows {
-            let id: i64 = row.try_get("id")?;
-            if let Some(line) = lines.iter_mut().find(|l| l.id == id) {
-                line.members = row.try_get("members")?;
-                line.last_activity = row.try_get("last_activity")?;
+        let nodes: std::collections::BTreeSet<String> =
+            lines.iter().map(|l| l.node.clone()).collect();
+        for node in nodes {
+            let Some(owner) = self.db.node(&node) else {
+                continue; // not configured here: nothing to read it with
+            };
+            let ready: Vec<String> = lines
+                .iter()
+                .filter(|l| l.node == node && l.schema_status.as_deref() == Some("ready"))
+                .map(|l| activity_branch(l.id))
+                .collect();
+            if !ready.is_empty() {
+                let sql = ready.join(" UNION ALL ");
+                let rows = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                    .fetch_all(owner)
+                    .await?;
+                fill_activity(lines, rows)?;
             }
         }
         Ok(())
     }
+}
+
+fn activity_branch(id: i64) -> String {
+    let schema = SchemaName::for_tenant(TenantId::new(id));
+    format!(
+        "SELECT {id}::bigint AS id,
+                (SELECT count(*) FROM {schema}.accounts WHERE status = 'active') AS members,
+                (SELECT at FROM {schema}.audit_log ORDER BY id DESC LIMIT 1) AS last_activity"
+    )
+}
+
+fn fill_activity(
+    lines: &mut [TenantLine],
+    rows: Vec<sqlx::postgres::PgRow>,
+) -> Result<(), sqlx::Error> {
+    for row in rows {
+        let id: i64 = row.try_get("id")?;
+        if let Some(line) = lines.iter_mut().find(|l| l.id == id) {
+            line.members = row.try_get("members")?;
+            line.last_activity = row.try_get("last_activity")?;
+        }
+    }
+    Ok(())
 }

@@ -55,7 +55,7 @@ impl Tenants {
             suspended: counts.suspended,
             created_last_30_days: counts.recent,
             growth,
-            totals: self.totals.get(&self.pool).await?,
+            totals: self.totals.get(&self.db).await?,
         })
     }
 }

@@ -1,5 +1,5 @@
 //! Platform-wide members and contributions collected (per month, per
-//! currency), read across every ready tenant schema. Reading thousands of
+//! currency), read across every ready tenant schema of every node. Reading thousands of
 //! schemas costs a few hundred milliseconds, so the answer is kept for a
 //! few minutes: the dashboard and `GET /api/v1/platform/stats` share it.
 
@@ -11,7 +11,7 @@ use serde::Serialize;
 use sqlx::Row;
 use utoipa::ToSchema;
 
-use crate::db::Platform;
+use crate::db::{Database, Platform};
 use crate::model::{SchemaName, TenantId};
 
 /// How long totals are reused.
@@ -42,13 +42,27 @@ pub struct MonthAmount {
 pub struct TotalsCache(Arc<Mutex<Option<(Instant, Totals)>>>);
 
 impl TotalsCache {
-    pub async fn get(&self, pool: &Platform) -> Result<Totals, sqlx::Error> {
+    pub async fn get(&self, db: &Database) -> Result<Totals, sqlx::Error> {
         if let Some((at, totals)) = self.0.lock().map(|held| held.clone()).unwrap_or_default()
             && at.elapsed() < KEEP
         {
             return Ok(totals);
         }
-        let totals = read(pool).await?;
+        let mut totals = Totals::default();
+        let mut collected = BTreeMap::new();
+        for name in db.node_names() {
+            if let Some(owner) = db.node(name) {
+                totals.members += read(owner, &mut collected).await?;
+            }
+        }
+        totals.collected = collected
+            .into_iter()
+            .map(|((month, currency), minor)| MonthAmount {
+                month,
+                currency,
+                minor,
+            })
+            .collect();
         if let Ok(mut held) = self.0.lock() {
             *held = Some((Instant::now(), totals.clone()));
         }
@@ -56,7 +70,12 @@ impl TotalsCache {
     }
 }
 
-async fn read(pool: &Platform) -> Result<Totals, sqlx::Error> {
+/// One node's schemas (its own registry lists them): adds the amounts to
+/// `collected` and returns the members.
+async fn read(
+    pool: &Platform,
+    collected: &mut BTreeMap<(String, String), i64>,
+) -> Result<i64, sqlx::Error> {
     let ids = sqlx::query_scalar!(
         "SELECT tenant_id AS \"id!\" FROM platform.tenant_schemas
          WHERE status = 'ready' AND tenant_id IS NOT NULL ORDER BY tenant_id"
@@ -64,7 +83,6 @@ async fn read(pool: &Platform) -> Result<Totals, sqlx::Error> {
     .fetch_all(pool)
     .await?;
     let mut members = 0;
-    let mut collected: BTreeMap<(String, String), i64> = BTreeMap::new();
     for chunk in ids.chunks(CHUNK) {
         let sql = chunk
             .iter()
@@ -89,15 +107,7 @@ async fn read(pool: &Platform) -> Result<Totals, sqlx::Error> {
             }
         }
     }
-    let collected = collected
-        .into_iter()
-        .map(|((month, currency), minor)| MonthAmount {
-            month,
-            currency,
-            minor,
-        })
-        .collect();
-    Ok(Totals { members, collected })
+    Ok(members)
 }
 
 /// One schema's members and payments of the last twelve months. Schema

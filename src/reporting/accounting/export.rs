@@ -61,7 +61,7 @@ pub async fn export(
             let catalog = &themes.env(&view.tenant.theme).catalog;
             let label = |key: &str| catalog.text(view.locale, key, None);
             let columns = journal::columns(label);
-            let feed = journal::spawn(tx.sibling(), chart, from, to);
+            let feed = journal::spawn(tx.reader(), chart, from, to);
             let name = format!("journal-{from}-{to}");
             if format == Some("csv") {
                 let body = tabular::csv_body(&columns, feed, b',');
@@ -97,7 +97,7 @@ fn fec_file(
             key: "accounting-error-siren",
         });
     };
-    let body = fec::body(tx.sibling(), chart, from, to);
+    let body = fec::body(tx.reader(), chart, from, to);
     Ok(file(
         body,
         "text/plain; charset=iso-8859-15",

@@ -68,7 +68,7 @@ pub fn start(
             Utc::now().format("%Y-%m-%d %H:%M UTC")
         ),
     };
-    let feed = super::produce::spawn(kind, params.clone(), tx.sibling(), today);
+    let feed = super::produce::spawn(kind, params.clone(), tx.reader(), today);
     Started {
         params,
         columns,
