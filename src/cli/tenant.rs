@@ -340,8 +340,8 @@ async fn list(pool: &Platform, json: bool, all: bool) -> anyhow::Result<()> {
         return Ok(());
     }
     println!(
-        "{:<6} {:<28} {:<10} {:<8} HOSTS",
-        "ID", "SLUG", "STATUS", "SCHEMA"
+        "{:<6} {:<28} {:<10} {:<8} {:<10} HOSTS",
+        "ID", "SLUG", "STATUS", "SCHEMA", "NODE"
     );
     for t in &tenants {
         let schema = match (&t.schema_status, t.schema_version) {
@@ -350,11 +350,12 @@ async fn list(pool: &Platform, json: bool, all: bool) -> anyhow::Result<()> {
             _ => "-".into(),
         };
         println!(
-            "{:<6} {:<28} {:<10} {:<8} {}",
+            "{:<6} {:<28} {:<10} {:<8} {:<10} {}",
             t.id,
             t.slug,
             t.status,
             schema,
+            t.node,
             t.hosts.join(" ")
         );
     }

@@ -113,3 +113,51 @@ pub struct PoolerConfig {
     #[serde(default)]
     pub database: Option<String>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_nodes(names: &[&str]) -> DbConfig {
+        DbConfig {
+            max_connections: 4,
+            shards: 1,
+            platform_connections: 2,
+            acquire_timeout_secs: 5,
+            max_connection_lifetime_secs: 600,
+            migrate_parallelism: 1,
+            pooler: None,
+            nodes: names
+                .iter()
+                .map(|name| NodeConfig {
+                    name: (*name).to_owned(),
+                    url: SecretString::from("postgres://owner:secret@east/tessera"),
+                    pooler: None,
+                })
+                .collect(),
+            replica: None,
+        }
+    }
+
+    #[test]
+    fn node_names_are_short_plain_unique_and_never_primary() {
+        assert_eq!(
+            with_nodes(&["east", "west-2", "eu_1"]).nodes_problem(),
+            None
+        );
+        assert_eq!(with_nodes(&[]).nodes_problem(), None);
+        for bad in [
+            &["primary"][..],
+            &["East"],
+            &["a b"],
+            &["-east"],
+            &["east", "east"],
+        ] {
+            let problem = with_nodes(bad).nodes_problem().expect("refused");
+            assert!(problem.starts_with("db.nodes:"), "{problem}");
+            assert!(!problem.contains("secret"), "{problem}");
+        }
+        assert!(!is_node_name(&"n".repeat(41)));
+        assert!(is_node_name(&"n".repeat(40)));
+    }
+}

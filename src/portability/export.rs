@@ -18,6 +18,7 @@ use super::manifest::{self, Checksums, FileEntry, FileSum, Manifest, TableEntry,
 use super::tables::{self, TableShape};
 use super::{Exported, Portability, PortabilityError};
 use crate::auth::secret::hex;
+use crate::db::Platform;
 use crate::model::{SchemaName, Slug, TenantId};
 use crate::tenancy::audit::{self, Actor};
 
@@ -36,12 +37,22 @@ impl Portability {
         // A connection of its own: a long export holds no slot of the pool
         // that requests and the job queue need.
         let own = self.provisioner.pool().dedicated(Duration::from_secs(10));
+        // A tenant on another node: its schema is read there.
+        let node = self.schema_node(slug).await?;
+        let own_node = node.map(|owner| owner.dedicated(Duration::from_secs(10)));
         let result = async {
             let mut conn = own.acquire().await?;
-            export_on(self, &mut conn, slug, out).await
+            let mut node_conn = match &own_node {
+                Some(node) => Some(node.acquire().await?),
+                None => None,
+            };
+            export_on(self, &mut conn, node_conn.as_deref_mut(), slug, out).await
         }
         .await;
         own.close().await;
+        if let Some(node) = own_node {
+            node.close().await;
+        }
         let (out, exported) = result?;
         let mut conn = self.provisioner.pool().acquire().await?;
         let details = serde_json::json!({
@@ -51,23 +62,78 @@ impl Portability {
         audit::record(&mut conn, actor, "tenant.export", id, details).await?;
         Ok((out, exported))
     }
+
+    /// The owner connections of the node holding `slug`'s schema, when it
+    /// is not the primary.
+    async fn schema_node(&self, slug: &Slug) -> Result<Option<&Platform>, PortabilityError> {
+        let node = sqlx::query_scalar!(
+            "SELECT r.node FROM platform.tenants t
+             JOIN platform.remote_schemas r ON r.tenant_id = t.id WHERE t.slug = $1",
+            slug.as_str()
+        )
+        .fetch_optional(self.provisioner.pool())
+        .await?;
+        let Some(node) = node else {
+            return Ok(None);
+        };
+        match self.provisioner.nodes().get(&node) {
+            Some(owner) => Ok(Some(owner)),
+            None => Err(PortabilityError::Unavailable(format!(
+                "{slug} is on node {node}, which db.nodes does not list"
+            ))),
+        }
+    }
 }
 
 async fn export_on<W: AsyncWrite + Unpin + Send>(
     portability: &Portability,
     conn: &mut PgConnection,
+    node: Option<&mut PgConnection>,
     slug: &Slug,
     out: W,
 ) -> Result<(W, Exported), PortabilityError> {
+    let mut tx = snapshot(conn).await?;
+    let (tenant_id, manifest) = head(&mut tx, slug).await?;
+    let written = match node {
+        None => write_archive(portability, &mut tx, tenant_id, manifest, slug, out).await,
+        Some(node) => {
+            let mut node_tx = snapshot(node).await?;
+            let written =
+                write_archive(portability, &mut node_tx, tenant_id, manifest, slug, out).await;
+            node_tx.rollback().await?;
+            written
+        }
+    };
+    tx.rollback().await?;
+    written
+}
+
+/// A REPEATABLE READ, READ ONLY transaction under COPY's settings.
+async fn snapshot(
+    conn: &mut PgConnection,
+) -> Result<sqlx::Transaction<'_, sqlx::Postgres>, sqlx::Error> {
     let mut tx = conn
         .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         .await?;
     sqlx::raw_sql(copy::SETTINGS).execute(&mut *tx).await?;
-    let (tenant_id, mut manifest) = head(&mut tx, portability, slug).await?;
+    Ok(tx)
+}
+
+/// The schema's history, tables and sequences read on `tx` (the database
+/// holding the schema), the files, and the archive written from them.
+async fn write_archive<W: AsyncWrite + Unpin + Send>(
+    portability: &Portability,
+    tx: &mut PgConnection,
+    tenant_id: TenantId,
+    mut manifest: Manifest,
+    slug: &Slug,
+    out: W,
+) -> Result<(W, Exported), PortabilityError> {
     let schema = SchemaName::for_tenant(tenant_id);
-    let shapes = lock_tables(&mut tx, &schema, slug).await?;
+    manifest.tenant_migrations = history(tx, portability, &schema, slug).await?;
+    let shapes = lock_tables(tx, &schema, slug).await?;
     for shape in shapes {
-        let sequences = sequences(&mut tx, &schema, &shape).await?;
+        let sequences = sequences(tx, &schema, &shape).await?;
         manifest.tables.push(TableEntry { shape, sequences });
     }
     let files = portability.storage.list(tenant_id).await?;
@@ -86,14 +152,13 @@ async fn export_on<W: AsyncWrite + Unpin + Send>(
     let mut sums = Checksums::default();
     let mut rows = 0;
     for (index, table) in manifest.tables.iter().enumerate() {
-        let sum = copy_table(&mut tx, &mut writer, &schema, index, &table.shape).await?;
+        let sum = copy_table(tx, &mut writer, &schema, index, &table.shape).await?;
         rows += sum.rows;
         sums.tables.push(sum);
     }
     sums.files = write_files(portability, tenant_id, &manifest.files, &mut writer).await?;
     let tail = serde_json::to_vec_pretty(&sums).map_err(std::io::Error::other)?;
     writer.member(manifest::CHECKSUMS, &tail).await?;
-    tx.rollback().await?;
     let (out, sha, bytes) = writer.finish().await?;
     let exported = Exported {
         tenant_id: tenant_id.get(),
@@ -155,47 +220,23 @@ async fn write_files<W: AsyncWrite + Unpin>(
     Ok(sums)
 }
 
-/// The manifest's head: the tenant's platform rows and schema history.
+/// The manifest's head: the tenant's platform rows (its schema history is
+/// read where the schema is, by [`history`]).
 async fn head(
     conn: &mut PgConnection,
-    portability: &Portability,
     slug: &Slug,
 ) -> Result<(TenantId, Manifest), PortabilityError> {
     let row = sqlx::query!(
         r#"SELECT t.id, t.name, t.status, t.status_reason, t.locale, t.theme, t.brand,
-                  t.created_at, s.status AS "schema_status?",
-                  current_setting('server_version') AS "postgres!"
+                  t.created_at, current_setting('server_version') AS "postgres!"
            FROM platform.tenants t
-           LEFT JOIN platform.tenant_schemas s ON s.tenant_id = t.id
            WHERE t.slug = $1"#,
         slug.as_str()
     )
     .fetch_optional(&mut *conn)
     .await?
     .ok_or_else(|| PortabilityError::NotFound(slug.to_string()))?;
-    if row.schema_status.as_deref() != Some("ready") {
-        return Err(PortabilityError::Unavailable(format!(
-            "the schema of {slug} is not ready (quarantined or missing)"
-        )));
-    }
     let tenant_id = TenantId::new(row.id);
-    let schema = SchemaName::for_tenant(tenant_id);
-    let history = sqlx::query!(
-        "SELECT version, checksum FROM platform.tenant_schema_migrations
-         WHERE schema_name = $1 ORDER BY version",
-        schema.as_str()
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    let migrations = portability.provisioner.migrations();
-    let tenant_migrations = history
-        .into_iter()
-        .map(|m| manifest::MigrationEntry {
-            name: migrations.name_of(m.version).unwrap_or("?").to_owned(),
-            version: m.version,
-            checksum_hex: hex(&m.checksum),
-        })
-        .collect();
     let custom_domains = sqlx::query_scalar!(
         "SELECT hostname FROM platform.domains WHERE tenant_id = $1 AND kind = 'custom'
          ORDER BY hostname",
@@ -212,7 +253,7 @@ async fn head(
             tenant_id: row.id,
             slug: slug.to_string(),
         },
-        tenant_migrations,
+        tenant_migrations: Vec::new(),
         tenant: manifest::TenantFields {
             slug: slug.to_string(),
             name: row.name,
@@ -228,6 +269,43 @@ async fn head(
         files: Vec::new(),
     };
     Ok((tenant_id, manifest))
+}
+
+/// The migrations the schema applied, from the registry of the database
+/// that holds it; refused unless the schema is ready.
+async fn history(
+    conn: &mut PgConnection,
+    portability: &Portability,
+    schema: &SchemaName,
+    slug: &Slug,
+) -> Result<Vec<manifest::MigrationEntry>, PortabilityError> {
+    let status = sqlx::query_scalar!(
+        "SELECT status FROM platform.tenant_schemas WHERE schema_name = $1",
+        schema.as_str()
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    if status.as_deref() != Some("ready") {
+        return Err(PortabilityError::Unavailable(format!(
+            "the schema of {slug} is not ready (quarantined or missing)"
+        )));
+    }
+    let history = sqlx::query!(
+        "SELECT version, checksum FROM platform.tenant_schema_migrations
+         WHERE schema_name = $1 ORDER BY version",
+        schema.as_str()
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let migrations = portability.provisioner.migrations();
+    Ok(history
+        .into_iter()
+        .map(|m| manifest::MigrationEntry {
+            name: migrations.name_of(m.version).unwrap_or("?").to_owned(),
+            version: m.version,
+            checksum_hex: hex(&m.checksum),
+        })
+        .collect())
 }
 
 /// Where each identity column's sequence stands (read after the rows'

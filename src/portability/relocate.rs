@@ -335,23 +335,37 @@ async fn copy_sequences(
     Ok(())
 }
 
-/// Step 5: the source's locks are released, which ends the writes that
-/// waited on them (read-only by then: refused, answered 503); then the
-/// schema (and, on a node, its placeholder row) is dropped, waiting for
-/// the last readers, a few times over if need be.
+/// Step 5: the tenant role loses its write rights on the source and the
+/// locks are released, which ends the writes that waited on them (refused:
+/// read-only, or without the right for one begun before the mark reached
+/// its instance, so that no acknowledged write lands where nobody reads);
+/// then the schema (and, on a node, its placeholder row) is dropped.
 async fn drop_source(
-    locked: Transaction<'static, Postgres>,
+    mut locked: Transaction<'static, Postgres>,
     owner: &Platform,
     tenant_id: TenantId,
     node: &str,
 ) -> Result<(), sqlx::Error> {
+    let schema = SchemaName::for_tenant(tenant_id);
+    let role = sqlx::query_scalar!(
+        r#"SELECT platform.tenant_role($1) AS "role!""#,
+        schema.as_str()
+    )
+    .fetch_one(&mut *locked)
+    .await?;
+    let revoke = format!(
+        "REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA {schema} FROM \"{role}\""
+    );
+    sqlx::raw_sql(AssertSqlSafe(revoke))
+        .execute(&mut *locked)
+        .await?;
     locked.commit().await?;
     let mut attempt = 0;
     loop {
         attempt += 1;
         match drop_schema_on(owner, tenant_id, node).await {
-            Err(error) if attempt < 5 && is_lock_conflict(&error) => {
-                tokio::time::sleep(Duration::from_millis(500)).await;
+            Err(error) if attempt < 40 && is_lock_conflict(&error) => {
+                tokio::time::sleep(Duration::from_millis(250)).await;
             }
             outcome => return outcome,
         }
@@ -364,7 +378,11 @@ async fn drop_schema_on(
     node: &str,
 ) -> Result<(), sqlx::Error> {
     let mut tx = owner.begin().await?;
-    sqlx::raw_sql("SET LOCAL lock_timeout = '3s'")
+    // Shorter than PostgreSQL's deadlock_timeout (1 s): when a request in
+    // flight holds one table and waits behind this drop for another, the
+    // drop gives up first and is tried again, rather than the request
+    // being chosen as the deadlock's victim.
+    sqlx::raw_sql("SET LOCAL lock_timeout = '500ms'")
         .execute(&mut *tx)
         .await?;
     schemas::drop_schema(&mut tx, &SchemaName::for_tenant(tenant_id)).await?;

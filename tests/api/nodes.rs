@@ -140,6 +140,17 @@ async fn tenants_spread_over_the_clusters_and_each_is_served_and_confined_on_its
         }
     }
 
+    // A node tenant's export reads its schema there.
+    let (archive, exported) = app
+        .state
+        .portability
+        .export(&east[0].slug, Vec::new(), &Actor::from("test"))
+        .await
+        .expect("exported from the node");
+    assert!(exported.rows > 0);
+    let title = format!("Nouvelles du {}", east[0].name);
+    assert!(archive.windows(title.len()).any(|w| w == title.as_bytes()));
+
     // On the node too, a tenant's transaction reaches its schema only.
     let (mine, theirs) = (east[0], east[1]);
     let mut tx = app.tenant_tx(mine).await;
@@ -239,7 +250,11 @@ async fn a_tenant_moves_to_the_other_cluster_while_clients_write_and_loses_no_wr
                     .await
                     .expect("response");
                 let retry_after = reply.headers().contains_key("retry-after");
-                outcomes.push((title, reply.status().as_u16(), retry_after));
+                let status = reply.status().as_u16();
+                if status == 500 {
+                    eprintln!("500: {}", reply.text().await.unwrap_or_default());
+                }
+                outcomes.push((title, status, retry_after));
                 n += 1;
                 tokio::time::sleep(Duration::from_millis(40)).await;
             }

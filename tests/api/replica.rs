@@ -235,6 +235,7 @@ async fn exports_read_the_replica_while_it_keeps_up_and_a_promoted_replica_serve
     migrate(&primary).await;
     let standby = clusters.replica_options();
     let mut config = test_config();
+    config.cache.pages = false; // every page reads the database
     config.db.replica = Some(ReplicaConfig {
         url: clusters.replica_url().into(),
         max_lag_secs: 5,
