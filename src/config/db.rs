@@ -153,8 +153,8 @@ mod tests {
             &["-east"],
             &["east", "east"],
         ] {
-            let problem = with_nodes(bad).nodes_problem().expect("refused");
-            assert!(problem.starts_with("db.nodes:"), "{problem}");
+            let problem = with_nodes(bad).nodes_problem().unwrap_or_default();
+            assert!(problem.starts_with("db.nodes:"), "{bad:?}: {problem}");
             assert!(!problem.contains("secret"), "{problem}");
         }
         assert!(!is_node_name(&"n".repeat(41)));
