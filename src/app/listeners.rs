@@ -16,7 +16,8 @@ pub(super) async fn bind_https(
         return Ok(None);
     };
     let addr = SocketAddr::new(state.config.http.host, port);
-    let listener = crate::tls::HttpsListener::bind(addr, state.tls.clone())
+    let proxy_protocol = state.config.http.proxy_protocol;
+    let listener = crate::tls::HttpsListener::bind(addr, state.tls.clone(), proxy_protocol)
         .await
         .map_err(|e| match e {
             crate::tls::TlsError::Io(source) => StartError::Bind { addr, source },

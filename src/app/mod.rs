@@ -17,6 +17,7 @@ use crate::config::Config;
 use crate::db::Database;
 use crate::state::AppState;
 use crate::tenancy::{listen, warm_pool};
+use crate::web::proxy_protocol::PublicListener;
 use crate::web::site::{self, Sites};
 use crate::{accounts, jobs, portal, web};
 
@@ -28,7 +29,7 @@ use listeners::{bind_https, bind_metrics};
 
 /// A bound, ready-to-run instance.
 pub struct Application {
-    listener: TcpListener,
+    listener: PublicListener,
     router: Router,
     state: AppState,
     /// `/metrics`, apart from the public listener (when `metrics.port` is set).
@@ -67,6 +68,7 @@ impl Application {
         let addr = SocketAddr::new(config.http.host, config.http.port);
         let listener = TcpListener::bind(addr)
             .await
+            .and_then(|tcp| PublicListener::new(tcp, config.http.proxy_protocol))
             .map_err(|source| StartError::Bind { addr, source })?;
         let auth = build_auth(&config, &db).await?;
         let state = build_state(config, db, auth)?;
@@ -127,7 +129,7 @@ impl Application {
     }
 
     pub fn local_addr(&self) -> Option<SocketAddr> {
-        self.listener.local_addr().ok()
+        axum::serve::Listener::local_addr(&self.listener).ok()
     }
 
     /// Where HTTPS is served, if it is.
@@ -168,7 +170,11 @@ impl Application {
         let service = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
-        let served = axum::serve(self.listener, service)
+        // `tap_io` only for its connect-info: the peer is the listener's
+        // address for the connection (the client's, behind the PROXY
+        // protocol).
+        let listener = axum::serve::ListenerExt::tap_io(self.listener, |_| {});
+        let served = axum::serve(listener, service)
             .with_graceful_shutdown(async move {
                 shutdown.await;
                 // Still serving, but no longer ready: balancers probing

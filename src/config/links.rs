@@ -45,6 +45,7 @@ mod tests {
             public_scheme: scheme,
             public_port: port,
             drain_secs: 0,
+            proxy_protocol: false,
         }
     }
 

@@ -206,6 +206,12 @@ pub struct HttpConfig {
     /// intervals); then in-flight requests finish and the process exits.
     #[serde(default)]
     pub drain_secs: u64,
+    /// Every connection to the HTTP and HTTPS ports starts with a PROXY
+    /// protocol header (v1 or v2, HAProxy's `send-proxy-v2`), whose source
+    /// is the client's address. Only behind a balancer that sends it, with
+    /// the ports reachable from it alone: others could name any address.
+    #[serde(default)]
+    pub proxy_protocol: bool,
 }
 
 /// `GET /metrics` has a listener of its own, so platform-wide figures are

@@ -66,16 +66,19 @@ pub struct HttpsListener {
     listener: TcpListener,
     tls: Tls,
     config: Arc<ServerConfig>,
+    /// Connections start with a PROXY protocol header naming the client.
+    proxy_protocol: bool,
 }
 
 impl HttpsListener {
-    pub async fn bind(addr: SocketAddr, tls: Tls) -> Result<Self, TlsError> {
+    pub async fn bind(addr: SocketAddr, tls: Tls, proxy_protocol: bool) -> Result<Self, TlsError> {
         let listener = TcpListener::bind(addr).await?;
         let config = server_config(tls.clone(), &[b"h2", b"http/1.1"])?;
         Ok(Self {
             listener,
             tls,
             config,
+            proxy_protocol,
         })
     }
 
@@ -106,6 +109,7 @@ impl HttpsListener {
                 router: router.clone(),
                 peer,
                 shutdown: shutdown.clone(),
+                proxy_protocol: self.proxy_protocol,
             };
             tokio::spawn(connection.run(tcp));
         }
@@ -127,11 +131,24 @@ struct Connection {
     router: Router,
     peer: SocketAddr,
     shutdown: watch::Receiver<bool>,
+    proxy_protocol: bool,
 }
 
 impl Connection {
-    async fn run(self, tcp: TcpStream) {
+    async fn run(mut self, mut tcp: TcpStream) {
         let _ = tcp.set_nodelay(true);
+        if self.proxy_protocol {
+            // The balancer's header first: the client's address is what
+            // the quotas below count.
+            match crate::web::proxy_protocol::client_address(&mut tcp, self.peer).await {
+                Ok(client) => self.peer = client,
+                Err(error) => {
+                    count("no_proxy_header");
+                    tracing::debug!(peer = %self.peer, %error, "connection without a PROXY header");
+                    return;
+                }
+            }
+        }
         let timeout = self.tls.handshake_timeout();
         let peer = self.peer;
         match tokio::time::timeout(timeout, self.handshake(tcp)).await {

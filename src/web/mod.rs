@@ -12,6 +12,7 @@ pub mod metrics;
 pub mod middleware;
 pub mod neutral;
 pub mod page_cache;
+pub mod proxy_protocol;
 pub mod site;
 pub mod transaction;
 

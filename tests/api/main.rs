@@ -109,6 +109,7 @@ mod projects_browser;
 mod projects_fixture;
 mod projects_social;
 mod provisioning;
+mod proxy_protocol;
 mod pwa;
 mod pwa_browser;
 mod pwa_offline;

@@ -35,6 +35,8 @@ impl Instance {
             .env("TESSERA_HTTP__HOST", "127.0.0.1")
             .env("TESSERA_HTTP__PORT", port.to_string())
             .env("TESSERA_WARM_POOL__SIZE", "0")
+            // Behind the deployed HAProxy, which sends the PROXY protocol.
+            .env("TESSERA_HTTP__PROXY_PROTOCOL", "true")
             .env("RUST_LOG", "warn")
             .envs(env.iter().copied())
             .stdin(Stdio::null())
@@ -86,6 +88,18 @@ impl Drop for Instance {
 /// Whether `GET path` on `port` answers 200 within `within`.
 async fn answers(port: u16, path: &str, within: Duration) -> bool {
     let deadline = Instant::now() + within;
+    while Instant::now() < deadline {
+        if status_through_proxy_header(port, path).await.as_deref() == Some("200") {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
+/// Whether the balancer answers `path` with 200 within `within`.
+async fn answers_plainly(port: u16, path: &str, within: Duration) -> bool {
+    let deadline = Instant::now() + within;
     let url = format!("http://127.0.0.1:{port}{path}");
     while Instant::now() < deadline {
         if let Ok(response) = reqwest::get(&url).await
@@ -96,6 +110,24 @@ async fn answers(port: u16, path: &str, within: Duration) -> bool {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     false
+}
+
+/// The status of `GET path` on an instance, sent as HAProxy would: a PROXY
+/// protocol line first.
+async fn status_through_proxy_header(port: u16, path: &str) -> Option<String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .ok()?;
+    let request = format!(
+        "PROXY TCP4 127.0.0.1 127.0.0.1 40000 {port}\r\nGET {path} HTTP/1.1\r\n\
+         Host: localhost\r\nConnection: close\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).await.ok()?;
+    let mut reply = Vec::new();
+    stream.read_to_end(&mut reply).await.ok()?;
+    let reply = String::from_utf8_lossy(&reply);
+    reply.split(' ').nth(1).map(str::to_owned)
 }
 
 /// HAProxy with the deployed configuration in front of `backends`; stopped
@@ -126,7 +158,7 @@ impl Balancer {
             _dir: dir,
         };
         assert!(
-            answers(port, "/healthz", Duration::from_secs(10)).await,
+            answers_plainly(port, "/healthz", Duration::from_secs(10)).await,
             "haproxy sends nothing through"
         );
         balancer
