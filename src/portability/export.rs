@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use futures::TryStreamExt;
-use sqlx::{AssertSqlSafe, Connection, PgConnection};
+use sqlx::{Connection, PgConnection};
 use tokio::io::AsyncWrite;
 
 use super::archive::Writer;
@@ -179,21 +179,11 @@ async fn lock_tables(
     schema: &SchemaName,
     slug: &Slug,
 ) -> Result<Vec<TableShape>, PortabilityError> {
-    let shapes = tables::shapes(conn, schema).await?;
-    if shapes.is_empty() || !shapes.iter().all(TableShape::is_plain) {
-        return Err(PortabilityError::Unavailable(format!(
-            "the schema of {slug} cannot be read"
-        )));
-    }
-    let names: Vec<String> = shapes
-        .iter()
-        .map(|s| format!("{schema}.{}", s.name))
-        .collect();
-    let lock = format!("LOCK TABLE {} IN ACCESS SHARE MODE", names.join(", "));
-    sqlx::raw_sql(AssertSqlSafe(lock))
-        .execute(&mut *conn)
-        .await?;
-    Ok(shapes)
+    tables::lock_all(conn, schema, tables::LockMode::AccessShare)
+        .await?
+        .ok_or_else(|| {
+            PortabilityError::Unavailable(format!("the schema of {slug} cannot be read"))
+        })
 }
 
 /// The stored files, in the manifest's order (storage is write-once, so

@@ -29,7 +29,7 @@ use crate::db::Platform;
 use crate::db::migrate::tenants as schemas;
 use crate::model::{SchemaName, Slug, TenantId};
 use crate::tenancy::audit::{self, Actor};
-use crate::tenancy::nodes;
+use crate::tenancy::nodes::{self, LockWait};
 use crate::tenancy::provision::ProvisionError;
 
 /// How long instances are given to see a change of the tenant's row.
@@ -239,21 +239,9 @@ async fn lock_for_copy(
     sqlx::raw_sql("SET LOCAL lock_timeout = '10s'")
         .execute(&mut *conn)
         .await?;
-    let shapes = tables::shapes(conn, schema).await?;
-    if shapes.is_empty() || !shapes.iter().all(TableShape::is_plain) {
-        return Err(PortabilityError::Unavailable(format!(
-            "the schema {schema} cannot be read"
-        )));
-    }
-    let names: Vec<String> = shapes
-        .iter()
-        .map(|s| format!("{schema}.{}", s.name))
-        .collect();
-    let lock = format!("LOCK TABLE {} IN EXCLUSIVE MODE", names.join(", "));
-    sqlx::raw_sql(AssertSqlSafe(lock))
-        .execute(&mut *conn)
-        .await?;
-    Ok(shapes)
+    tables::lock_all(conn, schema, tables::LockMode::Exclusive)
+        .await?
+        .ok_or_else(|| PortabilityError::Unavailable(format!("the schema {schema} cannot be read")))
 }
 
 /// Every table from `from` into `to` (emptied first: migrations may seed
@@ -363,38 +351,14 @@ async fn drop_source(
     let mut attempt = 0;
     loop {
         attempt += 1;
-        match drop_schema_on(owner, tenant_id, node).await {
+        let wait = LockWait::BelowDeadlockTimeout;
+        match nodes::drop_tenant_schema(owner, tenant_id, wait, node != PRIMARY_NODE).await {
             Err(error) if attempt < 40 && is_lock_conflict(&error) => {
                 tokio::time::sleep(Duration::from_millis(250)).await;
             }
             outcome => return outcome,
         }
     }
-}
-
-async fn drop_schema_on(
-    owner: &Platform,
-    tenant_id: TenantId,
-    node: &str,
-) -> Result<(), sqlx::Error> {
-    let mut tx = owner.begin().await?;
-    // Shorter than PostgreSQL's deadlock_timeout (1 s): when a request in
-    // flight holds one table and waits behind this drop for another, the
-    // drop gives up first and is tried again, rather than the request
-    // being chosen as the deadlock's victim.
-    sqlx::raw_sql("SET LOCAL lock_timeout = '500ms'")
-        .execute(&mut *tx)
-        .await?;
-    schemas::drop_schema(&mut tx, &SchemaName::for_tenant(tenant_id)).await?;
-    if node != PRIMARY_NODE {
-        sqlx::query!(
-            "DELETE FROM platform.tenants WHERE id = $1",
-            tenant_id.get()
-        )
-        .execute(&mut *tx)
-        .await?;
-    }
-    tx.commit().await
 }
 
 /// A lock not granted in time (55P03) or a deadlock (40P01).
@@ -407,18 +371,9 @@ fn is_lock_conflict(error: &sqlx::Error) -> bool {
 
 /// Undoes a committed copy the primary never switched to.
 async fn drop_copy(target: &Platform, tenant_id: TenantId, node: &str) {
-    let dropped = match node {
-        PRIMARY_NODE => {
-            async {
-                let mut tx = target.begin().await?;
-                schemas::drop_schema(&mut tx, &SchemaName::for_tenant(tenant_id)).await?;
-                tx.commit().await
-            }
-            .await
-        }
-        _ => nodes::drop_hosted(target, tenant_id).await,
-    };
-    if let Err(error) = dropped {
+    let placeholder = node != PRIMARY_NODE;
+    let dropped = nodes::drop_tenant_schema(target, tenant_id, LockWait::Seconds3, placeholder);
+    if let Err(error) = dropped.await {
         tracing::warn!(%error, node, tenant = %tenant_id, "a copy never used was left behind");
     }
 }

@@ -196,6 +196,41 @@ pub async fn shapes(
     Ok(shapes)
 }
 
+/// How [`lock_all`] locks: against DDL (an export), or against writes too
+/// (a move).
+#[derive(Debug, Clone, Copy)]
+pub enum LockMode {
+    AccessShare,
+    Exclusive,
+}
+
+/// The schema's tables, locked in `mode` until the transaction ends;
+/// `None` when the schema cannot be read (no table, or a name that is not
+/// a plain identifier, which is never spliced into SQL).
+pub async fn lock_all(
+    conn: &mut PgConnection,
+    schema: &SchemaName,
+    mode: LockMode,
+) -> Result<Option<Vec<TableShape>>, sqlx::Error> {
+    let shapes = shapes(conn, schema).await?;
+    if shapes.is_empty() || !shapes.iter().all(TableShape::is_plain) {
+        return Ok(None);
+    }
+    let names: Vec<String> = shapes
+        .iter()
+        .map(|s| format!("{schema}.{}", s.name))
+        .collect();
+    let mode = match mode {
+        LockMode::AccessShare => "ACCESS SHARE",
+        LockMode::Exclusive => "EXCLUSIVE",
+    };
+    let lock = format!("LOCK TABLE {} IN {mode} MODE", names.join(", "));
+    sqlx::raw_sql(sqlx::AssertSqlSafe(lock))
+        .execute(&mut *conn)
+        .await?;
+    Ok(Some(shapes))
+}
+
 /// Where `name` comes in the load order; `None` for a table not listed.
 pub fn position(name: &str) -> Option<usize> {
     TENANT_TABLES.iter().position(|t| *t == name)

@@ -114,17 +114,45 @@ pub async fn insert_placeholder(
 
 /// Drops tenant `tenant_id`'s schema, role and rows on a node.
 pub async fn drop_hosted(owner: &Platform, tenant_id: TenantId) -> Result<(), sqlx::Error> {
+    drop_tenant_schema(owner, tenant_id, LockWait::Seconds3, true).await
+}
+
+/// How long a drop waits for the schema's tables.
+#[derive(Debug, Clone, Copy)]
+pub enum LockWait {
+    /// Long enough for the requests in flight.
+    Seconds3,
+    /// Shorter than PostgreSQL's deadlock_timeout (1 s): when a request in
+    /// flight holds one table and waits behind the drop for another, the
+    /// drop gives up first (and is tried again) rather than the request
+    /// being chosen as the deadlock's victim.
+    BelowDeadlockTimeout,
+}
+
+/// Drops tenant `tenant_id`'s schema and its registry rows on the database
+/// of `owner`, in a transaction of its own; with `placeholder` (a node),
+/// the node's tenant row too.
+pub async fn drop_tenant_schema(
+    owner: &Platform,
+    tenant_id: TenantId,
+    wait: LockWait,
+    placeholder: bool,
+) -> Result<(), sqlx::Error> {
     let mut tx = owner.begin().await?;
-    sqlx::raw_sql("SET LOCAL lock_timeout = '3s'")
+    let setting = match wait {
+        LockWait::Seconds3 => "SET LOCAL lock_timeout = '3s'",
+        LockWait::BelowDeadlockTimeout => "SET LOCAL lock_timeout = '500ms'",
+    };
+    sqlx::raw_sql(setting).execute(&mut *tx).await?;
+    schemas::drop_schema(&mut tx, &SchemaName::for_tenant(tenant_id)).await?;
+    if placeholder {
+        sqlx::query!(
+            "DELETE FROM platform.tenants WHERE id = $1",
+            tenant_id.get()
+        )
         .execute(&mut *tx)
         .await?;
-    schemas::drop_schema(&mut tx, &SchemaName::for_tenant(tenant_id)).await?;
-    sqlx::query!(
-        "DELETE FROM platform.tenants WHERE id = $1",
-        tenant_id.get()
-    )
-    .execute(&mut *tx)
-    .await?;
+    }
     tx.commit().await
 }
 
