@@ -291,7 +291,7 @@ impl Database {
     }
 
     /// The node holding `tenant`'s schema; an error when the configuration
-    /// does not name it (the request is answered 503, nothing is read).
+    /// does not name it (the request fails; nothing is read elsewhere).
     fn node_of(&self, tenant: &Tenant) -> Result<&Node, sqlx::Error> {
         let name = tenant.node.as_deref().unwrap_or(PRIMARY_NODE);
         self.nodes.iter().find(|n| n.name == name).ok_or_else(|| {
