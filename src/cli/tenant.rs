@@ -1,7 +1,8 @@
-//! `tessera tenant create|list|show|apply|suspend|resume`, and (in
-//! [`portability`]) `delete|restore|purge|export|import`.
+//! `tessera tenant create|apply|suspend|resume`, `list|show` (in [`read`]),
+//! and (in [`portability`]) `delete|restore|purge|export|import|move`.
 
 mod portability;
+mod read;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -13,11 +14,10 @@ use super::DatabaseHandle;
 use crate::accounts::Email;
 use crate::app::load_themes;
 use crate::config::Config;
-use crate::db::Platform;
 use crate::manifest;
 use crate::tenancy::nodes::Nodes;
 use crate::tenancy::provision::{NewTenant, Provisioner};
-use crate::tenancy::{Hostname, Slug, TenantStatus, registry, warm_pool};
+use crate::tenancy::{Hostname, Slug, TenantStatus, warm_pool};
 
 const ACTOR: &str = "cli";
 
@@ -172,8 +172,8 @@ async fn execute(
             };
             create(config, provisioner, &new, no_warm_pool).await?;
         }
-        TenantCommand::List { json, all } => list(pool, json, all).await?,
-        TenantCommand::Show { slug } => show(pool, &Slug::parse(&slug)?).await?,
+        TenantCommand::List { json, all } => read::list(pool, json, all).await?,
+        TenantCommand::Show { slug } => read::show(pool, &Slug::parse(&slug)?).await?,
         TenantCommand::StripeAccount { slug, account } => {
             let tenant = crate::tenancy::registry::find_by_slug(pool, &Slug::parse(&slug)?)
                 .await?
@@ -329,65 +329,6 @@ async fn create(
         .await
         .context("tenant created, but refilling the warm pool failed")?;
     }
-    Ok(())
-}
-
-async fn list(pool: &Platform, json: bool, all: bool) -> anyhow::Result<()> {
-    let mut tenants = registry::list(pool).await?;
-    tenants.retain(|t| all || t.status != "deleted");
-    if json {
-        println!("{}", serde_json::to_string_pretty(&tenants)?);
-        return Ok(());
-    }
-    println!(
-        "{:<6} {:<28} {:<10} {:<8} {:<10} HOSTS",
-        "ID", "SLUG", "STATUS", "SCHEMA", "NODE"
-    );
-    for t in &tenants {
-        let schema = match (&t.schema_status, t.schema_version) {
-            (Some(status), Some(version)) if status == "ready" => format!("v{version}"),
-            (Some(status), _) => status.clone(),
-            _ => "-".into(),
-        };
-        println!(
-            "{:<6} {:<28} {:<10} {:<8} {:<10} {}",
-            t.id,
-            t.slug,
-            t.status,
-            schema,
-            t.node,
-            t.hosts.join(" ")
-        );
-    }
-    println!("{} tenant(s)", tenants.len());
-    Ok(())
-}
-
-async fn show(pool: &Platform, slug: &Slug) -> anyhow::Result<()> {
-    let Some(tenant) = registry::find_by_slug(pool, slug).await? else {
-        bail!("no tenant has the slug {slug}");
-    };
-    let domains = registry::custom_domains(pool, tenant.id).await?;
-    let schema = registry::schema_info(pool, tenant.id).await?;
-    println!("{} ({})", tenant.name, tenant.slug);
-    println!("  id:       {}", tenant.id);
-    println!("  status:   {}", tenant.status);
-    println!("  locale:   {}", tenant.locale);
-    println!("  theme:    {}", tenant.theme);
-    println!("  host:     {}", tenant.default_host);
-    for domain in domains {
-        println!("  domain:   {domain}");
-    }
-    if let Some(schema) = schema {
-        println!(
-            "  schema:   {} v{} ({})",
-            schema.schema_name, schema.version, schema.status
-        );
-        if let Some(error) = schema.last_error {
-            println!("  error:    {error}");
-        }
-    }
-    println!("  brand:    {}", serde_json::to_string(&tenant.brand)?);
     Ok(())
 }
 

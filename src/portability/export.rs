@@ -280,13 +280,7 @@ async fn history(
             "the schema of {slug} is not ready (quarantined or missing)"
         )));
     }
-    let history = sqlx::query!(
-        "SELECT version, checksum FROM platform.tenant_schema_migrations
-         WHERE schema_name = $1 ORDER BY version",
-        schema.as_str()
-    )
-    .fetch_all(&mut *conn)
-    .await?;
+    let history = crate::db::migrate::history::applied(conn, schema).await?;
     let migrations = portability.provisioner.migrations();
     Ok(history
         .into_iter()
@@ -300,7 +294,7 @@ async fn history(
 
 /// Where each identity column's sequence stands (read after the rows'
 /// snapshot, so never behind them; `None` when never used).
-async fn sequences(
+pub(super) async fn sequences(
     conn: &mut PgConnection,
     schema: &SchemaName,
     shape: &TableShape,

@@ -302,14 +302,8 @@ async fn copy_sequences(
     shape: &TableShape,
 ) -> Result<(), sqlx::Error> {
     let table = format!("{schema}.{}", shape.name);
-    for column in &shape.identity {
-        let value = sqlx::query_scalar!(
-            "SELECT pg_sequence_last_value(pg_get_serial_sequence($1, $2)::regclass)",
-            table,
-            column
-        )
-        .fetch_one(&mut *from)
-        .await?;
+    let values = super::export::sequences(from, schema, shape).await?;
+    for (column, value) in shape.identity.iter().zip(values) {
         let Some(value) = value else { continue };
         sqlx::query!(
             "SELECT setval(pg_get_serial_sequence($1, $2), $3, true)",

@@ -10,6 +10,7 @@
 //! node of `[[db.nodes]]` after the primary. The other commands only check, with
 //! [`status::require_current`].
 
+pub mod history;
 mod nodes;
 pub mod platform;
 pub mod status;

@@ -298,13 +298,7 @@ async fn verify_history(
     set: &MigrationSet,
     version: i64,
 ) -> Result<(), MigrateError> {
-    let recorded = sqlx::query!(
-        "SELECT version, checksum FROM platform.tenant_schema_migrations
-         WHERE schema_name = $1 ORDER BY version",
-        schema.as_str()
-    )
-    .fetch_all(&mut *conn)
-    .await?;
+    let recorded = super::history::applied(conn, schema).await?;
     for row in &recorded {
         let Some(file) = set.iter().find(|m| m.version == row.version) else {
             return Err(MigrateError::DatabaseNewer {
