@@ -295,6 +295,22 @@ async fn a_tenant_moves_to_the_other_cluster_while_clients_write_and_loses_no_wr
         ("primary", "east")
     );
     assert_eq!(moved.left_behind, None);
+    // Moves that cannot be are refused, changing nothing.
+    for (to, why) in [("east", "already on east"), ("nowhere", "no node nowhere")] {
+        let refused = portability
+            .move_tenant(&tenant.slug, to, &Actor::from("test"))
+            .await
+            .expect_err(to);
+        assert!(refused.to_string().contains(why), "{refused}");
+    }
+    let unknown = tessera::tenancy::Slug::parse("nobody-here").expect("slug");
+    let actor = Actor::from("test");
+    assert!(
+        portability
+            .move_tenant(&unknown, "east", &actor)
+            .await
+            .is_err()
+    );
     let moved_tenant = registry::find_by_slug(app.pool(), &tenant.slug)
         .await
         .expect("lookup")
