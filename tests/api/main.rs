@@ -135,6 +135,7 @@ mod staff_invitations;
 mod stored_rows;
 mod tax_receipts;
 mod tax_receipts_pdf;
+mod tenant_roles;
 mod theme_files;
 mod themes;
 mod translations;
