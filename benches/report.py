@@ -412,7 +412,7 @@ def build_rows(out):
         rows.append(("Sign-up: confirmation to live portal", f"median {live['median_ms']:.1f} ms, "
                      f"p99 {live['p99_ms']:.1f} ms over {live['count']}", "–", "–",
                      f"live in seconds (< 2 s): {verdict(live['median_ms'] < 2000)}"))
-    for name in ["w5-small.json", "w5-large.json"]:
+    for name in ["w5-small.json", "w5-large.json", "w8-w5.json"]:
         w5 = load_json(out, name)
         if w5:
             wall, noop = w5["wall_s"], w5["noop_ms"]

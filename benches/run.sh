@@ -49,7 +49,7 @@
 # serves them with the page cache off and BENCH_W8_SHARDS tenant-affine
 # shards recycled after BENCH_W8_LIFETIME s, runs W1 over 200 of them for
 # BENCH_W8_BASE_SECONDS then over all for BENCH_W8_SECONDS while
-# PostgreSQL's PSS is sampled every 15 s; then W4 and W9 at that size.
+# PostgreSQL's PSS is sampled every 15 s; then W4, W9 and W5 at that size.
 #
 # Knobs (environment): BENCH_TENANTS=200  BENCH_LARGE_TENANTS=2000
 # BENCH_SECONDS=20  BENCH_WARMUP=5  BENCH_CONNECTIONS=64  BENCH_PORT=18090
@@ -392,6 +392,8 @@ if wants w8; then
   log "W8: provisioning and one tenant's export among $w8_tenants tenants"
   "$bin" --data-dir "$w8_data" bench provision --count 20 > "$out/w8-w4.json"
   "$bin" --data-dir "$w8_data" bench portability --runs 3 > "$out/w8-w9.json"
+  log "W8: W5 over the $w8_tenants tenants (in place, then taken back out)"
+  "$bin" --data-dir "$w8_data" bench migrate --in-place > "$out/w8-w5.json"
 fi
 
 command="benches/run.sh ${*:-}"

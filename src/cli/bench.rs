@@ -49,6 +49,10 @@ pub enum BenchCommand {
         /// The scratch database (dropped and recreated).
         #[arg(long, default_value = "tessera_bench_w5")]
         database: String,
+        /// Instead: time it over the tenants already in this data set
+        /// (then take it back out); `--tenants` and `--database` are unused.
+        #[arg(long)]
+        in_place: bool,
     },
     /// W4 through the white-label API, and sign-up to live, against a
     /// server started in this process.
@@ -288,11 +292,18 @@ async fn execute(
             );
             serde_json::to_string(&report)?
         }
-        BenchCommand::Migrate { tenants, database } => {
-            let options = db.connect_options().clone();
-            let report =
-                bench::migrate::run(&options, &database, tenants, config.db.migrate_parallelism)
-                    .await?;
+        BenchCommand::Migrate {
+            tenants,
+            database,
+            in_place,
+        } => {
+            let parallelism = config.db.migrate_parallelism;
+            let report = if in_place {
+                bench::migrate::run_in_place(db.platform(), parallelism).await?
+            } else {
+                let options = db.connect_options().clone();
+                bench::migrate::run(&options, &database, tenants, parallelism).await?
+            };
             eprintln!(
                 "W5: {} tenants migrated in {:.2} s (no-op run {:.1} ms; setup {:.1} s)",
                 report.migrated, report.wall_s, report.noop_ms, report.setup_s
