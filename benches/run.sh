@@ -94,7 +94,7 @@ apt_install() { # package
   if [ "$(id -u)" = 0 ]; then apt-get install -y -qq "$1" >/dev/null; else sudo apt-get install -y -qq "$1" >/dev/null; fi
 }
 
-if $needs_http && ! command -v wrk >/dev/null 2>&1; then
+if { $needs_http || wants w8; } && ! command -v wrk >/dev/null 2>&1; then
   log "installing wrk"
   apt_install wrk
 fi
