@@ -34,11 +34,12 @@ pub async fn claim(
     version: i64,
 ) -> Result<bool, sqlx::Error> {
     let spare = sqlx::query_scalar!(
+        // Function calls rather than joins with the catalogues: planning
+        // the joins cost more than the whole claim (0.45 ms against 0.1).
         "SELECT s.schema_name FROM platform.tenant_schemas AS s
          WHERE s.status = 'spare' AND s.version = $1
-           AND EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = s.schema_name)
-           AND EXISTS (SELECT 1 FROM pg_roles
-                       WHERE rolname = platform.tenant_role(s.schema_name))
+           AND to_regnamespace(quote_ident(s.schema_name)) IS NOT NULL
+           AND to_regrole(quote_ident(platform.tenant_role(s.schema_name))) IS NOT NULL
          ORDER BY s.schema_name
          FOR UPDATE OF s SKIP LOCKED LIMIT 1",
         version

@@ -89,6 +89,19 @@ async fn a_failing_tenant_is_quarantined_and_the_others_proceed() {
             "{schema}: the failed migration must leave nothing behind"
         );
     }
+    // The five went through in one batch: each migrated schema, and only
+    // those, recorded the migration beside the victim's rollback.
+    let recorded: Vec<String> = sqlx::query_scalar(
+        "SELECT schema_name FROM platform.tenant_schema_migrations
+         WHERE version = $1 ORDER BY schema_name",
+    )
+    .bind(next)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let mut expected: Vec<String> = schemas.iter().filter(|s| **s != victim).cloned().collect();
+    expected.sort();
+    assert_eq!(recorded, expected);
     let (version, status, error): (i64, String, Option<String>) = sqlx::query_as(
         "SELECT version, status, last_error FROM platform.tenant_schemas WHERE schema_name = $1",
     )

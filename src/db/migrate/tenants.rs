@@ -1,14 +1,15 @@
 //! Applies tenant migrations to every schema in the registry
 //! (`platform.tenant_schemas`), with bounded parallelism.
 //!
-//! Each schema is migrated in its own transaction that also holds its registry
-//! row (`FOR UPDATE SKIP LOCKED`) and records the new version, so a crash
-//! (even `kill -9`) loses nothing: the rerun resumes with the schemas still
-//! behind, and two runners never migrate the same schema. A schema whose
-//! migration fails is rolled back to its savepoint and quarantined with the
-//! error; the others proceed, until `max_failures` schemas have failed: then
-//! the run stops and leaves the rest at their old version, since a migration
-//! that breaks that many schemas is more likely broken itself.
+//! Schemas are migrated in small batches, one transaction each, that also
+//! hold their registry rows (`FOR UPDATE SKIP LOCKED`) and record the new
+//! versions (see [`batch`]), so a crash (even `kill -9`) loses nothing: the
+//! rerun resumes with the schemas still behind, and two runners never
+//! migrate the same schema. A schema whose migration fails is rolled back to
+//! its savepoint and quarantined with the error; the others proceed, until
+//! `max_failures` schemas have failed: then the run stops and leaves the
+//! rest at their old version, since a migration that breaks that many
+//! schemas is more likely broken itself.
 //!
 //! Every applied migration is recorded per schema with its checksum
 //! (`platform.tenant_schema_migrations`, see its migration for why there),
@@ -18,11 +19,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use sqlx::{Acquire, AssertSqlSafe, PgConnection};
+use sqlx::{AssertSqlSafe, PgConnection};
 
 use super::{MigrateError, Migration, MigrationSet};
 use crate::db::Platform;
 use crate::model::{SchemaName, TenantId};
+
+mod batch;
 
 /// How a tenant migration run behaves.
 #[derive(Debug, Clone)]
@@ -157,7 +160,7 @@ pub async fn migrate(
     }
 }
 
-/// Migrates schemas one after another until none is left to claim.
+/// Migrates batches of schemas one after another until none is left to claim.
 async fn drain(
     pool: &Platform,
     set: &MigrationSet,
@@ -169,184 +172,20 @@ async fn drain(
         if budget.is_spent() {
             return Ok(failed);
         }
-        match migrate_next(pool, set, budget).await? {
-            Step::Migrated => {
-                progress.migrated.fetch_add(1, Ordering::Relaxed);
-            }
-            Step::Failed(failure) => {
-                tracing::warn!(schema = %failure.schema, migration = %failure.migration,
-                    error = %failure.error, "tenant schema quarantined");
-                progress.failed.fetch_add(1, Ordering::Relaxed);
-                failed.push(failure);
-            }
-            Step::NoneLeft | Step::Stopped => return Ok(failed),
+        let batch = batch::migrate_batch(pool, set, budget).await?;
+        progress
+            .migrated
+            .fetch_add(batch.migrated, Ordering::Relaxed);
+        for failure in batch.failed {
+            tracing::warn!(schema = %failure.schema, migration = %failure.migration,
+                error = %failure.error, "tenant schema quarantined");
+            progress.failed.fetch_add(1, Ordering::Relaxed);
+            failed.push(failure);
+        }
+        if batch.none_left || batch.stopped {
+            return Ok(failed);
         }
     }
-}
-
-enum Step {
-    Migrated,
-    Failed(FailedSchema),
-    NoneLeft,
-    /// The failure budget was spent by others: this schema was left as it was.
-    Stopped,
-}
-
-async fn migrate_next(
-    pool: &Platform,
-    set: &MigrationSet,
-    budget: &FailureBudget,
-) -> Result<Step, MigrateError> {
-    let target = set.latest();
-    let mut tx = pool.begin().await?;
-    let claimed = sqlx::query!(
-        "SELECT schema_name, version, tenant_id FROM platform.tenant_schemas
-         WHERE version < $1 AND status <> 'quarantined'
-         ORDER BY schema_name
-         FOR UPDATE SKIP LOCKED LIMIT 1",
-        target
-    )
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some(row) = claimed else {
-        return Ok(Step::NoneLeft);
-    };
-    let Some(schema) = SchemaName::parse(&row.schema_name) else {
-        return set_aside_invalid(tx, &row.schema_name, row.tenant_id.is_none()).await;
-    };
-    verify_history(&mut tx, &schema, set, row.version).await?;
-    let mut savepoint = tx.begin().await?;
-    let Err((migration, error)) = apply(&mut savepoint, &schema, set, row.version).await else {
-        savepoint.commit().await?;
-        set_version(&mut tx, &schema, target).await?;
-        tx.commit().await?;
-        return Ok(Step::Migrated);
-    };
-    savepoint.rollback().await?;
-    if !budget.take() {
-        tx.rollback().await?;
-        return Ok(Step::Stopped);
-    }
-    if row.tenant_id.is_none() {
-        // A spare of the warm pool is disposable: drop it rather than
-        // keep a broken schema around.
-        drop_schema(&mut tx, &schema).await?;
-        tx.commit().await?;
-        return Ok(Step::Failed(FailedSchema {
-            schema: schema.to_string(),
-            migration,
-            error: format!("{error} (spare schema dropped)"),
-        }));
-    }
-    Ok(Step::Failed(
-        quarantine(tx, schema.as_str(), &migration, &error.to_string()).await?,
-    ))
-}
-
-async fn set_version(
-    conn: &mut PgConnection,
-    schema: &SchemaName,
-    version: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        "UPDATE platform.tenant_schemas
-         SET version = $2, last_error = NULL, updated_at = now()
-         WHERE schema_name = $1",
-        schema.as_str(),
-        version
-    )
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
-}
-
-/// A registry row whose name is not a schema name we would splice into SQL
-/// (the table's CHECK forbids it; this is for a database edited by hand).
-/// A spare cannot be quarantined (a spare has no tenant, and the CHECK ties
-/// that to its status), so its row is forgotten, and its schema, if any, is
-/// left for the operator; a tenant's is quarantined.
-async fn set_aside_invalid(
-    mut tx: sqlx::Transaction<'_, sqlx::Postgres>,
-    schema_name: &str,
-    is_spare: bool,
-) -> Result<Step, MigrateError> {
-    const WHY: &str = "invalid schema name";
-    if !is_spare {
-        return Ok(Step::Failed(quarantine(tx, schema_name, "-", WHY).await?));
-    }
-    sqlx::query!(
-        "DELETE FROM platform.tenant_schemas WHERE schema_name = $1",
-        schema_name
-    )
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(Step::Failed(FailedSchema {
-        schema: schema_name.to_owned(),
-        migration: "-".to_owned(),
-        error: format!("{WHY} (spare forgotten; drop its schema by hand if it exists)"),
-    }))
-}
-
-/// Refuses to build on a schema whose recorded migrations differ from the
-/// files: one edited since, one the binary does not know, or one numbered
-/// below `version` that the schema never ran. A refusal stops the run (it
-/// is the same for every schema), rather than quarantining them one by one.
-async fn verify_history(
-    conn: &mut PgConnection,
-    schema: &SchemaName,
-    set: &MigrationSet,
-    version: i64,
-) -> Result<(), MigrateError> {
-    let recorded = super::history::applied(conn, schema).await?;
-    for row in &recorded {
-        let Some(file) = set.iter().find(|m| m.version == row.version) else {
-            return Err(MigrateError::DatabaseNewer {
-                kind: "tenant",
-                version: row.version,
-            });
-        };
-        if file.checksum != row.checksum {
-            return Err(MigrateError::TenantChanged {
-                version: file.version,
-                name: file.name.clone(),
-            });
-        }
-    }
-    let missing = set
-        .up_to(version)
-        .find(|m| !recorded.iter().any(|row| row.version == m.version));
-    match missing {
-        Some(file) => Err(MigrateError::TenantInsertedLate {
-            version: file.version,
-            name: file.name.clone(),
-        }),
-        None => Ok(()),
-    }
-}
-
-async fn quarantine(
-    mut tx: sqlx::Transaction<'_, sqlx::Postgres>,
-    schema: &str,
-    migration: &str,
-    error: &str,
-) -> Result<FailedSchema, MigrateError> {
-    let message = format!("migration {migration}: {error}");
-    sqlx::query!(
-        "UPDATE platform.tenant_schemas
-         SET status = 'quarantined', last_error = $2, updated_at = now()
-         WHERE schema_name = $1",
-        schema,
-        message
-    )
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(FailedSchema {
-        schema: schema.to_owned(),
-        migration: migration.to_owned(),
-        error: error.to_owned(),
-    })
 }
 
 /// Runs the migrations `schema` lacks, and records them with their
@@ -358,8 +197,7 @@ pub async fn apply(
     set: &MigrationSet,
     from_version: i64,
 ) -> Result<(), (String, sqlx::Error)> {
-    let scope = format!("SET LOCAL search_path TO {schema}; SET LOCAL lock_timeout = '10s'");
-    sqlx::raw_sql(AssertSqlSafe(scope))
+    sqlx::raw_sql(AssertSqlSafe(scope_sql(schema)))
         .execute(&mut *conn)
         .await
         .map_err(|e| ("search_path".to_owned(), e))?;
@@ -373,6 +211,12 @@ pub async fn apply(
             .map_err(|e| ("recording it".to_owned(), e))?;
     }
     Ok(())
+}
+
+/// A migration's scope: the schema's tables unqualified, and a bound on
+/// waiting for a lock held by the schema's live requests.
+fn scope_sql(schema: &SchemaName) -> String {
+    format!("SET LOCAL search_path TO {schema}; SET LOCAL lock_timeout = '10s'")
 }
 
 /// Notes that `schema` applied `migration`, and the file's checksum among
