@@ -43,6 +43,7 @@ pub mod charts;
 pub mod cli;
 pub mod config;
 pub mod contributions;
+pub mod crypto;
 pub mod db;
 pub mod direct_debit;
 pub mod documents;

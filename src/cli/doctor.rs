@@ -11,6 +11,7 @@ use chrono::{Duration, Utc};
 
 use super::DatabaseHandle;
 use crate::config::{Config, PRIMARY_NODE};
+use crate::crypto::Keyring;
 use crate::db::Database;
 use crate::db::migrate::{self, MigrationSet};
 
@@ -53,7 +54,10 @@ impl Check {
 }
 
 pub async fn run(config: Config) -> anyhow::Result<ExitCode> {
-    let mut checks = vec![Check::new("configuration", Verdict::Ok, summary(&config))];
+    let mut checks = vec![
+        Check::new("configuration", Verdict::Ok, summary(&config)),
+        sealing_keys(&config),
+    ];
     match DatabaseHandle::open(&config).await {
         Ok(handle) => {
             checks.extend(database_checks(&handle.db, &config).await);
@@ -94,6 +98,31 @@ fn summary(config: &Config) -> String {
             .https_port
             .map_or("off".to_owned(), |port| format!("on port {port}")),
     )
+}
+
+/// The keyring of `[crypto]`, checked without making a key file.
+fn sealing_keys(config: &Config) -> Check {
+    match Keyring::configured(&config.crypto) {
+        Ok(Some(ring)) => Check::new(
+            "keyring",
+            Verdict::Ok,
+            format!(
+                "keys {}; new values sealed with {}",
+                ring.ids().collect::<Vec<_>>().join(", "),
+                ring.active_id()
+            ),
+        ),
+        Ok(None) => Check::new(
+            "keyring",
+            Verdict::Warn,
+            format!(
+                "no crypto.keys: the key file {} is used (made at first start); \
+                 give every instance the same keys, and back them up apart from the database",
+                config.data_dir.join(crate::crypto::KEY_FILE).display()
+            ),
+        ),
+        Err(error) => Check::new("keyring", Verdict::Fail, error.to_string()),
+    }
 }
 
 async fn database_checks(db: &Database, config: &Config) -> Vec<Check> {

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::Hostname;
 
+mod crypto;
 mod db;
 mod deletion;
 mod documents;
@@ -26,6 +27,7 @@ mod storage;
 mod stripe;
 mod tls;
 mod webhooks;
+pub use crypto::CryptoConfig;
 pub use db::{DbConfig, NodeConfig, PRIMARY_NODE, PoolerConfig, ReplicaConfig, is_node_name};
 pub use deletion::DeletionConfig;
 pub use documents::DocumentsConfig;
@@ -79,6 +81,8 @@ pub struct Config {
     pub deletion: DeletionConfig,
     #[serde(default)]
     pub tls: TlsConfig,
+    #[serde(default)]
+    pub crypto: CryptoConfig,
     #[serde(default)]
     pub notifications: NotificationsConfig,
     #[serde(default)]

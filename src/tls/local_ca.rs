@@ -16,7 +16,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
 use super::TlsError;
 use super::certs::{Served, Source};
-use super::sealed::write_private;
+use crate::crypto::write_private;
 
 /// The CA's files in its folder.
 pub const CA_CERT: &str = "tessera-local-ca.pem";

@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
+use aws_lc_rs::aead::LessSafeKey;
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -14,6 +14,8 @@ use secrecy::ExposeSecret;
 
 use super::TlsError;
 use crate::config::TlsConfig;
+use crate::crypto::aead;
+use crate::crypto::write_private;
 
 /// The key file's name under the data directory.
 pub const KEY_FILE: &str = "tls-storage.key";
@@ -31,9 +33,8 @@ impl std::fmt::Debug for Sealer {
 
 impl Sealer {
     pub fn new(key: &[u8; 32]) -> Result<Self, TlsError> {
-        let unbound = UnboundKey::new(&AES_256_GCM, key).map_err(|_| TlsError::Sealing)?;
         Ok(Self {
-            key: Arc::new(LessSafeKey::new(unbound)),
+            key: Arc::new(aead::key(key).map_err(|_| TlsError::Sealing)?),
         })
     }
 
@@ -55,35 +56,11 @@ impl Sealer {
 
     /// `nonce ‖ ciphertext ‖ tag`; `context` (the hostname) is authenticated.
     pub fn seal(&self, plain: &[u8], context: &str) -> Result<Vec<u8>, TlsError> {
-        let mut nonce = [0u8; NONCE_LEN];
-        SystemRandom::new()
-            .fill(&mut nonce)
-            .map_err(|_| TlsError::Sealing)?;
-        let mut sealed = plain.to_vec();
-        self.key
-            .seal_in_place_append_tag(
-                Nonce::assume_unique_for_key(nonce),
-                Aad::from(context.as_bytes()),
-                &mut sealed,
-            )
-            .map_err(|_| TlsError::Sealing)?;
-        let mut out = nonce.to_vec();
-        out.append(&mut sealed);
-        Ok(out)
+        aead::seal(&self.key, context.as_bytes(), plain).map_err(|_| TlsError::Sealing)
     }
 
     pub fn open(&self, sealed: &[u8], context: &str) -> Result<Vec<u8>, TlsError> {
-        if sealed.len() < NONCE_LEN {
-            return Err(TlsError::Sealing);
-        }
-        let (nonce, body) = sealed.split_at(NONCE_LEN);
-        let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| TlsError::Sealing)?;
-        let mut body = body.to_vec();
-        let plain = self
-            .key
-            .open_in_place(nonce, Aad::from(context.as_bytes()), &mut body)
-            .map_err(|_| TlsError::Sealing)?;
-        Ok(plain.to_vec())
+        aead::open(&self.key, context.as_bytes(), sealed).map_err(|_| TlsError::Sealing)
     }
 }
 
@@ -104,19 +81,6 @@ fn key_file(path: &Path) -> Result<String, TlsError> {
     tracing::warn!(path = %path.display(), "made a storage key for certificates' private keys; \
         set tls.storage_key to share one across instances");
     Ok(encoded)
-}
-
-/// Creates `path` readable by its owner only; fails if it exists.
-pub fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
-    file.write_all(contents.as_bytes())?;
-    file.sync_all()
 }
 
 #[cfg(test)]

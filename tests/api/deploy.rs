@@ -61,6 +61,12 @@ fn the_example_configuration_loads_as_written() {
     assert!(config.tls.acme.directory.is_some());
     assert_eq!(config.storage.backend, StorageBackend::S3);
     assert!(config.database_url.is_some());
+    assert_eq!(config.crypto.active.as_deref(), Some("2026"));
+    assert!(config.crypto.keys.contains_key("2026"));
+    assert!(
+        !format!("{config:?}").contains("openssl rand"),
+        "a sealing key printed"
+    );
     // Secrets never print.
     assert!(
         !format!("{config:?}").contains("CHANGE-ME@"),

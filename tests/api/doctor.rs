@@ -82,3 +82,45 @@ async fn doctor_fails_on_an_unreachable_database_or_pooler() {
         "{said}"
     );
 }
+
+#[tokio::test]
+async fn doctor_checks_the_sealing_keys_without_printing_them() {
+    let url = database_url(&fresh_database().await);
+    migrate(&url);
+    let (_, said) = doctor(&url, &[]);
+    assert!(
+        line(&said, "keyring").starts_with("warn") && line(&said, "keyring").contains("crypto.key"),
+        "no key configured: {said}"
+    );
+
+    let good = "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA="; // 32 bytes
+    let two = [
+        ("TESSERA_CRYPTO__KEYS__K1", good.to_owned()),
+        ("TESSERA_CRYPTO__KEYS__K2", good.to_owned()),
+        ("TESSERA_CRYPTO__ACTIVE", "k2".to_owned()),
+    ];
+    let (output, said) = doctor(&url, &two);
+    assert!(output.status.success(), "{said}");
+    assert_eq!(
+        line(&said, "keyring"),
+        "ok    keyring        keys k1, k2; new values sealed with k2"
+    );
+    assert!(!said.contains(good), "a key printed: {said}");
+
+    let short = "c2hvcnQta2V5LW9mLTE3LWJ5dGVz"; // 21 bytes
+    let (output, said) = doctor(&url, &[("TESSERA_CRYPTO__KEYS__K1", short.to_owned())]);
+    assert!(!output.status.success(), "{said}");
+    assert!(line(&said, "keyring").starts_with("FAIL"), "{said}");
+    assert!(line(&said, "keyring").contains("crypto.keys.k1"), "{said}");
+    assert!(!said.contains(short), "a key printed: {said}");
+
+    let (output, said) = doctor(
+        &url,
+        &[
+            ("TESSERA_CRYPTO__KEYS__K1", good.to_owned()),
+            ("TESSERA_CRYPTO__ACTIVE", "k9".to_owned()),
+        ],
+    );
+    assert!(!output.status.success(), "{said}");
+    assert!(line(&said, "keyring").contains("\"k9\""), "{said}");
+}

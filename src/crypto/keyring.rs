@@ -1,0 +1,327 @@
+//! The keyring: named AES-256-GCM keys from configuration, one of them
+//! active, and the envelope every sealed value is stored in.
+//!
+//! Envelope: `0x01 ‖ id length ‖ key id ‖ nonce (12) ‖ ciphertext ‖ tag (16)`.
+//! The header (version and key id) and the caller's context (the column,
+//! e.g. `accounts.phone`) are authenticated, so a value moved to another
+//! column, or a key id edited, does not open. The context names the column,
+//! not the row or the tenant, so that a tenant exported and imported under
+//! a new id keeps values that open.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use aws_lc_rs::aead::LessSafeKey;
+use aws_lc_rs::rand::{SecureRandom, SystemRandom};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use secrecy::ExposeSecret;
+
+use super::{CryptoError, aead};
+use crate::config::CryptoConfig;
+
+const VERSION: u8 = 1;
+
+/// The key file's name under the data directory, when no key is configured.
+pub const KEY_FILE: &str = "crypto.key";
+/// The id of the key made at first start.
+const LOCAL_KEY_ID: &str = "local";
+
+#[derive(Clone)]
+pub struct Keyring {
+    active: String,
+    keys: Arc<BTreeMap<String, LessSafeKey>>,
+}
+
+impl std::fmt::Debug for Keyring {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Keyring")
+            .field("active", &self.active)
+            .field("ids", &self.keys.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl Keyring {
+    /// A keyring of `keys` (id, raw key) sealing with `active`.
+    pub fn new(keys: &[(&str, [u8; 32])], active: &str) -> Result<Self, CryptoError> {
+        let mut ring = BTreeMap::new();
+        for (id, key) in keys {
+            check_id(id)?;
+            ring.insert((*id).to_owned(), aead::key(key)?);
+        }
+        if !ring.contains_key(active) {
+            return Err(CryptoError::Config(format!(
+                "crypto.active names key {active:?}, which crypto.keys does not hold"
+            )));
+        }
+        Ok(Self {
+            active: active.to_owned(),
+            keys: Arc::new(ring),
+        })
+    }
+
+    /// The configured keys, or the one in `data_dir` (made if missing).
+    pub fn from_config(config: &CryptoConfig, data_dir: &Path) -> Result<Self, CryptoError> {
+        match Self::configured(config)? {
+            Some(ring) => Ok(ring),
+            None => {
+                let key = local_key(&data_dir.join(KEY_FILE))?;
+                Self::new(&[(LOCAL_KEY_ID, key)], LOCAL_KEY_ID)
+            }
+        }
+    }
+
+    /// The keyring `config` describes, checked (ids, keys, the active one);
+    /// `None` when it lists no key, and a key file is to be used instead.
+    /// Makes nothing, so `tessera doctor` can call it.
+    pub fn configured(config: &CryptoConfig) -> Result<Option<Self>, CryptoError> {
+        if config.keys.is_empty() {
+            return Ok(None);
+        }
+        let mut keys = Vec::with_capacity(config.keys.len());
+        for (id, encoded) in &config.keys {
+            keys.push((id.as_str(), decode_key(id, encoded.expose_secret())?));
+        }
+        let active = match (&config.active, keys.as_slice()) {
+            (Some(active), _) => active.clone(),
+            (None, [(only, _)]) => (*only).to_owned(),
+            (None, _) => {
+                return Err(CryptoError::Config(
+                    "crypto.active must name one of several crypto.keys".into(),
+                ));
+            }
+        };
+        Self::new(&keys, &active).map(Some)
+    }
+
+    /// The id new values are sealed with.
+    pub fn active_id(&self) -> &str {
+        &self.active
+    }
+
+    pub fn ids(&self) -> impl Iterator<Item = &str> {
+        self.keys.keys().map(String::as_str)
+    }
+
+    /// Seals `plain` under the active key, bound to `context`.
+    pub fn seal(&self, plain: &[u8], context: &str) -> Result<Vec<u8>, CryptoError> {
+        let key = self.keys.get(&self.active).ok_or(CryptoError::Sealing)?;
+        let mut envelope = header(&self.active);
+        let mut body = aead::seal(key, &aad(&envelope, context), plain)?;
+        envelope.append(&mut body);
+        Ok(envelope)
+    }
+
+    /// Opens an envelope sealed for `context` under any key of the ring.
+    pub fn open(&self, sealed: &[u8], context: &str) -> Result<Vec<u8>, CryptoError> {
+        let (id, body) = split_header(sealed).ok_or(CryptoError::Malformed)?;
+        let key = self
+            .keys
+            .get(id)
+            .ok_or_else(|| CryptoError::UnknownKey(id.to_owned()))?;
+        let header = &sealed[..sealed.len() - body.len()];
+        aead::open(key, &aad(header, context), body)
+    }
+
+    /// [`Keyring::seal`] for text.
+    pub fn seal_str(&self, plain: &str, context: &str) -> Result<Vec<u8>, CryptoError> {
+        self.seal(plain.as_bytes(), context)
+    }
+
+    /// [`Keyring::open`] for text sealed with [`Keyring::seal_str`].
+    pub fn open_string(&self, sealed: &[u8], context: &str) -> Result<String, CryptoError> {
+        String::from_utf8(self.open(sealed, context)?).map_err(|_| CryptoError::Malformed)
+    }
+
+    /// Whether `sealed` is under a key other than the active one (and so
+    /// due for rotation).
+    pub fn is_stale(&self, sealed: &[u8]) -> bool {
+        key_id(sealed) != Some(self.active.as_str())
+    }
+}
+
+/// The id of the key an envelope was sealed with.
+pub fn key_id(sealed: &[u8]) -> Option<&str> {
+    split_header(sealed).map(|(id, _)| id)
+}
+
+fn header(id: &str) -> Vec<u8> {
+    let mut header = Vec::with_capacity(2 + id.len());
+    header.push(VERSION);
+    // Ids are checked to be 1 to 32 bytes long.
+    header.push(id.len() as u8);
+    header.extend_from_slice(id.as_bytes());
+    header
+}
+
+fn split_header(sealed: &[u8]) -> Option<(&str, &[u8])> {
+    let (&version, rest) = sealed.split_first()?;
+    let (&len, rest) = rest.split_first()?;
+    if version != VERSION || rest.len() < usize::from(len) {
+        return None;
+    }
+    let (id, rest) = rest.split_at(usize::from(len));
+    Some((std::str::from_utf8(id).ok()?, rest))
+}
+
+fn aad(header: &[u8], context: &str) -> Vec<u8> {
+    let mut aad = header.to_vec();
+    aad.extend_from_slice(context.as_bytes());
+    aad
+}
+
+fn check_id(id: &str) -> Result<(), CryptoError> {
+    let valid = (1..=32).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+    if valid {
+        Ok(())
+    } else {
+        Err(CryptoError::Config(format!(
+            "crypto key id {id:?}: 1 to 32 characters among a-z, 0-9, - and _"
+        )))
+    }
+}
+
+fn decode_key(id: &str, encoded: &str) -> Result<[u8; 32], CryptoError> {
+    STANDARD
+        .decode(encoded.trim())
+        .ok()
+        .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+        .ok_or_else(|| CryptoError::Config(format!("crypto.keys.{id} must be 32 bytes in base64")))
+}
+
+/// Reads the key file, or writes a fresh key there (owner-only) first.
+fn local_key(path: &Path) -> Result<[u8; 32], CryptoError> {
+    if let Ok(existing) = std::fs::read_to_string(path) {
+        return decode_key(LOCAL_KEY_ID, &existing);
+    }
+    let mut key = [0u8; 32];
+    SystemRandom::new()
+        .fill(&mut key)
+        .map_err(|_| CryptoError::Sealing)?;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    super::write_private(path, &STANDARD.encode(key))?;
+    tracing::warn!(path = %path.display(), "made a key for sealed columns; \
+        set crypto.keys to share one across instances, and keep it apart from the database's backups");
+    Ok(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ring(keys: &[(&str, u8)], active: &str) -> Keyring {
+        let keys: Vec<(&str, [u8; 32])> = keys.iter().map(|(id, b)| (*id, [*b; 32])).collect();
+        Keyring::new(&keys, active).unwrap_or_else(|e| unreachable!("{e}"))
+    }
+
+    #[test]
+    fn a_value_opens_for_its_column_under_its_key_only() -> Result<(), CryptoError> {
+        let k1 = ring(&[("k1", 1)], "k1");
+        let sealed = k1.seal_str("FR7630006000011234567890189", "sdd_mandates.iban")?;
+        assert!(!sealed.windows(6).any(|w| w == b"FR7630"));
+        assert_eq!(key_id(&sealed), Some("k1"));
+        assert_eq!(
+            k1.open_string(&sealed, "sdd_mandates.iban")?,
+            "FR7630006000011234567890189"
+        );
+        assert!(matches!(
+            k1.open(&sealed, "accounts.phone"),
+            Err(CryptoError::Forged)
+        ));
+        let other = ring(&[("k1", 2)], "k1");
+        assert!(matches!(
+            other.open(&sealed, "sdd_mandates.iban"),
+            Err(CryptoError::Forged)
+        ));
+        assert!(matches!(
+            ring(&[("k2", 1)], "k2").open(&sealed, "sdd_mandates.iban"),
+            Err(CryptoError::UnknownKey(id)) if id == "k1"
+        ));
+        Ok(())
+    }
+
+    #[test]
+    fn tampering_with_the_header_or_body_is_detected() -> Result<(), CryptoError> {
+        let both = ring(&[("k1", 1), ("k2", 1)], "k1");
+        let sealed = both.seal_str("+33 6 12 34 56 78", "accounts.phone")?;
+        // Same key bytes under another id: the id is authenticated.
+        let mut relabelled = sealed.clone();
+        relabelled[3] = b'2';
+        assert!(matches!(
+            both.open(&relabelled, "accounts.phone"),
+            Err(CryptoError::Forged)
+        ));
+        let mut flipped = sealed.clone();
+        if let Some(last) = flipped.last_mut() {
+            *last ^= 1;
+        }
+        assert!(both.open(&flipped, "accounts.phone").is_err());
+        assert!(matches!(
+            both.open(&sealed[..10], "accounts.phone"),
+            Err(CryptoError::Malformed)
+        ));
+        assert!(matches!(
+            both.open(b"plain text", "accounts.phone"),
+            Err(CryptoError::Malformed)
+        ));
+        Ok(())
+    }
+
+    #[test]
+    fn after_rotation_old_values_open_and_are_reported_stale() -> Result<(), CryptoError> {
+        let old = ring(&[("k1", 1)], "k1");
+        let sealed = old.seal_str("JBSWY3DPEHPK3PXP", "accounts.totp_secret")?;
+        let rotated = ring(&[("k1", 1), ("k2", 2)], "k2");
+        assert!(rotated.is_stale(&sealed));
+        let plain = rotated.open(&sealed, "accounts.totp_secret")?;
+        let resealed = rotated.seal(&plain, "accounts.totp_secret")?;
+        assert!(!rotated.is_stale(&resealed));
+        assert_eq!(key_id(&resealed), Some("k2"));
+        let new_only = ring(&[("k2", 2)], "k2");
+        assert_eq!(
+            new_only.open_string(&resealed, "accounts.totp_secret")?,
+            "JBSWY3DPEHPK3PXP"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn configuration_names_the_active_key_or_its_only_one() -> Result<(), CryptoError> {
+        let key = |b: u8| secrecy::SecretString::from(STANDARD.encode([b; 32]));
+        let mut config = CryptoConfig::default();
+        assert!(Keyring::configured(&config)?.is_none());
+        config.keys.insert("2026-a".into(), key(1));
+        let only = Keyring::configured(&config)?.ok_or(CryptoError::Sealing)?;
+        assert_eq!(only.active_id(), "2026-a");
+        config.keys.insert("2026-b".into(), key(2));
+        assert!(
+            Keyring::configured(&config).is_err(),
+            "two keys, none active"
+        );
+        config.active = Some("2026-b".into());
+        let both = Keyring::configured(&config)?.ok_or(CryptoError::Sealing)?;
+        assert_eq!(both.ids().collect::<Vec<_>>(), ["2026-a", "2026-b"]);
+        let sealed = only.seal_str("secret", "t.c")?;
+        assert_eq!(both.open_string(&sealed, "t.c")?, "secret");
+        config.keys.insert(
+            "short".into(),
+            secrecy::SecretString::from("AAAA".to_owned()),
+        );
+        assert!(Keyring::configured(&config).is_err(), "a key of 3 bytes");
+        Ok(())
+    }
+
+    #[test]
+    fn configuration_mistakes_are_named() {
+        assert!(Keyring::new(&[("K1", [0; 32])], "K1").is_err());
+        assert!(Keyring::new(&[("k1", [0; 32])], "k2").is_err());
+        assert!(Keyring::new(&[("", [0; 32])], "").is_err());
+    }
+}
