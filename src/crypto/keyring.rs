@@ -195,6 +195,10 @@ fn decode_key(id: &str, encoded: &str) -> Result<[u8; 32], CryptoError> {
 }
 
 /// Reads the key file, or writes a fresh key there (owner-only) first.
+/// Several instances (or tests) may start at once on one data directory:
+/// the key is written to a file of this process's own, then linked into
+/// place, which fails if another got there first; then theirs is read. A
+/// reader never sees a half-written key.
 fn local_key(path: &Path) -> Result<[u8; 32], CryptoError> {
     if let Ok(existing) = std::fs::read_to_string(path) {
         return decode_key(LOCAL_KEY_ID, &existing);
@@ -203,13 +207,27 @@ fn local_key(path: &Path) -> Result<[u8; 32], CryptoError> {
     SystemRandom::new()
         .fill(&mut key)
         .map_err(|_| CryptoError::Sealing)?;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let mut suffix = [0u8; 8];
+    SystemRandom::new()
+        .fill(&mut suffix)
+        .map_err(|_| CryptoError::Sealing)?;
+    let draft = dir.join(format!(".{KEY_FILE}.{}", u64::from_le_bytes(suffix)));
+    super::write_private(&draft, &STANDARD.encode(key))?;
+    let linked = std::fs::hard_link(&draft, path);
+    std::fs::remove_file(&draft)?;
+    match linked {
+        Ok(()) => {
+            tracing::warn!(path = %path.display(), "made a key for sealed columns; \
+                set crypto.keys to share one across instances, and keep it apart from the database's backups");
+            Ok(key)
+        }
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+            decode_key(LOCAL_KEY_ID, &std::fs::read_to_string(path)?)
+        }
+        Err(error) => Err(error.into()),
     }
-    super::write_private(path, &STANDARD.encode(key))?;
-    tracing::warn!(path = %path.display(), "made a key for sealed columns; \
-        set crypto.keys to share one across instances, and keep it apart from the database's backups");
-    Ok(key)
 }
 
 #[cfg(test)]
@@ -315,6 +333,32 @@ mod tests {
             secrecy::SecretString::from("AAAA".to_owned()),
         );
         assert!(Keyring::configured(&config).is_err(), "a key of 3 bytes");
+        Ok(())
+    }
+
+    #[test]
+    fn concurrent_starts_on_one_data_directory_share_one_key_file() -> Result<(), CryptoError> {
+        let dir = std::env::temp_dir().join(format!("tessera-keyring-{}", std::process::id()));
+        let config = CryptoConfig::default();
+        let rings: Vec<Keyring> = std::thread::scope(|scope| {
+            let starts: Vec<_> = (0..8)
+                .map(|_| scope.spawn(|| Keyring::from_config(&config, &dir)))
+                .collect();
+            starts
+                .into_iter()
+                .map(|start| start.join().unwrap_or(Err(CryptoError::Sealing)))
+                .collect::<Vec<_>>()
+        })
+        .into_iter()
+        .collect::<Result<_, _>>()?;
+        let sealed = rings[0].seal_str("shared", "t.c")?;
+        for ring in &rings {
+            assert_eq!(ring.active_id(), "local");
+            assert_eq!(ring.open_string(&sealed, "t.c")?, "shared");
+        }
+        let files = std::fs::read_dir(&dir)?.count();
+        std::fs::remove_dir_all(&dir)?;
+        assert_eq!(files, 1, "only the key file remains");
         Ok(())
     }
 

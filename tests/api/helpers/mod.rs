@@ -66,6 +66,12 @@ pub fn test_config() -> Config {
     // the timeout itself set a shorter one (`sandbox::timed_app`).
     config.render.timeout_ms = 5000;
     config.storage.dir = Some(storage_dir());
+    // Sealing keys from configuration, as in production (without them, each
+    // application would make a key file under the data directory).
+    config.crypto.keys.insert(
+        "test".into(),
+        secrecy::SecretString::from("AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=".to_owned()),
+    );
     config
 }
 
