@@ -4,12 +4,14 @@
 //! A code is accepted in the current step or one step either side (clock
 //! drift), and never twice: the last accepted step is stored. Recovery
 //! codes are ten random codes shown once, stored as digests, each usable
-//! once.
+//! once. The secret is stored sealed under the configured keyring; one
+//! stored in clear by an earlier release is still read until it is sealed.
 
 use crate::auth::secret;
 use crate::auth::totp::{
     RECOVERY_CODES, matching_step, new_secret, normalise_recovery, recovery_code, unix_now,
 };
+use crate::crypto::Keyring;
 use crate::db::TenantTx;
 
 /// The account's 2FA state.
@@ -19,9 +21,17 @@ pub struct TotpState {
     pub last_step: Option<i64>,
 }
 
-pub async fn state(tx: &mut TenantTx, account_id: i64) -> Result<TotpState, sqlx::Error> {
+/// The column sealed secrets are bound to.
+const SECRET_COLUMN: &str = "accounts.totp_secret";
+
+pub async fn state(
+    tx: &mut TenantTx,
+    keyring: &Keyring,
+    account_id: i64,
+) -> Result<TotpState, sqlx::Error> {
     let row = sqlx::query!(
-        "SELECT totp_secret, totp_enabled_at IS NOT NULL AS enabled, totp_last_step
+        "SELECT totp_secret, totp_secret_sealed, totp_enabled_at IS NOT NULL AS enabled,
+                totp_last_step
          FROM accounts WHERE id = $1",
         account_id
     )
@@ -29,7 +39,11 @@ pub async fn state(tx: &mut TenantTx, account_id: i64) -> Result<TotpState, sqlx
     .await?;
     Ok(match row {
         Some(row) => TotpState {
-            secret: row.totp_secret,
+            secret: keyring.open_or_clear(
+                row.totp_secret_sealed.as_deref(),
+                row.totp_secret,
+                SECRET_COLUMN,
+            ),
             enabled: row.enabled.unwrap_or(false),
             last_step: row.totp_last_step,
         },
@@ -43,8 +57,13 @@ pub async fn state(tx: &mut TenantTx, account_id: i64) -> Result<TotpState, sqlx
 
 /// Checks a code (TOTP, or else a recovery code) for an account with 2FA
 /// and consumes it. `false` for a wrong or replayed code.
-pub async fn verify(tx: &mut TenantTx, account_id: i64, code: &str) -> Result<bool, sqlx::Error> {
-    let state = state(tx, account_id).await?;
+pub async fn verify(
+    tx: &mut TenantTx,
+    keyring: &Keyring,
+    account_id: i64,
+    code: &str,
+) -> Result<bool, sqlx::Error> {
+    let state = state(tx, keyring, account_id).await?;
     let Some(secret) = state.secret.filter(|_| state.enabled) else {
         return Ok(false);
     };
@@ -85,13 +104,21 @@ async fn use_recovery_code(
 }
 
 /// Starts enrolment: a new secret, not yet active.
-pub async fn begin(tx: &mut TenantTx, account_id: i64) -> Result<String, sqlx::Error> {
+pub async fn begin(
+    tx: &mut TenantTx,
+    keyring: &Keyring,
+    account_id: i64,
+) -> Result<String, sqlx::Error> {
     let secret = new_secret();
+    let sealed = keyring
+        .seal_str(&secret, SECRET_COLUMN)
+        .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
     sqlx::query!(
-        "UPDATE accounts SET totp_secret = $2, totp_enabled_at = NULL, totp_last_step = NULL
+        "UPDATE accounts SET totp_secret = NULL, totp_secret_sealed = $2, totp_enabled_at = NULL,
+                totp_last_step = NULL
          WHERE id = $1 AND totp_enabled_at IS NULL",
         account_id,
-        secret
+        sealed
     )
     .execute(tx.conn().await?)
     .await?;
@@ -102,10 +129,11 @@ pub async fn begin(tx: &mut TenantTx, account_id: i64) -> Result<String, sqlx::E
 /// recovery codes to show once.
 pub async fn confirm(
     tx: &mut TenantTx,
+    keyring: &Keyring,
     account_id: i64,
     code: &str,
 ) -> Result<Option<Vec<String>>, sqlx::Error> {
-    let state = state(tx, account_id).await?;
+    let state = state(tx, keyring, account_id).await?;
     let Some(secret) = state.secret.filter(|_| !state.enabled) else {
         return Ok(None);
     };
@@ -152,7 +180,8 @@ pub async fn replace_recovery_codes(
 pub async fn disable(tx: &mut TenantTx, account_id: i64) -> Result<(), sqlx::Error> {
     let conn = tx.conn().await?;
     sqlx::query!(
-        "UPDATE accounts SET totp_secret = NULL, totp_enabled_at = NULL, totp_last_step = NULL
+        "UPDATE accounts SET totp_secret = NULL, totp_secret_sealed = NULL, totp_enabled_at = NULL,
+                totp_last_step = NULL
          WHERE id = $1",
         account_id
     )

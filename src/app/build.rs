@@ -76,6 +76,7 @@ pub(super) fn build_state(
         db.platform().clone(),
         auth.passwords.clone(),
         auth.throttle.clone(),
+        auth.keyring.clone(),
     );
     let tenants = crate::platform::tenants::Tenants::new(
         db.clone(),

@@ -11,6 +11,7 @@ use clap::Subcommand;
 use super::DatabaseHandle;
 use crate::auth::{Passwords, Throttle};
 use crate::config::Config;
+use crate::crypto::Keyring;
 use crate::db::Database;
 use crate::platform::operators::{OperatorRole, Operators};
 use crate::tenancy::audit::Actor;
@@ -104,6 +105,7 @@ async fn execute(
         db.platform().clone(),
         Passwords::new(1)?,
         Throttle::new(Default::default()),
+        Keyring::from_config(&config.crypto, &config.data_dir)?,
     );
     let cli = Actor::from("cli");
     match command {

@@ -135,6 +135,26 @@ impl Keyring {
         String::from_utf8(self.open(sealed, context)?).map_err(|_| CryptoError::Malformed)
     }
 
+    /// A column's value during the move to sealing: the sealed one when
+    /// there is one, else the clear one an earlier release wrote. A sealed
+    /// value that does not open (its key left the ring) reads as absent,
+    /// so what it guards fails closed, and is logged.
+    pub fn open_or_clear(
+        &self,
+        sealed: Option<&[u8]>,
+        clear: Option<String>,
+        context: &str,
+    ) -> Option<String> {
+        let Some(sealed) = sealed else {
+            return clear;
+        };
+        self.open_string(sealed, context)
+            .map_err(
+                |error| tracing::error!(%error, column = context, "a sealed value does not open"),
+            )
+            .ok()
+    }
+
     /// Whether `sealed` is under a key other than the active one (and so
     /// due for rotation).
     pub fn is_stale(&self, sealed: &[u8]) -> bool {

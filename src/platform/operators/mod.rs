@@ -26,6 +26,7 @@ use sessions::{Session, Stage};
 use crate::auth::password::PasswordError;
 use crate::auth::throttle::Attempt;
 use crate::auth::{Passwords, Realm, Throttle};
+use crate::crypto::Keyring;
 use crate::db::Platform;
 use crate::error::AppError;
 use crate::tenancy::audit::{self, Actor};
@@ -37,6 +38,8 @@ pub struct Operators {
     pool: Platform,
     passwords: Passwords,
     throttle: Throttle,
+    /// Seals operators' TOTP secrets.
+    keyring: Keyring,
 }
 
 /// Where a sign-in attempt comes from.
@@ -86,11 +89,12 @@ impl From<SignInError> for AppError {
 }
 
 impl Operators {
-    pub fn new(pool: Platform, passwords: Passwords, throttle: Throttle) -> Self {
+    pub fn new(pool: Platform, passwords: Passwords, throttle: Throttle, keyring: Keyring) -> Self {
         Self {
             pool,
             passwords,
             throttle,
+            keyring,
         }
     }
 
@@ -181,7 +185,7 @@ impl Operators {
         let mut tx = self.pool.begin().await?;
         let actor = Actor::operator(session.operator_id, &session.email, "console", client.ip);
         if session.stage != Stage::Password
-            || !store::verify_code(&mut tx, session.operator_id, code).await?
+            || !store::verify_code(&mut tx, &self.keyring, session.operator_id, code).await?
         {
             self.throttle.failed(&attempt);
             audit::record(&mut tx, &actor, "operator.code_failed", None, json!({})).await?;
@@ -201,7 +205,7 @@ impl Operators {
             return Err(AppError::NotFound);
         }
         let mut conn = self.pool.acquire().await?;
-        let secret = store::pending_secret(&mut conn, session.operator_id).await?;
+        let secret = store::pending_secret(&mut conn, &self.keyring, session.operator_id).await?;
         let issuer = "Tessera console";
         let (url, svg) = crate::auth::totp::enrolment(&secret, issuer, &session.email)
             .ok_or(AppError::Internal("the QR code could not be drawn".into()))?;
@@ -220,7 +224,9 @@ impl Operators {
             return Ok(None);
         }
         let mut tx = self.pool.begin().await?;
-        let Some(codes) = store::confirm_totp(&mut tx, session.operator_id, code).await? else {
+        let Some(codes) =
+            store::confirm_totp(&mut tx, &self.keyring, session.operator_id, code).await?
+        else {
             return Ok(None);
         };
         let step = self.promote(&mut tx, session, client).await?;

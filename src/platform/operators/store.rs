@@ -5,6 +5,7 @@ use sqlx::PgConnection;
 
 use super::model::{Operator, OperatorRole, OperatorStatus};
 use crate::auth::{secret, totp};
+use crate::crypto::Keyring;
 
 struct Row {
     id: i64,
@@ -150,9 +151,17 @@ pub struct TotpState {
     pub last_step: Option<i64>,
 }
 
-pub async fn totp_state(conn: &mut PgConnection, id: i64) -> Result<TotpState, sqlx::Error> {
+/// The column sealed secrets are bound to.
+const SECRET_COLUMN: &str = "platform.operators.totp_secret";
+
+pub async fn totp_state(
+    conn: &mut PgConnection,
+    keyring: &Keyring,
+    id: i64,
+) -> Result<TotpState, sqlx::Error> {
     let row = sqlx::query!(
-        r#"SELECT totp_secret, totp_enabled_at IS NOT NULL AS "enabled!", totp_last_step
+        r#"SELECT totp_secret, totp_secret_sealed, totp_enabled_at IS NOT NULL AS "enabled!",
+                  totp_last_step
            FROM platform.operators WHERE id = $1"#,
         id
     )
@@ -160,7 +169,11 @@ pub async fn totp_state(conn: &mut PgConnection, id: i64) -> Result<TotpState, s
     .await?;
     Ok(match row {
         Some(row) => TotpState {
-            secret: row.totp_secret,
+            secret: keyring.open_or_clear(
+                row.totp_secret_sealed.as_deref(),
+                row.totp_secret,
+                SECRET_COLUMN,
+            ),
             enabled: row.enabled,
             last_step: row.totp_last_step,
         },
@@ -173,18 +186,25 @@ pub async fn totp_state(conn: &mut PgConnection, id: i64) -> Result<TotpState, s
 }
 
 /// The secret being enrolled: the pending one, or a new one.
-pub async fn pending_secret(conn: &mut PgConnection, id: i64) -> Result<String, sqlx::Error> {
-    let state = totp_state(&mut *conn, id).await?;
+pub async fn pending_secret(
+    conn: &mut PgConnection,
+    keyring: &Keyring,
+    id: i64,
+) -> Result<String, sqlx::Error> {
+    let state = totp_state(&mut *conn, keyring, id).await?;
     if let (Some(secret), false) = (state.secret, state.enabled) {
         return Ok(secret);
     }
     let secret = totp::new_secret();
+    let sealed = keyring
+        .seal_str(&secret, SECRET_COLUMN)
+        .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
     sqlx::query!(
-        "UPDATE platform.operators SET totp_secret = $2, totp_enabled_at = NULL,
-                totp_last_step = NULL
+        "UPDATE platform.operators SET totp_secret = NULL, totp_secret_sealed = $2,
+                totp_enabled_at = NULL, totp_last_step = NULL
          WHERE id = $1 AND totp_enabled_at IS NULL",
         id,
-        secret
+        sealed
     )
     .execute(conn)
     .await?;
@@ -195,10 +215,11 @@ pub async fn pending_secret(conn: &mut PgConnection, id: i64) -> Result<String, 
 /// recovery codes to show once.
 pub async fn confirm_totp(
     conn: &mut PgConnection,
+    keyring: &Keyring,
     id: i64,
     code: &str,
 ) -> Result<Option<Vec<String>>, sqlx::Error> {
-    let state = totp_state(&mut *conn, id).await?;
+    let state = totp_state(&mut *conn, keyring, id).await?;
     let Some(secret) = state.secret.filter(|_| !state.enabled) else {
         return Ok(None);
     };
@@ -220,10 +241,11 @@ pub async fn confirm_totp(
 /// replayed one.
 pub async fn verify_code(
     conn: &mut PgConnection,
+    keyring: &Keyring,
     id: i64,
     code: &str,
 ) -> Result<bool, sqlx::Error> {
-    let state = totp_state(&mut *conn, id).await?;
+    let state = totp_state(&mut *conn, keyring, id).await?;
     let Some(secret) = state.secret.filter(|_| state.enabled) else {
         return Ok(false);
     };
@@ -285,8 +307,8 @@ async fn replace_recovery_codes(
 /// Removes the second factor: the next sign-in enrols a new one.
 pub async fn reset_totp(conn: &mut PgConnection, id: i64) -> Result<(), sqlx::Error> {
     sqlx::query!(
-        "UPDATE platform.operators SET totp_secret = NULL, totp_enabled_at = NULL,
-                totp_last_step = NULL WHERE id = $1",
+        "UPDATE platform.operators SET totp_secret = NULL, totp_secret_sealed = NULL,
+                totp_enabled_at = NULL, totp_last_step = NULL WHERE id = $1",
         id
     )
     .execute(&mut *conn)
