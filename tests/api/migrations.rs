@@ -424,3 +424,36 @@ async fn a_spare_with_an_invalid_name_does_not_abort_the_run() {
     .unwrap();
     assert_eq!(left, 0);
 }
+
+#[tokio::test]
+async fn a_row_set_aside_first_in_a_batch_does_not_spoil_the_schemas_after_it() {
+    let (pool, _) = migrated_pool().await;
+    let created = provisioner(&pool)
+        .create(&NewTenant::new(unique_slug("sa"), "S"), "test")
+        .await
+        .unwrap();
+    let latest = MigrationSet::tenant().latest();
+    // An invalid spare at the tenant's version sorts before it (`S` < `t`):
+    // both go in one batch, the invalid one first, opening no savepoint.
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "ALTER TABLE platform.tenant_schemas DROP CONSTRAINT tenant_schemas_schema_name_check;
+         INSERT INTO platform.tenant_schemas (schema_name, version, status)
+         VALUES ('Spare-Bad', {latest}, 'spare')"
+    )))
+    .execute(&pool)
+    .await
+    .unwrap();
+    let extra = Migration {
+        version: latest + 1,
+        name: "nickname".into(),
+        sql: "ALTER TABLE members ADD COLUMN nickname text;".into(),
+        checksum: vec![3],
+    };
+    let set = MigrationSet::tenant().with([extra]);
+    let report = migrate::tenants::migrate(&pool, &set, &Default::default())
+        .await
+        .unwrap();
+    assert_eq!((report.migrated, report.failed.len()), (1, 1), "{report:?}");
+    assert_eq!(report.failed[0].schema, "Spare-Bad");
+    assert!(column_exists(&pool, created.schema.as_str(), "nickname").await);
+}

@@ -68,7 +68,10 @@ pub(super) async fn migrate_batch(
     let mut histories = histories(&mut tx, &claimed).await?;
     let mut batch = Batch::default();
     let mut done: Vec<(String, i64)> = Vec::with_capacity(claimed.len());
-    for (index, row) in claimed.into_iter().enumerate() {
+    // Whether an earlier schema of the batch opened the savepoint (a row
+    // set aside for its name opens none).
+    let mut savepoint_open = false;
+    for row in claimed {
         if budget.is_spent() {
             batch.stopped = true;
             break;
@@ -79,10 +82,9 @@ pub(super) async fn migrate_batch(
         };
         let history = histories.remove(schema.as_str()).unwrap_or_default();
         verify_history(&history, set, row.version)?;
-        let release_previous = index > 0;
-        let Err((migration, error)) =
-            apply_in_savepoint(&mut tx, &schema, set, row.version, release_previous).await
-        else {
+        let applied = apply_in_savepoint(&mut tx, &schema, set, row.version, savepoint_open).await;
+        savepoint_open = true;
+        let Err((migration, error)) = applied else {
             done.push((row.schema_name, row.version));
             continue;
         };
