@@ -13,7 +13,6 @@ use std::path::Path;
 use std::sync::Arc;
 
 use aws_lc_rs::aead::LessSafeKey;
-use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use secrecy::ExposeSecret;
@@ -214,40 +213,13 @@ fn decode_key(id: &str, encoded: &str) -> Result<[u8; 32], CryptoError> {
         .ok_or_else(|| CryptoError::Config(format!("crypto.keys.{id} must be 32 bytes in base64")))
 }
 
-/// Reads the key file, or writes a fresh key there (owner-only) first.
-/// Several instances (or tests) may start at once on one data directory:
-/// the key is written to a file of this process's own, then linked into
-/// place, which fails if another got there first; then theirs is read. A
-/// reader never sees a half-written key.
 fn local_key(path: &Path) -> Result<[u8; 32], CryptoError> {
-    if let Ok(existing) = std::fs::read_to_string(path) {
-        return decode_key(LOCAL_KEY_ID, &existing);
+    let (encoded, made) = super::key_file(path)?;
+    if made {
+        tracing::warn!(path = %path.display(), "made a key for sealed columns; \
+            set crypto.keys to share one across instances, and keep it apart from the database's backups");
     }
-    let mut key = [0u8; 32];
-    SystemRandom::new()
-        .fill(&mut key)
-        .map_err(|_| CryptoError::Sealing)?;
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let mut suffix = [0u8; 8];
-    SystemRandom::new()
-        .fill(&mut suffix)
-        .map_err(|_| CryptoError::Sealing)?;
-    let draft = dir.join(format!(".{KEY_FILE}.{}", u64::from_le_bytes(suffix)));
-    super::write_private(&draft, &STANDARD.encode(key))?;
-    let linked = std::fs::hard_link(&draft, path);
-    std::fs::remove_file(&draft)?;
-    match linked {
-        Ok(()) => {
-            tracing::warn!(path = %path.display(), "made a key for sealed columns; \
-                set crypto.keys to share one across instances, and keep it apart from the database's backups");
-            Ok(key)
-        }
-        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
-            decode_key(LOCAL_KEY_ID, &std::fs::read_to_string(path)?)
-        }
-        Err(error) => Err(error.into()),
-    }
+    decode_key(LOCAL_KEY_ID, &encoded)
 }
 
 #[cfg(test)]

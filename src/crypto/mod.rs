@@ -13,6 +13,10 @@ mod keyring;
 
 use std::path::Path;
 
+use aws_lc_rs::rand::{SecureRandom, SystemRandom};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+
 pub use keyring::{KEY_FILE, Keyring, key_id};
 
 #[derive(Debug, thiserror::Error)]
@@ -42,4 +46,35 @@ pub fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
         .open(path)?;
     file.write_all(contents.as_bytes())?;
     file.sync_all()
+}
+
+/// The 32-byte key in base64 that `path` holds, made (owner-only) first if
+/// missing; whether it was made now. Several instances (or tests) may start
+/// at once on one data directory: the key is written to a file of this
+/// process's own, then linked into place, which fails if another got there
+/// first; then theirs is read. A reader never sees a half-written key.
+pub fn key_file(path: &Path) -> Result<(String, bool), CryptoError> {
+    if let Ok(existing) = std::fs::read_to_string(path) {
+        return Ok((existing, false));
+    }
+    let mut random = [0u8; 40];
+    SystemRandom::new()
+        .fill(&mut random)
+        .map_err(|_| CryptoError::Sealing)?;
+    let (key, suffix) = random.split_at(32);
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("key");
+    let draft = dir.join(format!(".{name}.{}", hex::encode(suffix)));
+    let encoded = STANDARD.encode(key);
+    write_private(&draft, &encoded)?;
+    let linked = std::fs::hard_link(&draft, path);
+    std::fs::remove_file(&draft)?;
+    match linked {
+        Ok(()) => Ok((encoded, true)),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+            Ok((std::fs::read_to_string(path)?, false))
+        }
+        Err(error) => Err(error.into()),
+    }
 }

@@ -7,15 +7,13 @@ use std::path::Path;
 use std::sync::Arc;
 
 use aws_lc_rs::aead::LessSafeKey;
-use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use secrecy::ExposeSecret;
 
 use super::TlsError;
 use crate::config::TlsConfig;
-use crate::crypto::aead;
-use crate::crypto::write_private;
+use crate::crypto::{CryptoError, aead};
 
 /// The key file's name under the data directory.
 pub const KEY_FILE: &str = "tls-storage.key";
@@ -64,22 +62,16 @@ impl Sealer {
     }
 }
 
-/// Reads the key file, or writes a fresh key there (owner-only) first.
+/// Reads the key file, or makes it first (see [`crate::crypto::key_file`]).
 fn key_file(path: &Path) -> Result<String, TlsError> {
-    if let Ok(existing) = std::fs::read_to_string(path) {
-        return Ok(existing);
+    let (encoded, made) = crate::crypto::key_file(path).map_err(|error| match error {
+        CryptoError::Io(error) => TlsError::from(error),
+        _ => TlsError::Sealing,
+    })?;
+    if made {
+        tracing::warn!(path = %path.display(), "made a storage key for certificates' private keys; \
+            set tls.storage_key to share one across instances");
     }
-    let mut bytes = [0u8; 32];
-    SystemRandom::new()
-        .fill(&mut bytes)
-        .map_err(|_| TlsError::Sealing)?;
-    let encoded = STANDARD.encode(bytes);
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    write_private(path, &encoded)?;
-    tracing::warn!(path = %path.display(), "made a storage key for certificates' private keys; \
-        set tls.storage_key to share one across instances");
     Ok(encoded)
 }
 
