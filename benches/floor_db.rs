@@ -63,7 +63,8 @@ async fn main() -> anyhow::Result<()> {
             EmbeddedPostgres::start(&args.data_dir, &Vec::new())?.connect_options_for("tessera")
         }
     };
-    let db = Database::connect(options, &config.db)?;
+    let keyring = tessera::crypto::Keyring::from_config(&config.crypto, &config.data_dir)?;
+    let db = Database::connect(options, &config.db, keyring)?;
     let slugs: Vec<String> = sqlx::query_scalar(
         "SELECT slug FROM platform.tenants WHERE slug LIKE 'bench-%' ORDER BY id",
     )

@@ -58,6 +58,7 @@ pub mod notifications;
 pub mod platform;
 pub mod portability;
 pub mod portal;
+pub mod privacy;
 pub mod projects;
 pub mod pwa;
 pub mod reporting;

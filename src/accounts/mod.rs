@@ -11,6 +11,7 @@ pub mod login;
 pub mod mails;
 pub mod model;
 pub mod pages;
+pub mod sealing;
 pub mod staff;
 pub mod store;
 pub mod tokens;

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 
 use super::model::{Account, Address, SignupPolicy, Status};
 use crate::auth::Role;
+use crate::crypto::Keyring;
 use crate::db::TenantTx;
 use crate::model::Email;
 
@@ -15,6 +16,7 @@ struct Row {
     email: String,
     display_name: String,
     phone: Option<String>,
+    phone_sealed: Option<Vec<u8>>,
     street: Option<String>,
     postal_code: Option<String>,
     town: Option<String>,
@@ -29,13 +31,20 @@ struct Row {
     created_at: DateTime<Utc>,
 }
 
-impl From<Row> for Account {
-    fn from(row: Row) -> Self {
+/// The column phone numbers are sealed for.
+pub const PHONE_COLUMN: &str = "accounts.phone";
+
+impl Row {
+    /// The account, its phone number opened (one whose key left the ring
+    /// reads as none).
+    fn open(self, keyring: &Keyring) -> Account {
+        let row = self;
+        let phone = keyring.open_or_clear(row.phone_sealed.as_deref(), row.phone, PHONE_COLUMN);
         Account {
             id: row.id,
             email: row.email,
             display_name: row.display_name,
-            phone: row.phone,
+            phone,
             address: Address {
                 street: row.street,
                 postal_code: row.postal_code,
@@ -58,14 +67,30 @@ impl From<Row> for Account {
 pub async fn find(tx: &mut TenantTx, id: i64) -> Result<Option<Account>, sqlx::Error> {
     let row = sqlx::query_as!(
         Row,
-        "SELECT id, email, display_name, phone, street, postal_code, town, country, birth_date, locale,
+        "SELECT id, email, display_name, phone, phone_sealed, street, postal_code, town, country, birth_date, locale,
                 role, status, password_hash, email_verified_at, totp_enabled_at, created_at
          FROM accounts WHERE id = $1",
         id
     )
     .fetch_optional(tx.conn().await?)
     .await?;
-    Ok(row.map(Account::from))
+    Ok(row.map(|row| row.open(tx.keyring())))
+}
+
+/// The accounts of `ids` that exist, in no particular order.
+pub async fn find_many(tx: &mut TenantTx, ids: &[i64]) -> Result<Vec<Account>, sqlx::Error> {
+    let rows = sqlx::query_as!(
+        Row,
+        "SELECT id, email, display_name, phone, phone_sealed, street, postal_code, town, country,
+                birth_date, locale, role, status, password_hash, email_verified_at,
+                totp_enabled_at, created_at
+         FROM accounts WHERE id = ANY($1)",
+        ids
+    )
+    .fetch_all(tx.conn().await?)
+    .await?;
+    let keyring = tx.keyring();
+    Ok(rows.into_iter().map(|row| row.open(keyring)).collect())
 }
 
 /// The account of `email`, whatever its case.
@@ -75,14 +100,14 @@ pub async fn find_by_email(
 ) -> Result<Option<Account>, sqlx::Error> {
     let row = sqlx::query_as!(
         Row,
-        "SELECT id, email, display_name, phone, street, postal_code, town, country, birth_date, locale,
+        "SELECT id, email, display_name, phone, phone_sealed, street, postal_code, town, country, birth_date, locale,
                 role, status, password_hash, email_verified_at, totp_enabled_at, created_at
          FROM accounts WHERE lower(email) = lower($1)",
         email.as_str()
     )
     .fetch_optional(tx.conn().await?)
     .await?;
-    Ok(row.map(Account::from))
+    Ok(row.map(|row| row.open(tx.keyring())))
 }
 
 pub struct NewAccount<'a> {
@@ -200,13 +225,17 @@ pub async fn update_profile(
     id: i64,
     profile: &Profile,
 ) -> Result<(), sqlx::Error> {
+    let phone = tx
+        .keyring()
+        .seal_optional(profile.phone.as_deref(), PHONE_COLUMN)?;
     sqlx::query!(
-        "UPDATE accounts SET display_name = $2, phone = $3, street = $4, postal_code = $5,
-                town = $6, country = $7, locale = $8, birth_date = $9, updated_at = now()
+        "UPDATE accounts SET display_name = $2, phone = NULL, phone_sealed = $3, street = $4,
+                postal_code = $5, town = $6, country = $7, locale = $8, birth_date = $9,
+                updated_at = now()
          WHERE id = $1",
         id,
         profile.display_name,
-        profile.phone,
+        phone,
         profile.address.street,
         profile.address.postal_code,
         profile.address.town,

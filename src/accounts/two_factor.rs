@@ -22,7 +22,7 @@ pub struct TotpState {
 }
 
 /// The column sealed secrets are bound to.
-const SECRET_COLUMN: &str = "accounts.totp_secret";
+pub(crate) const SECRET_COLUMN: &str = "accounts.totp_secret";
 
 pub async fn state(
     tx: &mut TenantTx,
@@ -110,9 +110,7 @@ pub async fn begin(
     account_id: i64,
 ) -> Result<String, sqlx::Error> {
     let secret = new_secret();
-    let sealed = keyring
-        .seal_str(&secret, SECRET_COLUMN)
-        .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    let sealed = keyring.seal_str(&secret, SECRET_COLUMN)?;
     sqlx::query!(
         "UPDATE accounts SET totp_secret = NULL, totp_secret_sealed = $2, totp_enabled_at = NULL,
                 totp_last_step = NULL

@@ -85,7 +85,7 @@ macro_rules! affiliate_rows {
     ($books:expr, $filter:literal, $($arg:expr),*) => {
         sqlx::query!(
             "SELECT id, program_id, party_id, name, email, email_norm, group_id, status, ban_reason,
-                    payee_name, iban, bic, created_at
+                    payee_name, iban, iban_sealed, bic, created_at
              FROM aff_affiliates " + $filter,
             $($arg),*
         )
@@ -103,7 +103,7 @@ macro_rules! affiliate_rows {
             status: r.status.parse().unwrap_or(AffiliateStatus::Banned),
             ban_reason: r.ban_reason,
             payee_name: r.payee_name,
-            iban: r.iban,
+            iban: bank::read($books, r.iban_sealed.as_deref(), r.iban, bank::AFFILIATE_IBAN),
             bic: r.bic,
             created_at: r.created_at,
         })
@@ -215,11 +215,14 @@ pub async fn set_payee(books: &mut Books<'_>, id: i64, details: PayeeDetails) ->
     let iban = bank::iban_field("iban", Some(details.iban))?
         .ok_or_else(|| Error::invalid("iban", "required", "give the IBAN"))?;
     let bic = bank::bic_field("bic", details.bic)?;
+    let (iban, sealed) = bank::stored(books, Some(&iban), bank::AFFILIATE_IBAN)?;
     sqlx::query!(
-        "UPDATE aff_affiliates SET payee_name = $2, iban = $3, bic = $4 WHERE id = $1",
+        "UPDATE aff_affiliates SET payee_name = $2, iban = $3, iban_sealed = $4, bic = $5
+         WHERE id = $1",
         id,
         name,
         iban,
+        sealed,
         bic
     )
     .execute(books.conn().await?)

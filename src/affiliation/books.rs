@@ -7,6 +7,7 @@
 
 use sqlx::{PgConnection, Postgres, Transaction};
 
+use crate::crypto::Keyring;
 use crate::db::TenantTx;
 
 pub enum Books<'a> {
@@ -37,6 +38,17 @@ impl<'a> Books<'a> {
         }
     }
 
+    /// The keys that seal payees' IBANs in an association's books. The
+    /// platform's books have none: their payees are associations, whose
+    /// bank details are printed on their own receipts and are not a
+    /// person's.
+    pub fn keyring(&self) -> Option<&Keyring> {
+        match self {
+            Books::Tenant(tx) => Some(tx.keyring()),
+            Books::Platform(_) => None,
+        }
+    }
+
     /// The tenant's transaction, for what only a tenant's books have
     /// (members, their payments, the audit log).
     pub fn tenant_tx(&mut self) -> Option<&mut TenantTx> {
@@ -57,5 +69,20 @@ mod tests {
         let platform = include_str!("../../migrations/platform/0080_affiliation.sql");
         assert!(platform.contains(tenant));
         assert!(platform.contains("SET search_path = platform, pg_temp;"));
+    }
+
+    /// And every later change to those tables is made to both.
+    #[test]
+    fn the_platform_books_follow_the_tenant_tables_changes() {
+        let tenant = include_str!("../../migrations/tenant/0023_sealed_columns.sql");
+        let platform = include_str!("../../migrations/platform/0097_sealed_affiliation_ibans.sql");
+        let changes: Vec<&str> = tenant
+            .lines()
+            .filter(|line| line.starts_with("ALTER TABLE aff_"))
+            .collect();
+        assert_eq!(changes.len(), 2);
+        for change in changes {
+            assert!(platform.contains(change), "{change}");
+        }
     }
 }

@@ -49,6 +49,7 @@ pub mod referrals;
 pub mod reviews;
 pub mod rulebook;
 pub mod rules;
+pub mod sealing;
 pub mod service;
 mod staff;
 pub mod statement;

@@ -36,13 +36,11 @@ pub(super) async fn build_auth(config: &Config, db: &Database) -> Result<Auth, S
         address_free: config.auth.failures_per_address,
         ..Default::default()
     };
-    let keyring = crate::crypto::Keyring::from_config(&config.crypto, &config.data_dir)
-        .map_err(|e| StartError::Auth(e.to_string()))?;
     Ok(Auth {
         passwords,
         throttle: auth::Throttle::new(rules),
         keys,
-        keyring,
+        keyring: db.keyring().clone(),
         always_secure_cookies: config.http.secure_cookies,
         trust_forwarded_for: config.http.trust_forwarded_for,
         public_scheme: config.http.public_scheme,

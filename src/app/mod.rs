@@ -245,6 +245,7 @@ pub fn job_worker(state: &AppState) -> jobs::Worker {
     crate::reporting::register(&mut registry);
     crate::direct_debit::register(&mut registry);
     crate::card_payments::register(&mut registry, state.card_payments.clone());
+    crate::privacy::register(&mut registry);
     crate::tax_receipts::render::register(&mut registry, state.storage.clone());
     let schedule = crate::portability::purge::PurgeSchedule {
         grace: state.config.deletion.grace(),
@@ -364,12 +365,16 @@ pub fn router(state: &AppState) -> Router {
     )
 }
 
-/// Built per request from the signing keys and the configuration (two
-/// reference counts and a few numbers): handlers get the webhooks' service,
+/// Built per request from the signing keys, the keyring and the
+/// configuration (three reference counts and a few numbers): handlers get the webhooks' service,
 /// not the state.
 impl axum::extract::FromRef<AppState> for crate::webhooks::Webhooks {
     fn from_ref(state: &AppState) -> Self {
-        crate::webhooks::Webhooks::new(state.auth.keys.clone(), &state.config)
+        crate::webhooks::Webhooks::new(
+            state.auth.keys.clone(),
+            state.auth.keyring.clone(),
+            &state.config,
+        )
     }
 }
 

@@ -14,10 +14,16 @@ use crate::config::{Config, HttpConfig};
 use crate::db::Database;
 use crate::model::TenantId;
 use crate::stripe::{Client, Credentials};
-use crate::tls::Sealer;
 
-/// The key derivation's purpose: one tenant's secrets open with its key only.
+/// The key derivation's purpose of earlier releases, which sealed each
+/// tenant's secrets under a key derived for it.
 const PURPOSE: &str = "card_payments.stripe";
+
+/// What a secret is sealed for: its column and its tenant, so that a key
+/// copied into another association's row does not open there.
+fn context(tenant: TenantId, what: &str) -> String {
+    format!("stripe.{what}/{}", tenant.get())
+}
 
 #[derive(Clone)]
 pub struct CardPayments(Arc<Inner>);
@@ -86,27 +92,31 @@ impl CardPayments {
         self.0.tolerance_secs
     }
 
-    fn sealer(&self, tenant: TenantId) -> Result<Sealer, SealError> {
-        Sealer::new(&self.0.keys.derive(PURPOSE, tenant)).map_err(|_| SealError)
-    }
-
-    /// `secret` sealed for `tenant`; `what` (the column) is authenticated
-    /// with it, so a sealed key copied into another column does not open.
+    /// `secret` sealed under the keyring for `tenant`; `what` (the column)
+    /// is authenticated with it, so a sealed key copied into another column
+    /// does not open either.
     pub fn seal(&self, tenant: TenantId, what: &str, secret: &str) -> Result<Vec<u8>, SealError> {
-        self.sealer(tenant)?
-            .seal(secret.as_bytes(), what)
+        self.0
+            .db
+            .keyring()
+            .seal_str(secret, &context(tenant, what))
             .map_err(|_| SealError)
     }
 
+    /// A secret of `tenant`'s, sealed under the keyring or, by an earlier
+    /// release, under a key derived for `tenant`.
     pub fn open(
         &self,
         tenant: TenantId,
         what: &str,
         sealed: &[u8],
     ) -> Result<SecretString, SealError> {
+        let legacy = self.0.keys.derive(PURPOSE, tenant);
         let plain = self
-            .sealer(tenant)?
-            .open(sealed, what)
+            .0
+            .db
+            .keyring()
+            .open_or_legacy(sealed, &context(tenant, what), (&legacy, what))
             .map_err(|_| SealError)?;
         let text = String::from_utf8(plain).map_err(|_| SealError)?;
         Ok(SecretString::from(text))

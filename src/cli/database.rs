@@ -10,6 +10,7 @@ use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, PgConnection};
 
 use crate::config::Config;
+use crate::crypto::Keyring;
 use crate::db::Database;
 use crate::db::embedded::EmbeddedPostgres;
 
@@ -45,7 +46,8 @@ impl DatabaseHandle {
                 )
             }
         };
-        let db = Database::connect(options, &config.db)?;
+        let keyring = Keyring::from_config(&config.crypto, &config.data_dir)?;
+        let db = Database::connect(options, &config.db, keyring)?;
         db.ping().await.context("cannot reach PostgreSQL")?;
         Ok(Self { db, cluster })
     }

@@ -6,6 +6,7 @@ mod affiliation;
 mod bench;
 mod certs;
 mod contributions;
+mod crypto;
 mod database;
 mod demo;
 mod doctor;
@@ -92,6 +93,9 @@ pub enum Command {
     /// Reporting: publish tenants' figures to the platform now.
     #[command(subcommand)]
     Reporting(reporting::ReportingCommand),
+    /// Sealed columns: bring them all under the active key of `[crypto]`.
+    #[command(subcommand)]
+    Crypto(crypto::CryptoCommand),
     /// Check the configuration, PostgreSQL, the pooler, migrations, the job
     /// queue and certificates; changes nothing.
     Doctor,
@@ -167,6 +171,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Certs(command) => certs::run(config, command).await,
         Command::Affiliation(command) => affiliation::run(config, command).await,
         Command::Reporting(command) => reporting::run(config, command).await,
+        Command::Crypto(command) => crypto::run(config, command).await,
         Command::Doctor => doctor::run(config).await,
         Command::Probe { path } => probe::run(config, path).await,
         Command::RenderWorker { .. } => anyhow::bail!("render-worker is started by main"),

@@ -11,7 +11,6 @@ use clap::Subcommand;
 use super::DatabaseHandle;
 use crate::auth::{Passwords, Throttle};
 use crate::config::Config;
-use crate::crypto::Keyring;
 use crate::db::Database;
 use crate::platform::operators::{OperatorRole, Operators};
 use crate::tenancy::audit::Actor;
@@ -105,7 +104,7 @@ async fn execute(
         db.platform().clone(),
         Passwords::new(1)?,
         Throttle::new(Default::default()),
-        Keyring::from_config(&config.crypto, &config.data_dir)?,
+        db.keyring().clone(),
     );
     let cli = Actor::from("cli");
     match command {

@@ -29,7 +29,7 @@ const LOCAL_KEY_ID: &str = "local";
 
 #[derive(Clone)]
 pub struct Keyring {
-    active: String,
+    active: Arc<str>,
     keys: Arc<BTreeMap<String, LessSafeKey>>,
 }
 
@@ -56,7 +56,7 @@ impl Keyring {
             )));
         }
         Ok(Self {
-            active: active.to_owned(),
+            active: active.into(),
             keys: Arc::new(ring),
         })
     }
@@ -106,7 +106,7 @@ impl Keyring {
 
     /// Seals `plain` under the active key, bound to `context`.
     pub fn seal(&self, plain: &[u8], context: &str) -> Result<Vec<u8>, CryptoError> {
-        let key = self.keys.get(&self.active).ok_or(CryptoError::Sealing)?;
+        let key = self.keys.get(&*self.active).ok_or(CryptoError::Sealing)?;
         let mut envelope = header(&self.active);
         let mut body = aead::seal(key, &aad(&envelope, context), plain)?;
         envelope.append(&mut body);
@@ -127,6 +127,15 @@ impl Keyring {
     /// [`Keyring::seal`] for text.
     pub fn seal_str(&self, plain: &str, context: &str) -> Result<Vec<u8>, CryptoError> {
         self.seal(plain.as_bytes(), context)
+    }
+
+    /// [`Keyring::seal_str`] for a value that may be absent.
+    pub fn seal_optional(
+        &self,
+        plain: Option<&str>,
+        context: &str,
+    ) -> Result<Option<Vec<u8>>, CryptoError> {
+        plain.map(|plain| self.seal_str(plain, context)).transpose()
     }
 
     /// [`Keyring::open`] for text sealed with [`Keyring::seal_str`].
@@ -154,10 +163,49 @@ impl Keyring {
             .ok()
     }
 
+    /// Opens a value sealed either by this ring for `context`, or by an
+    /// earlier release under `legacy`, a key derived for one tenant from
+    /// the platform's signing key, with `legacy_context` as its only
+    /// associated data: values of that kind still open until re-sealed.
+    pub fn open_or_legacy(
+        &self,
+        sealed: &[u8],
+        context: &str,
+        (legacy, legacy_context): (&[u8; 32], &str),
+    ) -> Result<Vec<u8>, CryptoError> {
+        self.open(sealed, context)
+            .or_else(|_| aead::open(&aead::key(legacy)?, legacy_context.as_bytes(), sealed))
+    }
+
+    /// A column's value, sealed now or clear from an earlier release,
+    /// sealed under the active key: `Ok(None)` when there is no value,
+    /// `Err` when its sealed form does not open (its key left the ring),
+    /// and it must stay as it is.
+    pub fn resealed(
+        &self,
+        sealed: Option<&[u8]>,
+        clear: Option<String>,
+        context: &str,
+    ) -> Result<Option<Vec<u8>>, CryptoError> {
+        let plain = match (sealed, clear) {
+            (Some(sealed), _) => self.open(sealed, context)?,
+            (None, Some(clear)) => clear.into_bytes(),
+            (None, None) => return Ok(None),
+        };
+        self.seal(&plain, context).map(Some)
+    }
+
+    /// The envelope header of the active key: every value sealed under it
+    /// starts with these bytes, so a query finds the others (stale ones)
+    /// with `substring(column FROM 1 FOR length($1::bytea)) <> $1::bytea`.
+    pub fn active_prefix(&self) -> Vec<u8> {
+        header(&self.active)
+    }
+
     /// Whether `sealed` is under a key other than the active one (and so
     /// due for rotation).
     pub fn is_stale(&self, sealed: &[u8]) -> bool {
-        key_id(sealed) != Some(self.active.as_str())
+        key_id(sealed) != Some(&*self.active)
     }
 }
 
@@ -359,5 +407,34 @@ mod tests {
         assert!(Keyring::new(&[("K1", [0; 32])], "K1").is_err());
         assert!(Keyring::new(&[("k1", [0; 32])], "k2").is_err());
         assert!(Keyring::new(&[("", [0; 32])], "").is_err());
+    }
+
+    #[test]
+    fn values_of_earlier_releases_open_until_resealed() -> Result<(), CryptoError> {
+        let legacy = [9; 32];
+        let old = aead::seal(&aead::key(&legacy)?, b"stripe.secret_key", b"sk_live_1")?;
+        let ring = ring(&[("k1", 1)], "k1");
+        let was = (&legacy, "stripe.secret_key");
+        assert_eq!(
+            ring.open_or_legacy(&old, "t1.secret_key", was)?,
+            b"sk_live_1"
+        );
+        assert!(
+            ring.open_or_legacy(&old, "t1.secret_key", (&legacy, "webhook"))
+                .is_err()
+        );
+        assert!(
+            ring.open_or_legacy(&old, "t1.secret_key", (&[8; 32], "stripe.secret_key"))
+                .is_err()
+        );
+        let new = ring.seal(b"sk_live_2", "t1.secret_key")?;
+        assert_eq!(
+            ring.open_or_legacy(&new, "t1.secret_key", was)?,
+            b"sk_live_2"
+        );
+        assert!(ring.open_or_legacy(&new, "t2.secret_key", was).is_err());
+        assert!(new.starts_with(&ring.active_prefix()));
+        assert!(!old.starts_with(&ring.active_prefix()));
+        Ok(())
     }
 }

@@ -19,6 +19,31 @@ use base64::engine::general_purpose::STANDARD;
 
 pub use keyring::{KEY_FILE, Keyring, key_id};
 
+/// One pass of re-sealing over a table: the rows it read (by increasing
+/// id, from after `last_id`), how many it sealed under the active key, and
+/// how many it had to leave because a value's key has left the ring.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pass {
+    pub read: u64,
+    pub resealed: u64,
+    pub stuck: u64,
+    pub last_id: i64,
+}
+
+impl Pass {
+    /// Counts one row read: resealed, or stuck when one of its values did
+    /// not open.
+    pub fn count(&mut self, id: i64, done: bool) {
+        self.read += 1;
+        self.last_id = id;
+        if done {
+            self.resealed += 1;
+        } else {
+            self.stuck += 1;
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum CryptoError {
     #[error("crypto: {0}")]
@@ -33,6 +58,20 @@ pub enum CryptoError {
     Forged,
     #[error(transparent)]
     Io(#[from] std::io::Error),
+}
+
+/// A value sealed or opened in the middle of a query's work fails as the
+/// query would: the callers already carry `sqlx::Error` to a 500.
+impl From<CryptoError> for sqlx::Error {
+    fn from(error: CryptoError) -> Self {
+        sqlx::Error::Encode(Box::new(error))
+    }
+}
+
+impl From<CryptoError> for crate::error::Refusal {
+    fn from(error: CryptoError) -> Self {
+        Self::Database(error.into())
+    }
 }
 
 /// Creates `path` readable by its owner only; fails if it exists.

@@ -49,6 +49,7 @@ use replica::Replica;
 pub use tenant_tx::{TenantTx, TxScope};
 
 use crate::config::{DbConfig, PRIMARY_NODE, PoolerConfig};
+use crate::crypto::Keyring;
 use crate::model::Tenant;
 use crate::model::TenantId;
 
@@ -66,6 +67,8 @@ pub struct Database {
     replica: Option<Arc<Replica>>,
     options: Arc<PgConnectOptions>,
     settings: PoolSettings,
+    /// Seals and opens the sensitive columns ([`TenantTx::keyring`]).
+    keyring: Keyring,
 }
 
 #[derive(Clone)]
@@ -112,7 +115,11 @@ impl Database {
     /// Builds the pools. Connections are opened lazily, so this only fails
     /// on a node URL that is not one; [`Database::ping`] proves the server
     /// answers.
-    pub fn connect(options: PgConnectOptions, config: &DbConfig) -> Result<Self, sqlx::Error> {
+    pub fn connect(
+        options: PgConnectOptions,
+        config: &DbConfig,
+        keyring: Keyring,
+    ) -> Result<Self, sqlx::Error> {
         let options = options.application_name("tessera");
         let settings = PoolSettings {
             shards: config.shards.max(1),
@@ -152,7 +159,14 @@ impl Database {
             replica,
             options: Arc::new(options),
             settings,
+            keyring,
         })
+    }
+
+    /// The keys that seal the sensitive columns, in tenant schemas and the
+    /// platform's alike.
+    pub fn keyring(&self) -> &Keyring {
+        &self.keyring
     }
 
     /// The platform tables (tenants, domains, registry, jobs), for tenancy,

@@ -28,6 +28,7 @@ use sqlx::postgres::PgRow;
 use sqlx::{AssertSqlSafe, Either, PgConnection, Postgres, Transaction};
 
 use super::Database;
+use crate::crypto::Keyring;
 use crate::model::Tenant;
 
 type OpenTx = Transaction<'static, Postgres>;
@@ -89,6 +90,12 @@ impl TenantTx {
 
     pub fn tenant(&self) -> &Arc<Tenant> {
         &self.tenant
+    }
+
+    /// The keys that seal this schema's sensitive columns (phones, IBANs,
+    /// 2FA secrets, provider keys).
+    pub fn keyring(&self) -> &Keyring {
+        self.db.keyring()
     }
 
     /// Another lazy transaction on the same tenant, which the caller commits:

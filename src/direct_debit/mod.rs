@@ -18,6 +18,7 @@ pub mod mandates;
 mod member_pages;
 pub mod paper;
 mod paper_api;
+pub mod sealing;
 pub mod settings;
 pub mod signing;
 mod treasury_pages;

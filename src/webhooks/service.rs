@@ -12,20 +12,28 @@ use chrono::{DateTime, Utc};
 use super::secret::{Secret, SecretError};
 use crate::auth::Keys;
 use crate::config::{Config, WebhooksConfig};
+use crate::crypto::Keyring;
 use crate::model::TenantId;
-use crate::tls::Sealer;
 
 /// The key derivation's purpose: secrets of one tenant open with its key only.
 const PURPOSE: &str = "webhooks.secret";
 /// Authenticated with each sealed secret.
 const CONTEXT: &str = "webhook-endpoint-secret";
 
+/// What a secret is sealed for: the column and its tenant, so that a secret
+/// copied into another association's row does not open there.
+fn context(tenant: TenantId) -> String {
+    format!("{CONTEXT}/{}", tenant.get())
+}
+
 /// Cheap to clone.
 #[derive(Clone)]
 pub struct Webhooks(Arc<Inner>);
 
 struct Inner {
+    /// Derives the keys earlier releases sealed secrets with.
     keys: Keys,
+    keyring: Keyring,
     config: WebhooksConfig,
     max_attempts: i32,
     backoff_base: Duration,
@@ -33,9 +41,10 @@ struct Inner {
 }
 
 impl Webhooks {
-    pub fn new(keys: Keys, config: &Config) -> Self {
+    pub fn new(keys: Keys, keyring: Keyring, config: &Config) -> Self {
         Self(Arc::new(Inner {
             keys,
+            keyring,
             config: config.webhooks.clone(),
             max_attempts: config.jobs.max_attempts.max(1),
             backoff_base: Duration::from_millis(config.jobs.backoff_base_ms),
@@ -74,23 +83,22 @@ impl Webhooks {
         Some(Utc::now() + delay)
     }
 
-    fn sealer(&self, tenant: TenantId) -> Result<Sealer, SecretError> {
-        Sealer::new(&self.0.keys.derive(PURPOSE, tenant)).map_err(|_| SecretError)
-    }
-
-    /// `secret`, sealed for `tenant`.
+    /// `secret`, sealed under the keyring for `tenant`.
     pub fn seal(&self, tenant: TenantId, secret: &Secret) -> Result<Vec<u8>, SecretError> {
-        self.sealer(tenant)?
-            .seal(secret.reveal().as_bytes(), CONTEXT)
+        self.0
+            .keyring
+            .seal_str(secret.reveal(), &context(tenant))
             .map_err(|_| SecretError)
     }
 
-    /// A secret sealed for `tenant`; an error when it was sealed for
-    /// another tenant or under another platform key (an imported tenant).
+    /// A secret of `tenant`'s, sealed under the keyring or, by an earlier
+    /// release, under a key derived for `tenant`.
     pub fn open(&self, tenant: TenantId, sealed: &[u8]) -> Result<Secret, SecretError> {
+        let legacy = self.0.keys.derive(PURPOSE, tenant);
         let plain = self
-            .sealer(tenant)?
-            .open(sealed, CONTEXT)
+            .0
+            .keyring
+            .open_or_legacy(sealed, &context(tenant), (&legacy, CONTEXT))
             .map_err(|_| SecretError)?;
         Secret::parse(std::str::from_utf8(&plain).map_err(|_| SecretError)?)
     }
@@ -105,11 +113,13 @@ mod tests {
             std::path::Path::new("/nonexistent/tessera.toml"),
             &Default::default(),
         )?;
-        Ok(Webhooks::new(Keys::from_bytes([7; 32]), &config))
+        let keyring = Keyring::new(&[("k1", [5; 32])], "k1")?;
+        Ok(Webhooks::new(Keys::from_bytes([7; 32]), keyring, &config))
     }
 
     #[test]
-    fn a_secret_opens_only_for_its_own_tenant() -> Result<(), Box<dyn std::error::Error>> {
+    fn secrets_open_for_their_tenant_only_earlier_ones_too()
+    -> Result<(), Box<dyn std::error::Error>> {
         let webhooks = service()?;
         let secret = Secret::generate()?;
         let sealed = webhooks.seal(TenantId::new(1), &secret)?;
@@ -117,6 +127,12 @@ mod tests {
         assert_eq!(webhooks.open(TenantId::new(2), &sealed), Err(SecretError));
         let text = secret.reveal().as_bytes();
         assert!(!sealed.windows(text.len()).any(|w| w == text));
+        // As an earlier release sealed it: under tenant 1's derived key.
+        let derived = Keys::from_bytes([7; 32]).derive(PURPOSE, TenantId::new(1));
+        let key = crate::crypto::aead::key(&derived)?;
+        let old = crate::crypto::aead::seal(&key, CONTEXT.as_bytes(), text)?;
+        assert_eq!(webhooks.open(TenantId::new(1), &old)?, secret);
+        assert_eq!(webhooks.open(TenantId::new(2), &old), Err(SecretError));
         Ok(())
     }
 

@@ -36,7 +36,7 @@ async fn bank_details_ban_and_a_referral_bound_by_hand() {
         scalar(
             &app,
             club.tenant(),
-            "SELECT count(*) FROM aff_affiliates WHERE iban IS NOT NULL"
+            "SELECT count(*) FROM aff_affiliates WHERE iban IS NOT NULL OR iban_sealed IS NOT NULL"
         )
         .await,
         0

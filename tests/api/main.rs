@@ -126,6 +126,7 @@ mod resilience;
 mod round_trips;
 mod sandbox;
 mod schema_version;
+mod sealed_columns;
 mod sealed_secrets;
 mod sepa;
 mod sepa_debit;

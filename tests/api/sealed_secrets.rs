@@ -15,10 +15,10 @@ use crate::helpers::{migrated_database, spawn_app_with, test_config};
 
 const PASSWORD: &str = "un secret bien gardé";
 const EMAIL: &str = "barreur@example.org";
-const K1: &str = "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=";
-const K2: &str = "ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8=";
+pub const K1: &str = "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=";
+pub const K2: &str = "ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8=";
 
-fn keyed(keys: &[(&str, &str)], active: &str) -> Config {
+pub fn keyed(keys: &[(&str, &str)], active: &str) -> Config {
     let mut config = test_config();
     config.crypto.keys.clear();
     for (id, key) in keys {

@@ -1,7 +1,9 @@
 //! Bank details as forms and the API give them: optional text fields
 //! checked with the `sepa` module and kept in their electronic form.
 
+use crate::affiliation::books::Books;
 use crate::affiliation::error::Error;
+use crate::crypto::CryptoError;
 use crate::sepa::{Bic, Iban};
 
 fn present(value: Option<String>) -> Option<String> {
@@ -48,4 +50,34 @@ pub fn masked(iban: &str) -> String {
         .rev()
         .collect();
     format!("{} •••• {tail}", iban.chars().take(4).collect::<String>())
+}
+
+/// The columns payees' IBANs are sealed for.
+pub const AFFILIATE_IBAN: &str = "aff_affiliates.iban";
+pub const PAYOUT_IBAN: &str = "aff_payouts.iban";
+
+/// An IBAN as the books store it: `(clear, sealed)`, sealed wherever the
+/// books have a keyring (see [`Books::keyring`]).
+pub fn stored(
+    books: &Books<'_>,
+    iban: Option<&str>,
+    column: &str,
+) -> Result<(Option<String>, Option<Vec<u8>>), CryptoError> {
+    match books.keyring() {
+        Some(keyring) => Ok((None, keyring.seal_optional(iban, column)?)),
+        None => Ok((iban.map(str::to_owned), None)),
+    }
+}
+
+/// An IBAN as the books stored it, sealed or clear.
+pub fn read(
+    books: &Books<'_>,
+    sealed: Option<&[u8]>,
+    clear: Option<String>,
+    column: &str,
+) -> Option<String> {
+    match (books.keyring(), sealed) {
+        (Some(keyring), sealed) => keyring.open_or_clear(sealed, clear, column),
+        (None, _) => clear,
+    }
 }

@@ -6,6 +6,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use super::bank;
 use crate::affiliation::books::Books;
 use crate::affiliation::error::Error;
 use crate::sepa::credit_transfer::{self, Debtor, Transfer};
@@ -104,14 +105,17 @@ async fn donations(books: &mut Books<'_>, program_id: i64) -> Result<(), sqlx::E
     if total <= 0 {
         return Ok(());
     }
+    let (iban, sealed) = bank::stored(books, Some(&iban), bank::PAYOUT_IBAN)?;
     let payout = sqlx::query_scalar!(
-        "INSERT INTO aff_payouts (program_id, affiliate_id, amount_minor, currency, payee_name, iban)
-         VALUES ($1, NULL, $2, $3, $4, $5) RETURNING id",
+        "INSERT INTO aff_payouts (program_id, affiliate_id, amount_minor, currency, payee_name, iban,
+                                  iban_sealed)
+         VALUES ($1, NULL, $2, $3, $4, $5, $6) RETURNING id",
         program_id,
         total,
         program.currency,
         payee,
-        iban
+        iban,
+        sealed
     )
     .fetch_one(books.conn().await?)
     .await?;
@@ -175,7 +179,8 @@ struct Line {
 
 async fn lines(books: &mut Books<'_>, batch_id: i64) -> Result<Vec<Line>, sqlx::Error> {
     let rows = sqlx::query!(
-        "SELECT id, amount_minor, payee_name, iban, bic, affiliate_id FROM aff_payouts WHERE batch_id = $1 ORDER BY id",
+        "SELECT id, amount_minor, payee_name, iban, iban_sealed, bic, affiliate_id FROM aff_payouts
+         WHERE batch_id = $1 ORDER BY id",
         batch_id
     )
     .fetch_all(books.conn().await?)
@@ -186,7 +191,8 @@ async fn lines(books: &mut Books<'_>, batch_id: i64) -> Result<Vec<Line>, sqlx::
             payout_id: r.id,
             amount_minor: r.amount_minor,
             payee_name: r.payee_name.unwrap_or_default(),
-            iban: r.iban.unwrap_or_default(),
+            iban: bank::read(books, r.iban_sealed.as_deref(), r.iban, bank::PAYOUT_IBAN)
+                .unwrap_or_default(),
             bic: r.bic,
             donation: r.affiliate_id.is_none(),
         })

@@ -43,7 +43,7 @@ pub async fn available(books: &mut Books<'_>, affiliate_id: i64) -> Result<i64, 
 /// Asks for a payout of everything due.
 pub async fn request(books: &mut Books<'_>, affiliate_id: i64) -> Result<Payout, Error> {
     let row = sqlx::query!(
-        "SELECT a.status, a.payee_name, a.iban, a.bic, p.min_payout_minor, p.currency, a.program_id
+        "SELECT a.status, a.payee_name, a.iban, a.iban_sealed, a.bic, p.min_payout_minor, p.currency, a.program_id
          FROM aff_affiliates a JOIN aff_programs p ON p.id = a.program_id WHERE a.id = $1 FOR UPDATE OF a",
         affiliate_id
     )
@@ -53,7 +53,13 @@ pub async fn request(books: &mut Books<'_>, affiliate_id: i64) -> Result<Payout,
     if row.status != "active" {
         return Err(Error::conflict("banned", "this affiliate is banned"));
     }
-    let (Some(payee_name), Some(iban)) = (row.payee_name, row.iban) else {
+    let iban = bank::read(
+        books,
+        row.iban_sealed.as_deref(),
+        row.iban,
+        bank::AFFILIATE_IBAN,
+    );
+    let (Some(payee_name), Some(iban)) = (row.payee_name, iban) else {
         return Err(Error::conflict(
             "no-bank-details",
             "give the account to pay first",
@@ -69,15 +75,18 @@ pub async fn request(books: &mut Books<'_>, affiliate_id: i64) -> Result<Payout,
             ),
         ));
     }
+    let (iban, sealed) = bank::stored(books, Some(&iban), bank::PAYOUT_IBAN)?;
     let id = sqlx::query_scalar!(
-        "INSERT INTO aff_payouts (program_id, affiliate_id, amount_minor, currency, payee_name, iban, bic)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING id",
+        "INSERT INTO aff_payouts (program_id, affiliate_id, amount_minor, currency, payee_name, iban,
+                                  iban_sealed, bic)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING id",
         row.program_id,
         affiliate_id,
         due,
         row.currency,
         payee_name,
         iban,
+        sealed,
         row.bic
     )
     .fetch_optional(books.conn().await?)
@@ -126,7 +135,8 @@ pub async fn cancel(
 macro_rules! payout_rows {
     ($books:expr, $filter:literal, $($arg:expr),*) => {
         sqlx::query!(
-            "SELECT id, affiliate_id, amount_minor, currency, status, batch_id, payee_name, iban, requested_at, paid_at
+            "SELECT id, affiliate_id, amount_minor, currency, status, batch_id, payee_name, iban,
+                    iban_sealed, requested_at, paid_at
              FROM aff_payouts " + $filter,
             $($arg),*
         )
@@ -141,7 +151,9 @@ macro_rules! payout_rows {
             status: r.status.parse().unwrap_or(PayoutStatus::Cancelled),
             batch_id: r.batch_id,
             payee_name: r.payee_name,
-            iban: r.iban.as_deref().map(bank::masked),
+            iban: bank::read($books, r.iban_sealed.as_deref(), r.iban, bank::PAYOUT_IBAN)
+                .as_deref()
+                .map(bank::masked),
             requested_at: r.requested_at,
             paid_at: r.paid_at,
         })

@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use super::settle;
 use crate::audit::{self, Entry};
 use crate::db::TenantTx;
-use crate::direct_debit::mandates;
+use crate::direct_debit::mandates::{self, IBAN_COLUMN, PREVIOUS_IBAN_COLUMN};
 use crate::direct_debit::settings::{self, Creditor};
 use crate::error::Refusal;
 use crate::sepa::direct_debit::{self as pain008, AccountChange, Amendment, Debit, Sequence};
@@ -29,6 +29,9 @@ pub struct BatchSummary {
     pub first_due_on: NaiveDate,
     pub created_at: DateTime<Utc>,
 }
+
+/// The column the files are sealed for.
+pub const DOCUMENT_COLUMN: &str = "sdd_batches.document";
 
 /// A stored file, to download.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,7 +56,8 @@ pub async fn prepare(
     let rows = sqlx::query!(
         r#"SELECT c.id, c.mandate_id, c.end_to_end_id, c.amount_minor, c.due_on, c.sequence,
                   m.reference, m.signed_on AS "signed_on!", m.debtor_name, m.street, m.building,
-                  m.post_code, m.town, m.country, m.iban, m.bic, m.previous_iban, m.previous_reference,
+                  m.post_code, m.town, m.country, m.iban, m.iban_sealed, m.bic, m.previous_iban,
+                  m.previous_iban_sealed, m.previous_reference,
                   m.amendment_pending
            FROM sdd_collections c JOIN sdd_mandates m ON m.id = c.mandate_id
            WHERE c.status = 'planned' AND m.status IN ('active', 'used')
@@ -75,12 +79,21 @@ pub async fn prepare(
     .await?;
     let message_id = format!("TSR-{}-{id:06}", today.format("%Y%m%d"));
     let mut debits = Vec::with_capacity(rows.len());
+    let keyring = tx.keyring();
     for row in &rows {
+        let debtor_iban = keyring
+            .open_or_clear(row.iban_sealed.as_deref(), row.iban.clone(), IBAN_COLUMN)
+            .unwrap_or_default();
+        let previous_iban = keyring.open_or_clear(
+            row.previous_iban_sealed.as_deref(),
+            row.previous_iban.clone(),
+            PREVIOUS_IBAN_COLUMN,
+        );
         let amendment = Amendment {
             original_mandate_id: row.previous_reference.clone(),
             original_creditor: None,
-            original_account: row.previous_iban.as_deref().and_then(|old| {
-                AccountChange::between(&Iban::parse(old).ok()?, &Iban::parse(&row.iban).ok()?)
+            original_account: previous_iban.as_deref().and_then(|old| {
+                AccountChange::between(&Iban::parse(old).ok()?, &Iban::parse(&debtor_iban).ok()?)
             }),
         };
         let changed =
@@ -97,7 +110,7 @@ pub async fn prepare(
                 amendment,
             },
             debtor_name: row.debtor_name.clone(),
-            debtor_iban: iban(&row.iban)?,
+            debtor_iban: iban(&debtor_iban)?,
             debtor_bic: row.bic.as_deref().and_then(|b| Bic::parse(b).ok()),
             debtor_address: Some(crate::sepa::Address {
                 street: row.street.clone(),
@@ -117,12 +130,15 @@ pub async fn prepare(
     };
     let document = pain008::document(&batch)
         .map_err(|error| Refusal::invalid("batch", "sepa", error.to_string()))?;
+    // The file lists every debtor's IBAN: it is kept sealed like them.
+    let document = tx.keyring().seal_str(&document, DOCUMENT_COLUMN)?;
     let total: i64 = rows.iter().map(|row| row.amount_minor).sum();
     let first_due_on = rows.iter().map(|row| row.due_on).min().unwrap_or(today);
     let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
     let summary = sqlx::query_as!(
         BatchSummary,
-        "INSERT INTO sdd_batches (id, message_id, debit_count, total_minor, first_due_on, document, created_by)
+        "INSERT INTO sdd_batches (id, message_id, debit_count, total_minor, first_due_on, document_sealed,
+                                  created_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7)
          RETURNING id, message_id, debit_count, total_minor, first_due_on, created_at",
         id,
@@ -194,11 +210,19 @@ pub async fn batches(tx: &mut TenantTx, limit: i64) -> Result<Vec<BatchSummary>,
 
 /// One stored file.
 pub async fn file(tx: &mut TenantTx, id: i64) -> Result<Option<BatchFile>, sqlx::Error> {
-    sqlx::query_as!(
-        BatchFile,
-        "SELECT message_id, document FROM sdd_batches WHERE id = $1",
+    let row = sqlx::query!(
+        "SELECT message_id, document, document_sealed FROM sdd_batches WHERE id = $1",
         id
     )
     .fetch_optional(tx.conn().await?)
-    .await
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let document = match row.document_sealed {
+        Some(sealed) => tx.keyring().open_string(&sealed, DOCUMENT_COLUMN)?,
+        None => row.document.unwrap_or_default(),
+    };
+    Ok(Some(BatchFile {
+        message_id: row.message_id,
+        document,
+    }))
 }

@@ -80,6 +80,11 @@ pub struct Mandate {
     pub created_at: DateTime<Utc>,
 }
 
+/// The columns the debtor's account numbers are sealed for: the IBAN in
+/// force, and the one an amendment replaced until a debit declares it.
+pub const IBAN_COLUMN: &str = "sdd_mandates.iban";
+pub const PREVIOUS_IBAN_COLUMN: &str = "sdd_mandates.previous_iban";
+
 impl Mandate {
     /// `FR76 •••• 0189`: enough for the member to recognise the account.
     pub fn masked_iban(&self) -> String {

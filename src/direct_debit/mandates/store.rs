@@ -5,7 +5,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
 
-use super::{Kind, Mandate, MandateStatus, NewMandate};
+use super::{IBAN_COLUMN, Kind, Mandate, MandateStatus, NewMandate, PREVIOUS_IBAN_COLUMN};
 use crate::audit::{self, Entry};
 use crate::db::TenantTx;
 use crate::error::Refusal;
@@ -37,6 +37,7 @@ pub(super) async fn insert(tx: &mut TenantTx, insert: Insert<'_>) -> Result<Mand
     let reference = reference(id, chrono::Datelike::year(&Utc::now()));
     let (signed_on, paper_key) = insert.signed.clone().unzip();
     let (code_hash, code_expires_at) = insert.code.clone().unzip();
+    let iban = tx.keyring().seal_str(&new.iban, IBAN_COLUMN)?;
     let status = if signed_on.is_some() {
         MandateStatus::Active
     } else {
@@ -44,7 +45,7 @@ pub(super) async fn insert(tx: &mut TenantTx, insert: Insert<'_>) -> Result<Mand
     };
     sqlx::query!(
         "INSERT INTO sdd_mandates (id, account_id, reference, kind, status, debtor_name, street,
-             building, post_code, town, country, iban, bic, locale, signed_on, signed_via,
+             building, post_code, town, country, iban_sealed, bic, locale, signed_on, signed_via,
              signed_place, paper_key, code_hash, code_expires_at, created_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
                  CASE WHEN $15::date IS NULL THEN NULL ELSE 'paper' END, $16, $17, $18, $19, $20)",
@@ -59,7 +60,7 @@ pub(super) async fn insert(tx: &mut TenantTx, insert: Insert<'_>) -> Result<Mand
         new.post_code,
         new.town,
         new.country,
-        new.iban,
+        iban,
         new.bic,
         insert.locale,
         signed_on,
@@ -177,28 +178,46 @@ pub async fn amend(
 ) -> Result<Mandate, Refusal> {
     let iban = crate::direct_debit::fields::iban(iban)?;
     let bic = crate::direct_debit::fields::bic(bic)?;
-    let account = sqlx::query_scalar!(
-        "UPDATE sdd_mandates
-         SET previous_iban = CASE WHEN amendment_pending THEN coalesce(previous_iban, iban) ELSE iban END,
-             iban = $2, bic = $3, amended_at = now(), amendment_pending = true
-         WHERE id = $1 AND status = 'active' AND iban <> $2 RETURNING account_id",
-        id,
-        iban,
-        bic
-    )
-    .fetch_optional(tx.conn().await?)
-    .await?;
-    let Some(account) = account else {
-        return match find(tx, id).await? {
-            Some(m) if m.status == MandateStatus::Active => Err(Refusal::invalid(
+    // The IBANs are sealed, so they are compared here, on the locked row.
+    sqlx::query!("SELECT id FROM sdd_mandates WHERE id = $1 FOR UPDATE", id)
+        .fetch_optional(tx.conn().await?)
+        .await?;
+    let mandate = match find(tx, id).await? {
+        Some(m) if m.status != MandateStatus::Active => {
+            return Err(Refusal::conflict("ended", "this mandate has ended"));
+        }
+        Some(m) if m.iban == iban => {
+            return Err(Refusal::invalid(
                 "iban",
                 "same-iban",
                 "this is the mandate's account already",
-            )),
-            Some(_) => Err(Refusal::conflict("ended", "this mandate has ended")),
-            None => Err(Refusal::NotFound("mandate")),
-        };
+            ));
+        }
+        Some(m) => m,
+        None => return Err(Refusal::NotFound("mandate")),
     };
+    // Until a debit declares an amendment, the account it replaced is the
+    // one the bank last debited.
+    let previous = match mandate.previous_iban {
+        Some(previous) if mandate.amendment_pending => previous,
+        _ => mandate.iban,
+    };
+    let keyring = tx.keyring();
+    let sealed = keyring.seal_str(&iban, IBAN_COLUMN)?;
+    let previous = keyring.seal_str(&previous, PREVIOUS_IBAN_COLUMN)?;
+    sqlx::query!(
+        "UPDATE sdd_mandates
+         SET previous_iban = NULL, previous_iban_sealed = $4, iban = NULL, iban_sealed = $2,
+             bic = $3, amended_at = now(), amendment_pending = true
+         WHERE id = $1",
+        id,
+        sealed,
+        bic,
+        previous
+    )
+    .execute(tx.conn().await?)
+    .await?;
+    let account = mandate.account_id;
     let entry = Entry::new("direct_debit.mandate.amended")
         .by(by)
         .on(account)
@@ -218,7 +237,8 @@ pub async fn mark_presented(
     sqlx::query!(
         "UPDATE sdd_mandates
          SET last_collected_on = greatest(last_collected_on, $2),
-             amendment_pending = false, previous_iban = NULL, previous_reference = NULL,
+             amendment_pending = false, previous_iban = NULL, previous_iban_sealed = NULL,
+             previous_reference = NULL,
              status = CASE WHEN kind = 'one_off' AND status = 'active' THEN 'used' ELSE status END
          WHERE id = $1",
         id,
@@ -281,6 +301,7 @@ async fn select(
     .fetch_all(tx.conn().await?)
     .await?;
     let word = |e: crate::model::UnknownWord| sqlx::Error::Decode(Box::new(e));
+    let keyring = tx.keyring();
     rows.into_iter()
         .map(|r| {
             Ok(Mandate {
@@ -295,7 +316,9 @@ async fn select(
                 post_code: r.post_code,
                 town: r.town,
                 country: r.country,
-                iban: r.iban,
+                iban: keyring
+                    .open_or_clear(r.iban_sealed.as_deref(), r.iban, IBAN_COLUMN)
+                    .unwrap_or_default(),
                 bic: r.bic,
                 locale: r.locale,
                 signed_on: r.signed_on,
@@ -303,7 +326,11 @@ async fn select(
                 signed_place: r.signed_place,
                 last_collected_on: r.last_collected_on,
                 previous_reference: r.previous_reference,
-                previous_iban: r.previous_iban,
+                previous_iban: keyring.open_or_clear(
+                    r.previous_iban_sealed.as_deref(),
+                    r.previous_iban,
+                    PREVIOUS_IBAN_COLUMN,
+                ),
                 amendment_pending: r.amendment_pending,
                 ended_at: r.ended_at,
                 end_reason: r.end_reason,

@@ -2,13 +2,13 @@
 //! first use. Browsers bind a subscription to the public key; push
 //! services check that each request is signed by its private key.
 //!
-//! The private key (PKCS#8) is stored sealed with AES-256-GCM under a key
-//! derived from the platform's signing key for this tenant, so neither a
-//! dump of the schema nor another tenant's rows can sign a push; it is never
-//! logged (no `Debug` shows it) nor sent anywhere. A key that no longer
-//! opens (the tenant was imported into another database, or copied under
-//! another id) is replaced, and the subscriptions made for the old one are
-//! dropped: push services would refuse them anyway.
+//! The private key (PKCS#8) is stored sealed under the keyring of
+//! `[crypto]` (earlier releases sealed it under a key derived for the
+//! tenant from the platform's signing key; those still open), so a dump of
+//! the schema cannot sign a push; it is never logged (no `Debug` shows it)
+//! nor sent anywhere. A key that no longer opens (its key left the ring) is
+//! replaced, and the subscriptions made for the old one are dropped: push
+//! services would refuse them anyway.
 
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
@@ -19,8 +19,6 @@ use serde::Serialize;
 
 use crate::auth::Keys;
 use crate::db::TenantTx;
-use crate::model::TenantId;
-use crate::tls::Sealer;
 
 const PURPOSE: &str = "notifications.vapid";
 const CONTEXT: &str = "vapid";
@@ -79,8 +77,19 @@ impl VapidKey {
     }
 }
 
-fn sealer(keys: &Keys, tenant: TenantId) -> Result<Sealer, VapidError> {
-    Sealer::new(&keys.derive(PURPOSE, tenant)).map_err(|_| VapidError::Crypto)
+/// Opens a private key sealed under the keyring, or by an earlier release
+/// under the key derived for `tenant`.
+fn open(tx: &TenantTx, keys: &Keys, sealed: &[u8]) -> Option<Vec<u8>> {
+    let legacy = keys.derive(PURPOSE, tx.tenant().id);
+    tx.keyring()
+        .open_or_legacy(sealed, &context(tx), (&legacy, CONTEXT))
+        .ok()
+}
+
+/// What the key is sealed for: the column and the tenant, so that a key
+/// copied into another association's schema does not open there.
+fn context(tx: &TenantTx) -> String {
+    format!("{CONTEXT}/{}", tx.tenant().id.get())
 }
 
 /// What the table holds.
@@ -93,15 +102,15 @@ enum Stored {
 
 /// The tenant's key pair, made (and stored) now if it has none.
 pub async fn key(tx: &mut TenantTx, keys: &Keys) -> Result<VapidKey, VapidError> {
-    let sealer = sealer(keys, tx.tenant().id)?;
-    let old = match stored(tx, &sealer).await? {
+    let old = match stored(tx, keys).await? {
         Stored::Usable(key) => return Ok(key),
         Stored::Missing => None,
         Stored::Unusable(public) => Some(public),
     };
     let (public, pkcs8) = generate()?;
-    let sealed = sealer
-        .seal(&pkcs8, CONTEXT)
+    let sealed = tx
+        .keyring()
+        .seal(&pkcs8, &context(tx))
         .map_err(|_| VapidError::Crypto)?;
     match old {
         // Two first uses at once: one insert wins, both read the winner.
@@ -117,7 +126,7 @@ pub async fn key(tx: &mut TenantTx, keys: &Keys) -> Result<VapidKey, VapidError>
         }
         Some(old) => replace(tx, &old, &public, &sealed).await?,
     }
-    match stored(tx, &sealer).await? {
+    match stored(tx, keys).await? {
         Stored::Usable(key) => Ok(key),
         _ => Err(VapidError::Crypto),
     }
@@ -149,19 +158,19 @@ async fn replace(
     Ok(())
 }
 
-async fn stored(tx: &mut TenantTx, sealer: &Sealer) -> Result<Stored, VapidError> {
+async fn stored(tx: &mut TenantTx, keys: &Keys) -> Result<Stored, VapidError> {
     let Some(row) = sqlx::query!("SELECT public_key, private_key_sealed FROM push_vapid_keys")
         .fetch_optional(tx.conn().await?)
         .await?
     else {
         return Ok(Stored::Missing);
     };
-    match sealer.open(&row.private_key_sealed, CONTEXT) {
-        Ok(pkcs8) => Ok(Stored::Usable(VapidKey {
+    match open(tx, keys, &row.private_key_sealed) {
+        Some(pkcs8) => Ok(Stored::Usable(VapidKey {
             public: row.public_key,
             signing: EncodingKey::from_ec_der(&pkcs8),
         })),
-        Err(_) => Ok(Stored::Unusable(row.public_key)),
+        None => Ok(Stored::Unusable(row.public_key)),
     }
 }
 

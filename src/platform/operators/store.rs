@@ -196,9 +196,7 @@ pub async fn pending_secret(
         return Ok(secret);
     }
     let secret = totp::new_secret();
-    let sealed = keyring
-        .seal_str(&secret, SECRET_COLUMN)
-        .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    let sealed = keyring.seal_str(&secret, SECRET_COLUMN)?;
     sqlx::query!(
         "UPDATE platform.operators SET totp_secret = NULL, totp_secret_sealed = $2,
                 totp_enabled_at = NULL, totp_last_step = NULL

@@ -27,6 +27,7 @@ use reqwest::header::HOST;
 use sqlx::postgres::PgConnectOptions;
 use tessera::app::Application;
 use tessera::config::{Config, Overrides};
+use tessera::crypto::Keyring;
 use tessera::db::{Database, Platform, TenantTx};
 use tessera::state::AppState;
 use tessera::tenancy::provision::{NewTenant, Provisioned};
@@ -124,7 +125,8 @@ pub async fn spawn_app_with(options: PgConnectOptions, mut config: Config) -> Te
 /// The application on `options` as configured, never through the suite's
 /// pooler (for a cluster of a test's own, which the pooler does not serve).
 pub async fn spawn_unpooled(options: PgConnectOptions, config: Config) -> TestApp {
-    let db = Database::connect(options, &config.db).expect("node URLs parse");
+    let keyring = Keyring::from_config(&config.crypto, &config.data_dir).expect("the test key");
+    let db = Database::connect(options, &config.db, keyring).expect("node URLs parse");
     let app = Application::build(config, db)
         .await
         .expect("application starts");
