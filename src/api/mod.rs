@@ -66,6 +66,7 @@ where
         .merge(crate::reporting::api_router())
         .merge(crate::direct_debit::api_router())
         .merge(crate::tax_receipts::api_router())
+        .merge(crate::privacy::api_router())
         .merge(crate::card_payments::api_router())
         .route_layer(from_fn_with_state(limit, limit::limit));
     Router::new()

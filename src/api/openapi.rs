@@ -140,6 +140,7 @@ pub async fn document(context: RequestAuth, headers: HeaderMap) -> Json<Document
     doc.merge(crate::direct_debit::PaperDoc::openapi());
     doc.merge(crate::card_payments::Doc::openapi());
     doc.merge(crate::tax_receipts::Doc::openapi());
+    doc.merge(crate::privacy::Doc::openapi());
     Security { base: &base }.modify(&mut doc);
     doc.servers = Some(vec![ServerBuilder::new().url(base.clone()).build()]);
     Json(doc)

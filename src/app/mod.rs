@@ -291,6 +291,7 @@ pub fn router(state: &AppState) -> Router {
         .merge(crate::reporting::router())
         .merge(crate::direct_debit::router())
         .merge(crate::tax_receipts::router())
+        .merge(crate::privacy::router())
         .merge(crate::card_payments::router())
         .merge(crate::api::router(limit.clone()))
         .merge(crate::contributions::receipts::download::router(limit))

@@ -57,6 +57,7 @@ async fn demo(handle: &DatabaseHandle, config: Config) -> anyhow::Result<()> {
     seed::direct_debit::seed_all(&state, &manifests).await?;
     seed::card_payments::seed_all(&state, &manifests).await?;
     seed::tax_receipts::seed_all(&state, &manifests).await?;
+    seed::privacy::seed_all(&state, &manifests).await?;
     seed::operator::seed(&state).await?;
     println!("\nDemo logins:\n{}", seed::logins::table(&logins));
     println!(

@@ -99,6 +99,8 @@ pub const TENANT_TABLES: &[&str] = &[
     "recurring_gifts",
     "card_charges",
     "stripe_events",
+    "consents",
+    "directory_fields",
 ];
 
 /// One table as the archive describes it.

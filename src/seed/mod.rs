@@ -11,6 +11,7 @@ pub mod federation;
 pub mod logins;
 pub mod notifications;
 pub mod operator;
+pub mod privacy;
 pub mod projects;
 pub mod reporting;
 pub mod tax_receipts;

@@ -103,6 +103,7 @@ mod pools;
 mod portability;
 mod portability_doors;
 mod portability_fixture;
+mod privacy_consents;
 mod projects;
 mod projects_access;
 mod projects_browser;
