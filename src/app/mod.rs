@@ -245,7 +245,11 @@ pub fn job_worker(state: &AppState) -> jobs::Worker {
     crate::reporting::register(&mut registry);
     crate::direct_debit::register(&mut registry);
     crate::card_payments::register(&mut registry, state.card_payments.clone());
-    crate::privacy::register(&mut registry);
+    crate::privacy::register(
+        &mut registry,
+        state.storage.clone(),
+        state.config.http.clone(),
+    );
     crate::tax_receipts::render::register(&mut registry, state.storage.clone());
     let schedule = crate::portability::purge::PurgeSchedule {
         grace: state.config.deletion.grace(),

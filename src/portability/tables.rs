@@ -101,6 +101,7 @@ pub const TENANT_TABLES: &[&str] = &[
     "stripe_events",
     "consents",
     "directory_fields",
+    "privacy_exports",
 ];
 
 /// One table as the archive describes it.

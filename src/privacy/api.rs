@@ -3,12 +3,15 @@
 //! the directory members see, and the administrator's register.
 
 use axum::Json;
-use axum::extract::Path;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use super::consents::{self, Consent, Purpose, Source};
 use super::directory::{self, Field, Listing};
+use super::export::{self, Export};
 use super::register::{Basis, Processing, REGISTER};
 use crate::accounts::store;
 use crate::api::json::{ApiJson, ApiQuery};
@@ -16,6 +19,7 @@ use crate::auth::Admin;
 use crate::auth::scoped::{Allowed, MembersRead, Person};
 use crate::db::TenantTx;
 use crate::error::AppError;
+use crate::storage::Storage;
 
 /// A person's consents (every record, the latest first) and what they show
 /// in the directory.
@@ -135,13 +139,61 @@ pub async fn register(_: Allowed<Admin, MembersRead>) -> Json<&'static [Processi
     Json(REGISTER)
 }
 
+#[utoipa::path(operation_id = "request_export", post, path = "/api/v1/me/export", tag = "privacy",
+    security(("bearer" = [])),
+    responses((status = 202, body = Export, description = "Queued: a link is mailed when the archive is ready"),
+              (status = 401), (status = 409, description = "Asked for less than a day ago")))]
+pub async fn export(
+    Person(who): Person,
+    mut tx: TenantTx,
+) -> Result<(StatusCode, Json<Export>), AppError> {
+    let export = export::request(&mut tx, who.account_id).await?;
+    Ok((StatusCode::ACCEPTED, Json(export)))
+}
+
+#[utoipa::path(operation_id = "my_exports", get, path = "/api/v1/me/exports", tag = "privacy",
+    security(("bearer" = [])), responses((status = 200, body = [Export]), (status = 401)))]
+pub async fn exports(Person(who): Person, mut tx: TenantTx) -> Result<Json<Vec<Export>>, AppError> {
+    Ok(Json(export::list(&mut tx, who.account_id).await?))
+}
+
+#[utoipa::path(operation_id = "my_export_archive", get, path = "/api/v1/me/exports/{id}/archive",
+    tag = "privacy", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, content_type = "application/zip", description = "The archive"),
+              (status = 401), (status = 404, description = "Not yours, not ready, or expired")))]
+pub async fn archive(
+    Person(who): Person,
+    State(storage): State<Storage>,
+    mut tx: TenantTx,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let bytes = export::archive(&mut tx, &storage, who.account_id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(zip_response(tx.tenant().slug.as_str(), id, bytes))
+}
+
+/// The archive as a download no cache keeps.
+pub(super) fn zip_response(slug: &str, id: i64, bytes: Vec<u8>) -> Response {
+    let disposition = format!("attachment; filename=\"{slug}-data-{id}.zip\"");
+    (
+        [
+            (header::CONTENT_TYPE, "application/zip".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
 #[derive(OpenApi)]
 #[openapi(
-    paths(mine, grant, withdraw, choose_fields, list, register),
+    paths(mine, grant, withdraw, choose_fields, list, register, export, exports, archive),
     components(schemas(MyPrivacy, Consent, Purpose, Source, DirectoryBody, Field, Listing,
-                       Processing, Basis)),
+                       Processing, Basis, Export)),
     tags((name = "privacy", description = "Personal data: a member's consents (newsletter, directory, photos) \
-          with the wording and dates kept, the member directory (opted-in members, chosen fields only, \
+          with the wording and dates kept, « download all my data » (an archive built by the job queue, mailed as a link), the member directory (opted-in members, chosen fields only, \
           members only) and the administrator's processing register.")),
 )]
 pub struct Doc;

@@ -3,7 +3,7 @@
 //! member directory, members only) and `/staff/privacy/register` (the
 //! processing register, administrators only).
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
@@ -11,10 +11,12 @@ use serde::{Deserialize, Serialize};
 use super::api::{MyPrivacy, my_privacy};
 use super::consents::{self, Purpose, Source};
 use super::directory::{self, Field, Listing};
+use super::export::{self, Export};
 use super::register::{Processing, REGISTER};
 use crate::auth::{Admin, RequireRole, SignedIn};
 use crate::db::TenantTx;
-use crate::error::AppError;
+use crate::error::{AppError, Refusal};
+use crate::storage::Storage;
 use crate::themes::{PageView, Themes};
 use crate::web::flash::{Flash, FlashKind, redirect_with};
 use crate::web::form::Form;
@@ -41,6 +43,7 @@ struct PrivacyPage {
     purposes: Vec<PurposeView>,
     mine: MyPrivacy,
     fields: Vec<FieldView>,
+    exports: Vec<Export>,
 }
 
 /// `GET /accounts/privacy/`.
@@ -70,6 +73,7 @@ pub async fn show(
         purposes,
         mine,
         fields,
+        exports: export::list(&mut tx, principal.account_id).await?,
     };
     Ok(themes
         .private_page(&tx, &view, "privacy/mine.html", StatusCode::OK, &page)
@@ -174,4 +178,31 @@ pub async fn register(
     Ok(themes
         .private_page(&tx, &view, "privacy/register.html", StatusCode::OK, &page)
         .await?)
+}
+
+/// `POST /accounts/privacy/export`: asks for the archive.
+pub async fn export(SignedIn(principal): SignedIn, mut tx: TenantTx) -> Result<Response, AppError> {
+    let (kind, key) = match export::request(&mut tx, principal.account_id).await {
+        Ok(_) => (FlashKind::Success, "privacy-flash-export"),
+        Err(Refusal::Conflict { .. }) => (FlashKind::Error, "privacy-flash-export-recent"),
+        Err(other) => return Err(other.into()),
+    };
+    Ok(redirect_with(PAGE, Some(Flash::new(kind, key))))
+}
+
+/// `GET /accounts/privacy/exports/{id}`: the archive, to its owner only.
+pub async fn download(
+    SignedIn(principal): SignedIn,
+    State(storage): State<Storage>,
+    mut tx: TenantTx,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let bytes = export::archive(&mut tx, &storage, principal.account_id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(super::api::zip_response(
+        tx.tenant().slug.as_str(),
+        id,
+        bytes,
+    ))
 }

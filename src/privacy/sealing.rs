@@ -9,10 +9,7 @@
 
 use crate::crypto::Pass;
 use crate::db::TenantTx;
-use crate::jobs::{JobError, Registry};
 
-const RESEAL_ALL: &str = "privacy.reseal-all";
-const RESEAL: &str = "privacy.reseal";
 /// Rows read and locked per statement.
 const PAGE: i64 = 500;
 
@@ -74,25 +71,4 @@ pub async fn reseal_tenant(tx: &mut TenantTx) -> Result<Resealed, sqlx::Error> {
         ),
     ];
     Ok(Resealed { tables })
-}
-
-pub(super) fn register(registry: &mut Registry) {
-    registry.every_tenant(
-        RESEAL_ALL,
-        RESEAL,
-        std::time::Duration::from_secs(24 * 3600),
-    );
-    registry.register(RESEAL, |ctx, _job| async move {
-        let mut tx = ctx.tenant_tx()?;
-        let done = reseal_tenant(&mut tx).await.map_err(JobError::from)?;
-        tx.commit().await.map_err(JobError::from)?;
-        if done.stuck() > 0 {
-            tracing::warn!(
-                stuck = done.stuck(),
-                "sealed values under a key no longer in [crypto] keys"
-            );
-        }
-        tracing::debug!(resealed = done.resealed(), "re-sealed");
-        Ok(())
-    });
 }

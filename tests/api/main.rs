@@ -104,6 +104,7 @@ mod portability;
 mod portability_doors;
 mod portability_fixture;
 mod privacy_consents;
+mod privacy_export;
 mod projects;
 mod projects_access;
 mod projects_browser;

@@ -18,6 +18,31 @@ async fn member(app: &TestApp, desk: &Desk, email: &str, name: &str) -> (i64, St
     (id, token)
 }
 
+/// The directory as `token`'s holder sees it.
+async fn directory(app: &TestApp, desk: &Desk, token: Option<&str>) -> api_client::Reply {
+    call(
+        app,
+        "GET",
+        &desk.host,
+        "/api/v1/directory",
+        &json!({}),
+        token,
+    )
+    .await
+}
+
+/// `token`'s holder shows `fields` in the directory.
+async fn show(app: &TestApp, desk: &Desk, token: &str, fields: Value) -> Value {
+    put(
+        app,
+        desk,
+        "/api/v1/me/directory",
+        json!({ "fields": fields }),
+        token,
+    )
+    .await
+}
+
 async fn put(app: &TestApp, desk: &Desk, path: &str, body: Value, token: &str) -> Value {
     let reply = send(app, "PUT", &desk.host, path, &body, token).await;
     assert_eq!(reply.status, 200, "{path}: {:?}", reply.json);
@@ -186,33 +211,11 @@ async fn the_directory_shows_opted_in_members_chosen_fields_to_members_only() {
         &ana,
     )
     .await;
-    put(
-        &app,
-        &desk,
-        "/api/v1/me/directory",
-        json!({ "fields": ["display_name", "town"] }),
-        &ana,
-    )
-    .await;
+    show(&app, &desk, &ana, json!(["display_name", "town"])).await;
     // Bob chose fields but never consented to be listed.
-    put(
-        &app,
-        &desk,
-        "/api/v1/me/directory",
-        json!({ "fields": ["display_name", "email"] }),
-        &bob,
-    )
-    .await;
+    show(&app, &desk, &bob, json!(["display_name", "email"])).await;
 
-    let listed = call(
-        &app,
-        "GET",
-        &desk.host,
-        "/api/v1/directory",
-        &json!({}),
-        Some(&dan),
-    )
-    .await;
+    let listed = directory(&app, &desk, Some(&dan)).await;
     assert_eq!(listed.status, 200);
     assert_eq!(
         listed.json.as_array().unwrap().len(),
@@ -229,23 +232,8 @@ async fn the_directory_shows_opted_in_members_chosen_fields_to_members_only() {
     );
 
     // Her phone once she chooses it (it is sealed in the database).
-    put(
-        &app,
-        &desk,
-        "/api/v1/me/directory",
-        json!({ "fields": ["display_name", "phone"] }),
-        &ana,
-    )
-    .await;
-    let listed = call(
-        &app,
-        "GET",
-        &desk.host,
-        "/api/v1/directory",
-        &json!({}),
-        Some(&dan),
-    )
-    .await;
+    show(&app, &desk, &ana, json!(["display_name", "phone"])).await;
+    let listed = directory(&app, &desk, Some(&dan)).await;
     assert_eq!(listed.json[0]["phone"], "+33 6 11 22 33 44");
     assert!(listed.json[0]["town"].is_null());
     let bad = send(
@@ -277,27 +265,11 @@ async fn the_directory_shows_opted_in_members_chosen_fields_to_members_only() {
     )
     .await;
     assert_eq!(gone.status, 200);
-    let listed = call(
-        &app,
-        "GET",
-        &desk.host,
-        "/api/v1/directory",
-        &json!({}),
-        Some(&dan),
-    )
-    .await;
+    let listed = directory(&app, &desk, Some(&dan)).await;
     assert_eq!(listed.json, json!([]));
 
     // Nobody outside: no visitor, no other association's member.
-    let anonymous = call(
-        &app,
-        "GET",
-        &desk.host,
-        "/api/v1/directory",
-        &json!({}),
-        None,
-    )
-    .await;
+    let anonymous = directory(&app, &desk, None).await;
     assert_eq!(anonymous.status, 401);
     assert_ne!(
         Browser::new(&app, &desk.tenant)
@@ -308,15 +280,7 @@ async fn the_directory_shows_opted_in_members_chosen_fields_to_members_only() {
         200
     );
     let other = desk_elsewhere(&app).await;
-    let foreign = call(
-        &app,
-        "GET",
-        &desk.host,
-        "/api/v1/directory",
-        &json!({}),
-        Some(&other.token),
-    )
-    .await;
+    let foreign = directory(&app, &desk, Some(&other.token)).await;
     assert_eq!(foreign.status, 401);
 }
 

@@ -69,3 +69,21 @@ pub fn issued<'c>(
         })
     })
 }
+
+/// The receipts made out to `account_id` (cancelled ones too), by number:
+/// `(id, "2026-000042")`.
+pub async fn of_account(
+    tx: &mut crate::db::TenantTx,
+    account_id: i64,
+) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    let rows = sqlx::query!(
+        "SELECT id, year, number FROM receipts WHERE account_id = $1 ORDER BY year, number",
+        account_id
+    )
+    .fetch_all(tx.conn().await?)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.id, format!("{}-{:06}", r.year, r.number)))
+        .collect())
+}
