@@ -191,6 +191,9 @@ async fn the_staff_pages_fit_a_phone() {
         "/staff/api-keys/",
         "/staff/oauth-clients/",
         "/accounts/2fa/",
+        "/accounts/privacy/",
+        "/directory",
+        "/staff/privacy/register",
     ] {
         client.goto(&format!("{base}{path}")).await.expect("page");
         let title = client.title().await.expect("title");
