@@ -1,6 +1,6 @@
 //! `tessera crypto reseal [--tenant SLUG]`: what the daily job does, now:
-//! every sealed column of each ready tenant (or one) brought under the
-//! active key of `[crypto]`, one line per tenant. After a new key is made
+//! operators' TOTP secrets, then every sealed column of each ready tenant
+//! (or one), brought under the active key of `[crypto]`, one line each. After a new key is made
 //! active, run it; once every tenant reports nothing stuck, the old key
 //! may leave `[crypto] keys`.
 
@@ -13,6 +13,7 @@ use super::DatabaseHandle;
 use crate::config::Config;
 use crate::db::{Database, TenantTx};
 use crate::model::{Slug, TenantId};
+use crate::platform::operators;
 use crate::privacy;
 use crate::tenancy::registry;
 
@@ -50,7 +51,11 @@ async fn execute(db: &Database, command: CryptoCommand) -> anyhow::Result<ExitCo
             .map(|t| TenantId::new(t.id))
             .collect(),
     };
-    let mut stuck = 0;
+    let mut conn = db.platform().begin().await?;
+    let operators = operators::store::reseal(&mut conn, db.keyring()).await?;
+    conn.commit().await?;
+    println!("operators: re-sealed {}", operators.resealed);
+    let mut stuck = operators.stuck;
     for id in ids {
         stuck += reseal_one(db, id).await?;
     }

@@ -51,7 +51,7 @@ fn shows(dump: &str, value: &str) -> bool {
 }
 
 /// `tessera crypto reseal` on the database, with keys k1 and k2, k2 active.
-fn reseal(options: &sqlx::postgres::PgConnectOptions) -> String {
+pub fn reseal(options: &sqlx::postgres::PgConnectOptions) -> String {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_tessera"))
         .args(["crypto", "reseal"])
         .env("RUST_LOG", "warn")

@@ -108,7 +108,8 @@ async fn a_totp_secret_is_sealed_in_the_database_and_opens_after_a_key_rotation(
 
 #[tokio::test]
 async fn an_operators_totp_secret_is_sealed_too() {
-    let app = spawn_app_with(migrated_database().await, keyed(&[("k1", K1)], "k1")).await;
+    let database = migrated_database().await;
+    let app = spawn_app_with(database.clone(), keyed(&[("k1", K1)], "k1")).await;
     // Enrols the second factor through the console's pages.
     let (mut console, secret, email) = signed_in_operator(&app, OperatorRole::Operator).await;
     assert_eq!(
@@ -127,4 +128,15 @@ async fn an_operators_totp_secret_is_sealed_too() {
     let sealed = sealed.expect("a sealed secret");
     assert_eq!(tessera::crypto::key_id(&sealed), Some("k1"));
     assert!(!sealed.windows(8).any(|w| w == &secret.as_bytes()[..8]));
+
+    // `tessera crypto reseal` with k2 active moves it under k2.
+    let report = crate::sealed_columns::reseal(&database);
+    assert!(report.contains("operators: re-sealed 1"), "{report}");
+    let resealed: Vec<u8> =
+        sqlx::query_scalar("SELECT totp_secret_sealed FROM platform.operators WHERE email = $1")
+            .bind(&email)
+            .fetch_one(app.pool())
+            .await
+            .unwrap();
+    assert_eq!(tessera::crypto::key_id(&resealed), Some("k2"));
 }

@@ -18,7 +18,7 @@ use utoipa::ToSchema;
 use crate::audit::{self, Entry};
 use crate::config::HttpConfig;
 use crate::db::TenantTx;
-use crate::error::Refusal;
+use crate::error::{AppError, Refusal};
 use crate::jobs::{self, JobError, NewJob, Registry};
 use crate::mail::{self, Mail};
 use crate::model::Email;
@@ -130,7 +130,7 @@ pub async fn archive(
     storage: &Storage,
     account_id: i64,
     id: i64,
-) -> Result<Option<Vec<u8>>, Refusal> {
+) -> Result<Option<Vec<u8>>, AppError> {
     let Some(export) = find(tx, account_id, id).await? else {
         return Ok(None);
     };
@@ -140,7 +140,7 @@ pub async fn archive(
     storage
         .get(tx.tenant().id, key)
         .await
-        .map_err(|e| Refusal::Database(sqlx::Error::Protocol(e.to_string())))
+        .map_err(|e| AppError::Internal(e.to_string().into()))
 }
 
 /// Deletes the archives whose link has expired (the file, then the row):
