@@ -52,7 +52,7 @@ async fn execute(db: &Database, command: CryptoCommand) -> anyhow::Result<ExitCo
             .collect(),
     };
     let mut conn = db.platform().begin().await?;
-    let operators = operators::store::reseal(&mut conn, db.keyring()).await?;
+    let operators = operators::sealing::reseal(&mut conn, db.keyring()).await?;
     conn.commit().await?;
     println!("operators: re-sealed {}", operators.resealed);
     let mut stuck = operators.stuck;

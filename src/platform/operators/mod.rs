@@ -11,6 +11,7 @@ pub mod guard;
 pub mod manage;
 pub mod model;
 pub mod pages;
+pub mod sealing;
 pub mod sessions;
 pub mod store;
 pub mod tokens;
