@@ -11,7 +11,6 @@ use crate::auth::secret;
 use crate::auth::totp::{
     RECOVERY_CODES, matching_step, new_secret, normalise_recovery, recovery_code, unix_now,
 };
-use crate::crypto::Keyring;
 use crate::db::TenantTx;
 
 /// The account's 2FA state.
@@ -24,11 +23,7 @@ pub struct TotpState {
 /// The column sealed secrets are bound to.
 pub(crate) const SECRET_COLUMN: &str = "accounts.totp_secret";
 
-pub async fn state(
-    tx: &mut TenantTx,
-    keyring: &Keyring,
-    account_id: i64,
-) -> Result<TotpState, sqlx::Error> {
+pub async fn state(tx: &mut TenantTx, account_id: i64) -> Result<TotpState, sqlx::Error> {
     let row = sqlx::query!(
         "SELECT totp_secret, totp_secret_sealed, totp_enabled_at IS NOT NULL AS enabled,
                 totp_last_step
@@ -39,7 +34,7 @@ pub async fn state(
     .await?;
     Ok(match row {
         Some(row) => TotpState {
-            secret: keyring.open_or_clear(
+            secret: tx.keyring().open_or_clear(
                 row.totp_secret_sealed.as_deref(),
                 row.totp_secret,
                 SECRET_COLUMN,
@@ -57,13 +52,8 @@ pub async fn state(
 
 /// Checks a code (TOTP, or else a recovery code) for an account with 2FA
 /// and consumes it. `false` for a wrong or replayed code.
-pub async fn verify(
-    tx: &mut TenantTx,
-    keyring: &Keyring,
-    account_id: i64,
-    code: &str,
-) -> Result<bool, sqlx::Error> {
-    let state = state(tx, keyring, account_id).await?;
+pub async fn verify(tx: &mut TenantTx, account_id: i64, code: &str) -> Result<bool, sqlx::Error> {
+    let state = state(tx, account_id).await?;
     let Some(secret) = state.secret.filter(|_| state.enabled) else {
         return Ok(false);
     };
@@ -104,13 +94,9 @@ async fn use_recovery_code(
 }
 
 /// Starts enrolment: a new secret, not yet active.
-pub async fn begin(
-    tx: &mut TenantTx,
-    keyring: &Keyring,
-    account_id: i64,
-) -> Result<String, sqlx::Error> {
+pub async fn begin(tx: &mut TenantTx, account_id: i64) -> Result<String, sqlx::Error> {
     let secret = new_secret();
-    let sealed = keyring.seal_str(&secret, SECRET_COLUMN)?;
+    let sealed = tx.keyring().seal_str(&secret, SECRET_COLUMN)?;
     sqlx::query!(
         "UPDATE accounts SET totp_secret = NULL, totp_secret_sealed = $2, totp_enabled_at = NULL,
                 totp_last_step = NULL
@@ -127,11 +113,10 @@ pub async fn begin(
 /// recovery codes to show once.
 pub async fn confirm(
     tx: &mut TenantTx,
-    keyring: &Keyring,
     account_id: i64,
     code: &str,
 ) -> Result<Option<Vec<String>>, sqlx::Error> {
-    let state = state(tx, keyring, account_id).await?;
+    let state = state(tx, account_id).await?;
     let Some(secret) = state.secret.filter(|_| !state.enabled) else {
         return Ok(None);
     };

@@ -194,7 +194,7 @@ pub async fn login(
                 "send the code of your authenticator app as `totp`",
             ));
         };
-        if !two_factor::verify(&mut tx, &context.auth.keyring, account.id, code).await? {
+        if !two_factor::verify(&mut tx, account.id, code).await? {
             let entry = Entry::new("login.failed")
                 .on(account.id)
                 .from(context.client_ip)

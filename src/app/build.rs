@@ -40,7 +40,6 @@ pub(super) async fn build_auth(config: &Config, db: &Database) -> Result<Auth, S
         passwords,
         throttle: auth::Throttle::new(rules),
         keys,
-        keyring: db.keyring().clone(),
         always_secure_cookies: config.http.secure_cookies,
         trust_forwarded_for: config.http.trust_forwarded_for,
         public_scheme: config.http.public_scheme,
@@ -74,7 +73,7 @@ pub(super) fn build_state(
         db.platform().clone(),
         auth.passwords.clone(),
         auth.throttle.clone(),
-        auth.keyring.clone(),
+        db.keyring().clone(),
     );
     let tenants = crate::platform::tenants::Tenants::new(
         db.clone(),

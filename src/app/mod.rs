@@ -377,7 +377,7 @@ impl axum::extract::FromRef<AppState> for crate::webhooks::Webhooks {
     fn from_ref(state: &AppState) -> Self {
         crate::webhooks::Webhooks::new(
             state.auth.keys.clone(),
-            state.auth.keyring.clone(),
+            state.db.keyring().clone(),
             &state.config,
         )
     }

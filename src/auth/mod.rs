@@ -40,9 +40,6 @@ pub struct Auth {
     pub passwords: Passwords,
     pub throttle: Throttle,
     pub keys: Keys,
-    /// Seals the secret columns (`[crypto]`); built at start so that a
-    /// mistaken key fails the start, not a sign-in.
-    pub keyring: crate::crypto::Keyring,
     /// Cookies are `Secure` (and `__Host-`) on every host, not only on
     /// loopback names: set when TLS terminates in front of us.
     pub always_secure_cookies: bool,

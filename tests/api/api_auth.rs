@@ -353,7 +353,7 @@ async fn two_factor_accounts_need_their_code() {
     let host = tenant.default_host.to_string();
     let id = create_account(&app, &tenant, "tf@example.org", PASSWORD, Role::Member).await;
     let mut tx = app.tenant_tx(&tenant).await;
-    let secret = tessera::accounts::two_factor::begin(&mut tx, &app.state.auth.keyring, id)
+    let secret = tessera::accounts::two_factor::begin(&mut tx, id)
         .await
         .expect("begin");
     sqlx::query("UPDATE accounts SET totp_enabled_at = now() WHERE id = $1")

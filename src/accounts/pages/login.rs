@@ -305,7 +305,7 @@ pub async fn second_factor(
         let status = StatusCode::TOO_MANY_REQUESTS;
         return render(&themes, &tx, &view, SECOND_FACTOR, status, &page(notice)).await;
     }
-    if !two_factor::verify(&mut tx, &auth.auth.keyring, account.id, &form.code).await? {
+    if !two_factor::verify(&mut tx, account.id, &form.code).await? {
         auth.auth.throttle.failed(&attempt);
         let entry = Entry::new("login.2fa_failed")
             .on(account.id)

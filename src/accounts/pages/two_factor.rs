@@ -94,7 +94,7 @@ pub async fn setup(
     if account.two_factor {
         return Ok(redirect_with("/accounts/2fa/", None));
     }
-    let secret = two_factor::begin(&mut tx, &auth.auth.keyring, account.id).await?;
+    let secret = two_factor::begin(&mut tx, account.id).await?;
     let enrolment = Enrolment {
         secret,
         notice: None,
@@ -119,10 +119,8 @@ pub async fn confirm(
     Form(form): Form<CodeForm>,
 ) -> Result<Response, AppError> {
     let account = current_account(&mut tx, &principal).await?;
-    let Some(codes) =
-        two_factor::confirm(&mut tx, &auth.auth.keyring, account.id, &form.code).await?
-    else {
-        let state = two_factor::state(&mut tx, &auth.auth.keyring, account.id).await?;
+    let Some(codes) = two_factor::confirm(&mut tx, account.id, &form.code).await? else {
+        let state = two_factor::state(&mut tx, account.id).await?;
         let Some(secret) = state.secret.filter(|_| !state.enabled) else {
             return Ok(redirect_with("/accounts/2fa/", None));
         };
@@ -162,9 +160,8 @@ async fn confirm_identity(
     let password_ok = login::check_password(tx, &auth.auth, &credentials)
         .await
         .is_ok();
-    let code_ok = !with_code
-        || (password_ok
-            && two_factor::verify(tx, &auth.auth.keyring, account.id, &form.code).await?);
+    let code_ok =
+        !with_code || (password_ok && two_factor::verify(tx, account.id, &form.code).await?);
     if password_ok && code_ok {
         return Ok(None);
     }
